@@ -1,0 +1,584 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxCommandRunes is the longest command line the engine accepts.
+const MaxCommandRunes = 4000
+
+// Options configure an Engine.
+type Options struct {
+	Store    Store
+	Logger   *slog.Logger
+	Now      func() time.Time // the business clock; default time.Now
+	Location *time.Location   // default Asia/Shanghai
+	// Admins are "platform:userID" identities or "roster:<学号>" roster
+	// numbers that hold the admin role.
+	Admins []string
+	// Limits per platform name.
+	Limits map[string]Limits
+	// TickEvery is how often features' Tick runs (default 10s).
+	TickEvery time.Duration
+	// ShutdownGrace bounds how long Run waits for handlers in flight.
+	ShutdownGrace time.Duration
+}
+
+// Engine dispatches incoming messages to features and delivers what they
+// send through the outbox.
+type Engine struct {
+	store    Store
+	log      *slog.Logger
+	now      func() time.Time
+	loc      *time.Location
+	admins   map[string]bool
+	limits   map[string]Limits
+	tick     time.Duration
+	grace    time.Duration
+	units    atomic.Pointer[UnitTree]
+	mu       sync.RWMutex
+	features []Feature
+	specs    []*CommandSpec
+	byName   map[string]*CommandSpec
+	plats    map[string]Platform
+	senders  map[string]*sender
+	inflight sync.WaitGroup
+	tickMu   sync.Mutex
+}
+
+// New makes an engine. Register features and add platforms before Run.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, errors.New("engine: no store")
+	}
+	e := &Engine{
+		store:  opts.Store,
+		log:    opts.Logger,
+		now:    opts.Now,
+		loc:    opts.Location,
+		admins: map[string]bool{},
+		limits: opts.Limits,
+		tick:   opts.TickEvery,
+		grace:  opts.ShutdownGrace,
+		byName: map[string]*CommandSpec{},
+		plats:  map[string]Platform{},
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.loc == nil {
+		e.loc = ShanghaiLocation()
+	}
+	if e.tick <= 0 {
+		e.tick = 10 * time.Second
+	}
+	if e.grace <= 0 {
+		e.grace = 30 * time.Second
+	}
+	for _, a := range opts.Admins {
+		e.admins[strings.TrimSpace(a)] = true
+	}
+	e.units.Store(NewUnitTree(nil))
+	e.senders = map[string]*sender{}
+	return e, nil
+}
+
+// Now is the engine's business clock, in the configured time zone.
+func (e *Engine) Now() time.Time { return e.now().In(e.loc) }
+
+// Location is the configured time zone.
+func (e *Engine) Location() *time.Location { return e.loc }
+
+// Logger is the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Store is the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Units is the current organisation tree.
+func (e *Engine) Units() *UnitTree { return e.units.Load() }
+
+// ReloadUnits rereads the organisation tree from the store.
+func (e *Engine) ReloadUnits(ctx context.Context) error {
+	us, err := e.store.Units(ctx)
+	if err != nil {
+		return fmt.Errorf("load units: %w", err)
+	}
+	e.units.Store(NewUnitTree(us))
+	return nil
+}
+
+// Register adds a feature's commands. Names and aliases must be unique.
+func (e *Engine) Register(f Feature) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range f.Commands() {
+		spec := c
+		if spec.Handler == nil || spec.Name == "" {
+			return fmt.Errorf("register %s: command %q has no name or handler", f.Name(), spec.Name)
+		}
+		for _, n := range append([]string{spec.Name}, spec.Aliases...) {
+			key := strings.ToLower(n)
+			if prev, ok := e.byName[key]; ok {
+				return fmt.Errorf("register %s: %q already names /%s", f.Name(), n, prev.Name)
+			}
+			e.byName[key] = &spec
+		}
+		e.specs = append(e.specs, &spec)
+	}
+	e.features = append(e.features, f)
+	return nil
+}
+
+// Commands lists every registered command in registration order.
+func (e *Engine) Commands() []CommandSpec {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]CommandSpec, len(e.specs))
+	for i, s := range e.specs {
+		out[i] = *s
+	}
+	return out
+}
+
+// Lookup finds a command by name or alias (with or without slash).
+func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s, ok := e.byName[strings.ToLower(strings.TrimLeft(name, "/／"))]
+	return s, ok
+}
+
+// AddPlatform attaches a platform adapter; its limits come from Options.
+func (e *Engine) AddPlatform(p Platform) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.plats[p.Name()] = p
+	e.senders[p.Name()] = newSender(e, p, e.limits[p.Name()])
+}
+
+// Platform returns an attached platform by name.
+func (e *Engine) Platform(name string) (Platform, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	p, ok := e.plats[name]
+	return p, ok
+}
+
+// Capabilities of a platform; zero for an unknown one.
+func (e *Engine) Capabilities(platform string) Capabilities {
+	if p, ok := e.Platform(platform); ok {
+		return p.Capabilities()
+	}
+	return Capabilities{}
+}
+
+// Send queues a message in the durable outbox and wakes its sender.
+func (e *Engine) Send(ctx context.Context, m Outgoing) (int64, error) {
+	if strings.TrimSpace(m.Text) == "" {
+		return 0, errors.New("send: empty text")
+	}
+	id, _, err := e.store.Enqueue(ctx, m, e.now())
+	if err != nil {
+		return 0, fmt.Errorf("queue message to chat %d: %w", m.ChatID, err)
+	}
+	e.pokeChat(ctx, m.ChatID)
+	return id, nil
+}
+
+func (e *Engine) pokeChat(ctx context.Context, chatID int64) {
+	e.mu.RLock()
+	n := len(e.senders)
+	e.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	c, err := e.store.Chat(ctx, chatID)
+	if err != nil {
+		return
+	}
+	e.mu.RLock()
+	s := e.senders[c.Platform]
+	e.mu.RUnlock()
+	if s != nil {
+		s.poke()
+	}
+}
+
+// PokeAll wakes every sender (after messages were queued in bulk).
+func (e *Engine) PokeAll() {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, s := range e.senders {
+		s.poke()
+	}
+}
+
+func (e *Engine) answerCallback(ctx context.Context, platform, callbackID, text string) error {
+	p, ok := e.Platform(platform)
+	if !ok {
+		return fmt.Errorf("answer button: unknown platform %q", platform)
+	}
+	a, ok := p.(CallbackAnswerer)
+	if !ok {
+		return fmt.Errorf("answer button: platform %s has no buttons", platform)
+	}
+	return a.AnswerCallback(ctx, callbackID, text)
+}
+
+// Caller loads everything known about a member.
+func (e *Engine) Caller(ctx context.Context, m Member) (Caller, error) {
+	c := Caller{Member: m}
+	if m.RosterID != 0 {
+		r, err := e.store.RosterEntry(ctx, m.RosterID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return c, fmt.Errorf("load roster entry %d: %w", m.RosterID, err)
+		}
+		if err == nil {
+			c.Roster = &r
+		}
+	}
+	c.Admin = e.admins[m.Platform+":"+m.ExternalID] ||
+		(c.Roster != nil && (e.admins["roster:"+c.Roster.Number] || c.Roster.Role == RoleAdmin))
+	return c, nil
+}
+
+// Receive handles one incoming message and returns when its handler is done.
+func (e *Engine) Receive(ctx context.Context, m Message) {
+	e.inflight.Add(1)
+	defer e.inflight.Done()
+	// A handler that has started finishes even if the platform's context is
+	// cancelled by a shutdown; Run waits for it.
+	ctx = context.WithoutCancel(ctx)
+	var req *Request
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("handler panicked", "platform", m.Platform, "chat", m.ChatID, "panic", p, "stack", string(debug.Stack()))
+			if req != nil {
+				_ = req.Reply(ctx, "处理命令时出错了，已记录。请稍后再试或联系管理员。")
+			}
+		}
+	}()
+	if strings.TrimSpace(m.Text) == "" || !utf8.ValidString(m.Text) {
+		return
+	}
+	if m.Time.IsZero() {
+		m.Time = e.now()
+	}
+	cmd, isCmd := ParseCommand(m.Text)
+	var spec *CommandSpec
+	if isCmd {
+		spec, isCmd = e.Lookup(cmd.Name)
+		if isCmd && cmd.Bot != "" && !e.addressedToUs(m.Platform, cmd.Bot) {
+			return // a command for another bot in the same group
+		}
+		if isCmd && !cmd.Slash && isASCIIWord(cmd.Name) {
+			// English names need their slash, so ordinary words are not commands.
+			isCmd = false
+		}
+	}
+	if !isCmd && !e.hasObservers() {
+		return
+	}
+	chat, err := e.store.EnsureChat(ctx, m.Platform, m.ChatID, m.ChatKind, m.ChatTitle)
+	if err != nil {
+		e.log.Error("resolve chat", "platform", m.Platform, "chat", m.ChatID, "err", err)
+		return
+	}
+	member, err := e.store.EnsureMember(ctx, m.Platform, m.SenderID, m.SenderName)
+	if err != nil {
+		e.log.Error("resolve member", "platform", m.Platform, "member", m.SenderID, "err", err)
+		return
+	}
+	caller, err := e.Caller(ctx, member)
+	if err != nil {
+		e.log.Error("resolve caller", "member", member.ID, "err", err)
+		return
+	}
+	req = &Request{Message: m, Chat: chat, Caller: caller, engine: e}
+	if !isCmd {
+		e.observe(ctx, req)
+		return
+	}
+	req.Command, req.Spec = cmd, spec
+	e.dispatch(ctx, req)
+}
+
+func isASCIIWord(s string) bool {
+	for _, r := range s {
+		if r > 127 || !(r >= 'a' && r <= 'z' || r == '_' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (e *Engine) addressedToUs(platform, name string) bool {
+	p, ok := e.Platform(platform)
+	if !ok {
+		return false
+	}
+	id, ok := p.(Identified)
+	return ok && strings.EqualFold(strings.TrimPrefix(id.BotUsername(), "@"), name)
+}
+
+func (e *Engine) hasObservers() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, f := range e.features {
+		if _, ok := f.(Observer); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) observe(ctx context.Context, req *Request) {
+	e.mu.RLock()
+	fs := slices.Clone(e.features)
+	e.mu.RUnlock()
+	for _, f := range fs {
+		if o, ok := f.(Observer); ok {
+			if err := o.Observe(ctx, req); err != nil {
+				e.reportError(ctx, req, f.Name(), err)
+			}
+		}
+	}
+}
+
+func (e *Engine) dispatch(ctx context.Context, req *Request) {
+	spec := req.Spec
+	if utf8.RuneCountInString(req.Message.Text) > MaxCommandRunes {
+		_ = req.Reply(ctx, fmt.Sprintf("消息过长（最多 %d 字），未处理。", MaxCommandRunes))
+		return
+	}
+	switch {
+	case spec.Where == GroupOnly && req.Chat.Kind != Group:
+		_ = req.Reply(ctx, "该命令只能在群里使用。")
+		return
+	case spec.Where == PrivateOnly && req.Chat.Kind != Private:
+		_ = req.Reply(ctx, "该命令只能在与机器人的私聊中使用。")
+		return
+	}
+	if !req.Can(spec.Role) {
+		e.log.Info("permission denied", "command", spec.Name, "member", req.Caller.Member.ID, "needs", spec.Role.String())
+		_ = req.Reply(ctx, DenyText(spec.Role, req.Caller))
+		return
+	}
+	if err := spec.Handler(ctx, req); err != nil {
+		e.reportError(ctx, req, spec.Name, err)
+	}
+}
+
+// DenyText is the answer to a caller who lacks role.
+func DenyText(role Role, c Caller) string {
+	msg := fmt.Sprintf("权限不足：该命令需要%s权限。", role.Chinese())
+	if c.Roster == nil {
+		msg += "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+	}
+	return msg
+}
+
+func (e *Engine) reportError(ctx context.Context, req *Request, where string, err error) {
+	var ue *UserError
+	if errors.As(err, &ue) {
+		_ = req.Reply(ctx, ue.Text)
+		return
+	}
+	e.log.Error("command failed", "command", where, "chat", req.Chat.ID, "err", err)
+	_ = req.Reply(ctx, "处理命令时出错了，已记录。请稍后再试或联系管理员。")
+}
+
+// ChatEvent records that the bot joined, left, or a chat changed its id.
+func (e *Engine) ChatEvent(ctx context.Context, ev ChatEvent) error {
+	switch ev.Kind {
+	case ChatJoined, ChatRenamed:
+		c, err := e.store.EnsureChat(ctx, ev.Platform, ev.ChatID, ev.ChatKind, ev.Title)
+		if err != nil {
+			return fmt.Errorf("register chat %s: %w", ev.ChatID, err)
+		}
+		if !c.Active {
+			if err := e.store.SetChatActive(ctx, c.ID, true); err != nil {
+				return fmt.Errorf("reactivate chat %d: %w", c.ID, err)
+			}
+		}
+		e.log.Info("chat registered", "platform", ev.Platform, "chat", ev.ChatID, "title", ev.Title)
+	case ChatLeft:
+		c, err := e.store.ChatByExternalID(ctx, ev.Platform, ev.ChatID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find chat %s: %w", ev.ChatID, err)
+		}
+		if err := e.store.SetChatActive(ctx, c.ID, false); err != nil {
+			return fmt.Errorf("deactivate chat %d: %w", c.ID, err)
+		}
+		e.log.Info("chat deactivated: bot removed", "platform", ev.Platform, "chat", ev.ChatID)
+	case ChatMigrated:
+		if err := e.store.MigrateChat(ctx, ev.Platform, ev.ChatID, ev.NewID); err != nil {
+			return fmt.Errorf("migrate chat %s to %s: %w", ev.ChatID, ev.NewID, err)
+		}
+		e.log.Info("chat migrated", "platform", ev.Platform, "from", ev.ChatID, "to", ev.NewID)
+		e.PokeAll()
+	}
+	return nil
+}
+
+// Tick runs every feature's timed work once at the engine's clock.
+func (e *Engine) Tick(ctx context.Context) {
+	e.tickMu.Lock()
+	defer e.tickMu.Unlock()
+	e.mu.RLock()
+	fs := slices.Clone(e.features)
+	e.mu.RUnlock()
+	now := e.Now()
+	for _, f := range fs {
+		t, ok := f.(Ticker)
+		if !ok {
+			continue
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					e.log.Error("tick panicked", "feature", f.Name(), "panic", p, "stack", string(debug.Stack()))
+				}
+			}()
+			if err := t.Tick(ctx, now); err != nil && ctx.Err() == nil {
+				e.log.Error("tick failed", "feature", f.Name(), "err", err)
+			}
+		}()
+	}
+}
+
+// Run starts the platforms, their senders and the ticker. It returns when ctx
+// is cancelled, or when every platform's input has ended (a piped terminal)
+// and everything due has been delivered. Handlers in flight are finished
+// before it returns.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.ReloadUnits(ctx); err != nil {
+		return err
+	}
+	e.mu.RLock()
+	plats := make([]Platform, 0, len(e.plats))
+	for _, p := range e.plats {
+		plats = append(plats, p)
+	}
+	e.mu.RUnlock()
+	if len(plats) == 0 {
+		return errors.New("no chat platform is enabled")
+	}
+
+	sendCtx, stopSenders := context.WithCancel(context.WithoutCancel(ctx))
+	var senders sync.WaitGroup
+	for _, p := range plats {
+		s := e.senders[p.Name()]
+		senders.Go(func() { s.run(sendCtx) })
+	}
+	defer func() {
+		stopSenders()
+		senders.Wait()
+	}()
+
+	tickCtx, stopTicks := context.WithCancel(ctx)
+	var ticks sync.WaitGroup
+	ticks.Go(func() {
+		e.Tick(tickCtx)
+		t := time.NewTicker(e.tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-tickCtx.Done():
+				return
+			case <-t.C:
+				e.Tick(tickCtx)
+			}
+		}
+	})
+	defer func() {
+		stopTicks()
+		ticks.Wait()
+	}()
+
+	errc := make(chan error, len(plats))
+	for _, p := range plats {
+		go func() {
+			err := p.Run(ctx, e)
+			if err != nil && ctx.Err() == nil {
+				err = fmt.Errorf("platform %s: %w", p.Name(), err)
+			} else {
+				err = nil
+			}
+			errc <- err
+		}()
+	}
+	var runErr error
+	for range plats {
+		if err := <-errc; err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	e.waitHandlers()
+	if ctx.Err() == nil && runErr == nil {
+		// Every input ended: deliver what is due, then stop.
+		e.PokeAll()
+		if err := e.Drain(ctx, plats); err != nil {
+			return err
+		}
+	}
+	return runErr
+}
+
+func (e *Engine) waitHandlers() {
+	done := make(chan struct{})
+	go func() { e.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(e.grace):
+		e.log.Warn("shutdown: handlers still running after grace period", "grace", e.grace)
+	}
+}
+
+// Drain waits until no message due now is pending for the platforms.
+func (e *Engine) Drain(ctx context.Context, plats []Platform) error {
+	for {
+		total := 0
+		for _, p := range plats {
+			n, err := e.store.PendingCount(ctx, p.Name(), e.now())
+			if err != nil {
+				return fmt.Errorf("drain outbox: %w", err)
+			}
+			total += n
+		}
+		if total == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// ShanghaiLocation is China Standard Time. It falls back to a fixed +08:00
+// zone where no tz database is installed (China has no daylight saving).
+func ShanghaiLocation() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}

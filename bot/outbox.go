@@ -1,0 +1,282 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// sender delivers one platform's queued messages, in order per chat, within
+// the platform's limits. Only the sender's goroutine touches its limiter.
+type sender struct {
+	e    *Engine
+	p    Platform
+	lim  *limiter
+	log  *slog.Logger
+	wake chan struct{}
+}
+
+const (
+	headsPerRound = 2000
+	roundBudget   = time.Second // refetch at least this often so replies overtake bulk sends
+	maxIdle       = 30 * time.Second
+	maxBackoff    = 5 * time.Minute
+)
+
+func newSender(e *Engine, p Platform, l Limits) *sender {
+	if l.MaxMessageLen <= 0 {
+		l.MaxMessageLen = 3500
+	}
+	return &sender{e: e, p: p, lim: newLimiter(l), log: e.log.With("platform", p.Name()), wake: make(chan struct{}, 1)}
+}
+
+// poke wakes the sender after an enqueue.
+func (s *sender) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sender) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		sent, wait := s.round(ctx)
+		if sent {
+			continue
+		}
+		s.sleep(ctx, wait)
+	}
+}
+
+func (s *sender) sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-s.wake:
+	case <-t.C:
+	}
+}
+
+// sleepUntil waits for a real instant, not interruptible by pokes.
+func sleepUntil(ctx context.Context, at time.Time) bool {
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// round sends what it can of the current heads (the oldest due message of
+// each chat). It reports whether it sent anything and, if not, how long to
+// wait before looking again.
+func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
+	heads, err := s.e.store.OutboxHeads(ctx, s.p.Name(), s.e.now(), headsPerRound)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("read outbox", "err", err)
+		}
+		return false, time.Second
+	}
+	if len(heads) == 0 {
+		return false, s.idleWait(ctx)
+	}
+	deadline := time.Now().Add(roundBudget)
+	var earliest time.Time
+	for _, m := range heads {
+		if ctx.Err() != nil {
+			return sent, 0
+		}
+		if !m.ChatActive {
+			s.fail(ctx, m, "机器人已不在该群")
+			sent = true
+			continue
+		}
+		if ready := s.lim.chatReady(m.ChatID); ready.After(time.Now()) {
+			if earliest.IsZero() || ready.Before(earliest) {
+				earliest = ready
+			}
+			continue
+		}
+		if !sleepUntil(ctx, s.lim.globalReady()) {
+			return sent, 0
+		}
+		if s.deliver(ctx, m) {
+			sent = true
+		}
+		if time.Now().After(deadline) {
+			return true, 0
+		}
+	}
+	if sent {
+		return true, 0
+	}
+	wait = time.Second
+	if !earliest.IsZero() {
+		wait = time.Until(earliest)
+	}
+	if g := time.Until(s.lim.globalReady()); g > wait {
+		wait = g
+	}
+	return false, max(wait, time.Millisecond)
+}
+
+// idleWait is how long to sleep when nothing is due: until the next pending
+// message's not_before, at most maxIdle; an enqueue wakes the sender sooner.
+func (s *sender) idleWait(ctx context.Context) time.Duration {
+	at, ok, err := s.e.store.NextOutboxDue(ctx, s.p.Name())
+	if err != nil || !ok {
+		return maxIdle
+	}
+	return min(max(at.Sub(s.e.now()), 10*time.Millisecond), maxIdle)
+}
+
+func isPlain(m OutboxMessage) bool {
+	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == ""
+}
+
+// deliver sends one head message, merged with the chat's following plain
+// messages when the chat's limit would hold them back. It reports whether the
+// message left the queue (delivered or failed for good).
+func (s *sender) deliver(ctx context.Context, m OutboxMessage) bool {
+	ids := []int64{m.ID}
+	text := m.Text
+	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
+		more, err := s.e.store.OutboxFollowing(ctx, m.ChatID, m.ID, s.e.now(), 50)
+		if err == nil {
+			n := utf8.RuneCountInString(text)
+			for _, f := range more {
+				fl := utf8.RuneCountInString(f.Text)
+				if !isPlain(f) || n+fl+2 > s.lim.l.MaxMessageLen {
+					break
+				}
+				text += "\n\n" + f.Text
+				n += fl + 2
+				ids = append(ids, f.ID)
+			}
+		}
+	}
+	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: text, Buttons: m.Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo}
+
+	start := time.Now()
+	s.lim.started(start)
+	msgID, err := s.send(ctx, m, out)
+	s.lim.finished(m.ChatID, time.Now())
+
+	// Bookkeeping must survive a shutdown that cancelled the send's context.
+	bctx := context.WithoutCancel(ctx)
+	if err == nil {
+		if err := s.e.store.MarkDelivered(bctx, ids, msgID, s.e.now()); err != nil {
+			s.log.Error("mark delivered", "ids", ids, "err", err)
+		}
+		return true
+	}
+	var (
+		retry    *RetryAfterError
+		perm     *PermanentError
+		migrated *ChatMigratedError
+	)
+	switch {
+	case errors.As(err, &migrated):
+		if merr := s.e.store.MigrateChat(bctx, s.p.Name(), m.ChatExternalID, migrated.NewID); merr != nil {
+			s.log.Error("migrate chat", "from", m.ChatExternalID, "to", migrated.NewID, "err", merr)
+		}
+		s.log.Info("chat migrated; sending again", "from", m.ChatExternalID, "to", migrated.NewID)
+		return false
+	case errors.As(err, &retry):
+		until := time.Now().Add(retry.After)
+		s.lim.holdChat(m.ChatID, until)
+		s.log.Warn("rate limited by platform", "chat", m.ChatID, "retry_after", retry.After)
+		s.retry(bctx, m, retry.After, true, err)
+		return false
+	case errors.Is(err, ErrNotConnected):
+		s.lim.holdAll(time.Now().Add(2 * time.Second))
+		s.retry(bctx, m, 0, false, err)
+		return false
+	case errors.Is(err, ErrChatGone):
+		if aerr := s.e.store.SetChatActive(bctx, m.ChatID, false); aerr != nil {
+			s.log.Error("deactivate chat", "chat", m.ChatID, "err", aerr)
+		}
+		s.fail(bctx, m, "机器人已不在该群")
+		return true
+	case errors.As(err, &perm):
+		s.fail(bctx, m, perm.Err.Error())
+		return true
+	case ctx.Err() != nil:
+		return false // shutting down: stays pending, sent after restart
+	default:
+		backoff := min(time.Second<<min(m.Attempts, 12), maxBackoff)
+		s.log.Warn("send failed; will retry", "outbox", m.ID, "attempt", m.Attempts+1, "in", backoff, "err", err)
+		s.retry(bctx, m, backoff, true, err)
+		return false
+	}
+}
+
+// send delivers out, editing the earlier message where asked and possible.
+func (s *sender) send(ctx context.Context, m OutboxMessage, out Outbound) (string, error) {
+	if m.EditOf != 0 {
+		if ed, ok := s.p.(Editor); ok && s.p.Capabilities().Edit {
+			orig, err := s.e.store.OutboxMessage(ctx, m.EditOf)
+			if err != nil {
+				return "", fmt.Errorf("load message %d to edit: %w", m.EditOf, err)
+			}
+			if orig.State == OutboxDelivered && orig.PlatformMsgID != "" {
+				if err := ed.Edit(ctx, orig.PlatformMsgID, out); err != nil {
+					return "", err
+				}
+				return orig.PlatformMsgID, nil
+			}
+		}
+	}
+	return s.p.Send(ctx, out)
+}
+
+func (s *sender) retry(ctx context.Context, m OutboxMessage, after time.Duration, count bool, cause error) {
+	if err := s.e.store.MarkRetry(ctx, m.ID, s.e.now().Add(after), count, truncate(cause.Error(), 500)); err != nil {
+		s.log.Error("mark retry", "outbox", m.ID, "err", err)
+	}
+}
+
+func (s *sender) fail(ctx context.Context, m OutboxMessage, reason string) {
+	s.log.Warn("message failed for good", "outbox", m.ID, "chat", m.ChatID, "reason", reason)
+	if err := s.e.store.MarkFailed(ctx, m.ID, reason); err != nil {
+		s.log.Error("mark failed", "outbox", m.ID, "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// JoinLines joins non-empty lines with newlines.
+func JoinLines(lines ...string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}

@@ -1,0 +1,113 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Capabilities says what a platform can do beyond sending plain text.
+type Capabilities struct {
+	Buttons  bool // inline buttons under a message
+	Edit     bool // editing a message the bot sent
+	Mentions bool // naming a member so that they are notified
+	Private  bool // the bot can start or answer a private chat
+	Files    bool // sending a file
+}
+
+// Button is an inline button. Data is the command line the press stands for,
+// e.g. "/join #3"; it comes back as a Message with CallbackID set.
+type Button struct {
+	Text string
+	Data string
+}
+
+// Outbound is one message as handed to a platform for delivery.
+type Outbound struct {
+	ChatID   string // the platform's chat id
+	ChatKind ChatKind
+	Text     string
+	Buttons  [][]Button
+	Mention  *Mention // name this member at the start of the message
+	ReplyTo  string   // platform message id to reply to, if supported
+}
+
+// Mention names a member in an outgoing message.
+type Mention struct {
+	UserID string // the platform user id
+	Name   string
+}
+
+// Receiver is what a platform hands incoming traffic to: the engine.
+// Receive handles one message and returns when its handler has finished, so a
+// platform that calls it from one goroutine gets strictly ordered handling.
+type Receiver interface {
+	Receive(ctx context.Context, m Message)
+	ChatEvent(ctx context.Context, e ChatEvent) error
+}
+
+// Platform is a chat platform adapter.
+type Platform interface {
+	// Name is the platform's key in config and storage: "terminal", "telegram".
+	Name() string
+	Capabilities() Capabilities
+	// Run receives messages until ctx is cancelled or the platform's input
+	// ends. It returns nil at a normal end.
+	Run(ctx context.Context, r Receiver) error
+	// Send delivers one message and returns the platform's id for it. Errors
+	// are classified with RetryAfterError, ErrChatGone, ErrNotConnected and
+	// PermanentError; any other error is retried with backoff.
+	Send(ctx context.Context, m Outbound) (messageID string, err error)
+}
+
+// Editor is implemented by platforms that can edit a message they sent.
+type Editor interface {
+	Edit(ctx context.Context, messageID string, m Outbound) error
+}
+
+// CallbackAnswerer is implemented by platforms with buttons: the answer to a
+// button press is a short notice shown to the presser only.
+type CallbackAnswerer interface {
+	AnswerCallback(ctx context.Context, callbackID, text string) error
+}
+
+// RetryAfterError asks the sender to wait before the next message to the
+// same chat (a platform's 429 or "too often").
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+}
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// PermanentError marks a send that cannot succeed by retrying (bad request).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+var (
+	// ErrChatGone means the bot is no longer in the chat (removed, chat
+	// deleted). The message fails and the chat is marked inactive.
+	ErrChatGone = errors.New("chat gone")
+	// ErrNotConnected means the platform is logged out or reconnecting:
+	// messages wait without counting as failed attempts.
+	ErrNotConnected = errors.New("platform not connected")
+)
+
+// ChatMigratedError reports that the chat now lives under a new platform id
+// (a Telegram group upgraded to a supergroup). The sender moves the chat and
+// sends again.
+type ChatMigratedError struct{ NewID string }
+
+func (e *ChatMigratedError) Error() string { return "chat migrated to " + e.NewID }
+
+// Identified is implemented by platforms whose bot has a user name that
+// commands can be addressed to (/cmd@Name).
+type Identified interface {
+	BotUsername() string
+}

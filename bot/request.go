@@ -1,0 +1,63 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Request is one command (or observed message) being handled.
+type Request struct {
+	Message Message
+	Chat    Chat
+	Caller  Caller
+	Command Command      // zero for observed messages
+	Spec    *CommandSpec // nil for observed messages
+
+	engine *Engine
+}
+
+// Engine gives access to the engine, for sending to other chats.
+func (r *Request) Engine() *Engine { return r.engine }
+
+// Now is the engine's clock.
+func (r *Request) Now() time.Time { return r.engine.Now() }
+
+// Units is the current organisation tree.
+func (r *Request) Units() *UnitTree { return r.engine.Units() }
+
+// Capabilities of the platform the request came from.
+func (r *Request) Capabilities() Capabilities { return r.engine.Capabilities(r.Chat.Platform) }
+
+// IsButton reports whether the request is a button press.
+func (r *Request) IsButton() bool { return r.Message.CallbackID != "" }
+
+// Reply answers in the chat the command came from. For a button press it is
+// shown to the presser as a short notice instead.
+func (r *Request) Reply(ctx context.Context, text string) error {
+	if r.IsButton() {
+		return r.engine.answerCallback(ctx, r.Chat.Platform, r.Message.CallbackID, text)
+	}
+	_, err := r.engine.Send(ctx, Outgoing{ChatID: r.Chat.ID, Text: text})
+	return err
+}
+
+// ReplyMention answers in the chat, naming the caller.
+func (r *Request) ReplyMention(ctx context.Context, text string) error {
+	if r.IsButton() {
+		return r.engine.answerCallback(ctx, r.Chat.Platform, r.Message.CallbackID, text)
+	}
+	out := Outgoing{ChatID: r.Chat.ID, Text: text}
+	if r.Chat.Kind == Group {
+		out.MentionMember = r.Caller.Member.ID
+	}
+	_, err := r.engine.Send(ctx, out)
+	return err
+}
+
+// Send queues any message.
+func (r *Request) Send(ctx context.Context, m Outgoing) (int64, error) { return r.engine.Send(ctx, m) }
+
+// Can reports whether the caller holds role for the request's chat unit.
+func (r *Request) Can(role Role) bool {
+	return r.Caller.Is(role, r.Chat.UnitID, r.engine.Units())
+}

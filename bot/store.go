@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by stores for an unknown id.
+var ErrNotFound = errors.New("not found")
+
+// OutboxState is where a queued message is in its life.
+type OutboxState string
+
+const (
+	OutboxPending    OutboxState = "pending"
+	OutboxDelivered  OutboxState = "delivered"
+	OutboxFailed     OutboxState = "failed"     // will not be retried; see LastError
+	OutboxSuperseded OutboxState = "superseded" // replaced by a newer message with the same merge key
+)
+
+// Outgoing is a message a feature wants sent. Only ChatID and Text are
+// required.
+type Outgoing struct {
+	ChatID  int64
+	Text    string
+	Buttons [][]Button
+	// MentionMember names this member (our id) at the start of the text.
+	MentionMember int64
+	// ReplyTo is the platform id of a message to reply to.
+	ReplyTo string
+	// IdemKey makes the enqueue idempotent: a second message with the same
+	// key is not queued.
+	IdemKey string
+	// MergeKey marks snapshots of one thing (a relay list, a running check-in
+	// count): a newer pending message replaces an older undelivered one with
+	// the same key in the same chat.
+	MergeKey string
+	// EditOf is the outbox id of an earlier message to edit in place where
+	// the platform can; elsewhere the text is sent as a new message.
+	EditOf    int64
+	NotBefore time.Time // do not deliver before this instant
+	// Bulk messages (broadcasts, scheduled pushes) yield to replies.
+	Bulk bool
+}
+
+// OutboxMessage is a queued message as stored.
+type OutboxMessage struct {
+	Outgoing
+	ID            int64
+	State         OutboxState
+	Attempts      int
+	LastError     string
+	PlatformMsgID string
+	CreatedAt     time.Time
+	DeliveredAt   time.Time
+	// From the chat, for delivery:
+	Platform       string
+	ChatExternalID string
+	ChatKind       ChatKind
+	ChatActive     bool
+	// From the mentioned member, if any:
+	Mention *Mention
+}
+
+// Store is the persistence the engine needs. storage.DB implements it.
+type Store interface {
+	// EnsureChat finds or creates a chat, updating its title and kind.
+	EnsureChat(ctx context.Context, platform, externalID string, kind ChatKind, title string) (Chat, error)
+	Chat(ctx context.Context, id int64) (Chat, error)
+	ChatByExternalID(ctx context.Context, platform, externalID string) (Chat, error)
+	SetChatActive(ctx context.Context, id int64, active bool) error
+	// MigrateChat gives a chat a new platform id, keeping its binding,
+	// history and queued messages.
+	MigrateChat(ctx context.Context, platform, oldID, newID string) error
+
+	// EnsureMember finds or creates a member, updating the display name.
+	EnsureMember(ctx context.Context, platform, externalID, name string) (Member, error)
+	Member(ctx context.Context, id int64) (Member, error)
+	RosterEntry(ctx context.Context, id int64) (RosterEntry, error)
+	Units(ctx context.Context) ([]Unit, error)
+
+	// Enqueue stores a message for delivery. inserted is false when IdemKey
+	// was already queued; id is then the earlier message's id.
+	Enqueue(ctx context.Context, m Outgoing, now time.Time) (id int64, inserted bool, err error)
+	// OutboxHeads returns, for each chat of the platform, the oldest pending
+	// message that is due at now, in id order.
+	OutboxHeads(ctx context.Context, platform string, now time.Time, limit int) ([]OutboxMessage, error)
+	// OutboxFollowing returns pending due messages of a chat after id, in order.
+	OutboxFollowing(ctx context.Context, chatID, afterID int64, now time.Time, limit int) ([]OutboxMessage, error)
+	OutboxMessage(ctx context.Context, id int64) (OutboxMessage, error)
+	// NextOutboxDue is the earliest not_before of a pending message of the
+	// platform; ok is false if nothing is pending.
+	NextOutboxDue(ctx context.Context, platform string) (at time.Time, ok bool, err error)
+	MarkDelivered(ctx context.Context, ids []int64, platformMsgID string, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, notBefore time.Time, countAttempt bool, errText string) error
+	MarkFailed(ctx context.Context, id int64, reason string) error
+	// PendingCount counts pending messages of a platform due at now.
+	PendingCount(ctx context.Context, platform string, now time.Time) (int, error)
+}
