@@ -1,0 +1,426 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+var _ bot.Store = (*DB)(nil)
+
+// ErrConflict reports a uniqueness conflict, e.g. a roster entry already
+// linked to another identity.
+var ErrConflict = errors.New("conflict")
+
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+const chatCols = `id, platform, external_id, kind, title, COALESCE(unit_id, 0), active`
+
+func scanChat(row interface{ Scan(...any) error }) (bot.Chat, error) {
+	var c bot.Chat
+	var kind string
+	err := row.Scan(&c.ID, &c.Platform, &c.ExternalID, &kind, &c.Title, &c.UnitID, &c.Active)
+	c.Kind = bot.ChatKind(kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, bot.ErrNotFound
+	}
+	return c, err
+}
+
+// EnsureChat implements bot.Store.
+func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind bot.ChatKind, title string) (bot.Chat, error) {
+	if kind == "" {
+		kind = bot.Group
+	}
+	c, err := db.ChatByExternalID(ctx, platform, externalID)
+	if err == nil {
+		if (title != "" && c.Title != title) || c.Kind != kind {
+			if title == "" {
+				title = c.Title
+			}
+			if _, err := db.w.ExecContext(ctx, `UPDATE chats SET title = ?, kind = ? WHERE id = ?`, title, string(kind), c.ID); err != nil {
+				return c, fmt.Errorf("update chat %d: %w", c.ID, err)
+			}
+			c.Title, c.Kind = title, kind
+		}
+		return c, nil
+	}
+	if !errors.Is(err, bot.ErrNotFound) {
+		return c, err
+	}
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO chats(platform, external_id, kind, title, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(platform, external_id) DO NOTHING`, platform, externalID, string(kind), title, time.Now().UnixMilli()); err != nil {
+		return c, fmt.Errorf("create chat %s/%s: %w", platform, externalID, err)
+	}
+	return scanChat(db.w.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+}
+
+// Chat implements bot.Store.
+func (db *DB) Chat(ctx context.Context, id int64) (bot.Chat, error) {
+	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
+}
+
+// ChatByExternalID implements bot.Store.
+func (db *DB) ChatByExternalID(ctx context.Context, platform, externalID string) (bot.Chat, error) {
+	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+}
+
+// ChatByTitle finds a platform's group chat by its title (WeChat knows groups
+// only by name).
+func (db *DB) ChatByTitle(ctx context.Context, platform, title string) (bot.Chat, error) {
+	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND title = ? AND kind = 'group' ORDER BY active DESC, id LIMIT 1`, platform, title))
+}
+
+// ChatsOfUnits lists active group chats bound to any of the units.
+func (db *DB) ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error) {
+	if len(unitIDs) == 0 {
+		return nil, nil
+	}
+	q := `SELECT ` + chatCols + ` FROM chats WHERE kind = 'group' AND unit_id IN (` + placeholders(len(unitIDs)) + `) ORDER BY id`
+	rows, err := db.r.QueryContext(ctx, q, int64Args(unitIDs)...)
+	if err != nil {
+		return nil, fmt.Errorf("list chats of units: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.Chat
+	for rows.Next() {
+		c, err := scanChat(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ChatsOfPlatform lists a platform's chats.
+func (db *DB) ChatsOfPlatform(ctx context.Context, platform string) ([]bot.Chat, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? ORDER BY id`, platform)
+	if err != nil {
+		return nil, fmt.Errorf("list chats of %s: %w", platform, err)
+	}
+	defer rows.Close()
+	var out []bot.Chat
+	for rows.Next() {
+		c, err := scanChat(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+func int64Args(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// SetChatActive implements bot.Store.
+func (db *DB) SetChatActive(ctx context.Context, id int64, active bool) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE chats SET active = ? WHERE id = ?`, active, id)
+	return err
+}
+
+// MigrateChat implements bot.Store. If a chat with the new id already exists
+// (the platform reported the new chat first), the two are merged into the old
+// one, which keeps its binding and history.
+func (db *DB) MigrateChat(ctx context.Context, platform, oldID, newID string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var oldChat, newChat int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM chats WHERE platform = ? AND external_id = ?`, platform, oldID).Scan(&oldChat); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // nothing known under the old id
+			}
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `SELECT id FROM chats WHERE platform = ? AND external_id = ?`, platform, newID).Scan(&newChat)
+		if err == nil && newChat != oldChat {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET chat_id = ? WHERE chat_id = ?`, oldChat, newChat); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE chats SET external_id = ? WHERE id = ?`, "migrated:"+newID+":"+fmt.Sprint(newChat), newChat); err != nil {
+				return err
+			}
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE chats SET external_id = ?, active = 1 WHERE id = ?`, newID, oldChat)
+		return err
+	})
+}
+
+// BindChat binds a chat to a unit (0 unbinds).
+func (db *DB) BindChat(ctx context.Context, chatID, unitID int64) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE chats SET unit_id = ? WHERE id = ?`, nullID(unitID), chatID)
+	if err != nil {
+		return fmt.Errorf("bind chat %d to unit %d: %w", chatID, unitID, err)
+	}
+	return nil
+}
+
+const memberCols = `id, platform, external_id, name, COALESCE(roster_id, 0)`
+
+func scanMember(row interface{ Scan(...any) error }) (bot.Member, error) {
+	var m bot.Member
+	err := row.Scan(&m.ID, &m.Platform, &m.ExternalID, &m.Name, &m.RosterID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, bot.ErrNotFound
+	}
+	return m, err
+}
+
+// EnsureMember implements bot.Store.
+func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
+	m, err := scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	if err == nil {
+		if name != "" && m.Name != name {
+			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
+				return m, fmt.Errorf("rename member %d: %w", m.ID, err)
+			}
+			m.Name = name
+		}
+		return m, nil
+	}
+	if !errors.Is(err, bot.ErrNotFound) {
+		return m, err
+	}
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO members(platform, external_id, name, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT(platform, external_id) DO NOTHING`, platform, externalID, name, time.Now().UnixMilli()); err != nil {
+		return m, fmt.Errorf("create member %s/%s: %w", platform, externalID, err)
+	}
+	return scanMember(db.w.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+}
+
+// Member implements bot.Store.
+func (db *DB) Member(ctx context.Context, id int64) (bot.Member, error) {
+	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE id = ?`, id))
+}
+
+// MembersOfRoster lists the platform identities linked to a roster entry.
+func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE roster_id = ? ORDER BY id`, rosterID)
+	if err != nil {
+		return nil, fmt.Errorf("members of roster %d: %w", rosterID, err)
+	}
+	defer rows.Close()
+	var out []bot.Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// LinkMember links a platform identity to a roster entry. It returns
+// ErrConflict if another identity on the same platform holds the entry.
+func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.Time) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = ?, linked_at = ? WHERE id = ?`, rosterID, ms(at), memberID)
+	if isUnique(err) {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("link member %d to roster %d: %w", memberID, rosterID, err)
+	}
+	return nil
+}
+
+// UnlinkRoster removes every platform link to a roster entry and returns how
+// many there were.
+func (db *DB) UnlinkRoster(ctx context.Context, rosterID int64) (int, error) {
+	res, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = NULL, linked_at = NULL WHERE roster_id = ?`, rosterID)
+	if err != nil {
+		return 0, fmt.Errorf("unlink roster %d: %w", rosterID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Units implements bot.Store.
+func (db *DB) Units(ctx context.Context) ([]bot.Unit, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, COALESCE(parent_id, 0) FROM units ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list units: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.Unit
+	for rows.Next() {
+		var u bot.Unit
+		if err := rows.Scan(&u.ID, &u.Name, &u.ParentID); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UnitDef is a unit as configured: a name and its parent's name.
+type UnitDef struct {
+	Name   string
+	Parent string // "" for a root
+}
+
+// SyncUnits creates or re-parents the configured units. Parents must come
+// before their children. Units not in the list are kept.
+func (db *DB) SyncUnits(ctx context.Context, defs []UnitDef) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, d := range defs {
+			var parent any
+			if d.Parent != "" {
+				var pid int64
+				if err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE name = ?`, d.Parent).Scan(&pid); err != nil {
+					return fmt.Errorf("unit %s: parent %s: %w", d.Name, d.Parent, err)
+				}
+				parent = pid
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO units(name, parent_id) VALUES (?, ?)
+				ON CONFLICT(name) DO UPDATE SET parent_id = excluded.parent_id`, d.Name, parent); err != nil {
+				return fmt.Errorf("save unit %s: %w", d.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+const rosterCols = `id, name, number, unit_id, title, role, phone`
+
+func scanRoster(row interface{ Scan(...any) error }) (bot.RosterEntry, error) {
+	var r bot.RosterEntry
+	var role string
+	err := row.Scan(&r.ID, &r.Name, &r.Number, &r.UnitID, &r.Title, &role, &r.Phone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, bot.ErrNotFound
+	}
+	r.Role = parseRole(role)
+	return r, err
+}
+
+func parseRole(s string) bot.Role {
+	for _, r := range []bot.Role{bot.RoleMember, bot.RoleStaff, bot.RoleSecretary, bot.RoleAdmin} {
+		if r.String() == s {
+			return r
+		}
+	}
+	return bot.RoleMember
+}
+
+// RosterEntry implements bot.Store.
+func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
+	return scanRoster(db.r.QueryRowContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
+}
+
+// RosterByNumber finds a roster entry by 学号/工号.
+func (db *DB) RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error) {
+	return scanRoster(db.r.QueryRowContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE number = ?`, number))
+}
+
+// RosterByName lists roster entries with a name.
+func (db *DB) RosterByName(ctx context.Context, name string) ([]bot.RosterEntry, error) {
+	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE name = ? ORDER BY id`, name)
+}
+
+// RosterOfUnits lists the roster entries of the units, by unit then number.
+func (db *DB) RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error) {
+	if len(unitIDs) == 0 {
+		return nil, nil
+	}
+	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE unit_id IN (`+placeholders(len(unitIDs))+`) ORDER BY unit_id, number`, int64Args(unitIDs)...)
+}
+
+// RosterWithRole lists entries of a role.
+func (db *DB) RosterWithRole(ctx context.Context, role bot.Role) ([]bot.RosterEntry, error) {
+	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE role = ? ORDER BY id`, role.String())
+}
+
+func (db *DB) rosterQuery(ctx context.Context, q string, args ...any) ([]bot.RosterEntry, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query roster: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.RosterEntry
+	for rows.Next() {
+		r, err := scanRoster(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RosterCount counts roster entries.
+func (db *DB) RosterCount(ctx context.Context) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM roster`).Scan(&n)
+	return n, err
+}
+
+// ImportRoster adds or updates entries by number in one transaction and
+// returns how many were added and updated.
+func (db *DB) ImportRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time) (added, updated int, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		for _, e := range entries {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM roster WHERE number = ?`, e.Number).Scan(&id)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if _, err := tx.ExecContext(ctx, `INSERT INTO roster(name, number, unit_id, title, role, phone, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					e.Name, e.Number, e.UnitID, e.Title, e.Role.String(), e.Phone, ms(at)); err != nil {
+					return fmt.Errorf("add %s %s: %w", e.Number, e.Name, err)
+				}
+				added++
+			case err != nil:
+				return err
+			default:
+				if _, err := tx.ExecContext(ctx, `UPDATE roster SET name = ?, unit_id = ?, title = ?, role = ?, phone = ?, updated_at = ? WHERE id = ?`,
+					e.Name, e.UnitID, e.Title, e.Role.String(), e.Phone, ms(at), id); err != nil {
+					return fmt.Errorf("update %s %s: %w", e.Number, e.Name, err)
+				}
+				updated++
+			}
+		}
+		return nil
+	})
+	return added, updated, err
+}
+
+// LinkedRosterIDs returns, of the given roster entries, those linked to any
+// platform identity.
+func (db *DB) LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(rosterIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT roster_id FROM members WHERE roster_id IN (`+placeholders(len(rosterIDs))+`)`, int64Args(rosterIDs)...)
+	if err != nil {
+		return nil, fmt.Errorf("linked roster entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,248 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+const outboxCols = `o.id, o.chat_id, o.text, o.buttons, COALESCE(o.mention_member, 0), o.reply_to, COALESCE(o.idem_key, ''),
+	o.merge_key, COALESCE(o.edit_of, 0), o.bulk, o.not_before, o.state, o.attempts, o.last_error, o.platform_msg_id,
+	o.created_at, o.delivered_at, c.platform, c.external_id, c.kind, c.active,
+	COALESCE(m.external_id, ''), COALESCE(m.name, '')`
+
+const outboxFrom = ` FROM outbox o JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member `
+
+func scanOutbox(row interface{ Scan(...any) error }) (bot.OutboxMessage, error) {
+	var (
+		m                    bot.OutboxMessage
+		buttons, state, kind string
+		notBefore, created   int64
+		delivered            sql.NullInt64
+		mentionID, mention   string
+	)
+	err := row.Scan(&m.ID, &m.ChatID, &m.Text, &buttons, &m.MentionMember, &m.ReplyTo, &m.IdemKey,
+		&m.MergeKey, &m.EditOf, &m.Bulk, &notBefore, &state, &m.Attempts, &m.LastError, &m.PlatformMsgID,
+		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, bot.ErrNotFound
+	}
+	if err != nil {
+		return m, err
+	}
+	if buttons != "" {
+		if err := json.Unmarshal([]byte(buttons), &m.Buttons); err != nil {
+			return m, fmt.Errorf("outbox %d: buttons: %w", m.ID, err)
+		}
+	}
+	if m.MentionMember != 0 {
+		m.Mention = &bot.Mention{UserID: mentionID, Name: mention}
+	}
+	m.State, m.ChatKind = bot.OutboxState(state), bot.ChatKind(kind)
+	m.NotBefore, m.CreatedAt, m.DeliveredAt = fromMS(notBefore), fromMS(created), nullMS(delivered)
+	return m, nil
+}
+
+func encodeButtons(b [][]bot.Button) (string, error) {
+	if len(b) == 0 {
+		return "", nil
+	}
+	j, err := json.Marshal(b)
+	return string(j), err
+}
+
+// Enqueue implements bot.Store. In one transaction it honours the idempotency
+// key, turns an edit of a message that is still unsent into a change of that
+// message, and supersedes older pending messages with the same merge key.
+func (db *DB) Enqueue(ctx context.Context, m bot.Outgoing, now time.Time) (id int64, inserted bool, err error) {
+	buttons, err := encodeButtons(m.Buttons)
+	if err != nil {
+		return 0, false, fmt.Errorf("encode buttons: %w", err)
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		id, inserted, err = enqueueTx(ctx, tx, m, buttons, now)
+		return err
+	})
+	return id, inserted, err
+}
+
+// EnqueueMany queues several messages in one transaction (a broadcast
+// fan-out); messages whose IdemKey is already queued are skipped.
+func (db *DB) EnqueueMany(ctx context.Context, ms []bot.Outgoing, now time.Time) (inserted int, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		for _, m := range ms {
+			buttons, err := encodeButtons(m.Buttons)
+			if err != nil {
+				return err
+			}
+			_, ok, err := enqueueTx(ctx, tx, m, buttons, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				inserted++
+			}
+		}
+		return nil
+	})
+	return inserted, err
+}
+
+// EnqueueTx queues a message inside a feature's own transaction, so that a
+// member action and its acknowledgement are stored together.
+func EnqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, now time.Time) (int64, bool, error) {
+	buttons, err := encodeButtons(m.Buttons)
+	if err != nil {
+		return 0, false, err
+	}
+	return enqueueTx(ctx, tx, m, buttons, now)
+}
+
+func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, now time.Time) (int64, bool, error) {
+	var id int64
+	if m.IdemKey != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM outbox WHERE idem_key = ?`, m.IdemKey).Scan(&id)
+		if err == nil {
+			return id, false, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, fmt.Errorf("check idempotency key: %w", err)
+		}
+	}
+	var platform string
+	if err := tx.QueryRowContext(ctx, `SELECT platform FROM chats WHERE id = ?`, m.ChatID).Scan(&platform); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
+		}
+		return 0, false, err
+	}
+	if m.EditOf != 0 {
+		var state string
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE id = ?`, m.EditOf).Scan(&state); err != nil {
+			return 0, false, fmt.Errorf("message %d to edit: %w", m.EditOf, err)
+		}
+		if state == string(bot.OutboxPending) {
+			// Not sent yet: change it instead of sending an edit later.
+			_, err := tx.ExecContext(ctx, `UPDATE outbox SET text = ?, buttons = ? WHERE id = ?`, m.Text, buttons, m.EditOf)
+			return m.EditOf, false, err
+		}
+	}
+	if m.MergeKey != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE chat_id = ? AND merge_key = ? AND state = 'pending'`,
+			m.ChatID, m.MergeKey); err != nil {
+			return 0, false, fmt.Errorf("supersede %s: %w", m.MergeKey, err)
+		}
+	}
+	notBefore := m.NotBefore
+	if notBefore.IsZero() {
+		notBefore = now
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now))
+	if err != nil {
+		return 0, false, fmt.Errorf("insert outbox: %w", err)
+	}
+	id, err = res.LastInsertId()
+	return id, true, err
+}
+
+// OutboxHeads implements bot.Store.
+func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, limit int) ([]bot.OutboxMessage, error) {
+	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+`
+		WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE platform = ? AND state = 'pending' GROUP BY chat_id)
+		  AND o.not_before <= ?
+		ORDER BY o.bulk, o.id LIMIT ?`, platform, ms(now), limit)
+}
+
+// OutboxFollowing implements bot.Store.
+func (db *DB) OutboxFollowing(ctx context.Context, chatID, afterID int64, now time.Time, limit int) ([]bot.OutboxMessage, error) {
+	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+`
+		WHERE o.chat_id = ? AND o.id > ? AND o.state = 'pending' AND o.not_before <= ?
+		ORDER BY o.id LIMIT ?`, chatID, afterID, ms(now), limit)
+}
+
+// OutboxMessage implements bot.Store.
+func (db *DB) OutboxMessage(ctx context.Context, id int64) (bot.OutboxMessage, error) {
+	return scanOutbox(db.r.QueryRowContext(ctx, `SELECT `+outboxCols+outboxFrom+` WHERE o.id = ?`, id))
+}
+
+// OutboxByIdemPrefix lists messages whose idempotency key starts with prefix
+// (e.g. every message of one broadcast), by id.
+func (db *DB) OutboxByIdemPrefix(ctx context.Context, prefix string) ([]bot.OutboxMessage, error) {
+	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+` WHERE o.idem_key >= ? AND o.idem_key < ? ORDER BY o.id`, prefix, prefix+"\U0010FFFF")
+}
+
+// OutboxOfChat lists a chat's messages, newest last; for tests and status.
+func (db *DB) OutboxOfChat(ctx context.Context, chatID int64) ([]bot.OutboxMessage, error) {
+	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+` WHERE o.chat_id = ? ORDER BY o.id`, chatID)
+}
+
+func (db *DB) outboxQuery(ctx context.Context, q string, args ...any) ([]bot.OutboxMessage, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.OutboxMessage
+	for rows.Next() {
+		m, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// NextOutboxDue implements bot.Store.
+func (db *DB) NextOutboxDue(ctx context.Context, platform string) (time.Time, bool, error) {
+	var v sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT MIN(not_before) FROM outbox WHERE platform = ? AND state = 'pending'`, platform).Scan(&v)
+	if err != nil || !v.Valid {
+		return time.Time{}, false, err
+	}
+	return fromMS(v.Int64), true, nil
+}
+
+// MarkDelivered implements bot.Store.
+func (db *DB) MarkDelivered(ctx context.Context, ids []int64, platformMsgID string, at time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'delivered', platform_msg_id = ?, delivered_at = ?, last_error = '' WHERE id = ?`,
+				platformMsgID, ms(at), id); err != nil {
+				return fmt.Errorf("mark %d delivered: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// MarkRetry implements bot.Store.
+func (db *DB) MarkRetry(ctx context.Context, id int64, notBefore time.Time, countAttempt bool, errText string) error {
+	inc := 0
+	if countAttempt {
+		inc = 1
+	}
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET not_before = ?, attempts = attempts + ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+		ms(notBefore), inc, errText, id)
+	return err
+}
+
+// MarkFailed implements bot.Store.
+func (db *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state = 'pending'`, reason, id)
+	return err
+}
+
+// PendingCount implements bot.Store.
+func (db *DB) PendingCount(ctx context.Context, platform string, now time.Time) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE platform = ? AND state = 'pending' AND not_before <= ?`, platform, ms(now)).Scan(&n)
+	return n, err
+}
