@@ -279,9 +279,15 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 		m.Time = e.now()
 	}
 	cmd, isCmd := ParseCommand(m.Text)
-	var spec *CommandSpec
+	var (
+		spec    *CommandSpec
+		unknown bool // a slash command we do not have, said to us
+	)
 	if isCmd {
+		parsed := isCmd
 		spec, isCmd = e.Lookup(cmd.Name)
+		unknown = parsed && !isCmd && cmd.Slash &&
+			(m.ChatKind == Private || cmd.Bot != "" && e.addressedToUs(m.Platform, cmd.Bot))
 		if isCmd && cmd.Bot != "" && !e.addressedToUs(m.Platform, cmd.Bot) {
 			return // a command for another bot in the same group
 		}
@@ -290,7 +296,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 			isCmd = false
 		}
 	}
-	if !isCmd && !e.hasObservers() {
+	if !isCmd && !unknown && !e.hasObservers() {
 		return
 	}
 	chat, err := e.store.EnsureChat(ctx, m.Platform, m.ChatID, m.ChatKind, m.ChatTitle)
@@ -309,6 +315,10 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 		return
 	}
 	req = &Request{Message: m, Chat: chat, Caller: caller, engine: e}
+	if unknown {
+		_ = req.Reply(ctx, fmt.Sprintf("没有「/%s」这个命令。发送 /help 查看可用命令。", truncate(cmd.Name, 30)))
+		return
+	}
 	if !isCmd {
 		e.observe(ctx, req)
 		return
@@ -582,3 +592,24 @@ func ShanghaiLocation() *time.Location {
 	}
 	return time.FixedZone("CST", 8*3600)
 }
+
+// Flush delivers, synchronously and without Run, every message that is due
+// now and that the platforms accept. Tests and one-shot CLI commands use it.
+func (e *Engine) Flush(ctx context.Context) {
+	e.mu.RLock()
+	ss := make([]*sender, 0, len(e.senders))
+	for _, s := range e.senders {
+		ss = append(ss, s)
+	}
+	e.mu.RUnlock()
+	for _, s := range ss {
+		for ctx.Err() == nil {
+			if sent, _ := s.round(ctx); !sent {
+				break
+			}
+		}
+	}
+}
+
+// ShanghaiLocationNow is the wall clock in China Standard Time.
+func ShanghaiLocationNow() time.Time { return time.Now().In(ShanghaiLocation()) }

@@ -72,7 +72,6 @@ type limiter struct {
 	global     *window
 	nextGlobal time.Time // even spacing of global sends
 	nextGap    time.Time // pacing with jitter
-	hold       time.Time // the whole platform waits (e.g. "too often")
 	chats      map[int64]*chatLimit
 	rnd        *rand.Rand
 }
@@ -95,7 +94,6 @@ func later(a, b time.Time) time.Time {
 // globalReady is when the platform may send its next message at all.
 func (lim *limiter) globalReady() time.Time {
 	t := later(lim.nextGlobal, lim.nextGap)
-	t = later(t, lim.hold)
 	if lim.global != nil {
 		t = later(t, lim.global.ready())
 	}
@@ -174,5 +172,3 @@ func (lim *limiter) holdChat(id int64, until time.Time) {
 	c := lim.chat(id)
 	c.hold = later(c.hold, until)
 }
-
-func (lim *limiter) holdAll(until time.Time) { lim.hold = later(lim.hold, until) }

@@ -115,11 +115,14 @@ func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
 		if !sleepUntil(ctx, s.lim.globalReady()) {
 			return sent, 0
 		}
-		if s.deliver(ctx, m) {
+		switch s.deliver(ctx, m) {
+		case delivered:
 			sent = true
+		case platformDown:
+			return sent, 2 * time.Second
 		}
 		if time.Now().After(deadline) {
-			return true, 0
+			return sent, 0
 		}
 	}
 	if sent {
@@ -149,10 +152,18 @@ func isPlain(m OutboxMessage) bool {
 	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == ""
 }
 
+// outcome is what became of one delivery attempt.
+type outcome int
+
+const (
+	delivered    outcome = iota // left the queue: delivered, or failed for good
+	retryLater                  // stays pending, to be tried again
+	platformDown                // the platform is not connected: stop trying for now
+)
+
 // deliver sends one head message, merged with the chat's following plain
-// messages when the chat's limit would hold them back. It reports whether the
-// message left the queue (delivered or failed for good).
-func (s *sender) deliver(ctx context.Context, m OutboxMessage) bool {
+// messages when the chat's limit would hold them back.
+func (s *sender) deliver(ctx context.Context, m OutboxMessage) outcome {
 	ids := []int64{m.ID}
 	text := m.Text
 	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
@@ -183,7 +194,7 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) bool {
 		if err := s.e.store.MarkDelivered(bctx, ids, msgID, s.e.now()); err != nil {
 			s.log.Error("mark delivered", "ids", ids, "err", err)
 		}
-		return true
+		return delivered
 	}
 	var (
 		retry    *RetryAfterError
@@ -196,33 +207,32 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) bool {
 			s.log.Error("migrate chat", "from", m.ChatExternalID, "to", migrated.NewID, "err", merr)
 		}
 		s.log.Info("chat migrated; sending again", "from", m.ChatExternalID, "to", migrated.NewID)
-		return false
+		return retryLater
 	case errors.As(err, &retry):
 		until := time.Now().Add(retry.After)
 		s.lim.holdChat(m.ChatID, until)
 		s.log.Warn("rate limited by platform", "chat", m.ChatID, "retry_after", retry.After)
 		s.retry(bctx, m, retry.After, true, err)
-		return false
+		return retryLater
 	case errors.Is(err, ErrNotConnected):
-		s.lim.holdAll(time.Now().Add(2 * time.Second))
 		s.retry(bctx, m, 0, false, err)
-		return false
+		return platformDown
 	case errors.Is(err, ErrChatGone):
 		if aerr := s.e.store.SetChatActive(bctx, m.ChatID, false); aerr != nil {
 			s.log.Error("deactivate chat", "chat", m.ChatID, "err", aerr)
 		}
 		s.fail(bctx, m, "机器人已不在该群")
-		return true
+		return delivered
 	case errors.As(err, &perm):
 		s.fail(bctx, m, perm.Err.Error())
-		return true
+		return delivered
 	case ctx.Err() != nil:
-		return false // shutting down: stays pending, sent after restart
+		return retryLater // shutting down: stays pending, sent after restart
 	default:
 		backoff := min(time.Second<<min(m.Attempts, 12), maxBackoff)
 		s.log.Warn("send failed; will retry", "outbox", m.ID, "attempt", m.Attempts+1, "in", backoff, "err", err)
 		s.retry(bctx, m, backoff, true, err)
-		return false
+		return retryLater
 	}
 }
 

@@ -1,0 +1,205 @@
+// Package memchat is an in-process chat platform for tests and benchmarks:
+// messages are pushed in with Deliver, and everything the engine sends is
+// recorded, with send times, so tests can check content, order and rate
+// limits. It implements bot.Platform, bot.Editor and bot.CallbackAnswerer.
+package memchat
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Sent is one message (or edit, or button answer) the platform received
+// from the engine.
+type Sent struct {
+	bot.Outbound
+	MessageID  string
+	At         time.Time
+	Edit       bool
+	CallbackID string // set for answers to button presses (toasts)
+}
+
+// Platform is the in-memory platform.
+type Platform struct {
+	name string
+	caps bot.Capabilities
+
+	mu       sync.Mutex
+	sent     []Sent
+	nextID   int
+	failWith func(bot.Outbound) error
+	username string
+	limits   []watch
+	global   *watch
+	violated int
+
+	in     chan bot.Message
+	closed chan struct{}
+	once   sync.Once
+}
+
+// New makes a platform with the given name and capabilities.
+func New(name string, caps bot.Capabilities) *Platform {
+	return &Platform{name: name, caps: caps, in: make(chan bot.Message, 1024), closed: make(chan struct{})}
+}
+
+func (p *Platform) Name() string                   { return p.name }
+func (p *Platform) Capabilities() bot.Capabilities { return p.caps }
+
+// SetUsername sets the bot's user name for /cmd@Name addressing.
+func (p *Platform) SetUsername(u string) { p.mu.Lock(); p.username = u; p.mu.Unlock() }
+
+// BotUsername implements bot.Identified.
+func (p *Platform) BotUsername() string { p.mu.Lock(); defer p.mu.Unlock(); return p.username }
+
+// FailWith makes every send return the error f returns (nil: succeed).
+func (p *Platform) FailWith(f func(bot.Outbound) error) { p.mu.Lock(); p.failWith = f; p.mu.Unlock() }
+
+// Deliver queues an incoming message for Run.
+func (p *Platform) Deliver(m bot.Message) {
+	if m.Platform == "" {
+		m.Platform = p.name
+	}
+	p.in <- m
+}
+
+// Close ends the input: Run returns once everything delivered was handled.
+func (p *Platform) Close() { p.once.Do(func() { close(p.in) }) }
+
+// Run implements bot.Platform: it hands incoming messages to r in order.
+func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-p.in:
+			if !ok {
+				return nil
+			}
+			r.Receive(ctx, m)
+		}
+	}
+}
+
+// Send implements bot.Platform.
+func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failWith != nil {
+		if err := p.failWith(m); err != nil {
+			return "", err
+		}
+	}
+	p.nextID++
+	id := strconv.Itoa(p.nextID)
+	p.record(Sent{Outbound: m, MessageID: id, At: time.Now()})
+	return id, nil
+}
+
+// Edit implements bot.Editor.
+func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failWith != nil {
+		if err := p.failWith(m); err != nil {
+			return err
+		}
+	}
+	p.record(Sent{Outbound: m, MessageID: messageID, At: time.Now(), Edit: true})
+	return nil
+}
+
+// AnswerCallback implements bot.CallbackAnswerer.
+func (p *Platform) AnswerCallback(ctx context.Context, callbackID, text string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent = append(p.sent, Sent{Outbound: bot.Outbound{Text: text}, CallbackID: callbackID, At: time.Now()})
+	return nil
+}
+
+func (p *Platform) record(s Sent) {
+	p.sent = append(p.sent, s)
+	if p.global != nil && !p.global.add(s.At) {
+		p.violated++
+	}
+	for i := range p.limits {
+		if !p.limits[i].addChat(s.ChatID, s.At) {
+			p.violated++
+		}
+	}
+}
+
+// Sent returns a copy of everything sent so far.
+func (p *Platform) Sent() []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Sent(nil), p.sent...)
+}
+
+// Take returns what was sent since the last Take and forgets it.
+func (p *Platform) Take() []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.sent
+	p.sent = nil
+	return out
+}
+
+// WatchLimits makes the platform count sends that break a global limit or a
+// per-chat limit, as a real platform would observe them.
+func (p *Platform) WatchLimits(global bot.RateLimit, perChat ...bot.RateLimit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if global.Count > 0 {
+		p.global = &watch{limit: global}
+	}
+	for _, l := range perChat {
+		p.limits = append(p.limits, watch{limit: l, chats: map[string][]time.Time{}})
+	}
+}
+
+// Violations counts sends that broke a watched limit.
+func (p *Platform) Violations() int { p.mu.Lock(); defer p.mu.Unlock(); return p.violated }
+
+// watch checks "at most Count sends in any window of Per".
+type watch struct {
+	limit bot.RateLimit
+	times []time.Time
+	chats map[string][]time.Time
+}
+
+func (w *watch) add(t time.Time) bool {
+	ok := admit(&w.times, w.limit, t)
+	return ok
+}
+
+func (w *watch) addChat(chat string, t time.Time) bool {
+	ts := w.chats[chat]
+	ok := admit(&ts, w.limit, t)
+	w.chats[chat] = ts
+	return ok
+}
+
+// admit records t and reports whether the window still holds at most Count
+// sends, counting every send in (t-Per, t].
+func admit(ts *[]time.Time, l bot.RateLimit, t time.Time) bool {
+	cut := t.Add(-l.Per)
+	s := *ts
+	i := 0
+	for i < len(s) && !s[i].After(cut) {
+		i++
+	}
+	s = append(s[i:], t)
+	*ts = s
+	return len(s) <= l.Count
+}
+
+// String renders a Sent for failure messages.
+func (s Sent) String() string {
+	return fmt.Sprintf("%s %q edit=%v", s.ChatID, s.Text, s.Edit)
+}

@@ -1,0 +1,249 @@
+// Package core holds the commands every deployment has: /help, binding a
+// group to a unit, and linking a chat identity to the roster.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// Feature is the core command set.
+type Feature struct {
+	engine *bot.Engine
+	db     *storage.DB
+}
+
+// New makes the core feature.
+func New(e *bot.Engine, db *storage.DB) *Feature { return &Feature{engine: e, db: db} }
+
+func (f *Feature) Name() string { return "core" }
+
+func (f *Feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{
+			Name: "help", Aliases: []string{"帮助", "菜单"},
+			Summary: "查看可用命令",
+			Usage:   "/help [命令]",
+			Help:    "不带参数列出你可以使用的命令；/help 签到 查看某个命令的详细用法。",
+			Handler: f.help,
+		},
+		{
+			Name: "bind", Aliases: []string{"绑定"},
+			Summary: "把本群绑定到一个单位（支部、班级等）",
+			Usage:   "/bind <单位名称>",
+			Help:    "例：/bind 第一党支部\n只有管理员或该单位（及上级单位）的书记可以绑定。绑定后，签到、接龙统计和通知都按该单位的花名册进行。",
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.bind,
+		},
+		{
+			Name: "unbind", Aliases: []string{"解绑"},
+			Summary: "解除本群与单位的绑定",
+			Usage:   "/unbind",
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.unbind,
+		},
+		{
+			Name: "iam", Aliases: []string{"我是"},
+			Summary: "绑定花名册身份",
+			Usage:   "/iam <学号/工号> <姓名>",
+			Help:    "例：/iam 2023001 张三\n学号与姓名须与花名册一致；每个花名册身份在每个平台只能绑定一个账号。绑定错了请联系书记用 /unlink 解除。",
+			Handler: f.iam,
+		},
+		{
+			Name: "unlink", Aliases: []string{"解除绑定"},
+			Summary: "解除某人的花名册绑定（书记）",
+			Usage:   "/unlink <学号/工号>",
+			Help:    "例：/unlink 2023001\n用于纠正错误的 /iam 绑定，只能解除本单位（含下级单位）成员的绑定。",
+			Role:    bot.RoleSecretary,
+			Handler: f.unlink,
+		},
+		{
+			Name: "whoami", Aliases: []string{"我是谁"},
+			Summary: "查看自己的身份和权限",
+			Usage:   "/whoami",
+			Handler: f.whoami,
+		},
+	}
+}
+
+func (f *Feature) help(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) > 0 {
+		name := r.Command.Args[0]
+		spec, ok := f.engine.Lookup(name)
+		if !ok {
+			return bot.Errorf("没有「%s」这个命令。发送 /help 查看可用命令。", name)
+		}
+		return r.Reply(ctx, DescribeCommand(*spec))
+	}
+	var lines []string
+	lines = append(lines, "你可以使用的命令：")
+	for _, s := range f.engine.Commands() {
+		if !r.Can(s.Role) {
+			continue
+		}
+		if s.Where == bot.GroupOnly && r.Chat.Kind != bot.Group || s.Where == bot.PrivateOnly && r.Chat.Kind != bot.Private {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("/%s%s — %s", s.Name, aliasText(s), s.Summary))
+	}
+	lines = append(lines, "发送 /help <命令> 查看详细用法和示例。")
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+func aliasText(s bot.CommandSpec) string {
+	if len(s.Aliases) == 0 {
+		return ""
+	}
+	return "（" + strings.Join(s.Aliases, "、") + "）"
+}
+
+// DescribeCommand is the full help of one command.
+func DescribeCommand(s bot.CommandSpec) string {
+	lines := []string{fmt.Sprintf("/%s%s — %s", s.Name, aliasText(s), s.Summary), "用法：" + s.Usage}
+	if s.Role != bot.RoleMember {
+		lines = append(lines, "权限："+s.Role.Chinese())
+	}
+	switch s.Where {
+	case bot.GroupOnly:
+		lines = append(lines, "只能在群里使用。")
+	case bot.PrivateOnly:
+		lines = append(lines, "只能在私聊中使用。")
+	}
+	if s.Help != "" {
+		lines = append(lines, s.Help)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (f *Feature) bind(ctx context.Context, r *bot.Request) error {
+	name := strings.TrimSpace(r.Command.ArgText)
+	if name == "" {
+		return bot.Errorf("用法：/bind <单位名称>，例：/bind 第一党支部")
+	}
+	units := r.Units()
+	u, ok := units.ByName(strings.Join(r.Command.Args, " "))
+	if !ok {
+		u, ok = units.ByName(name)
+	}
+	if !ok {
+		var names []string
+		for _, u := range units.All() {
+			names = append(names, u.Name)
+		}
+		return bot.Errorf("找不到单位「%s」。现有单位：%s", name, strings.Join(names, "、"))
+	}
+	if !r.Caller.Is(bot.RoleSecretary, u.ID, units) {
+		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以绑定。", u.Name)
+	}
+	if r.Chat.UnitID == u.ID {
+		return r.Reply(ctx, fmt.Sprintf("本群已经绑定到「%s」。", u.Name))
+	}
+	if err := f.db.BindChat(ctx, r.Chat.ID, u.ID); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("已将本群绑定到「%s」。", u.Name)
+	if r.Chat.UnitID != 0 {
+		msg = fmt.Sprintf("已将本群从「%s」改绑到「%s」。", units.Name(r.Chat.UnitID), u.Name)
+	}
+	return r.Reply(ctx, msg)
+}
+
+func (f *Feature) unbind(ctx context.Context, r *bot.Request) error {
+	if r.Chat.UnitID == 0 {
+		return r.Reply(ctx, "本群尚未绑定单位。")
+	}
+	name := r.Units().Name(r.Chat.UnitID)
+	if err := f.db.BindChat(ctx, r.Chat.ID, 0); err != nil {
+		return err
+	}
+	return r.Reply(ctx, fmt.Sprintf("已解除本群与「%s」的绑定。", name))
+}
+
+func (f *Feature) iam(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) < 2 {
+		return bot.Errorf("用法：/iam <学号/工号> <姓名>，例：/iam 2023001 张三")
+	}
+	number, name := args[0], strings.Join(args[1:], "")
+	if r.Caller.Roster != nil {
+		if r.Caller.Roster.Number == number {
+			return r.ReplyMention(ctx, fmt.Sprintf("你已绑定为 %s（%s），无需重复绑定。", r.Caller.Roster.Name, number))
+		}
+		return bot.Errorf("你已绑定为 %s（%s）。如需更改，请联系书记用 /unlink 解除后再绑定。", r.Caller.Roster.Name, r.Caller.Roster.Number)
+	}
+	entry, err := f.db.RosterByNumber(ctx, number)
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.Errorf("花名册中没有学号/工号 %s，请检查后重试或联系书记。", number)
+	}
+	if err != nil {
+		return err
+	}
+	if entry.Name != name {
+		return bot.Errorf("学号/工号与姓名不符，请检查后重试。")
+	}
+	err = f.db.LinkMember(ctx, r.Caller.Member.ID, entry.ID, r.Now())
+	if errors.Is(err, storage.ErrConflict) {
+		return bot.Errorf("该学号/工号已被本平台的另一个账号绑定。如有误，请联系书记用 /unlink %s 解除。", number)
+	}
+	if err != nil {
+		return err
+	}
+	return r.ReplyMention(ctx, fmt.Sprintf("绑定成功：%s，%s，%s。", entry.Name, r.Units().Name(entry.UnitID), titleOr(entry)))
+}
+
+func titleOr(e bot.RosterEntry) string {
+	if e.Title != "" {
+		return e.Title
+	}
+	return e.Role.Chinese()
+}
+
+func (f *Feature) unlink(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) != 1 {
+		return bot.Errorf("用法：/unlink <学号/工号>")
+	}
+	entry, err := f.db.RosterByNumber(ctx, r.Command.Args[0])
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.Errorf("花名册中没有学号/工号 %s。", r.Command.Args[0])
+	}
+	if err != nil {
+		return err
+	}
+	if !r.Caller.Is(bot.RoleSecretary, entry.UnitID, r.Units()) {
+		return bot.Errorf("权限不足：%s 不属于你管理的单位。", entry.Number)
+	}
+	n, err := f.db.UnlinkRoster(ctx, entry.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return r.Reply(ctx, fmt.Sprintf("%s（%s）没有绑定任何账号。", entry.Name, entry.Number))
+	}
+	return r.Reply(ctx, fmt.Sprintf("已解除 %s（%s）的 %d 个账号绑定。", entry.Name, entry.Number, n))
+}
+
+func (f *Feature) whoami(ctx context.Context, r *bot.Request) error {
+	c := r.Caller
+	var lines []string
+	if c.Roster == nil {
+		lines = append(lines, fmt.Sprintf("你是 %s，尚未绑定花名册。发送 /iam <学号/工号> <姓名> 绑定。", c.Member.Name))
+	} else {
+		lines = append(lines, fmt.Sprintf("你是 %s（%s），%s，%s。", c.Roster.Name, c.Roster.Number, r.Units().Name(c.Roster.UnitID), titleOr(*c.Roster)))
+	}
+	if c.Admin {
+		lines = append(lines, "你是管理员。")
+	}
+	if r.Chat.Kind == bot.Group {
+		if r.Chat.UnitID == 0 {
+			lines = append(lines, "本群尚未绑定单位。")
+		} else {
+			lines = append(lines, fmt.Sprintf("本群绑定在「%s」。", r.Units().Name(r.Chat.UnitID)))
+		}
+	}
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}

@@ -1,0 +1,57 @@
+package configs
+
+import (
+	"os"
+	"time"
+)
+
+// TelegramConfig connects the Telegram adapter.
+type TelegramConfig struct {
+	Enabled bool   `yaml:"enabled"`
+	Token   string `yaml:"token"`   // or env BRANCHBOT_TELEGRAM_TOKEN
+	APIURL  string `yaml:"api_url"` // default https://api.telegram.org
+	// PollTimeout is the long-polling timeout.
+	PollTimeout time.Duration `yaml:"poll_timeout"`
+	Webhook     WebhookConfig `yaml:"webhook"`
+	Limits      LimitsConfig  `yaml:"limits"`
+}
+
+// WebhookConfig switches Telegram from long polling to a webhook.
+type WebhookConfig struct {
+	Listen string `yaml:"listen"` // e.g. :8443
+	URL    string `yaml:"url"`    // the public https URL Telegram posts to
+	Secret string `yaml:"secret"` // or env BRANCHBOT_TELEGRAM_WEBHOOK_SECRET
+}
+
+// WeChatConfig connects the WeChat adapter.
+type WeChatConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// SessionFile keeps the hot-login session (mode 0600); default
+	// <data_dir>/wechat-session.json.
+	SessionFile string       `yaml:"session_file"`
+	Limits      LimitsConfig `yaml:"limits"`
+}
+
+func init() {
+	sectionDefaults = append(sectionDefaults, func(c *Config) {
+		t := &c.Platforms.Telegram
+		if t.APIURL == "" {
+			t.APIURL = "https://api.telegram.org"
+		}
+		if t.PollTimeout == 0 {
+			t.PollTimeout = 30 * time.Second
+		}
+		w := &c.Platforms.WeChat
+		if w.SessionFile == "" {
+			w.SessionFile = c.DataDir + "/wechat-session.json"
+		}
+	})
+	envOverrides = append(envOverrides, func(c *Config) {
+		if v := os.Getenv("BRANCHBOT_TELEGRAM_TOKEN"); v != "" {
+			c.Platforms.Telegram.Token = v
+		}
+		if v := os.Getenv("BRANCHBOT_TELEGRAM_WEBHOOK_SECRET"); v != "" {
+			c.Platforms.Telegram.Webhook.Secret = v
+		}
+	})
+}
