@@ -1,0 +1,184 @@
+// Package terminal is a chat platform on standard input and output, for
+// trying the bot without any credentials. Each line is a chat message from
+// the current speaker in the current chat; lines starting with ":" switch
+// them:
+//
+//	:group 第一党支部   speak in a group chat (created on first use)
+//	:as 张三           speak as another member
+//	:private          speak in the speaker's private chat with the bot
+//	:who              show the current chat and speaker
+//
+// Replies are printed as "[第一党支部] branchbot: …". When the input ends
+// (a pipe), Run returns and the engine delivers what is queued, then exits.
+package terminal
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Name is the platform's name in config and storage.
+const Name = "terminal"
+
+// Platform is the terminal chat.
+type Platform struct {
+	in      io.Reader
+	out     io.Writer
+	botName string
+	prompt  bool
+
+	mu      sync.Mutex // guards out and nextID
+	nextID  int
+	group   string
+	speaker string
+	private bool
+}
+
+// Options configure the terminal.
+type Options struct {
+	BotName string // default branchbot
+	Group   string // the first group, default 第一党支部
+	Speaker string // the first speaker, default 访客
+	Prompt  bool   // print a prompt before each line (interactive use)
+}
+
+// New makes a terminal platform reading in and writing out.
+func New(in io.Reader, out io.Writer, o Options) *Platform {
+	if o.BotName == "" {
+		o.BotName = "branchbot"
+	}
+	if o.Group == "" {
+		o.Group = "第一党支部"
+	}
+	if o.Speaker == "" {
+		o.Speaker = "访客"
+	}
+	return &Platform{in: in, out: out, botName: o.BotName, prompt: o.Prompt, group: o.Group, speaker: o.Speaker}
+}
+
+func (p *Platform) Name() string { return Name }
+
+func (p *Platform) Capabilities() bot.Capabilities {
+	return bot.Capabilities{Mentions: true, Private: true}
+}
+
+// BotUsername implements bot.Identified: /help@branchbot is ours.
+func (p *Platform) BotUsername() string { return p.botName }
+
+// Run implements bot.Platform.
+func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(p.in)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errc <- sc.Err()
+		close(lines)
+	}()
+	p.printPrompt()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				if err := <-errc; err != nil {
+					return fmt.Errorf("read input: %w", err)
+				}
+				return nil
+			}
+			p.handle(ctx, r, line)
+			p.printPrompt()
+		}
+	}
+}
+
+func (p *Platform) printPrompt() {
+	if !p.prompt {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, "[%s] %s> ", p.label(), p.speaker)
+}
+
+func (p *Platform) label() string {
+	if p.private {
+		return "私聊 " + p.speaker
+	}
+	return p.group
+}
+
+func (p *Platform) handle(ctx context.Context, r bot.Receiver, line string) {
+	line = strings.TrimRight(line, "\r")
+	if rest, ok := strings.CutPrefix(line, ":"); ok {
+		cmd, arg, _ := strings.Cut(rest, " ")
+		arg = strings.TrimSpace(arg)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch cmd {
+		case "group":
+			if arg == "" {
+				fmt.Fprintln(p.out, "用法：:group <群名>")
+				return
+			}
+			p.group, p.private = arg, false
+		case "as":
+			if arg == "" {
+				fmt.Fprintln(p.out, "用法：:as <姓名>")
+				return
+			}
+			p.speaker = arg
+		case "private":
+			p.private = true
+		case "who":
+			fmt.Fprintf(p.out, "当前：%s，发言人：%s\n", p.label(), p.speaker)
+		default:
+			fmt.Fprintln(p.out, "终端命令：:group <群名>  :as <姓名>  :private  :who")
+		}
+		return
+	}
+	if strings.TrimSpace(line) == "" {
+		return
+	}
+	p.mu.Lock()
+	m := bot.Message{
+		Platform: Name, ChatKind: bot.Group, ChatID: p.group, ChatTitle: p.group,
+		SenderID: p.speaker, SenderName: p.speaker, Text: line, Time: time.Now(),
+	}
+	if p.private {
+		m.ChatKind, m.ChatID, m.ChatTitle = bot.Private, "private:"+p.speaker, p.speaker
+	}
+	p.mu.Unlock()
+	r.Receive(ctx, m)
+}
+
+// Send implements bot.Platform: it prints the message.
+func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	label := m.ChatID
+	if rest, ok := strings.CutPrefix(label, "private:"); ok {
+		label = "私聊 " + rest
+	}
+	if _, err := fmt.Fprintln(p.out, bot.Render(label, p.botName, m, false)); err != nil {
+		return "", fmt.Errorf("print: %w", err)
+	}
+	p.nextID++
+	return strconv.Itoa(p.nextID), nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/terminal"
+	"github.com/branchbot/branchbot/commands"
+	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/configs"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// App is the wired program: config, database, calendar, engine and features.
+type App struct {
+	Config   *configs.Config
+	Log      *slog.Logger
+	DB       *storage.DB
+	Calendar *calendar.Calendar
+	Engine   *bot.Engine
+}
+
+// Open loads the config and opens everything but the platforms.
+func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
+	cfg, err := configs.Load(configPath)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(env.Stderr, cfg.LogLevel)
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	app := &App{Config: cfg, Log: log, DB: db}
+	if _, err := core.Setup(ctx, db, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	loc := cfg.Location()
+	app.Engine, err = bot.New(bot.Options{
+		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick,
+		Limits: map[string]bot.Limits{
+			terminal.Name: limits(cfg.Platforms.Terminal.Limits),
+			"telegram":    limits(cfg.Platforms.Telegram.Limits),
+			"wechat":      limits(cfg.Platforms.WeChat.Limits),
+		},
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	app.Calendar, err = calendar.New(calendar.Options{
+		Location: loc, HolidaysDir: cfg.Calendar.HolidaysDir, Logger: log,
+		OnMissingYear: func(year int) {
+			log.Warn("official holiday schedule missing; using provisional statutory holidays", "year", year)
+		},
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("calendar.holidays_dir: %w", err)
+	}
+	if err := commands.Register(commands.Deps{Engine: app.Engine, DB: db, Config: cfg, Calendar: app.Calendar, Log: log}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := app.Engine.ReloadUnits(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+func limits(l configs.LimitsConfig) bot.Limits {
+	out := bot.Limits{MinGap: l.MinInterval, MaxGap: l.MaxInterval, Merge: l.Merge}
+	if l.GlobalPerSecond > 0 {
+		out.Global = bot.RateLimit{Count: l.GlobalPerSecond, Per: time.Second}
+	}
+	if l.PerChatPerSecond > 0 {
+		out.PerChat = append(out.PerChat, bot.RateLimit{Count: l.PerChatPerSecond, Per: time.Second})
+	}
+	if l.PerChatPerMinute > 0 {
+		out.PerChat = append(out.PerChat, bot.RateLimit{Count: l.PerChatPerMinute, Per: time.Minute})
+	}
+	return out
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/roster"
+	"github.com/branchbot/branchbot/bot/terminal"
+	"github.com/branchbot/branchbot/configs"
+	"github.com/branchbot/branchbot/storage"
+)
+
+func runBot(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "run", "")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	app, err := Open(ctx, env, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	cfg := app.Config
+	if cfg.Platforms.Terminal.Enabled {
+		interactive := false
+		if f, ok := env.Stdin.(*os.File); ok {
+			interactive = isTerminal(f)
+		}
+		app.Engine.AddPlatform(terminal.New(env.Stdin, env.Stdout, terminal.Options{BotName: cfg.Bot.Name, Prompt: interactive}))
+		if interactive {
+			fmt.Fprintln(env.Stdout, "branchbot 终端聊天：输入 /help 查看命令；:group <群名> 切换群，:as <姓名> 切换发言人，:private 私聊，Ctrl-D 退出。")
+		}
+	}
+	if err := addPlatforms(ctx, app); err != nil {
+		return err
+	}
+	app.Log.Info("branchbot started", "version", version, "database", cfg.Database)
+	err = app.Engine.Run(ctx)
+	app.Log.Info("branchbot stopped")
+	return err
+}
+
+// addPlatforms attaches the configured chat platforms besides the terminal.
+func addPlatforms(ctx context.Context, app *App) error {
+	return nil
+}
+
+func runMigrate(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "migrate", "")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := configs.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(env.Stdout, "database %s is up to date\n", cfg.Database)
+	return nil
+}
+
+func runBackup(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "backup", " FILE")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errors.New("backup needs exactly one FILE")
+	}
+	cfg, err := configs.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "backed up %s to %s\n", cfg.Database, pos[0])
+	return nil
+}
+
+func runRosterImport(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "roster import", " FILE")
+	skipBad := fs.Bool("skip-bad", false, "import the good rows even if some rows are bad")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errors.New("roster import needs exactly one FILE (.csv or .xlsx)")
+	}
+	app, err := Open(ctx, env, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	res, err := roster.ReadFile(pos[0], app.Engine.Units())
+	if err != nil {
+		return err
+	}
+	for _, b := range res.Bad {
+		fmt.Fprintln(env.Stderr, b.Error())
+	}
+	if len(res.Bad) > 0 && !*skipBad {
+		return fmt.Errorf("%d bad row(s) in %s; nothing imported (fix them, or use --skip-bad)", len(res.Bad), pos[0])
+	}
+	added, updated, err := app.DB.ImportRoster(ctx, res.Entries, app.Engine.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "imported %s: %d added, %d updated, %d bad row(s) skipped\n", pos[0], added, updated, len(res.Bad))
+	return nil
+}
+
+func newCalendar(cfgPath string) (*calendar.Calendar, *configs.Config, error) {
+	cfg, err := configs.Load(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	cal, err := calendar.New(calendar.Options{Location: cfg.Location(), HolidaysDir: cfg.Calendar.HolidaysDir})
+	if err != nil {
+		return nil, nil, fmt.Errorf("calendar.holidays_dir: %w", err)
+	}
+	return cal, cfg, nil
+}
+
+func runHolidays(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "holidays", " YEAR")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errors.New("holidays needs a YEAR, e.g. branchbot holidays 2026")
+	}
+	year, err := strconv.Atoi(pos[0])
+	if err != nil || year < 1900 || year > 2200 {
+		return fmt.Errorf("holidays: %q is not a year", pos[0])
+	}
+	cal, _, err := newCalendar(*cfgPath)
+	if err != nil {
+		return err
+	}
+	return cal.WriteYear(env.Stdout, year)
+}
+
+func runSLADeadline(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "sla deadline", " TIME")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errors.New("sla deadline needs a TIME, e.g. 2026-02-13T16:00:00+08:00")
+	}
+	cal, cfg, err := newCalendar(*cfgPath)
+	if err != nil {
+		return err
+	}
+	filed, err := cal.ParseTime(pos[0])
+	if err != nil {
+		return err
+	}
+	cob, err := parseClock(cfg.SLA.CloseOfBusiness)
+	if err != nil {
+		return fmt.Errorf("sla.close_of_business: %w", err)
+	}
+	fmt.Fprintln(env.Stdout, cal.Deadline(filed, cfg.SLA.BusinessDays, cob).Format("2006-01-02T15:04:05Z07:00"))
+	return nil
+}
+
+func runVersion(ctx context.Context, env *Env, args []string) error {
+	fmt.Fprintln(env.Stdout, "branchbot", version)
+	return nil
+}
+
+func parseClock(s string) (time.Duration, error) {
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("%q is not a time of day like 17:30", s)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+}

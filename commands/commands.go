@@ -1,0 +1,43 @@
+// Package commands assembles branchbot's features: every feature package is
+// registered here, one line each, and nowhere else.
+package commands
+
+import (
+	"log/slog"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/configs"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// Deps is what features may be built from.
+type Deps struct {
+	Engine   *bot.Engine
+	DB       *storage.DB
+	Config   *configs.Config
+	Calendar *calendar.Calendar
+	Log      *slog.Logger
+}
+
+// Features builds every feature, in the order /help lists them.
+func Features(d Deps) ([]bot.Feature, error) {
+	return []bot.Feature{
+		core.New(d.Engine, d.DB),
+	}, nil
+}
+
+// Register builds every feature and registers it with the engine.
+func Register(d Deps) error {
+	fs, err := Features(d)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if err := d.Engine.Register(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
