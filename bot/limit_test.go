@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWindowAllowsCountPerPeriod(t *testing.T) {
+	lim := newLimiter(Limits{PerChat: []RateLimit{{Count: 2, Per: time.Minute}, {Count: 1, Per: time.Second}}})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if r := lim.chatReady(1); !r.IsZero() {
+		t.Fatalf("fresh chat not ready: %v", r)
+	}
+	lim.finished(1, t0)
+	if r := lim.chatReady(1); !r.Equal(t0.Add(time.Second)) {
+		t.Fatalf("after one send ready at %v, want +1s", r)
+	}
+	lim.finished(1, t0.Add(time.Second))
+	if r := lim.chatReady(1); !r.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after two sends ready at %v, want +1m", r)
+	}
+	if r := lim.chatReady(2); !r.IsZero() {
+		t.Fatalf("another chat is held: %v", r)
+	}
+	lim.holdChat(2, t0.Add(5*time.Second))
+	if r := lim.chatReady(2); !r.Equal(t0.Add(5 * time.Second)) {
+		t.Fatalf("hold not applied: %v", r)
+	}
+}
+
+func TestGlobalSpacingDoesNotDrift(t *testing.T) {
+	lim := newLimiter(Limits{Global: RateLimit{Count: 200, Per: time.Second}})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := t0
+	for i := 0; i < 400; i++ {
+		ready := lim.globalReady()
+		if ready.After(at) {
+			at = ready
+		}
+		lim.started(at.Add(100 * time.Microsecond)) // every send starts a little late
+		lim.finished(0, at.Add(200*time.Microsecond))
+	}
+	// 400 sends at 200/s: the last starts about 2s in, not 2s plus the lateness.
+	if d := at.Sub(t0); d < 1990*time.Millisecond || d > 2010*time.Millisecond {
+		t.Fatalf("400 sends took %v", d)
+	}
+}
+
+func TestPacingWithJitter(t *testing.T) {
+	lim := newLimiter(Limits{MinGap: time.Second, MaxGap: 3 * time.Second})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 50; i++ {
+		lim.finished(1, t0)
+		gap := lim.globalReady().Sub(t0)
+		if gap < time.Second || gap >= 3*time.Second {
+			t.Fatalf("gap %v outside [1s,3s)", gap)
+		}
+	}
+}

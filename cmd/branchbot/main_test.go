@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/branchbot/branchbot/storage"
+)
+
+// writeConfig writes a config using the repository's demo roster and a
+// database in a temporary folder, and returns its path.
+func writeConfig(t *testing.T, extra string) (cfgPath, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "configs/branchbot.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	s = strings.Replace(s, "data_dir: data", "data_dir: "+dir, 1)
+	s = strings.Replace(s, "database: data/branchbot.db", "database: "+filepath.Join(dir, "bot.db"), 1)
+	s = strings.Replace(s, "seed_file: configs/demo_roster.csv", "seed_file: "+filepath.Join(root, "configs/demo_roster.csv"), 1)
+	s = strings.Replace(s, "log_level: info", "log_level: warn", 1)
+	s += extra
+	cfgPath = filepath.Join(dir, "branchbot.yaml")
+	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, dir
+}
+
+func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = Main(context.Background(), &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}, args)
+	return out.String(), errb.String(), err
+}
+
+func TestRunPipedProcessesEveryLineAndExits(t *testing.T) {
+	cfg, _ := writeConfig(t, "")
+	in := ":as 王老师\n/bind 第一党支部\n:as 张三\n/iam 2023001 张三\n/whoami\n:private\n/whoami\n"
+	out, errs, err := run(t, in, "run", "--config", cfg)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, errs)
+	}
+	want := []string{
+		"[第一党支部] branchbot: 已将本群绑定到「第一党支部」。",
+		"[第一党支部] branchbot: @张三 绑定成功：张三，第一党支部，党员。",
+		"[第一党支部] branchbot: 你是 张三（2023001），第一党支部，党员。",
+		"本群绑定在「第一党支部」。",
+		"[私聊 张三] branchbot: 你是 张三（2023001），第一党支部，党员。",
+	}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("output:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
+	}
+	// The state survives: a second run sees the binding and the link.
+	out, _, err = run(t, ":as 张三\n/whoami\n", "run", "--config", cfg)
+	if err != nil || !strings.Contains(out, "张三（2023001）") || !strings.Contains(out, "本群绑定在「第一党支部」") {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+}
+
+func TestBrokenConfigNamesKey(t *testing.T) {
+	cfg, _ := writeConfig(t, "\nbogus_key: 1\n")
+	_, _, err := run(t, "", "run", "--config", cfg)
+	if err == nil || !strings.Contains(err.Error(), `unknown key "bogus_key"`) || !strings.Contains(err.Error(), "line") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, _, err := run(t, "", "run", "--config", filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Fatal("a missing named config must fail")
+	}
+}
+
+func TestUnknownCommandAndHelp(t *testing.T) {
+	if _, _, err := run(t, "", "frobnicate"); err == nil || !strings.Contains(err.Error(), "frobnicate") {
+		t.Fatalf("err = %v", err)
+	}
+	out, _, err := run(t, "", "--help")
+	if err != nil || !strings.Contains(out, "roster import") {
+		t.Fatalf("help: %v %q", err, out)
+	}
+	_, errs, err := run(t, "", "backup", "--help")
+	if err == nil || !strings.Contains(errs, "usage: branchbot backup") {
+		t.Fatalf("backup --help: %v %q", err, errs)
+	}
+}
+
+func TestMigrateBackupAndRosterImport(t *testing.T) {
+	cfg, dir := writeConfig(t, "")
+	if out, _, err := run(t, "", "migrate", "--config", cfg); err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %v %q", err, out)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("姓名,学号,单位,角色\n新人,2024001,第一党支部,党员\n,2024002,第一党支部,\n"), 0o644)
+	_, errs, err := run(t, "", "roster", "import", bad, "--config", cfg)
+	if err == nil || !strings.Contains(errs, "第 3 行：缺少姓名") {
+		t.Fatalf("bad import: %v %q", err, errs)
+	}
+	out, _, err := run(t, "", "roster", "import", "--skip-bad", bad, "--config", cfg)
+	if err != nil || !strings.Contains(out, "1 added") {
+		t.Fatalf("skip-bad import: %v %q", err, out)
+	}
+	backup := filepath.Join(dir, "copy.db")
+	if _, _, err := run(t, "", "backup", backup, "--config", cfg); err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e, err := db.RosterByNumber(context.Background(), "2024001")
+	if err != nil || e.Name != "新人" {
+		t.Fatalf("backup lacks the imported entry: %+v %v", e, err)
+	}
+	if _, _, err := run(t, "", "backup", backup, "--config", cfg); err == nil {
+		t.Fatal("backup over an existing file must fail")
+	}
+}
+
+func TestHolidaysAndDeadline(t *testing.T) {
+	cfg, _ := writeConfig(t, "")
+	out, _, err := run(t, "", "sla", "deadline", "2026-02-13T16:00:00+08:00", "--config", cfg)
+	if err != nil || strings.TrimSpace(out) != "2026-02-24T17:30:00+08:00" {
+		t.Fatalf("deadline: %v %q", err, out)
+	}
+	out, _, err = run(t, "", "holidays", "2026", "--config", cfg)
+	if err != nil || !strings.Contains(out, "2026-02-14") || !strings.Contains(out, "built-in") {
+		t.Fatalf("holidays: %v %q", err, out)
+	}
+	if _, _, err := run(t, "", "holidays", "next", "--config", cfg); err == nil {
+		t.Fatal("want an error for a bad year")
+	}
+}
