@@ -114,8 +114,10 @@ func (p *Platform) printPrompt() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.out, "[%s] %s> ", p.label(), p.speaker)
+	p.writePrompt()
 }
+
+func (p *Platform) writePrompt() { fmt.Fprintf(p.out, "[%s] %s> ", p.label(), p.speaker) }
 
 func (p *Platform) label() string {
 	if p.private {
@@ -176,8 +178,17 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 	if rest, ok := strings.CutPrefix(label, "private:"); ok {
 		label = "私聊 " + rest
 	}
-	if _, err := fmt.Fprintln(p.out, bot.Render(label, p.botName, m, false)); err != nil {
+	text := bot.Render(label, p.botName, m, false)
+	if p.prompt {
+		// Replies arrive after the prompt was printed: clear the prompt
+		// line, print the reply, and print the prompt again.
+		text = "\r\033[K" + text
+	}
+	if _, err := fmt.Fprintln(p.out, text); err != nil {
 		return "", fmt.Errorf("print: %w", err)
+	}
+	if p.prompt {
+		p.writePrompt()
 	}
 	p.nextID++
 	return strconv.Itoa(p.nextID), nil
