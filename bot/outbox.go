@@ -97,32 +97,41 @@ func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
 	}
 	deadline := time.Now().Add(roundBudget)
 	var earliest time.Time
-	for _, m := range heads {
-		if ctx.Err() != nil {
-			return sent, 0
-		}
-		if !m.ChatActive {
-			s.fail(ctx, m, "机器人已不在该群")
-			sent = true
-			continue
-		}
-		if ready := s.lim.chatReady(m.ChatID); ready.After(time.Now()) {
-			if earliest.IsZero() || ready.Before(earliest) {
-				earliest = ready
+	for i := 0; i < len(heads); i++ {
+		m := heads[i]
+		for {
+			if ctx.Err() != nil {
+				return sent, 0
 			}
-			continue
-		}
-		if !sleepUntil(ctx, s.lim.globalReady()) {
-			return sent, 0
-		}
-		switch s.deliver(ctx, m) {
-		case delivered:
-			sent = true
-		case platformDown:
-			return sent, 2 * time.Second
-		}
-		if time.Now().After(deadline) {
-			return sent, 0
+			if !m.ChatActive {
+				s.fail(ctx, m, "机器人已不在该群")
+				sent = true
+				break
+			}
+			if ready := s.lim.chatReady(m.ChatID); ready.After(time.Now()) {
+				if earliest.IsZero() || ready.Before(earliest) {
+					earliest = ready
+				}
+				break
+			}
+			if !sleepUntil(ctx, s.lim.globalReady()) {
+				return sent, 0
+			}
+			out, last := s.deliver(ctx, m)
+			switch out {
+			case delivered:
+				sent = true
+			case platformDown:
+				return sent, 2 * time.Second
+			}
+			if time.Now().After(deadline) {
+				return sent, 0
+			}
+			next, ok := s.nextInOrder(ctx, m, last, heads[i+1:])
+			if out != delivered || !ok {
+				break
+			}
+			m = next
 		}
 	}
 	if sent {
@@ -152,6 +161,25 @@ func isPlain(m OutboxMessage) bool {
 	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == ""
 }
 
+// nextInOrder returns the chat's next due reply when it is older than every
+// other chat's head, so replies leave in the order they were queued (a piped
+// terminal prints answers in the order of the questions).
+func (s *sender) nextInOrder(ctx context.Context, m OutboxMessage, lastID int64, rest []OutboxMessage) (OutboxMessage, bool) {
+	if m.Bulk {
+		return OutboxMessage{}, false
+	}
+	more, err := s.e.store.OutboxFollowing(ctx, m.ChatID, lastID, s.e.now(), 1)
+	if err != nil || len(more) == 0 || more[0].Bulk {
+		return OutboxMessage{}, false
+	}
+	for _, h := range rest {
+		if !h.Bulk && h.ID < more[0].ID {
+			return OutboxMessage{}, false
+		}
+	}
+	return more[0], true
+}
+
 // outcome is what became of one delivery attempt.
 type outcome int
 
@@ -163,7 +191,8 @@ const (
 
 // deliver sends one head message, merged with the chat's following plain
 // messages when the chat's limit would hold them back.
-func (s *sender) deliver(ctx context.Context, m OutboxMessage) outcome {
+// It returns the outcome and the last outbox id the send covered.
+func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) {
 	ids := []int64{m.ID}
 	text := m.Text
 	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
@@ -194,7 +223,7 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) outcome {
 		if err := s.e.store.MarkDelivered(bctx, ids, msgID, s.e.now()); err != nil {
 			s.log.Error("mark delivered", "ids", ids, "err", err)
 		}
-		return delivered
+		return delivered, ids[len(ids)-1]
 	}
 	var (
 		retry    *RetryAfterError
@@ -207,32 +236,32 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) outcome {
 			s.log.Error("migrate chat", "from", m.ChatExternalID, "to", migrated.NewID, "err", merr)
 		}
 		s.log.Info("chat migrated; sending again", "from", m.ChatExternalID, "to", migrated.NewID)
-		return retryLater
+		return retryLater, m.ID
 	case errors.As(err, &retry):
 		until := time.Now().Add(retry.After)
 		s.lim.holdChat(m.ChatID, until)
 		s.log.Warn("rate limited by platform", "chat", m.ChatID, "retry_after", retry.After)
 		s.retry(bctx, m, retry.After, true, err)
-		return retryLater
+		return retryLater, m.ID
 	case errors.Is(err, ErrNotConnected):
 		s.retry(bctx, m, 0, false, err)
-		return platformDown
+		return platformDown, m.ID
 	case errors.Is(err, ErrChatGone):
 		if aerr := s.e.store.SetChatActive(bctx, m.ChatID, false); aerr != nil {
 			s.log.Error("deactivate chat", "chat", m.ChatID, "err", aerr)
 		}
 		s.fail(bctx, m, "机器人已不在该群")
-		return delivered
+		return delivered, ids[len(ids)-1]
 	case errors.As(err, &perm):
 		s.fail(bctx, m, perm.Err.Error())
-		return delivered
+		return delivered, ids[len(ids)-1]
 	case ctx.Err() != nil:
-		return retryLater // shutting down: stays pending, sent after restart
+		return retryLater, m.ID // shutting down: stays pending, sent after restart
 	default:
 		backoff := min(time.Second<<min(m.Attempts, 12), maxBackoff)
 		s.log.Warn("send failed; will retry", "outbox", m.ID, "attempt", m.Attempts+1, "in", backoff, "err", err)
 		s.retry(bctx, m, backoff, true, err)
-		return retryLater
+		return retryLater, m.ID
 	}
 }
 
