@@ -133,17 +133,44 @@ func (db *DB) CountRetainedMessages(ctx context.Context, chatID int64) (int, err
 }
 
 // PurgeRetainedMessages deletes every retained message older than its
-// chat's window at now, and any message of a chat that is no longer opted
-// in. It returns how many it deleted.
+// chat's window at now, one chat at a time along the (chat_id, at) index.
+// It returns how many it deleted. (Messages of chats that opted out are
+// deleted with the opt-out itself, by ClearAssistRetention.)
 func (db *DB) PurgeRetainedMessages(ctx context.Context, now time.Time) (int, error) {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM assist_messages WHERE id IN (
-		SELECT m.id FROM assist_messages m LEFT JOIN assist_retention r ON r.chat_id = m.chat_id
-		WHERE r.chat_id IS NULL OR m.at < ? - r.window_ms)`, ms(now))
+	deleted := 0
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT chat_id, window_ms FROM assist_retention ORDER BY chat_id`)
+		if err != nil {
+			return err
+		}
+		type cut struct{ chat, before int64 }
+		var cuts []cut
+		for rows.Next() {
+			var chat, window int64
+			if err := rows.Scan(&chat, &window); err != nil {
+				rows.Close()
+				return err
+			}
+			cuts = append(cuts, cut{chat, ms(now) - window})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range cuts {
+			res, err := tx.ExecContext(ctx, `DELETE FROM assist_messages WHERE chat_id = ? AND at < ?`, c.chat, c.before)
+			if err != nil {
+				return fmt.Errorf("chat %d: %w", c.chat, err)
+			}
+			n, _ := res.RowsAffected()
+			deleted += int(n)
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("purge retained messages: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return deleted, nil
 }
 
 // AssistUsage is one day's use of the model.

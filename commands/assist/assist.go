@@ -354,7 +354,7 @@ func (a *Assistant) summarize(ctx context.Context, lines []line, loc *time.Locat
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		fmt.Fprintf(&b, "%s %s：%s\n", l.At.In(loc).Format("01-02 15:04"), red.Redact(l.Sender), red.Redact(l.Text))
+		fmt.Fprintf(&b, "%s %s：%s\n", l.At.In(loc).Format("01-02 15:04"), red.Person(l.Sender), red.Redact(l.Text))
 	}
 	answer, err := a.complete(ctx, call{
 		purpose: "summary",

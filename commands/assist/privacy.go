@@ -144,6 +144,21 @@ func (r *redactor) Redact(text string) string {
 	})
 }
 
+// Person returns the placeholder for someone named name, even when the name
+// is too short to be redacted inside text: a message's sender is always a
+// placeholder.
+func (r *redactor) Person(name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "[成员0]"
+	}
+	red := r.Redact(name)
+	if placeholderRE.MatchString(red) && strings.TrimSpace(placeholderRE.ReplaceAllString(red, "")) == "" {
+		return red
+	}
+	return r.placeholder(kindName, "x"+name, name)
+}
+
 // replaceBounded replaces matches of re that are not part of a longer run
 // of digits.
 func replaceBounded(s string, re *regexp.Regexp, fn func(string) string) string {

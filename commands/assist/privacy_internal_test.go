@@ -39,6 +39,12 @@ func TestRedactorEdgeCases(t *testing.T) {
 	if got := r.Restore("【成员2】回复了 [ 成员1 ]，[成员7] 不存在"); got != "王五回复了 旧昵称，[成员7] 不存在" {
 		t.Fatalf("Restore = %q", got)
 	}
+	if p := r.Person("鹏"); p != "[成员3]" || r.Person("王五") != "[成员2]" || r.Person(" 王五 ") != "[成员2]" {
+		t.Fatalf("Person = %q", p)
+	}
+	if got := r.Restore("[成员3]说"); got != "鹏说" {
+		t.Fatalf("Restore = %q", got)
+	}
 	if strings.Contains(red, "王五") {
 		t.Fatal("name leaked")
 	}
