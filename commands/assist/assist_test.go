@@ -77,6 +77,15 @@ func answer(content string) func(openai.ChatCompletionRequest) fakeAnswer {
 
 var categories = []string{"党务", "学生事务"}
 
+// ticketsAssistant is the interface the tickets feature defines; the
+// Assistant must satisfy it without importing commands/tickets.
+type ticketsAssistant interface {
+	Classify(ctx context.Context, text string, categories []string) (category string, err error)
+	Draft(ctx context.Context, suggestion string, thread []string) (string, error)
+}
+
+var _ ticketsAssistant = (*assist.Assistant)(nil)
+
 // route is what the tickets feature does with the Assistant: the model's
 // category if it gives a valid one, else the configured keyword rules.
 func route(ctx context.Context, t *testing.T, ai *assist.Assistant, text string) (category, decidedBy string) {
