@@ -7,6 +7,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/commands/assist"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
@@ -23,8 +24,15 @@ type Deps struct {
 
 // Features builds every feature, in the order /help lists them.
 func Features(d Deps) ([]bot.Feature, error) {
+	// The model assistant (disabled unless llm is configured); the tickets
+	// feature takes the same value for routing and drafts.
+	ai, err := assist.New(d.Config.LLM, d.DB, d.Log, d.Engine.Now)
+	if err != nil {
+		return nil, err
+	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		assist.NewFeature(d.Engine, d.DB, ai),
 	}, nil
 }
 

@@ -1,0 +1,307 @@
+package assist
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// Retention and summary limits.
+const (
+	defaultRetention  = 7 * 24 * time.Hour
+	minRetention      = time.Hour
+	maxRetention      = 30 * 24 * time.Hour
+	defaultSummary    = 24 * time.Hour
+	minSummary        = 10 * time.Minute
+	maxRetainedRunes  = 2000  // longer messages are cut when stored
+	maxSummaryLines   = 400   // newest messages a summary reads at most
+	maxSummaryRunes   = 12000 // and at most this much text
+	telegramPlatform  = "telegram"
+	retainUsage       = "用法：/retain on [保留时长，如 7d]、/retain off 或 /retain（查看状态）"
+	summaryUsageShort = "用法：/summary [时长]，例：/summary、/summary 24h、/summary 3d"
+)
+
+// Feature is /summary and /retain: opt-in retention of a group's recent
+// messages (kept by Observe, purged by Tick) and model summaries of them.
+type Feature struct {
+	engine *bot.Engine
+	db     *storage.DB
+	ai     *Assistant
+}
+
+// NewFeature makes the summary feature over an Assistant. With a disabled
+// Assistant the commands answer that the assistant is not enabled, and the
+// feature does not observe messages at all (the engine then handles ordinary
+// messages exactly as without it); it still purges what an earlier enabled
+// run retained.
+func NewFeature(e *bot.Engine, db *storage.DB, ai *Assistant) bot.Feature {
+	f := &Feature{engine: e, db: db, ai: ai}
+	if !ai.Enabled() {
+		return disabledFeature{f}
+	}
+	return f
+}
+
+// disabledFeature is Feature without Observe.
+type disabledFeature struct{ f *Feature }
+
+func (d disabledFeature) Name() string                                  { return d.f.Name() }
+func (d disabledFeature) Commands() []bot.CommandSpec                   { return d.f.Commands() }
+func (d disabledFeature) Tick(ctx context.Context, now time.Time) error { return d.f.Tick(ctx, now) }
+
+func (f *Feature) Name() string { return "assist" }
+
+func (f *Feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{
+			Name: "summary", Aliases: []string{"讨论总结", "总结"},
+			Summary: "用智能助手总结本群最近的讨论（书记）",
+			Usage:   "/summary [时长]",
+			Help: "例：/summary（最近24小时）、/summary 3d、/summary 90m\n" +
+				"需要本群先用 /retain on 开启消息保留，只总结开启之后保存的消息。发给模型之前，姓名、学号/工号和手机号都会替换成占位符，总结里再换回来。",
+			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.summary,
+		},
+		{
+			Name: "retain", Aliases: []string{"消息保留", "保留消息"},
+			Summary: "开启或关闭本群消息保留，供讨论总结使用（书记）",
+			Usage:   "/retain on [时长] | /retain off | /retain",
+			Help: "例：/retain on 7d（保存最近7天的群消息）、/retain off（关闭并立即删除已保存的消息）、/retain（查看状态）\n" +
+				"保留期最短1小时、最长30天，过期的消息自动删除。开启和关闭都会在群里公告。",
+			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.retain,
+		},
+	}
+}
+
+// Observe keeps a non-command group message when the group has opted in.
+func (f *Feature) Observe(ctx context.Context, r *bot.Request) error {
+	if !f.ai.Enabled() || r.Chat.Kind != bot.Group || r.IsButton() {
+		return nil
+	}
+	text := strings.TrimSpace(r.Message.Text)
+	if text == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(text) > maxRetainedRunes {
+		text = truncateRunes(text, maxRetainedRunes)
+	}
+	at := r.Message.Time
+	if at.IsZero() {
+		at = r.Now()
+	}
+	_, err := f.db.RetainMessage(ctx, storage.RetainedMessage{
+		ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Sender: r.Caller.Name(), Text: text, At: at,
+	})
+	return err
+}
+
+// Tick deletes retained messages that have left their group's window.
+func (f *Feature) Tick(ctx context.Context, now time.Time) error {
+	n, err := f.db.PurgeRetainedMessages(ctx, now)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		f.ai.log.Info("purged retained messages", "count", n)
+	}
+	return nil
+}
+
+func (f *Feature) retain(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) == 0 || len(args) == 1 && (args[0] == "status" || args[0] == "状态") {
+		return f.retainStatus(ctx, r)
+	}
+	switch strings.ToLower(args[0]) {
+	case "on", "开启", "开":
+		if len(args) > 2 {
+			return bot.Errorf(retainUsage)
+		}
+		window := defaultRetention
+		if len(args) == 2 {
+			d, err := parseSpan(args[1])
+			if err != nil {
+				return bot.Errorf("无法识别保留时长「%s」。%s", truncateRunes(args[1], 20), retainUsage)
+			}
+			window = d
+		}
+		if window < minRetention || window > maxRetention {
+			return bot.Errorf("保留时长须在1小时到30天之间，不能是%s。", formatSpan(window))
+		}
+		return f.retainOn(ctx, r, window)
+	case "off", "关闭", "关":
+		if len(args) != 1 {
+			return bot.Errorf(retainUsage)
+		}
+		n, was, err := f.db.ClearAssistRetention(ctx, r.Chat.ID)
+		if err != nil {
+			return err
+		}
+		if !was {
+			return r.Reply(ctx, "本群未开启消息保留，没有保存任何消息。")
+		}
+		return r.Reply(ctx, fmt.Sprintf("【公告】本群已关闭消息保留，已删除保存的 %d 条消息，机器人不再保存本群的聊天内容。", n))
+	}
+	return bot.Errorf(retainUsage)
+}
+
+func (f *Feature) retainStatus(ctx context.Context, r *bot.Request) error {
+	ret, ok, err := f.db.AssistRetention(ctx, r.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		msg := "本群未开启消息保留。书记可发送 /retain on 7d 开启，供 /summary 讨论总结使用。"
+		if !f.ai.Enabled() {
+			msg = "本群未开启消息保留。" + DisabledText
+		}
+		return r.Reply(ctx, msg)
+	}
+	n, err := f.db.CountRetainedMessages(ctx, r.Chat.ID)
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, fmt.Sprintf("本群已开启消息保留（保留%s，自 %s 起），目前保存了 %d 条消息。关闭：/retain off",
+		formatSpan(ret.Window), ret.SetAt.In(f.engine.Location()).Format("2006-01-02 15:04"), n))
+}
+
+func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Duration) error {
+	if !f.ai.Enabled() {
+		return bot.Errorf(DisabledText)
+	}
+	prev, had, err := f.db.AssistRetention(ctx, r.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if had && prev.Window == window {
+		return r.Reply(ctx, fmt.Sprintf("本群已开启消息保留（保留%s）。", formatSpan(window)))
+	}
+	if err := f.db.SetAssistRetention(ctx, storage.Retention{ChatID: r.Chat.ID, Window: window, SetBy: r.Caller.Member.ID, SetAt: r.Now()}); err != nil {
+		return err
+	}
+	var msg string
+	if had {
+		msg = fmt.Sprintf("【公告】本群消息保留期已由%s改为%s，超出的消息已删除。", formatSpan(prev.Window), formatSpan(window))
+	} else {
+		msg = fmt.Sprintf("【公告】%s开启了本群消息保留：机器人将保存本群最近%s的聊天消息，仅用于书记通过 /summary 生成讨论总结，超过%s的消息会自动删除。"+
+			"发给智能助手前，姓名、学号和手机号会替换为占位符。书记可随时发送 /retain off 关闭并删除已保存的消息。",
+			r.Caller.Name(), formatSpan(window), formatSpan(window))
+	}
+	if r.Chat.Platform == telegramPlatform {
+		msg += "\n注意：Telegram 机器人默认开启隐私模式，只能看到命令和 @机器人 的消息。如需保存普通消息，请在 @BotFather 关闭 Group Privacy，或把机器人设为群管理员。"
+	}
+	return r.Reply(ctx, msg)
+}
+
+func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
+	if !f.ai.Enabled() {
+		return bot.Errorf(DisabledText)
+	}
+	span := defaultSummary
+	switch len(r.Command.Args) {
+	case 0:
+	case 1:
+		d, err := parseSpan(r.Command.Args[0])
+		if err != nil {
+			return bot.Errorf("无法识别时长「%s」。%s", truncateRunes(r.Command.Args[0], 20), summaryUsageShort)
+		}
+		if d < minSummary || d > maxRetention {
+			return bot.Errorf("总结的时长须在10分钟到30天之间。")
+		}
+		span = d
+	default:
+		return bot.Errorf(summaryUsageShort)
+	}
+	ret, ok, err := f.db.AssistRetention(ctx, r.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return bot.Errorf("本群未开启消息保留，没有可总结的消息。请先发送 /retain on 7d 开启（开启后保存的消息才能总结）。")
+	}
+	now := r.Now()
+	note := ""
+	if span > ret.Window {
+		span, note = ret.Window, fmt.Sprintf("本群只保留%s的消息，", formatSpan(ret.Window))
+	}
+	msgs, err := f.db.RetainedMessages(ctx, r.Chat.ID, now.Add(-span), maxSummaryLines)
+	if err != nil {
+		return err
+	}
+	// Keep the newest messages within the text limit.
+	total, from := 0, len(msgs)
+	for from > 0 && total+utf8.RuneCountInString(msgs[from-1].Text) <= maxSummaryRunes {
+		from--
+		total += utf8.RuneCountInString(msgs[from].Text)
+	}
+	msgs = msgs[from:]
+	if len(msgs) == 0 {
+		return r.Reply(ctx, fmt.Sprintf("%s最近%s本群没有保存的讨论消息，无需总结。", note, formatSpan(span)))
+	}
+	lines := make([]line, len(msgs))
+	for i, m := range msgs {
+		lines[i] = line{At: m.At, Sender: m.Sender, Text: m.Text}
+	}
+	answer, err := f.ai.summarize(ctx, lines, f.engine.Location())
+	if err != nil {
+		f.ai.log.Warn("summary failed", "chat", r.Chat.ID, "error", errorKind(err))
+		return bot.Errorf("%s", f.ai.UserText(err))
+	}
+	head := fmt.Sprintf("讨论总结（%s最近%s，%d 条消息）：", note, formatSpan(span), len(msgs))
+	return r.Reply(ctx, head+"\n"+answer+"\n（由智能助手生成，仅供参考）")
+}
+
+// parseSpan reads 24h, 90m, 7d, 7天, 12小时, 30分钟.
+func parseSpan(s string) (time.Duration, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, u := range []struct {
+		suffix string
+		unit   time.Duration
+	}{{"天", 24 * time.Hour}, {"d", 24 * time.Hour}, {"小时", time.Hour}, {"分钟", time.Minute}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil || v <= 0 {
+				return 0, fmt.Errorf("bad span %q", s)
+			}
+			return time.Duration(v) * u.unit, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("bad span %q", s)
+	}
+	return d, nil
+}
+
+// formatSpan shows a duration as 7天, 24小时, 1天12小时, 90分钟.
+func formatSpan(d time.Duration) string {
+	if d <= 0 {
+		return "0分钟"
+	}
+	days, rest := d/(24*time.Hour), d%(24*time.Hour)
+	if d <= 24*time.Hour {
+		days, rest = 0, d
+	}
+	hours, mins := rest/time.Hour, (rest%time.Hour)/time.Minute
+	var b strings.Builder
+	if days > 0 {
+		fmt.Fprintf(&b, "%d天", days)
+	}
+	if hours > 0 {
+		fmt.Fprintf(&b, "%d小时", hours)
+	}
+	if mins > 0 && days == 0 {
+		fmt.Fprintf(&b, "%d分钟", mins)
+	}
+	if b.Len() == 0 {
+		return "不到1分钟"
+	}
+	return b.String()
+}

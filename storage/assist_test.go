@@ -1,0 +1,137 @@
+package storage_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/storage"
+)
+
+func openDB(t *testing.T) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestReserveAssistRequestIsAtomic(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	var granted atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			ok, err := db.ReserveAssistRequest(ctx, "2026-11-23", 5)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				granted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if granted.Load() != 5 {
+		t.Fatalf("granted %d requests with a budget of 5", granted.Load())
+	}
+	if ok, _ := db.ReserveAssistRequest(ctx, "2026-11-24", 5); !ok {
+		t.Fatal("a new day has a fresh budget")
+	}
+	if ok, _ := db.ReserveAssistRequest(ctx, "2026-11-25", 0); ok {
+		t.Fatal("a zero budget granted a request")
+	}
+	if err := db.RecordAssistResult(ctx, "2026-11-23", true, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordAssistResult(ctx, "2026-11-23", false, 120, 30); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.AssistUsageOn(ctx, "2026-11-23")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u != (storage.AssistUsage{Day: "2026-11-23", Requests: 5, Failures: 1, PromptTokens: 120, CompletionTokens: 30}) {
+		t.Fatalf("usage = %+v", u)
+	}
+}
+
+func TestRetainedMessagesWindowAndPurge(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	a, err := db.EnsureChat(ctx, "terminal", "a", bot.Group, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.EnsureChat(ctx, "terminal", "b", bot.Group, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	if ok, err := db.RetainMessage(ctx, storage.RetainedMessage{ChatID: a.ID, Sender: "x", Text: "before opt-in", At: t0}); ok || err != nil {
+		t.Fatalf("retained without opt-in: %v %v", ok, err)
+	}
+	for _, c := range []int64{a.ID, b.ID} {
+		if err := db.SetAssistRetention(ctx, storage.Retention{ChatID: c, Window: 24 * time.Hour, SetAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
+		for _, c := range []int64{a.ID, b.ID} {
+			if ok, err := db.RetainMessage(ctx, storage.RetainedMessage{ChatID: c, Sender: "x", Text: string(rune('A' + i)), At: at}); !ok || err != nil {
+				t.Fatalf("retain: %v %v", ok, err)
+			}
+		}
+	}
+	got, err := db.RetainedMessages(ctx, a.ID, t0.Add(30*time.Minute), 10)
+	if err != nil || len(got) != 2 || got[0].Text != "B" || got[1].Text != "C" {
+		t.Fatalf("since 09:30: %+v %v", got, err)
+	}
+	got, _ = db.RetainedMessages(ctx, a.ID, t0, 1)
+	if len(got) != 1 || got[0].Text != "C" {
+		t.Fatalf("limit keeps the newest: %+v", got)
+	}
+	n, err := db.PurgeRetainedMessages(ctx, t0.Add(25*time.Hour+time.Minute))
+	if err != nil || n != 4 {
+		t.Fatalf("purge deleted %d, %v; want 4 (two per chat)", n, err)
+	}
+	if deleted, was, err := db.ClearAssistRetention(ctx, a.ID); err != nil || !was || deleted != 1 {
+		t.Fatalf("clear: %d %v %v", deleted, was, err)
+	}
+	if c, _ := db.CountRetainedMessages(ctx, b.ID); c != 1 {
+		t.Fatalf("chat b lost messages: %d", c)
+	}
+}
+
+func TestPrivacyPeople(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if err := db.SyncUnits(ctx, []storage.UnitDef{{Name: "支部"}}); err != nil {
+		t.Fatal(err)
+	}
+	us, _ := db.Units(ctx)
+	if _, _, err := db.ImportRoster(ctx, []bot.RosterEntry{{Name: "张三", Number: "2023001", UnitID: us[0].ID, Phone: "13800000000"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := db.RosterByNumber(ctx, "2023001")
+	m1, _ := db.EnsureMember(ctx, "wechat", "w1", "阿三")
+	if err := db.LinkMember(ctx, m1.ID, r.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := db.EnsureMember(ctx, "telegram", "t1", "Lucy")
+	ps, err := db.PrivacyPeople(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[0].Name != "张三" || ps[0].Number != "2023001" || ps[0].Phone != "13800000000" ||
+		len(ps[0].Aliases) != 1 || ps[0].Aliases[0] != "阿三" || ps[1].Name != "Lucy" || ps[1].MemberID != m2.ID {
+		t.Fatalf("people = %+v", ps)
+	}
+}
