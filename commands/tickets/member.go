@@ -106,9 +106,11 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 		return fmt.Errorf("file ticket: %w", err)
 	}
 	f.engine.PokeAll()
-	f.log.Info("ticket filed", "ticket", t.ID, "department", units.Name(dept), "anonymous", anonymous)
 	if t.RoutedAt.IsZero() {
+		f.log.Info("ticket filed", "ticket", t.ID, "anonymous", anonymous)
 		f.routeTicket(ctx, t.ID, now)
+	} else {
+		f.log.Info("ticket filed", "ticket", t.ID, "department", units.Name(dept), "anonymous", anonymous)
 	}
 	return nil
 }
@@ -210,6 +212,7 @@ func (f *Feature) routeTicket(ctx context.Context, id int64, now time.Time) {
 		f.log.Error("route ticket", "ticket", id, "err", err)
 		return
 	}
+	f.log.Info("ticket routed", "ticket", id, "department", units.Name(dept), "decided_by", decided)
 	f.engine.PokeAll()
 }
 

@@ -12,6 +12,7 @@ import (
 )
 
 func (f *Feature) list(ctx context.Context, r *bot.Request) error {
+	f.notePrivate(ctx, r)
 	depts, err := f.viewScope(r)
 	if err != nil {
 		return err
@@ -73,6 +74,7 @@ func (f *Feature) staffNumber(r *bot.Request, usage string) (int64, error) {
 }
 
 func (f *Feature) show(ctx context.Context, r *bot.Request) error {
+	f.notePrivate(ctx, r)
 	if _, err := f.viewScope(r); err != nil {
 		return err
 	}
@@ -382,6 +384,7 @@ func (f *Feature) findStaff(ctx context.Context, who string, dept int64, units *
 }
 
 func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
+	f.notePrivate(ctx, r)
 	n, err := f.staffNumber(r, "/draft <编号>")
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package tickets_test
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/branchbot/branchbot/bot"
@@ -26,7 +27,7 @@ func testConfig(t testing.TB, edit func(*configs.SLAConfig)) *configs.Config {
 
 func newCalendar(t testing.TB) *calendar.Calendar {
 	t.Helper()
-	cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai})
+	cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
