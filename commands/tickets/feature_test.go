@@ -123,7 +123,7 @@ func (a *assistant) Draft(ctx context.Context, suggestion string, thread []strin
 
 func TestAssistantRoutingAndDraft(t *testing.T) {
 	a := &assistant{classify: map[string]string{
-		"希望多组织志愿活动": "党务",   // no keyword: the model decides
+		"希望多组织志愿活动": "党务",     // no keyword: the model decides
 		"宿舍热水经常中断":  "不存在的类别", // unknown answer: keywords decide
 	}, draft: "感谢建议，我们将在下周安排。"}
 	h := commandtest.New(t, commandtest.Options{Config: testConfig(t, nil), Features: features(a),
