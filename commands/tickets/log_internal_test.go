@@ -92,4 +92,24 @@ func TestAnonymousFilerNeverLogged(t *testing.T) {
 			t.Errorf("log names the filer (%q):\n%s", bad, out)
 		}
 	}
+	// Nothing the staff chats received names the filer either.
+	ctx := context.Background()
+	for _, title := range []string{"组织部"} {
+		chat, err := h.DB.ChatByExternalID(ctx, "terminal", title)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := h.DB.OutboxOfChat(ctx, chat.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) < 3 {
+			t.Fatalf("staff chat got %d messages", len(msgs))
+		}
+		for _, m := range msgs {
+			if strings.Contains(m.Text, "李四") || strings.Contains(m.Text, "第一党支部") || m.MentionMember != 0 && m.Mention.Name == "李四" {
+				t.Errorf("staff chat %s got %q", title, m.Text)
+			}
+		}
+	}
 }

@@ -89,7 +89,7 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 		if _, err := tt.AddEvent(storage.TicketEvent{TicketID: t.ID, Kind: "filed", ByFiler: true, Text: text}); err != nil {
 			return err
 		}
-		if err := tt.Enqueue(f.fileAck(r, t)); err != nil {
+		if err := tt.Enqueue(f.fileAck(ctx, r, t)); err != nil {
 			return err
 		}
 		if !t.RoutedAt.IsZero() {
@@ -116,7 +116,7 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 }
 
 // fileAck is the acknowledgement to the filer, queued with the ticket.
-func (f *Feature) fileAck(r *bot.Request, t storage.Ticket) bot.Outgoing {
+func (f *Feature) fileAck(ctx context.Context, r *bot.Request, t storage.Ticket) bot.Outgoing {
 	out := bot.Outgoing{ChatID: r.Chat.ID}
 	if !t.Anonymous {
 		out.Text = fmt.Sprintf("已收到建议 #%d，将于 %s 前答复。发送 /mytickets 查看进度。", t.ID, f.longDate(t.DueAt))
@@ -128,7 +128,11 @@ func (f *Feature) fileAck(r *bot.Request, t storage.Ticket) bot.Outgoing {
 	lines := []string{fmt.Sprintf("已收到匿名建议 #%d，将于 %s 前答复。工作人员看不到提交人。", t.ID, f.longDate(t.DueAt))}
 	if r.Chat.Kind == bot.Group {
 		if r.Capabilities().Private {
-			lines = append(lines, "答复将私信发给你（请先私聊机器人一次，例如发送 /mytickets）。")
+			if _, err := f.db.PrivateChat(ctx, r.Caller.Member.ID); err == nil {
+				lines = append(lines, "答复将私信发给你。")
+			} else {
+				lines = append(lines, "请先私聊机器人一次（例如发送 /mytickets），答复才能私信发给你；否则答复将发在本群，不会提到任何人。")
+			}
 		} else {
 			lines = append(lines, "答复将发在本群，不会提到任何人。")
 		}
