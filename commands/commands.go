@@ -9,6 +9,7 @@ import (
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/assist"
 	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -30,8 +31,13 @@ func Features(d Deps) ([]bot.Feature, error) {
 	if err != nil {
 		return nil, err
 	}
+	var helper tickets.Assistant // a nil interface when the model is off
+	if ai.Enabled() {
+		helper = ai
+	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
 	}, nil
 }

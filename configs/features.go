@@ -5,22 +5,6 @@ import (
 	"time"
 )
 
-// SLAConfig configures suggestion tickets (意见建议).
-type SLAConfig struct {
-	BusinessDays      int              `yaml:"business_days"`     // default 2
-	CloseOfBusiness   string           `yaml:"close_of_business"` // default 17:30
-	DefaultDepartment string           `yaml:"default_department"`
-	SupervisorChat    string           `yaml:"supervisor_chat"` // title of the chat that gets escalations
-	Categories        []CategoryConfig `yaml:"categories"`
-}
-
-// CategoryConfig routes suggestions with any of the keywords to a department.
-type CategoryConfig struct {
-	Name       string   `yaml:"name"`
-	Department string   `yaml:"department"` // a unit name
-	Keywords   []string `yaml:"keywords"`
-}
-
 // StudyConfig configures study content and scheduled pushes.
 type StudyConfig struct {
 	ContentDir string        `yaml:"content_dir"`
@@ -53,12 +37,6 @@ func (l LLMConfig) Enabled() bool { return l.BaseURL != "" && l.Model != "" }
 
 func init() {
 	sectionDefaults = append(sectionDefaults, func(c *Config) {
-		if c.SLA.BusinessDays == 0 {
-			c.SLA.BusinessDays = 2
-		}
-		if c.SLA.CloseOfBusiness == "" {
-			c.SLA.CloseOfBusiness = "17:30"
-		}
 		if c.LLM.Timeout == 0 {
 			c.LLM.Timeout = 20 * time.Second
 		}

@@ -33,6 +33,7 @@ func subcommands() []subcommand {
 		{"roster import", "import a roster (.csv or .xlsx)", runRosterImport},
 		{"holidays", "print a year's days off and make-up working days", runHolidays},
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},
+		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
 		{"version", "print the version", runVersion},
 	}
 }

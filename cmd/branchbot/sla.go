@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/branchbot/branchbot/commands/tickets"
+)
+
+// runReportSLA prints or writes the monthly SLA report of suggestion tickets.
+func runReportSLA(ctx context.Context, env *Env, args []string) error {
+	fs, cfgPath := flags(env, "report sla", " --month 2026-11 [--format text|xlsx] [--out FILE]")
+	month := fs.String("month", "", "the month, e.g. 2026-11 (default: this month)")
+	format := fs.String("format", "text", "text or xlsx")
+	out := fs.String("out", "", "xlsx file to write (default: <exports.dir>/sla-<month>.xlsx)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		fs.Usage()
+		return fmt.Errorf("report sla: unexpected argument %q", pos[0])
+	}
+	if *format != "text" && *format != "xlsx" {
+		return fmt.Errorf("report sla: --format must be text or xlsx, not %q", *format)
+	}
+	app, err := Open(ctx, env, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	now := app.Engine.Now()
+	if *month == "" {
+		*month = now.Format("2006-01")
+	}
+	from, to, err := app.Calendar.ParseMonth(*month)
+	if err != nil {
+		return fmt.Errorf("report sla: --month: %w", err)
+	}
+	rep, err := tickets.BuildReport(ctx, app.DB, app.Calendar, app.Engine.Units(), from, to, now)
+	if err != nil {
+		return err
+	}
+	if *format == "text" {
+		_, err := fmt.Fprintln(env.Stdout, rep.Text())
+		return err
+	}
+	path := *out
+	if path == "" {
+		path = filepath.Join(app.Config.Exports.Dir, "sla-"+from.Format("2006-01")+".xlsx")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("report sla: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report sla: %w", err)
+	}
+	if err := rep.WriteXLSX(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report sla: %w", errors.Join(err, os.Remove(path)))
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s (%d tickets)\n", path, len(rep.Tickets))
+	return nil
+}

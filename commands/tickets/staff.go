@@ -1,0 +1,457 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/storage"
+)
+
+func (f *Feature) list(ctx context.Context, r *bot.Request) error {
+	f.notePrivate(ctx, r)
+	depts, err := f.viewScope(r)
+	if err != nil {
+		return err
+	}
+	units := r.Units()
+	now := r.Now()
+	scope := "全部部门"
+	switch {
+	case depts != nil && len(depts) > 0:
+		scope = units.Name(depts[0])
+	case depts != nil:
+		return bot.Errorf("你的花名册身份没有所属部门，无法查看待办。")
+	}
+	ts, err := f.db.OpenTickets(ctx, depts, 50)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		return r.Reply(ctx, fmt.Sprintf("%s没有待办建议。", scope))
+	}
+	lines := []string{fmt.Sprintf("%s待办建议 %d 条（按答复期限）：", scope, len(ts))}
+	for _, t := range ts {
+		line := fmt.Sprintf("#%d [%s] %s 截止 · %s", t.ID, stateText(t, now), f.shortDate(t.DueAt, now), filerLabel(t, units))
+		if t.Category != "" {
+			line += " · " + t.Category
+		}
+		if depts == nil || len(depts) > 1 {
+			line += " · " + units.Name(t.DepartmentID)
+		}
+		if name := f.rosterName(ctx, t.AssigneeRosterID); name != "" {
+			line += " · 指派：" + name
+		}
+		lines = append(lines, line, "  "+summary(t.Text, 40))
+	}
+	lines = append(lines, "发送 /ticket <编号> 查看详情，/answer <编号> <内容> 答复。")
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+func (f *Feature) rosterName(ctx context.Context, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	e, err := f.db.RosterEntry(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return e.Name
+}
+
+func (f *Feature) staffNumber(r *bot.Request, usage string) (int64, error) {
+	if len(r.Command.Args) == 0 {
+		return 0, bot.Errorf("用法：%s", usage)
+	}
+	n, ok := parseNumber(r.Command.Args[0])
+	if !ok {
+		return 0, bot.Errorf("建议编号应为数字。用法：%s", usage)
+	}
+	return n, nil
+}
+
+func (f *Feature) show(ctx context.Context, r *bot.Request) error {
+	f.notePrivate(ctx, r)
+	if _, err := f.viewScope(r); err != nil {
+		return err
+	}
+	n, err := f.staffNumber(r, "/ticket <编号>")
+	if err != nil {
+		return err
+	}
+	t, err := f.staffTicket(ctx, r, n)
+	if err != nil {
+		return err
+	}
+	evs, err := f.db.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	units := r.Units()
+	now := r.Now()
+	lines := []string{
+		fmt.Sprintf("建议 #%d [%s] · %s · %s", t.ID, stateText(t, now), units.Name(t.DepartmentID), categoryLabel(t)),
+		"提交人：" + filerLabel(t, units),
+		"提交时间：" + f.shortDate(t.CreatedAt, now),
+		"答复期限：" + f.shortDate(t.DueAt, now),
+	}
+	if name := f.rosterName(ctx, t.AssigneeRosterID); name != "" {
+		lines = append(lines, "指派给："+name)
+	}
+	if !t.FirstResponseAt.IsZero() {
+		lines = append(lines, "首次响应："+f.shortDate(t.FirstResponseAt, now))
+	}
+	lines = append(lines, "内容："+t.Text, "记录：")
+	for _, e := range evs {
+		at := f.shortDate(e.At, now)
+		switch e.Kind {
+		case "filed":
+			lines = append(lines, fmt.Sprintf("  %s 提交", at))
+		case "followup":
+			lines = append(lines, fmt.Sprintf("  %s 提建议人补充：%s", at, e.Text))
+		case "answer":
+			lines = append(lines, fmt.Sprintf("  %s %s答复：%s", at, e.ActorName, e.Text))
+		case "close":
+			lines = append(lines, fmt.Sprintf("  %s %s关闭", at, e.ActorName))
+		case "reopen":
+			lines = append(lines, fmt.Sprintf("  %s %s重新打开%s", at, e.ActorName, e.Text))
+		case "assign":
+			lines = append(lines, fmt.Sprintf("  %s %s指派给 %s", at, e.ActorName, e.Text))
+		case "remind":
+			lines = append(lines, fmt.Sprintf("  %s 到期提醒", at))
+		case "escalate":
+			lines = append(lines, fmt.Sprintf("  %s 逾期督办（%s）", at, e.Text))
+		}
+	}
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// staffEvent is a history entry by the caller.
+func staffEvent(r *bot.Request, t storage.Ticket, kind, text string) storage.TicketEvent {
+	e := storage.TicketEvent{TicketID: t.ID, Kind: kind, ActorName: r.Caller.Name(), Text: text}
+	if r.Caller.Roster != nil {
+		e.ActorRosterID = r.Caller.Roster.ID
+	}
+	return e
+}
+
+func (f *Feature) answer(ctx context.Context, r *bot.Request) error {
+	usage := "/answer <编号> <答复内容>"
+	n, text, ok := numberAndText(r)
+	if !ok {
+		return bot.Errorf("用法：%s", usage)
+	}
+	if err := f.checkText(text, usage); err != nil {
+		return err
+	}
+	t, err := f.staffTicket(ctx, r, n)
+	if err != nil {
+		return err
+	}
+	if t.State == storage.TicketClosed {
+		return bot.Errorf("建议 #%d 已关闭。如需再次答复，请先发送 /reopen %d", n, n)
+	}
+	units := r.Units()
+	now := r.Now()
+	dept := units.Name(t.DepartmentID)
+	out, err := f.toFiler(ctx, t,
+		fmt.Sprintf("你的建议 #%d 有了答复（%s）：\n%s", t.ID, dept, text),
+		fmt.Sprintf("匿名建议 #%d 有了答复（%s）：\n%s", t.ID, dept, text))
+	if err != nil {
+		return err
+	}
+	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		cur, err := tt.Get(t.ID)
+		if err != nil {
+			return err
+		}
+		if cur.FirstResponseAt.IsZero() {
+			cur.FirstResponseAt = now
+		}
+		cur.State = storage.TicketAnswered
+		if err := tt.Save(cur); err != nil {
+			return err
+		}
+		id, err := tt.AddEvent(staffEvent(r, cur, "answer", text))
+		if err != nil {
+			return err
+		}
+		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", t.ID, id)
+		if err := tt.Enqueue(out); err != nil {
+			return err
+		}
+		ack := fmt.Sprintf("已答复建议 #%d，答复已发给提建议人。", t.ID)
+		if t.Anonymous {
+			ack = fmt.Sprintf("已答复建议 #%d，答复已发给提建议人（匿名，不显示身份）。", t.ID)
+		}
+		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: ack})
+	})
+	if err != nil {
+		return fmt.Errorf("answer ticket %d: %w", t.ID, err)
+	}
+	f.engine.PokeAll()
+	f.log.Info("ticket answered", "ticket", t.ID, "department", dept)
+	return nil
+}
+
+func (f *Feature) close(ctx context.Context, r *bot.Request) error {
+	n, err := f.staffNumber(r, "/close <编号>")
+	if err != nil {
+		return err
+	}
+	t, err := f.staffTicket(ctx, r, n)
+	if err != nil {
+		return err
+	}
+	if t.State == storage.TicketClosed {
+		return r.Reply(ctx, fmt.Sprintf("建议 #%d 已经是关闭状态。", n))
+	}
+	now := r.Now()
+	out, err := f.toFiler(ctx, t,
+		fmt.Sprintf("你的建议 #%d 已办结关闭。如有疑问，请联系工作人员。", t.ID),
+		fmt.Sprintf("匿名建议 #%d 已办结关闭。", t.ID))
+	if err != nil {
+		return err
+	}
+	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		cur, err := tt.Get(t.ID)
+		if err != nil {
+			return err
+		}
+		if cur.FirstResponseAt.IsZero() {
+			cur.FirstResponseAt = now // closing is the department's response too
+		}
+		cur.State, cur.ClosedAt = storage.TicketClosed, now
+		if err := tt.Save(cur); err != nil {
+			return err
+		}
+		id, err := tt.AddEvent(staffEvent(r, cur, "close", ""))
+		if err != nil {
+			return err
+		}
+		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", t.ID, id)
+		if err := tt.Enqueue(out); err != nil {
+			return err
+		}
+		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已关闭建议 #%d，并通知了提建议人。", t.ID)})
+	})
+	if err != nil {
+		return fmt.Errorf("close ticket %d: %w", t.ID, err)
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
+	n, err := f.staffNumber(r, "/reopen <编号>")
+	if err != nil {
+		return err
+	}
+	t, err := f.staffTicket(ctx, r, n)
+	if err != nil {
+		return err
+	}
+	if t.State == storage.TicketOpen {
+		return r.Reply(ctx, fmt.Sprintf("建议 #%d 仍在等待答复，无需重新打开。", n))
+	}
+	now := r.Now()
+	due, remind := f.deadlines(now)
+	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		cur, err := tt.Get(t.ID)
+		if err != nil {
+			return err
+		}
+		cur.State, cur.ClosedAt = storage.TicketOpen, time.Time{}
+		cur.DueAt, cur.RemindAt, cur.RemindedAt, cur.EscalatedAt = due, remind, time.Time{}, time.Time{}
+		if err := tt.Save(cur); err != nil {
+			return err
+		}
+		if _, err := tt.AddEvent(staffEvent(r, cur, "reopen", "，新期限 "+f.shortDate(due, now))); err != nil {
+			return err
+		}
+		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s。", t.ID, f.longDate(due))})
+	})
+	if err != nil {
+		return fmt.Errorf("reopen ticket %d: %w", t.ID, err)
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
+	usage := "/assign <编号> <姓名或工号>"
+	n, who, ok := numberAndText(r)
+	if !ok || who == "" {
+		return bot.Errorf("用法：%s", usage)
+	}
+	t, err := f.staffTicket(ctx, r, n)
+	if err != nil {
+		return err
+	}
+	if t.State == storage.TicketClosed {
+		return bot.Errorf("建议 #%d 已关闭，不能指派。", n)
+	}
+	units := r.Units()
+	staff, err := f.findStaff(ctx, who, t.DepartmentID, units)
+	if err != nil {
+		return err
+	}
+	now := r.Now()
+	chats, err := f.departmentChats(ctx, t.DepartmentID)
+	if err != nil {
+		return err
+	}
+	members, err := f.db.MembersOfRoster(ctx, staff.ID)
+	if err != nil {
+		return err
+	}
+	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		cur, err := tt.Get(t.ID)
+		if err != nil {
+			return err
+		}
+		cur.AssigneeRosterID = staff.ID
+		if err := tt.Save(cur); err != nil {
+			return err
+		}
+		id, err := tt.AddEvent(staffEvent(r, cur, "assign", staff.Name))
+		if err != nil {
+			return err
+		}
+		if err := tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已把建议 #%d 指派给 %s。", t.ID, staff.Name)}); err != nil {
+			return err
+		}
+		for _, c := range chats {
+			if c.ID == r.Chat.ID {
+				continue
+			}
+			out := bot.Outgoing{ChatID: c.ID, Text: fmt.Sprintf("建议 #%d 已指派给 %s，答复期限 %s。", t.ID, staff.Name, f.longDate(cur.DueAt)),
+				IdemKey: fmt.Sprintf("ticket:%d:event:%d:%d", t.ID, id, c.ID)}
+			for _, m := range members {
+				if m.Platform == c.Platform {
+					out.MentionMember = m.ID
+					out.Text = fmt.Sprintf("建议 #%d 已指派给你，答复期限 %s。", t.ID, f.longDate(cur.DueAt))
+					break
+				}
+			}
+			if err := tt.Enqueue(out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("assign ticket %d: %w", t.ID, err)
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+// findStaff finds the staff member named by name or number who may handle
+// the department's tickets.
+func (f *Feature) findStaff(ctx context.Context, who string, dept int64, units *bot.UnitTree) (bot.RosterEntry, error) {
+	var cands []bot.RosterEntry
+	if e, err := f.db.RosterByNumber(ctx, who); err == nil {
+		cands = append(cands, e)
+	} else if !errors.Is(err, bot.ErrNotFound) {
+		return bot.RosterEntry{}, err
+	}
+	if len(cands) == 0 {
+		es, err := f.db.RosterByName(ctx, who)
+		if err != nil {
+			return bot.RosterEntry{}, err
+		}
+		cands = es
+	}
+	var ok []bot.RosterEntry
+	for _, e := range cands {
+		if e.Role == bot.RoleAdmin || e.Role == bot.RoleStaff && units.Contains(e.UnitID, dept) {
+			ok = append(ok, e)
+		}
+	}
+	switch {
+	case len(cands) == 0:
+		return bot.RosterEntry{}, bot.Errorf("花名册中没有「%s」。", summary(who, 20))
+	case len(ok) == 0:
+		return bot.RosterEntry{}, bot.Errorf("%s 不是%s的工作人员，不能指派。", summary(who, 20), units.Name(dept))
+	case len(ok) > 1:
+		return bot.RosterEntry{}, bot.Errorf("有 %d 位工作人员叫「%s」，请改用工号指派。", len(ok), who)
+	}
+	return ok[0], nil
+}
+
+func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
+	f.notePrivate(ctx, r)
+	n, err := f.staffNumber(r, "/draft <编号>")
+	if err != nil {
+		return err
+	}
+	t, err := f.staffTicket(ctx, r, n)
+	if err != nil {
+		return err
+	}
+	if f.assistant == nil {
+		return bot.Errorf("智能助手未启用，请直接用 /answer %d <答复内容> 答复。", n)
+	}
+	// The draft goes to the asking staff member only: their private chat.
+	dest := r.Chat
+	if r.Chat.Kind != bot.Private {
+		pc, err := f.db.PrivateChat(ctx, r.Caller.Member.ID)
+		if err != nil || !r.Capabilities().Private || pc.Platform != r.Chat.Platform {
+			return bot.Errorf("草稿只发给你本人：请在与机器人的私聊中发送 /draft %d。", n)
+		}
+		dest = pc
+	}
+	evs, err := f.db.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	var thread []string
+	for _, e := range evs {
+		switch e.Kind {
+		case "followup":
+			thread = append(thread, "提建议人补充："+e.Text)
+		case "answer":
+			thread = append(thread, "答复："+e.Text)
+		}
+	}
+	text, err := f.assistant.Draft(ctx, t.Text, thread)
+	if err != nil {
+		f.log.Warn("assistant could not draft", "ticket", t.ID, "err", err)
+		if ex, ok := f.assistant.(interface{ UserText(error) string }); ok {
+			return bot.Errorf("%s 你也可以直接用 /answer %d 答复。", ex.UserText(err), n)
+		}
+		return bot.Errorf("智能助手暂时无法起草，请稍后再试或直接用 /answer %d 答复。", n)
+	}
+	if strings.TrimSpace(text) == "" {
+		return bot.Errorf("智能助手没有给出草稿，请直接用 /answer %d 答复。", n)
+	}
+	msg := fmt.Sprintf("建议 #%d 的答复草稿（仅你可见，不会发给提建议人；确认后用 /answer %d <内容> 发送）：\n%s", t.ID, t.ID, text)
+	if dest.ID == r.Chat.ID {
+		return r.Reply(ctx, msg)
+	}
+	if _, err := f.engine.Send(ctx, bot.Outgoing{ChatID: dest.ID, Text: msg}); err != nil {
+		return err
+	}
+	return r.Reply(ctx, fmt.Sprintf("建议 #%d 的答复草稿已私信发给你。", t.ID))
+}
+
+func (f *Feature) slaCommand(ctx context.Context, r *bot.Request) error {
+	now := r.Now()
+	month := now.In(f.cal.Location()).Format("2006-01")
+	if len(r.Command.Args) > 0 {
+		month = r.Command.ArgText
+	}
+	from, to, err := f.cal.ParseMonth(month)
+	if err != nil {
+		return bot.Errorf("%s", err.Error())
+	}
+	rep, err := BuildReport(ctx, f.db, f.cal, r.Units(), from, to, now)
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, rep.Text())
+}
