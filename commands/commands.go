@@ -7,7 +7,9 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -23,8 +25,13 @@ type Deps struct {
 
 // Features builds every feature, in the order /help lists them.
 func Features(d Deps) ([]bot.Feature, error) {
+	st, err := study.New(d.Engine, d.DB, d.Config, d.Calendar, d.Log)
+	if err != nil {
+		return nil, err
+	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		st, broadcast.New(d.Engine, d.DB, d.Config, d.Log),
 	}, nil
 }
 
