@@ -409,5 +409,8 @@ func (f *Feature) pushNow(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	if n == 0 {
+		return r.Reply(ctx, fmt.Sprintf("「%s」没有可推送的内容：没有绑定的群，或各群已推送过该栏目已发布的全部内容。", p.cfg.Name))
+	}
 	return r.Reply(ctx, fmt.Sprintf("已立即推送「%s」：%d 个群。", p.cfg.Name, n))
 }
