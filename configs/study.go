@@ -37,9 +37,10 @@ type PushConfig struct {
 // day-of-month month day-of-week) or descriptors such as @daily.
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParsePushRule checks a push rule; for lunar:MM-DD it returns the lunar
-// month and day (a negative month is a leap month, written lunar:闰MM-DD is
-// not supported; use lunar:-MM-DD).
+// ParsePushRule checks a push rule and returns its kind (every_day,
+// workdays, holidays_only or lunar); for lunar:MM-DD also the lunar month
+// and day. A leap month is written lunar:-MM-DD and returned negative, as
+// lunar-go numbers leap months.
 func ParsePushRule(rule string) (kind string, month, day int, err error) {
 	switch rule {
 	case "", "every_day":

@@ -242,3 +242,29 @@ func countLines(lines []string, prefix string) (n int) {
 	}
 	return n
 }
+
+// The calendar rules: holidays_only runs on days off (weekends and holidays,
+// not on make-up working days); lunar:08-15 runs on 中秋 only.
+func TestRules(t *testing.T) {
+	cfg := testConfig(t,
+		configs.PushConfig{Name: "假日", Text: "x", Units: []string{"第一党支部"}, Cron: "0 9 * * *", Rule: "holidays_only"},
+		configs.PushConfig{Name: "中秋", Text: "x", Units: []string{"第一党支部"}, Cron: "0 9 * * *", Rule: "lunar:08-15"},
+	)
+	_, f := harness(t, cfg, at("2026-09-01T00:00"), nil)
+	holidays, lunar := (*f).pushes[0], (*f).pushes[1]
+	var got []string
+	for _, occ := range (*f).occurrences(holidays, at("2026-09-18T00:00"), at("2026-10-11T00:00"), 100) {
+		got = append(got, occ.Format("01-02"))
+	}
+	want := []string{"09-19", "09-25", "09-26", "09-27", "10-01", "10-02", "10-03", "10-04", "10-05", "10-06", "10-07"}
+	if !slices.Equal(got, want) {
+		t.Errorf("holidays_only: %v, want %v", got, want)
+	}
+	got = nil
+	for _, occ := range (*f).occurrences(lunar, at("2026-01-01T00:00"), at("2028-12-31T00:00"), 100) {
+		got = append(got, occ.Format("2006-01-02 15:04"))
+	}
+	if want := []string{"2026-09-25 09:00", "2027-09-15 09:00", "2028-10-03 09:00"}; !slices.Equal(got, want) {
+		t.Errorf("lunar:08-15: %v, want %v", got, want)
+	}
+}
