@@ -60,7 +60,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				"通知发往该单位及全部下级单位绑定的群；#标签 表示配置 study.tags 中该标签列出的各单位。\n" +
 				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。\n" +
 				"/broadcast status 3 查看第 3 号通知在各群的送达情况；/broadcast log 查看通知和审核记录。",
-			Role:    bot.RoleSecretary,
+			// Drafting checks the secretary role for the target units;
+			// status and log are open to authors, reviewers and secretaries.
 			Handler: f.broadcast,
 		},
 		{
@@ -197,7 +198,11 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	units := r.Units()
 	for _, id := range t.units {
 		if !r.Caller.Is(bot.RoleSecretary, id, units) {
-			return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以向它发通知。", units.Name(id))
+			hint := ""
+			if r.Caller.Roster == nil {
+				hint = "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+			}
+			return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以向它发通知。%s", units.Name(id), hint)
 		}
 	}
 	chain, chainUnit := f.chain(t.review)

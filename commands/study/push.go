@@ -197,23 +197,13 @@ func (f *Feature) adminChats(ctx context.Context) ([]bot.Chat, error) {
 		return nil, err
 	}
 	if t := f.cfg.Study.NoticeChat; t != "" {
-		for _, p := range f.enginePlatforms() {
-			if c, err := f.db.ChatByTitle(ctx, p, t); err == nil && c.Active {
-				chats = append(chats, c)
-			}
+		groups, err := f.db.ActiveGroupsByTitle(ctx, t)
+		if err != nil {
+			return nil, err
 		}
+		chats = append(chats, groups...)
 	}
 	return chats, nil
-}
-
-func (f *Feature) enginePlatforms() []string {
-	var out []string
-	for _, name := range []string{"terminal", "telegram", "wechat", "memchat"} {
-		if _, ok := f.engine.Platform(name); ok {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // targets lists the active groups bound to the push's units' subtrees.

@@ -180,8 +180,10 @@ func TestCrashMidFanout(t *testing.T) {
 // study.catch_up, and otherwise skipped with one admin notice; never twice.
 func TestCatchUp(t *testing.T) {
 	cfg := testConfig(t, configs.PushConfig{Name: "晨读", Text: "晨读：今日学习一篇党章。", Units: []string{"第一党支部"}, Cron: "0 8 * * *", Rule: "workdays"})
+	cfg.Study.NoticeChat = "组织部"
 	h, _ := harness(t, cfg, at("2026-11-23T07:00"), nil)
 	bindGroups(t, h, "第一党支部", 1)
+	bindGroups(t, h, "组织部", 1) // the notice chat
 	h.Private()
 	h.As("王老师")
 	h.Say("/whoami") // opens the admin's private chat
@@ -212,8 +214,11 @@ func TestCatchUp(t *testing.T) {
 	if n := count("晨读："); n != 1 {
 		t.Fatalf("outside the window: %d pushes in all, want still 1", n)
 	}
-	if n := count("错过了 2 次"); n != 1 {
-		t.Fatalf("admin notices: %d, want 1; output: %q", n, out)
+	if n := count("[组织部] branchbot: ⚠️ 定时推送「晨读」错过了 2 次"); n != 1 {
+		t.Errorf("the notice should also go to study.notice_chat: %q", out)
+	}
+	if n := count("错过了 2 次"); n != 2 {
+		t.Fatalf("admin notices: %d, want 2 (private chat and notice chat); output: %q", n, out)
 	}
 	if n := count("[私聊 王老师] branchbot: ⚠️ 定时推送「晨读」错过了 2 次（最近一次应于 2026-11-25 08:00 发送）"); n != 1 {
 		t.Errorf("the notice should go to the admin's private chat: %q", out)
@@ -225,8 +230,8 @@ func TestCatchUp(t *testing.T) {
 	h.Clock.Set(at("2026-11-26T08:00"))
 	tick()
 	tick()
-	if n, m := count("晨读："), count("错过了"); n != 2 || m != 1 {
-		t.Fatalf("after the outage: %d pushes, %d notices; want 2 and 1", n, m)
+	if n, m := count("晨读："), count("错过了"); n != 2 || m != 2 {
+		t.Fatalf("after the outage: %d pushes, %d notices; want 2 and 2 (one per admin chat)", n, m)
 	}
 	got := pushDates(t, h, "晨读")
 	if want := []string{"2026-11-23 08:00", "2026-11-26 08:00"}; !slices.Equal(got, want) {
