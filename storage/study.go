@@ -189,6 +189,9 @@ func (db *DB) StudyMarks(ctx context.Context, rosterIDs []int64) (map[int64]map[
 // EnsurePushSchedule records when a schedule was first seen and returns it.
 func (db *DB) EnsurePushSchedule(ctx context.Context, name string, now time.Time) (time.Time, error) {
 	var first int64
+	if err := db.r.QueryRowContext(ctx, `SELECT first_seen FROM push_schedules WHERE name = ?`, name).Scan(&first); err == nil {
+		return time.Unix(first, 0), nil
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO push_schedules(name, first_seen) VALUES (?, ?)`, name, now.Unix()); err != nil {
 			return err

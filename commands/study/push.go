@@ -99,6 +99,11 @@ func (f *Feature) tickPush(ctx context.Context, p *push, now time.Time) error {
 	} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return err
 	}
+	f.mu.Lock()
+	if s := f.scanned[p.cfg.Name]; s.After(since) {
+		since = s // instants up to s were handled by an earlier Tick
+	}
+	f.mu.Unlock()
 	window := f.cfg.Study.CatchUp
 	var (
 		skipped  int
@@ -133,6 +138,9 @@ func (f *Feature) tickPush(ctx context.Context, p *push, now time.Time) error {
 			return err
 		}
 	}
+	f.mu.Lock()
+	f.scanned[p.cfg.Name] = now
+	f.mu.Unlock()
 	return nil
 }
 

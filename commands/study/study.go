@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -33,6 +34,13 @@ type Feature struct {
 	cal    *calendar.Calendar
 	log    *slog.Logger
 	pushes []*push
+
+	// scanned remembers, per schedule, up to when the cron instants were
+	// already examined, so a rarely matching rule (a lunar date) is not
+	// rescanned from its last run on every tick. It is only a shortcut:
+	// after a restart the scan starts again from the database.
+	mu      sync.Mutex
+	scanned map[string]time.Time
 
 	// batch is how many groups one fan-out transaction queues.
 	batch int
@@ -55,7 +63,7 @@ func New(e *bot.Engine, db *storage.DB, cfg *configs.Config, cal *calendar.Calen
 	if log == nil {
 		log = e.Logger()
 	}
-	f := &Feature{engine: e, db: db, cfg: cfg, cal: cal, log: log.With("feature", "study"), batch: 200}
+	f := &Feature{engine: e, db: db, cfg: cfg, cal: cal, log: log.With("feature", "study"), batch: 200, scanned: map[string]time.Time{}}
 	for i, p := range cfg.Study.Pushes {
 		s, err := configs.CronParser.Parse(p.Cron)
 		if err != nil {
