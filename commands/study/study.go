@@ -73,6 +73,9 @@ func New(e *bot.Engine, db *storage.DB, cfg *configs.Config, cal *calendar.Calen
 		if err != nil {
 			return nil, fmt.Errorf("study.pushes[%d].rule: %w", i, err)
 		}
+		if cal == nil && (kind == "workdays" || kind == "holidays_only") {
+			return nil, fmt.Errorf("study.pushes[%d].rule: %s needs the business calendar", i, kind)
+		}
 		f.pushes = append(f.pushes, &push{cfg: p, sched: s, rule: kind, lunarMonth: m, lunarDay: d})
 	}
 	return f, nil
