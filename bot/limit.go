@@ -139,13 +139,24 @@ func (lim *limiter) wouldWait(id int64, now time.Time) bool {
 	return now.Before(c.hold)
 }
 
+// catchUpShare is the part of the global window by which even spacing may
+// lag behind the clock: time lost to a pause (a database read, a slow send)
+// is made up by sending the following messages back to back, up to this
+// much of the window. The global window itself still caps every Per.
+const catchUpShare = 4
+
 // started records that a send starts at t (for even spacing and pacing).
 func (lim *limiter) started(t time.Time) {
 	if lim.global != nil {
-		// Even spacing without accumulated drift: a send that started a
-		// little late does not push every later send back.
+		// Even spacing without accumulated drift: a send that started late
+		// neither pushes every later send back nor loses the time for good;
+		// the schedule may lag the clock by at most Per/catchUpShare.
 		gap := lim.l.Global.Per / time.Duration(lim.l.Global.Count)
-		lim.nextGlobal = later(lim.nextGlobal.Add(gap), t)
+		if lim.nextGlobal.IsZero() {
+			lim.nextGlobal = t.Add(gap) // no burst at the first send
+			return
+		}
+		lim.nextGlobal = later(lim.nextGlobal.Add(gap), t.Add(-lim.l.Global.Per/catchUpShare).Add(gap))
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/assist"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
@@ -35,8 +37,14 @@ func Features(d Deps) ([]bot.Feature, error) {
 	if ai.Enabled() {
 		helper = ai
 	}
+	st, err := study.New(d.Engine, d.DB, d.Config, d.Calendar, d.Log)
+	if err != nil {
+		return nil, err
+	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		st,
+		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
 	}, nil

@@ -5,24 +5,6 @@ import (
 	"time"
 )
 
-// StudyConfig configures study content and scheduled pushes.
-type StudyConfig struct {
-	ContentDir string        `yaml:"content_dir"`
-	CatchUp    time.Duration `yaml:"catch_up"`
-	Pushes     []PushConfig  `yaml:"pushes"`
-}
-
-// PushConfig is one scheduled push.
-type PushConfig struct {
-	Name   string   `yaml:"name"`
-	Column string   `yaml:"column"` // the next unread item of this column
-	Item   string   `yaml:"item"`   // or a fixed item (its title or slug)
-	Units  []string `yaml:"units"`
-	Cron   string   `yaml:"cron"`
-	Rule   string   `yaml:"rule"` // every_day, workdays, holidays_only, lunar:MM-DD
-	Text   string   `yaml:"text"` // optional text instead of content
-}
-
 // LLMConfig enables optional model features.
 type LLMConfig struct {
 	BaseURL     string        `yaml:"base_url"`

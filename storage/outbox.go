@@ -152,12 +152,16 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 	return id, true, err
 }
 
-// OutboxHeads implements bot.Store.
+// OutboxHeads implements bot.Store. A message scheduled for later (a
+// NotBefore in the future, never attempted) does not hold back the messages
+// queued after it in the same chat; a message waiting to be retried does, so
+// that a chat's messages keep their order.
 func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, limit int) ([]bot.OutboxMessage, error) {
 	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+`
-		WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE platform = ? AND state = 'pending' GROUP BY chat_id)
+		WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE platform = ? AND state = 'pending'
+		                 AND (not_before <= ? OR attempts > 0 OR last_error != '') GROUP BY chat_id)
 		  AND o.not_before <= ?
-		ORDER BY o.bulk, o.id LIMIT ?`, platform, ms(now), limit)
+		ORDER BY o.bulk, o.id LIMIT ?`, platform, ms(now), ms(now), limit)
 }
 
 // OutboxFollowing implements bot.Store.

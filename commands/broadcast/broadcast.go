@@ -1,0 +1,641 @@
+// Package broadcast is the notice feature: a secretary drafts a notice for
+// a unit's subtree (or a #tag of units), the unit's review chain of zero to
+// three levels approves or rejects it, and the approved notice goes out to
+// every group through the durable outbox, once per group, at once or at a
+// set time. Every decision is kept and shown by /broadcast log; per-group
+// delivery is shown by /broadcast status.
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/configs"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// MaxTextRunes is the longest notice text.
+const MaxTextRunes = 2000
+
+// Feature is the broadcast feature.
+type Feature struct {
+	engine *bot.Engine
+	db     *storage.DB
+	cfg    *configs.Config
+	log    *slog.Logger
+	chains map[string][]configs.ReviewLevel // unit name → its configured chain
+}
+
+// New makes the feature.
+func New(e *bot.Engine, db *storage.DB, cfg *configs.Config, log *slog.Logger) *Feature {
+	if log == nil {
+		log = e.Logger()
+	}
+	f := &Feature{engine: e, db: db, cfg: cfg, log: log.With("feature", "broadcast"), chains: map[string][]configs.ReviewLevel{}}
+	cfg.WalkUnits(func(u configs.UnitConfig, _ string) {
+		if len(u.Review) > 0 {
+			f.chains[u.Name] = u.Review
+		}
+	})
+	return f
+}
+
+func (f *Feature) Name() string { return "broadcast" }
+
+func (f *Feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{
+			Name: "broadcast", Aliases: []string{"通知", "发通知"},
+			Summary: "起草发往单位各群的通知；查看发送情况和记录",
+			Usage:   "/broadcast <单位|#标签> <内容> [at=2026-12-01T08:00] | /broadcast status <编号> | /broadcast log [编号]",
+			Help: "例：/broadcast 计算机学院党委 周五下午三点开支部大会 at=2026-12-01T08:00\n" +
+				"通知发往该单位及全部下级单位绑定的群；#标签 表示配置 study.tags 中该标签列出的各单位。\n" +
+				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。\n" +
+				"/broadcast status 3 查看第 3 号通知在各群的送达情况；/broadcast log 查看通知和审核记录。",
+			// Drafting checks the secretary role for the target units;
+			// status and log are open to authors, reviewers and secretaries.
+			Handler: f.broadcast,
+		},
+		{
+			Name: "approve", Aliases: []string{"通过"},
+			Summary: "审核通过通知草稿；不带编号列出待你审核的草稿",
+			Usage:   "/approve [编号]",
+			Handler: f.approve,
+		},
+		{
+			Name: "reject", Aliases: []string{"驳回"},
+			Summary: "驳回通知草稿",
+			Usage:   "/reject <编号> <理由>",
+			Handler: f.reject,
+		},
+	}
+}
+
+// target is what a broadcast goes to.
+type target struct {
+	label  string  // as shown
+	units  []int64 // root units
+	review int64   // whose review chain applies
+}
+
+func (f *Feature) resolve(arg string) (target, error) {
+	units := f.engine.Units()
+	if tag, ok := strings.CutPrefix(arg, "#"); ok {
+		names, ok := f.cfg.Study.Tags[tag]
+		if !ok || tag == "" {
+			var tags []string
+			for t := range f.cfg.Study.Tags {
+				tags = append(tags, "#"+t)
+			}
+			slices.Sort(tags)
+			if len(tags) == 0 {
+				return target{}, bot.Errorf("没有标签「%s」（尚未配置 study.tags）。", arg)
+			}
+			return target{}, bot.Errorf("没有标签「%s」。现有标签：%s", arg, strings.Join(tags, "、"))
+		}
+		t := target{label: arg}
+		for _, n := range names {
+			if u, ok := units.ByName(n); ok {
+				t.units = append(t.units, u.ID)
+			}
+		}
+		t.review = commonAncestor(units, t.units)
+		return t, nil
+	}
+	u, ok := units.ByName(arg)
+	if !ok {
+		return target{}, bot.Errorf("找不到单位「%s」。用法：/broadcast <单位|#标签> <内容>", arg)
+	}
+	return target{label: u.Name, units: []int64{u.ID}, review: u.ID}, nil
+}
+
+// commonAncestor is the nearest unit containing all ids, or the first id
+// when they share none.
+func commonAncestor(units *bot.UnitTree, ids []int64) int64 {
+	if len(ids) == 0 {
+		return 0
+	}
+	for _, c := range append([]int64{ids[0]}, units.Ancestors(ids[0])...) {
+		all := true
+		for _, id := range ids {
+			if !units.Contains(c, id) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return c
+		}
+	}
+	return ids[0]
+}
+
+// chain is the review chain for a unit: its own, else its nearest
+// ancestor's; and the unit it was configured on.
+func (f *Feature) chain(unitID int64) ([]configs.ReviewLevel, int64) {
+	units := f.engine.Units()
+	for _, id := range append([]int64{unitID}, units.Ancestors(unitID)...) {
+		if c, ok := f.chains[units.Name(id)]; ok {
+			return c, id
+		}
+	}
+	return nil, unitID
+}
+
+func (f *Feature) broadcast(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return bot.Errorf("用法：%s", r.Spec.Usage)
+	}
+	switch args[0] {
+	case "status", "状态":
+		return f.status(ctx, r, args[1:])
+	case "log", "记录":
+		return f.logCmd(ctx, r, args[1:])
+	}
+	return f.draft(ctx, r)
+}
+
+func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
+	loc := f.engine.Location()
+	first := r.Command.Args[0]
+	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.Command.ArgText), first))
+	var sendAt time.Time
+	var kept []string
+	for _, tok := range strings.Split(rest, " ") {
+		if v, ok := strings.CutPrefix(tok, "at="); ok && sendAt.IsZero() {
+			t, err := time.ParseInLocation("2006-01-02T15:04", v, loc)
+			if err != nil {
+				return bot.Errorf("发送时间「%s」格式不对，例：at=2026-12-01T08:00", v)
+			}
+			if !t.After(r.Now()) {
+				return bot.Errorf("发送时间 %s 已经过去。", t.Format("2006-01-02 15:04"))
+			}
+			sendAt = t
+			continue
+		}
+		kept = append(kept, tok)
+	}
+	text := strings.TrimSpace(strings.Join(kept, " "))
+	if text == "" {
+		return bot.Errorf("通知内容不能为空。用法：/broadcast <单位|#标签> <内容>")
+	}
+	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+		return bot.Errorf("通知内容过长（%d 字，最多 %d 字）。", n, MaxTextRunes)
+	}
+	t, err := f.resolve(first)
+	if err != nil {
+		return err
+	}
+	units := r.Units()
+	for _, id := range t.units {
+		if !r.Caller.Is(bot.RoleSecretary, id, units) {
+			hint := ""
+			if r.Caller.Roster == nil {
+				hint = "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+			}
+			return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以向它发通知。%s", units.Name(id), hint)
+		}
+	}
+	chain, chainUnit := f.chain(t.review)
+	b := storage.Broadcast{
+		AuthorMember: r.Caller.Member.ID, AuthorName: r.Caller.Name(), OriginChat: r.Chat.ID,
+		Target: t.label, UnitIDs: t.units, ReviewUnit: chainUnit, Levels: len(chain), Text: text, SendAt: sendAt,
+		Status: storage.BroadcastReview, CreatedAt: r.Now(),
+	}
+	if len(chain) == 0 {
+		b.Status = storage.BroadcastSent
+	}
+	var reviewers []bot.Chat
+	if len(chain) > 0 {
+		if reviewers, err = f.reviewerChats(ctx, chain[0]); err != nil {
+			return err
+		}
+	}
+	var fan []bot.Outgoing
+	if b.Status == storage.BroadcastSent {
+		if fan, err = f.fanout(ctx, b); err != nil {
+			return err
+		}
+	}
+	b, err = f.db.CreateBroadcast(ctx, b, func(b storage.Broadcast) []bot.Outgoing {
+		ack := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
+		if b.Status == storage.BroadcastSent {
+			msgs := f.withKeys(b, fan)
+			ack.Text = fmt.Sprintf("通知 #%d 已发出（无需审核）：发往「%s」及下级单位的 %d 个群%s。发送 /broadcast status %d 查看送达情况。",
+				b.ID, b.Target, len(msgs), when(b, loc), b.ID)
+			return append([]bot.Outgoing{ack}, msgs...)
+		}
+		ack.Text = fmt.Sprintf("通知草稿 #%d 已提交（发往「%s」%s），共 %d 级审核，等待「%s」。", b.ID, b.Target, when(b, loc), b.Levels, levelName(chain, 0))
+		return append([]bot.Outgoing{ack}, f.reviewNotices(b, chain, 0, reviewers)...)
+	})
+	if err != nil {
+		return err
+	}
+	f.log.Info("broadcast drafted", "broadcast", b.ID, "target", b.Target, "levels", b.Levels, "author", b.AuthorName)
+	f.engine.PokeAll()
+	return nil
+}
+
+func mention(r *bot.Request) int64 {
+	if r.Chat.Kind == bot.Group {
+		return r.Caller.Member.ID
+	}
+	return 0
+}
+
+func when(b storage.Broadcast, loc *time.Location) string {
+	if b.SendAt.IsZero() {
+		return ""
+	}
+	return "，定于 " + b.SendAt.In(loc).Format("2006-01-02 15:04") + " 发送"
+}
+
+func levelName(chain []configs.ReviewLevel, i int) string {
+	if i < len(chain) && chain[i].Name != "" {
+		return chain[i].Name
+	}
+	return fmt.Sprintf("第 %d 级审核", i+1)
+}
+
+// fanout builds one message per group of the broadcast's units' subtrees,
+// including groups the bot has left: the outbox fails those at once and
+// /broadcast status reports them.
+func (f *Feature) fanout(ctx context.Context, b storage.Broadcast) ([]bot.Outgoing, error) {
+	units := f.engine.Units()
+	var ids []int64
+	for _, u := range b.UnitIDs {
+		ids = append(ids, units.Subtree(u)...)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	chats, err := f.db.ChatsOfUnits(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	text := "📢 通知\n" + b.Text + "\n—— " + b.AuthorName
+	var out []bot.Outgoing
+	for _, c := range chats {
+		if c.Kind != bot.Group {
+			continue
+		}
+		out = append(out, bot.Outgoing{ChatID: c.ID, Text: text, NotBefore: b.SendAt, Bulk: true})
+	}
+	return out, nil
+}
+
+// withKeys gives fan-out messages their idempotency keys once the
+// broadcast's id is known.
+func (f *Feature) withKeys(b storage.Broadcast, ms []bot.Outgoing) []bot.Outgoing {
+	out := make([]bot.Outgoing, len(ms))
+	for i, m := range ms {
+		m.IdemKey = storage.BroadcastKeyPrefix(b.ID) + strconv.FormatInt(m.ChatID, 10)
+		out[i] = m
+	}
+	return out
+}
+
+// reviewerChats are the private chats of a level's reviewers.
+func (f *Feature) reviewerChats(ctx context.Context, l configs.ReviewLevel) ([]bot.Chat, error) {
+	entries, err := f.db.RosterWithTitles(ctx, l.Titles, l.Members)
+	if err != nil {
+		return nil, err
+	}
+	var members []bot.Member
+	for _, e := range entries {
+		ms, err := f.db.MembersOfRoster(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, ms...)
+	}
+	return f.db.PrivateChatsOf(ctx, members)
+}
+
+func (f *Feature) reviewNotices(b storage.Broadcast, chain []configs.ReviewLevel, level int, chats []bot.Chat) []bot.Outgoing {
+	loc := f.engine.Location()
+	text := fmt.Sprintf("待审核通知 #%d（%s，%d/%d 级）：%s 发往「%s」%s\n%s\n通过：/approve %d　驳回：/reject %d <理由>",
+		b.ID, levelName(chain, level), level+1, len(chain), b.AuthorName, b.Target, when(b, loc), b.Text, b.ID, b.ID)
+	var out []bot.Outgoing
+	for _, c := range chats {
+		out = append(out, bot.Outgoing{ChatID: c.ID, Text: text, IdemKey: fmt.Sprintf("bcreview:%d:%d:%d", b.ID, level, c.ID)})
+	}
+	return out
+}
+
+// canReview reports whether the caller is a reviewer of level i.
+func canReview(c bot.Caller, l configs.ReviewLevel) bool {
+	if c.Roster == nil {
+		return false
+	}
+	return slices.Contains(l.Titles, c.Roster.Title) || slices.Contains(l.Members, c.Roster.Number)
+}
+
+func (f *Feature) load(ctx context.Context, arg string) (storage.Broadcast, error) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+	if err != nil || n <= 0 {
+		return storage.Broadcast{}, bot.Errorf("通知编号应是数字，例：/approve 3")
+	}
+	b, err := f.db.Broadcast(ctx, n)
+	if errors.Is(err, bot.ErrNotFound) {
+		return b, bot.Errorf("没有编号为 %d 的通知。", n)
+	}
+	return b, err
+}
+
+// reviewable loads a draft and checks the caller may decide its current level.
+func (f *Feature) reviewable(ctx context.Context, r *bot.Request, arg string) (storage.Broadcast, []configs.ReviewLevel, error) {
+	b, err := f.load(ctx, arg)
+	if err != nil {
+		return b, nil, err
+	}
+	switch b.Status {
+	case storage.BroadcastSent:
+		return b, nil, bot.Errorf("通知 #%d 已审核通过并发出，无需再审。", b.ID)
+	case storage.BroadcastRejected:
+		return b, nil, bot.Errorf("通知 #%d 已被驳回。", b.ID)
+	}
+	chain := f.chainOf(b)
+	if b.Level >= len(chain) {
+		return b, nil, bot.Errorf("通知 #%d 的审核流程已更改，请联系管理员。", b.ID)
+	}
+	if b.AuthorMember == r.Caller.Member.ID {
+		return b, nil, bot.Errorf("不能审核自己提交的通知 #%d。", b.ID)
+	}
+	if !canReview(r.Caller, chain[b.Level]) {
+		return b, nil, bot.Errorf("权限不足：通知 #%d 正在等待「%s」，你不是该级审核人。", b.ID, levelName(chain, b.Level))
+	}
+	return b, chain, nil
+}
+
+// chainOf is the review chain a draft was created under, looked up again
+// from the config by the unit it was configured on.
+func (f *Feature) chainOf(b storage.Broadcast) []configs.ReviewLevel {
+	c, _ := f.chain(b.ReviewUnit)
+	return c
+}
+
+func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) == 0 {
+		return f.pending(ctx, r)
+	}
+	if len(r.Command.Args) != 1 {
+		return bot.Errorf("用法：/approve <编号>")
+	}
+	b, chain, err := f.reviewable(ctx, r, r.Command.Args[0])
+	if err != nil {
+		return err
+	}
+	loc := f.engine.Location()
+	next := b
+	next.Level, next.UpdatedAt = b.Level+1, r.Now()
+	if next.Level == len(chain) {
+		next.Status = storage.BroadcastSent
+	}
+	var (
+		fan       []bot.Outgoing
+		reviewers []bot.Chat
+	)
+	if next.Status == storage.BroadcastSent {
+		fan, err = f.fanout(ctx, next)
+	} else {
+		reviewers, err = f.reviewerChats(ctx, chain[next.Level])
+	}
+	if err != nil {
+		return err
+	}
+	decided := levelName(chain, b.Level)
+	ev := storage.BroadcastEvent{At: r.Now(), ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "approved", Level: b.Level + 1, LevelName: decided}
+	_, err = f.db.DecideBroadcast(ctx, b, ev, next, func(nb storage.Broadcast) []bot.Outgoing {
+		author := bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember}
+		reply := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
+		var msgs []bot.Outgoing
+		if nb.Status == storage.BroadcastSent {
+			msgs = f.withKeys(nb, fan)
+			author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，已发往「%s」的 %d 个群%s。", b.ID, r.Caller.Name(), decided, b.Target, len(msgs), when(b, loc))
+			reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知已发出。", b.ID, decided)
+		} else {
+			author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, r.Caller.Name(), decided, levelName(chain, nb.Level))
+			reply.Text = fmt.Sprintf("已通过通知 #%d（%s），转「%s」。", b.ID, decided, levelName(chain, nb.Level))
+			msgs = f.reviewNotices(nb, chain, nb.Level, reviewers)
+		}
+		return append([]bot.Outgoing{reply, author}, msgs...)
+	})
+	if errors.Is(err, storage.ErrStale) {
+		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
+	}
+	if err != nil {
+		return err
+	}
+	f.log.Info("broadcast approved", "broadcast", b.ID, "level", b.Level+1, "by", r.Caller.Name(), "status", next.Status)
+	f.engine.PokeAll()
+	return nil
+}
+
+func (f *Feature) reject(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) < 2 {
+		return bot.Errorf("用法：/reject <编号> <理由>（驳回须写明理由）")
+	}
+	b, chain, err := f.reviewable(ctx, r, args[0])
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.Command.ArgText), args[0]))
+	if n := utf8.RuneCountInString(reason); n > 500 {
+		return bot.Errorf("驳回理由过长（%d 字，最多 500 字）。", n)
+	}
+	next := b
+	next.Status, next.UpdatedAt = storage.BroadcastRejected, r.Now()
+	decided := levelName(chain, b.Level)
+	ev := storage.BroadcastEvent{At: r.Now(), ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "rejected", Level: b.Level + 1, LevelName: decided, Note: reason}
+	_, err = f.db.DecideBroadcast(ctx, b, ev, next, func(nb storage.Broadcast) []bot.Outgoing {
+		return []bot.Outgoing{
+			{ChatID: r.Chat.ID, MentionMember: mention(r), Text: fmt.Sprintf("已驳回通知 #%d（%s）。", b.ID, decided)},
+			{ChatID: b.OriginChat, MentionMember: b.AuthorMember, Text: fmt.Sprintf("你的通知 #%d 被 %s 在「%s」驳回，理由：%s\n修改后请重新提交。", b.ID, r.Caller.Name(), decided, reason)},
+		}
+	})
+	if errors.Is(err, storage.ErrStale) {
+		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
+	}
+	if err != nil {
+		return err
+	}
+	f.log.Info("broadcast rejected", "broadcast", b.ID, "level", b.Level+1, "by", r.Caller.Name())
+	f.engine.PokeAll()
+	return nil
+}
+
+// pending lists the drafts waiting for the caller's decision.
+func (f *Feature) pending(ctx context.Context, r *bot.Request) error {
+	bs, err := f.db.Broadcasts(ctx, storage.BroadcastReview, 200)
+	if err != nil {
+		return err
+	}
+	loc := f.engine.Location()
+	var lines []string
+	for _, b := range bs {
+		chain := f.chainOf(b)
+		if b.Level >= len(chain) || !canReview(r.Caller, chain[b.Level]) || b.AuthorMember == r.Caller.Member.ID {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("#%d %s → %s（%s，%s 提交）：%s", b.ID, b.AuthorName, b.Target, levelName(chain, b.Level),
+			b.CreatedAt.In(loc).Format("01-02 15:04"), preview(b.Text, 40)))
+	}
+	if len(lines) == 0 {
+		return r.Reply(ctx, "没有等待你审核的通知。")
+	}
+	return r.Reply(ctx, "等待你审核的通知：\n"+strings.Join(lines, "\n")+"\n通过：/approve <编号>　驳回：/reject <编号> <理由>")
+}
+
+func preview(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+// mayView reports whether the caller may see a broadcast's status and log:
+// its author, an admin, a secretary of its units, or one of its reviewers.
+func (f *Feature) mayView(r *bot.Request, b storage.Broadcast) bool {
+	if r.Caller.Admin || r.Caller.Member.ID == b.AuthorMember {
+		return true
+	}
+	for _, l := range f.chainOf(b) {
+		if canReview(r.Caller, l) {
+			return true
+		}
+	}
+	units := r.Units()
+	for _, id := range b.UnitIDs {
+		if !r.Caller.Is(bot.RoleSecretary, id, units) {
+			return false
+		}
+	}
+	return r.Caller.Roster != nil
+}
+
+func (f *Feature) status(ctx context.Context, r *bot.Request, args []string) error {
+	if len(args) != 1 {
+		return bot.Errorf("用法：/broadcast status <编号>")
+	}
+	b, err := f.load(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if !f.mayView(r, b) {
+		return bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
+	}
+	loc := f.engine.Location()
+	switch b.Status {
+	case storage.BroadcastReview:
+		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出。", b.ID, b.Level, b.Levels))
+	case storage.BroadcastRejected:
+		return r.Reply(ctx, fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID))
+	}
+	msgs, err := f.db.OutboxByIdemPrefix(ctx, storage.BroadcastKeyPrefix(b.ID))
+	if err != nil {
+		return err
+	}
+	var delivered, queued, failed int
+	var lines []string
+	for _, m := range msgs {
+		c, err := f.db.Chat(ctx, m.ChatID)
+		if err != nil {
+			return err
+		}
+		var state string
+		switch m.State {
+		case bot.OutboxDelivered:
+			delivered++
+			state = "已送达 " + m.DeliveredAt.In(loc).Format("01-02 15:04")
+		case bot.OutboxFailed:
+			failed++
+			state = "失败：" + m.LastError
+		default:
+			queued++
+			switch {
+			case m.Attempts > 0 || m.LastError != "":
+				state = fmt.Sprintf("排队中，已重试 %d 次（%s）", m.Attempts, preview(m.LastError, 60))
+			case m.NotBefore.After(r.Now()):
+				state = "排队中，定于 " + m.NotBefore.In(loc).Format("01-02 15:04") + " 发送"
+			default:
+				state = "排队中"
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s：%s", c.Title, state))
+	}
+	head := fmt.Sprintf("通知 #%d → %s：共 %d 个群，已送达 %d，排队 %d，失败 %d。", b.ID, b.Target, len(msgs), delivered, queued, failed)
+	if len(lines) > 60 {
+		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))
+	}
+	return r.Reply(ctx, bot.JoinLines(append([]string{head}, lines...)...))
+}
+
+var actionText = map[string]string{"created": "提交", "approved": "通过", "rejected": "驳回", "sent": "发出"}
+
+func (f *Feature) logCmd(ctx context.Context, r *bot.Request, args []string) error {
+	loc := f.engine.Location()
+	if len(args) > 1 {
+		return bot.Errorf("用法：/broadcast log [编号]")
+	}
+	var bs []storage.Broadcast
+	if len(args) == 1 {
+		b, err := f.load(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		if !f.mayView(r, b) {
+			return bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
+		}
+		bs = []storage.Broadcast{b}
+	} else {
+		all, err := f.db.Broadcasts(ctx, "", 200)
+		if err != nil {
+			return err
+		}
+		for _, b := range all {
+			if f.mayView(r, b) && len(bs) < 10 {
+				bs = append(bs, b)
+			}
+		}
+	}
+	if len(bs) == 0 {
+		return r.Reply(ctx, "没有通知记录。")
+	}
+	statusText := map[string]string{storage.BroadcastReview: "审核中", storage.BroadcastRejected: "已驳回", storage.BroadcastSent: "已发出"}
+	var lines []string
+	for _, b := range bs {
+		lines = append(lines, fmt.Sprintf("#%d → %s【%s】%s", b.ID, b.Target, statusText[b.Status], preview(b.Text, 30)))
+		evs, err := f.db.BroadcastEvents(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			l := fmt.Sprintf("  %s %s %s", ev.At.In(loc).Format("01-02 15:04"), ev.ActorName, actionText[ev.Action])
+			switch {
+			case ev.Action == "sent":
+				l = fmt.Sprintf("  %s 发出到 %s 个群", ev.At.In(loc).Format("01-02 15:04"), ev.Note)
+				if !b.SendAt.IsZero() {
+					l += "（定于 " + b.SendAt.In(loc).Format("01-02 15:04") + "）"
+				}
+			case ev.LevelName != "":
+				l += "（" + ev.LevelName + "）"
+			}
+			if ev.Action == "rejected" {
+				l += "：" + ev.Note
+			}
+			lines = append(lines, l)
+		}
+	}
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}

@@ -1,0 +1,414 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	lunar "github.com/6tail/lunar-go/calendar"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// maxScan bounds how many cron instants one Tick walks per schedule (a
+// one-minute cron over a long outage).
+const maxScan = 500_000
+
+// Matches reports whether the push's calendar rule lets it run on the day
+// of t.
+func (f *Feature) matches(p *push, t time.Time) bool {
+	switch p.rule {
+	case "workdays":
+		return f.cal.IsWorkday(t)
+	case "holidays_only":
+		return !f.cal.IsWorkday(t)
+	case "lunar":
+		d := t.In(f.engine.Location())
+		l := lunar.NewLunarFromSolar(lunar.NewSolarFromYmd(d.Year(), int(d.Month()), d.Day()))
+		return l.GetMonth() == p.lunarMonth && l.GetDay() == p.lunarDay
+	}
+	return true
+}
+
+// Occurrences lists the push's instants in (after, until], in order, that
+// its rule allows; at most limit of them.
+func (f *Feature) occurrences(p *push, after, until time.Time, limit int) []time.Time {
+	var out []time.Time
+	t := after.In(f.engine.Location())
+	for i := 0; i < maxScan && len(out) < limit; i++ {
+		t = p.sched.Next(t)
+		if t.IsZero() || t.After(until) {
+			break
+		}
+		if f.matches(p, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (f *Feature) pushByName(name string) *push {
+	for _, p := range f.pushes {
+		if p.cfg.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Tick finishes fan-outs interrupted by a crash, then runs every occurrence
+// due since the last one handled: late ones within study.catch_up are sent,
+// older ones are recorded as skipped with a log line and an admin notice.
+// Everything is derived from the database, so a restart loses nothing and
+// sends nothing twice.
+func (f *Feature) Tick(ctx context.Context, now time.Time) error {
+	running, err := f.db.RunningPushes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, run := range running {
+		p := f.pushByName(run.Schedule)
+		if p == nil {
+			continue // the schedule was removed from the config
+		}
+		f.log.Info("finishing interrupted push", "push", p.cfg.Name, "occurrence", run.Occurrence)
+		if _, err := f.fanout(ctx, p, run.Occurrence, now); err != nil {
+			return err
+		}
+	}
+	for _, p := range f.pushes {
+		if err := f.tickPush(ctx, p, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *Feature) tickPush(ctx context.Context, p *push, now time.Time) error {
+	since, err := f.db.EnsurePushSchedule(ctx, p.cfg.Name, now)
+	if err != nil {
+		return err
+	}
+	last, err := f.db.LastPushRun(ctx, p.cfg.Name)
+	if err == nil && last.Occurrence.After(since) {
+		since = last.Occurrence
+	} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return err
+	}
+	f.mu.Lock()
+	if s := f.scanned[p.cfg.Name]; s.After(since) {
+		since = s // instants up to s were handled by an earlier Tick
+	}
+	f.mu.Unlock()
+	window := f.cfg.Study.CatchUp
+	var (
+		skipped  int
+		lastSkip time.Time
+		due      []time.Time
+	)
+	for _, t := range f.occurrences(p, since, now, maxScan) {
+		if now.Sub(t) > window {
+			skipped++
+			lastSkip = t
+		} else {
+			due = append(due, t)
+		}
+	}
+	if skipped > 0 {
+		if err := f.skip(ctx, p, lastSkip, skipped, now); err != nil {
+			return err
+		}
+	}
+	for _, t := range due {
+		started, err := f.db.StartPushRun(ctx, p.cfg.Name, t, false, now)
+		if err != nil {
+			return err
+		}
+		if !started {
+			continue
+		}
+		if now.Sub(t) > time.Minute {
+			f.log.Info("sending missed push late", "push", p.cfg.Name, "occurrence", t, "late", now.Sub(t).Round(time.Second))
+		}
+		if _, err := f.fanout(ctx, p, t, now); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	f.scanned[p.cfg.Name] = now
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *Feature) skip(ctx context.Context, p *push, last time.Time, count int, now time.Time) error {
+	loc := f.engine.Location()
+	text := fmt.Sprintf("⚠️ 定时推送「%s」错过了 %d 次（最近一次应于 %s 发送），已超过补发时限 %s，未补发。如需补发请用 /push now %s。",
+		p.cfg.Name, count, last.In(loc).Format("2006-01-02 15:04"), f.cfg.Study.CatchUp, p.cfg.Name)
+	chats, err := f.adminChats(ctx)
+	if err != nil {
+		return err
+	}
+	var notices []bot.Outgoing
+	for _, c := range chats {
+		notices = append(notices, bot.Outgoing{ChatID: c.ID, Text: text, IdemKey: fmt.Sprintf("pushskip:%s:%d:%d", p.cfg.Name, last.Unix(), c.ID)})
+	}
+	ok, err := f.db.SkipPushRuns(ctx, p.cfg.Name, last, count, notices, now)
+	if err != nil {
+		return err
+	}
+	if ok {
+		f.log.Warn("push occurrences missed beyond catch_up; skipped", "push", p.cfg.Name, "count", count, "last", last, "catch_up", f.cfg.Study.CatchUp, "notified_chats", len(notices))
+		f.engine.PokeAll()
+	}
+	return nil
+}
+
+// adminChats is where admin notices go: the private chats of the admins
+// (config admins "platform:user", roster entries with role admin and the
+// identities linked to them, and roster:<学号> admins) and the group named by
+// study.notice_chat.
+func (f *Feature) adminChats(ctx context.Context) ([]bot.Chat, error) {
+	var members []bot.Member
+	var numbers []string
+	for _, a := range f.cfg.Admins {
+		k, v, _ := strings.Cut(a, ":")
+		if k == "roster" {
+			numbers = append(numbers, v)
+			continue
+		}
+		if m, err := f.db.MemberByIdentity(ctx, k, v); err == nil {
+			members = append(members, m)
+		}
+	}
+	admins, err := f.db.RosterWithRole(ctx, bot.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range numbers {
+		if e, err := f.db.RosterByNumber(ctx, n); err == nil {
+			admins = append(admins, e)
+		}
+	}
+	for _, e := range admins {
+		ms, err := f.db.MembersOfRoster(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, ms...)
+	}
+	chats, err := f.db.PrivateChatsOf(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	if t := f.cfg.Study.NoticeChat; t != "" {
+		groups, err := f.db.ActiveGroupsByTitle(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		chats = append(chats, groups...)
+	}
+	return chats, nil
+}
+
+// targets lists the active groups bound to the push's units' subtrees.
+func (f *Feature) targets(ctx context.Context, p *push) ([]bot.Chat, error) {
+	units := f.engine.Units()
+	var ids []int64
+	for _, n := range p.cfg.Units {
+		if u, ok := units.ByName(n); ok {
+			ids = append(ids, units.Subtree(u.ID)...)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	chats, err := f.db.ChatsOfUnits(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := chats[:0]
+	for _, c := range chats {
+		if c.Active && c.Kind == bot.Group {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// fanout queues occurrence occ of p to every target group, in batches, each
+// group once: the outbox key push:<name>:<occurrence>:<chat> makes a batch
+// that is repeated after a crash queue nothing new. It marks the run done.
+func (f *Feature) fanout(ctx context.Context, p *push, occ, now time.Time) (int, error) {
+	chats, err := f.targets(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	var (
+		fixed   *storage.ContentItem
+		column  []storage.ContentItem // oldest first
+		pushed  map[int64]map[int64]bool
+		chatIDs = make([]int64, len(chats))
+	)
+	for i, c := range chats {
+		chatIDs[i] = c.ID
+	}
+	switch {
+	case p.cfg.Item != "":
+		it, err := f.db.ContentBySlugOrTitle(ctx, p.cfg.Item)
+		if errors.Is(err, bot.ErrNotFound) {
+			f.log.Error("push item not in the content library; sending its text only", "push", p.cfg.Name, "item", p.cfg.Item)
+		} else if err != nil {
+			return 0, err
+		} else {
+			fixed = &it
+		}
+	case p.cfg.Column != "":
+		items, err := f.db.PublishedContent(ctx, p.cfg.Column, now)
+		if err != nil {
+			return 0, err
+		}
+		slices.Reverse(items)
+		column = items
+		if pushed, err = f.db.PushedItems(ctx, chatIDs); err != nil {
+			return 0, err
+		}
+	}
+	units := f.engine.Units()
+	prefix := storage.PushKeyPrefix(p.cfg.Name, occ)
+	var sends []storage.PushSend
+	for _, c := range chats {
+		s := storage.PushSend{Out: bot.Outgoing{ChatID: c.ID, IdemKey: fmt.Sprintf("%s%d", prefix, c.ID), Bulk: true}}
+		header := strings.TrimSpace(p.cfg.Text)
+		switch {
+		case fixed != nil:
+			if visible(*fixed, c.UnitID, units) {
+				s.Out.Text, s.ItemID = render(*fixed, header), fixed.ID
+			}
+		case p.cfg.Column != "":
+			for _, it := range column {
+				if !pushed[c.ID][it.ID] && visible(it, c.UnitID, units) {
+					s.Out.Text, s.ItemID = render(it, header), it.ID
+					break
+				}
+			}
+		default:
+			s.Out.Text = header
+		}
+		if s.Out.Text == "" && p.cfg.Item != "" && fixed == nil {
+			s.Out.Text = header
+		}
+		if s.Out.Text == "" {
+			continue // nothing unread for this group
+		}
+		sends = append(sends, s)
+	}
+	queued := 0
+	for start := 0; start < len(sends); start += f.batch {
+		if err := ctx.Err(); err != nil {
+			return queued, fmt.Errorf("push %s: %w", p.cfg.Name, err)
+		}
+		n, err := f.db.QueuePushes(ctx, p.cfg.Name, occ, sends[start:min(start+f.batch, len(sends))], now)
+		queued += n
+		if err != nil {
+			return queued, err
+		}
+		if f.afterBatch != nil {
+			f.afterBatch()
+		}
+	}
+	if err := f.db.FinishPushRun(context.WithoutCancel(ctx), p.cfg.Name, occ, now); err != nil {
+		return queued, err
+	}
+	f.log.Info("push queued", "push", p.cfg.Name, "occurrence", occ, "groups", len(sends), "new", queued)
+	f.engine.PokeAll()
+	return queued, nil
+}
+
+func (f *Feature) describeWhen(p *push) string {
+	rule := map[string]string{"every_day": "每天", "workdays": "法定工作日（含调休上班日）", "holidays_only": "节假日和休息日"}[p.rule]
+	if p.rule == "lunar" {
+		m := p.lunarMonth
+		leap := ""
+		if m < 0 {
+			m, leap = -m, "闰"
+		}
+		rule = fmt.Sprintf("农历%s%d月%d日", leap, m, p.lunarDay)
+	}
+	return fmt.Sprintf("cron「%s」，%s", p.cfg.Cron, rule)
+}
+
+func (f *Feature) listPushes(ctx context.Context, r *bot.Request) error {
+	if len(f.pushes) == 0 {
+		return r.Reply(ctx, "没有配置定时推送（study.pushes）。")
+	}
+	loc := f.engine.Location()
+	now := r.Now()
+	lines := []string{"定时推送："}
+	for _, p := range f.pushes {
+		what := "文字"
+		switch {
+		case p.cfg.Column != "":
+			what = fmt.Sprintf("栏目「%s」的下一条未推送内容", p.cfg.Column)
+		case p.cfg.Item != "":
+			what = fmt.Sprintf("固定内容「%s」", p.cfg.Item)
+		}
+		lines = append(lines, fmt.Sprintf("• %s：%s → %s（含下级）；%s", p.cfg.Name, what, strings.Join(p.cfg.Units, "、"), f.describeWhen(p)))
+		if next := f.occurrences(p, now, now.AddDate(2, 0, 0), 1); len(next) > 0 {
+			lines = append(lines, "  下次："+next[0].In(loc).Format("2006-01-02 15:04")+" "+weekday(next[0].In(loc)))
+		} else {
+			lines = append(lines, "  下次：两年内没有")
+		}
+		if last, err := f.db.LastPushRun(ctx, p.cfg.Name); err == nil {
+			state := map[string]string{"done": "已推送", "running": "推送中", "skipped": fmt.Sprintf("错过 %d 次未补发", last.Skipped)}[last.Status]
+			lines = append(lines, fmt.Sprintf("  上次：%s %s", last.Occurrence.In(loc).Format("2006-01-02 15:04"), state))
+		}
+	}
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+func weekday(t time.Time) string {
+	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
+}
+
+func (f *Feature) pushNow(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) != 2 || args[0] != "now" && args[0] != "立即" {
+		return bot.Errorf("用法：/push now <推送名称>。发送 /pushes 查看推送名称。")
+	}
+	p := f.pushByName(args[1])
+	if p == nil {
+		var names []string
+		for _, p := range f.pushes {
+			names = append(names, p.cfg.Name)
+		}
+		if len(names) == 0 {
+			return bot.Errorf("没有名为「%s」的定时推送（尚未配置任何推送）。", args[1])
+		}
+		return bot.Errorf("没有名为「%s」的定时推送。现有：%s", args[1], strings.Join(names, "、"))
+	}
+	units := r.Units()
+	for _, n := range p.cfg.Units {
+		if u, ok := units.ByName(n); ok && !r.Caller.Is(bot.RoleSecretary, u.ID, units) {
+			return bot.Errorf("权限不足：推送「%s」包括「%s」，只有管理员或该单位及上级单位的书记可以立即推送。", p.cfg.Name, n)
+		}
+	}
+	occ := r.Now().Truncate(time.Second)
+	started, err := f.db.StartPushRun(ctx, p.cfg.Name, occ, true, r.Now())
+	if err != nil {
+		return err
+	}
+	if !started {
+		return bot.Errorf("「%s」刚刚已推送，请稍后再试。", p.cfg.Name)
+	}
+	n, err := f.fanout(ctx, p, occ, r.Now())
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return r.Reply(ctx, fmt.Sprintf("「%s」没有可推送的内容：没有绑定的群，或各群已推送过该栏目已发布的全部内容。", p.cfg.Name))
+	}
+	return r.Reply(ctx, fmt.Sprintf("已立即推送「%s」：%d 个群。", p.cfg.Name, n))
+}
