@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -663,5 +666,50 @@ func waitState(t *testing.T, e *env, id int64, want bot.OutboxState) {
 			t.Fatalf("outbox %d: state %q (%v), want %q", id, m.State, err, want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestWebhookMode(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := "http://" + ln.Addr().String() + "/telegram/hook"
+	e := start(t, envOptions{webhook: telegram.Webhook{URL: hook, Secret: "s3cret-token", Listener: ln}})
+	set := e.srv.WaitCall(t, "setWebhook", wait, nil)
+	if set.Params["url"] != hook || set.Params["secret_token"] != "s3cret-token" {
+		t.Fatalf("setWebhook %v", set.Params)
+	}
+	var allowed []string
+	if err := set.JSON("allowed_updates", &allowed); err != nil || !slices.Contains(allowed, "my_chat_member") || !slices.Contains(allowed, "callback_query") {
+		t.Fatalf("allowed_updates = %v (%v)", allowed, err)
+	}
+	// Updates come by webhook; getUpdates is not used.
+	g := telegramtest.Group(-511, "群")
+	e.srv.Say(g, member, "/ping@BranchTestBot 钩子")
+	e.srv.WaitCall(t, "sendMessage", wait, sendTo(g.ID, "pong 钩子"))
+	if n := len(e.srv.Calls("getUpdates")); n != 0 {
+		t.Fatalf("%d getUpdates calls in webhook mode", n)
+	}
+	// A post without the secret is refused and not handled.
+	body := `{"update_id":999,"message":{"message_id":1,"date":1,"chat":{"id":-511,"type":"group","title":"群"},"from":{"id":2002,"is_bot":false,"first_name":"x"},"text":"/ping 伪造","entities":[{"type":"bot_command","offset":0,"length":5}]}}`
+	for _, secret := range []string{"", "wrong"} {
+		req, _ := http.NewRequest(http.MethodPost, hook, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("secret %q: status %d, want 401", secret, resp.StatusCode)
+		}
+	}
+	e.srv.WaitNoCall(t, "sendMessage", 300*time.Millisecond, sendTo(g.ID, "伪造"))
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
 	}
 }
