@@ -98,16 +98,18 @@ func (p *Platform) routeMessage(m *models.Message) {
 	switch {
 	case m.MigrateToChatID != 0:
 		// Service message in the old group: it became a supergroup.
-		p.event(chatID, bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: chatID, ChatKind: bot.Group, NewID: id64(m.MigrateToChatID)})
+		newID := id64(m.MigrateToChatID)
+		p.alias(newID, chatID)
+		p.event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: chatID, ChatKind: bot.Group, NewID: newID})
 		return
 	case m.MigrateFromChatID != 0:
-		// The same news from inside the new supergroup; handled in the old
-		// chat's lane so it is ordered with that chat's messages.
+		// The same news from inside the new supergroup.
 		old := id64(m.MigrateFromChatID)
-		p.event(old, bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: old, ChatKind: bot.Group, NewID: chatID})
+		p.alias(chatID, old)
+		p.event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: old, ChatKind: bot.Group, NewID: chatID})
 		return
 	case m.NewChatTitle != "":
-		p.event(chatID, bot.ChatEvent{Kind: bot.ChatRenamed, ChatID: chatID, ChatKind: kind, Title: m.NewChatTitle})
+		p.event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatRenamed, ChatID: chatID, ChatKind: kind, Title: m.NewChatTitle})
 		return
 	}
 	if m.From == nil || m.From.IsBot {
@@ -137,7 +139,7 @@ func (p *Platform) routeMessage(m *models.Message) {
 			msg.MentionsBot = true
 		}
 	}
-	p.lanes.do(chatID, func() {
+	p.lanes.do(p.laneFor(chatID), func() {
 		r, ctx := p.receiver()
 		if r != nil {
 			r.Receive(ctx, msg)
@@ -234,7 +236,7 @@ func (p *Platform) routeCallback(cq *models.CallbackQuery) {
 	}
 	chatID := id64(chat.ID)
 	from := cq.From
-	p.lanes.do(chatID, func() {
+	p.lanes.do(p.laneFor(chatID), func() {
 		r, ctx := p.receiver()
 		if r == nil {
 			return
@@ -295,7 +297,35 @@ func (p *Platform) routeMyChatMember(u *models.ChatMemberUpdated) {
 	default:
 		return
 	}
-	p.event(chatID, ev)
+	p.event(p.laneFor(chatID), ev)
+}
+
+// alias makes a supergroup share the lane of the group it was upgraded from,
+// so its first messages are handled after the migration is recorded and find
+// the group's binding.
+func (p *Platform) alias(newID, oldID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.aliases == nil {
+		p.aliases = map[string]string{}
+	}
+	if _, ok := p.aliases[newID]; !ok {
+		p.aliases[newID] = p.laneLocked(oldID)
+	}
+}
+
+// laneFor is the lane key of a chat.
+func (p *Platform) laneFor(chatID string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.laneLocked(chatID)
+}
+
+func (p *Platform) laneLocked(chatID string) string {
+	if k, ok := p.aliases[chatID]; ok {
+		return k
+	}
+	return chatID
 }
 
 // webhookHandler serves Telegram's webhook posts. A request without the

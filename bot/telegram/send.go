@@ -61,7 +61,9 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		if i == len(parts)-1 && markup != nil {
 			params.ReplyMarkup = markup
 		}
-		last, err = p.b.SendMessage(ctx, params)
+		cctx, cancel := detach(ctx)
+		last, err = p.b.SendMessage(cctx, params)
+		cancel()
 		if err != nil {
 			return "", p.classify(err)
 		}
@@ -91,7 +93,9 @@ func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) e
 	if markup != nil {
 		params.ReplyMarkup = markup
 	}
-	_, err = p.b.EditMessageText(ctx, params)
+	cctx, cancel := detach(ctx)
+	_, err = p.b.EditMessageText(cctx, params)
+	cancel()
 	if err == nil || isBadRequest(err, "message is not modified") {
 		return nil
 	}
@@ -101,6 +105,20 @@ func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) e
 		return err
 	}
 	return p.classify(err)
+}
+
+// sendTimeout bounds a send that a shutdown no longer cancels.
+const sendTimeout = 15 * time.Second
+
+// detach lets a send that starts finish even if ctx is cancelled meanwhile
+// (a shutdown): a message Telegram accepted is then recorded as delivered
+// instead of staying pending and going out again after a restart. A send
+// asked for after cancellation fails at once.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() != nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 }
 
 // AnswerCallback implements bot.CallbackAnswerer: the text is shown to the

@@ -87,8 +87,9 @@ type Platform struct {
 
 	mu      sync.Mutex
 	recv    bot.Receiver
-	baseCtx context.Context // handlers' context: never cancelled by shutdown
-	routed  int64           // the highest update id handed to a lane
+	baseCtx context.Context   // handlers' context: never cancelled by shutdown
+	routed  int64             // the highest update id handed to a lane
+	aliases map[string]string // supergroup id → lane of the group it was
 
 	cbMu      sync.Mutex
 	callbacks map[string]bool // callback ids being handled → answered
