@@ -133,6 +133,9 @@ func (p *Platform) routeMessage(m *models.Message) {
 		ID:         strconv.Itoa(m.ID),
 	}
 	msg.Text, msg.MentionsBot = p.commandText(text, ents)
+	if kind == bot.Private {
+		msg.Text = p.startAsHelp(msg.Text)
+	}
 	if rt := m.ReplyToMessage; rt != nil {
 		msg.ReplyTo = strconv.Itoa(rt.ID)
 		if rt.From != nil && rt.From.ID == p.me.ID {
@@ -185,6 +188,24 @@ func (p *Platform) commandText(text string, ents []models.MessageEntity) (string
 		}
 	}
 	return text, mentions
+}
+
+// startAsHelp turns Telegram's /start (sent when a member first opens the
+// private chat, possibly with a deep-link payload) into /help, unless a
+// feature has a start command of its own.
+func (p *Platform) startAsHelp(text string) string {
+	cmd, ok := bot.ParseCommand(text)
+	if !ok || !cmd.Slash || cmd.Name != "start" {
+		return text
+	}
+	if p.o.Commands != nil {
+		for _, c := range p.o.Commands() {
+			if c.Name == "start" {
+				return text
+			}
+		}
+	}
+	return "/help"
 }
 
 // byteOffset converts a UTF-16 offset into a byte index of s.

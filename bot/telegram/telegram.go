@@ -308,8 +308,14 @@ func validCommandName(s string) bool {
 func (p *Platform) runPolling(ctx context.Context) error {
 	// A webhook left over from an earlier run would make getUpdates fail
 	// with 409 Conflict.
-	if _, err := p.b.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("telegram: delete webhook before polling: %w", err)
+	if err := p.retry(ctx, "delete webhook before polling", func() error {
+		_, err := p.b.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+		return err
+	}); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	libCtx, stopLib := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLib()
@@ -340,6 +346,33 @@ func (p *Platform) routedID() int64 {
 	return p.routed
 }
 
+// retry runs a start-up call until it succeeds, ctx ends, or Telegram
+// refuses it for good (400, 401, 404); network trouble and 5xx are retried
+// with backoff so a bot started before the network is up still comes up.
+func (p *Platform) retry(ctx context.Context, what string, call func() error) error {
+	wait := time.Second
+	for {
+		err := call()
+		switch {
+		case err == nil, ctx.Err() != nil:
+			return nil
+		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
+			return fmt.Errorf("telegram: %s: %w", what, err)
+		}
+		var tooMany *tgbot.TooManyRequestsError
+		if errors.As(err, &tooMany) {
+			wait = max(wait, time.Duration(tooMany.RetryAfter)*time.Second)
+		}
+		p.log.Warn("telegram call failed; retrying", "call", what, "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
+}
+
 // runWebhook registers the webhook and serves it until ctx is cancelled.
 func (p *Platform) runWebhook(ctx context.Context) error {
 	w := p.o.Webhook
@@ -354,7 +387,10 @@ func (p *Platform) runWebhook(ctx context.Context) error {
 	srv := &http.Server{Handler: p.webhookHandler(), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	_, err := p.b.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: w.URL, SecretToken: w.Secret, AllowedUpdates: allowedUpdates})
+	err := p.retry(ctx, "set webhook", func() error {
+		_, err := p.b.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: w.URL, SecretToken: w.Secret, AllowedUpdates: allowedUpdates})
+		return err
+	})
 	if err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("telegram: setWebhook %s: %w", w.URL, err)

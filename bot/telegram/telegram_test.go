@@ -547,6 +547,10 @@ func TestPrivateChat(t *testing.T) {
 	p := telegramtest.PrivateChat(member)
 	e.srv.Say(p, member, "/secret")
 	e.srv.WaitCall(t, "sendMessage", wait, sendTo(p.ID, "私聊收到"))
+	// Opening the chat sends /start (here with a deep-link payload): the
+	// member gets the command list, not an error.
+	e.srv.Say(p, member, "/start invite-123")
+	e.srv.WaitCall(t, "sendMessage", wait, sendTo(p.ID, "你可以使用的命令"))
 	e.srv.Say(p, member, "/nosuch")
 	e.srv.WaitCall(t, "sendMessage", wait, sendTo(p.ID, "没有「/nosuch」这个命令"))
 	// Chinese alias without slash works in private chats.
@@ -765,5 +769,27 @@ func TestWebhookMode(t *testing.T) {
 	e.srv.WaitNoCall(t, "sendMessage", 300*time.Millisecond, sendTo(g.ID, "伪造"))
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWebhookRefusedStopsRun(t *testing.T) {
+	srv := telegramtest.New(t, telegramtest.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := telegram.New(context.Background(), telegram.Options{
+		Token: srv.Token, APIURL: srv.URL, Logger: testLogger(),
+		Webhook: telegram.Webhook{URL: "https://bot.example.edu.cn/tg", Secret: "x", Listener: ln},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext("setWebhook", telegramtest.Failure{Code: 400, Description: "Bad Request: bad webhook: Failed to resolve host"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = tg.Run(ctx, nil)
+	if err == nil || !strings.Contains(err.Error(), "setWebhook") || !strings.Contains(err.Error(), "Failed to resolve host") {
+		t.Fatalf("Run = %v, want the setWebhook refusal", err)
 	}
 }
