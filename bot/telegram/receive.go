@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,13 @@ import (
 // onUpdate is the library's handler. It runs in the library's single worker
 // and only hands the update to its chat's lane.
 func (p *Platform) onUpdate(_ context.Context, _ *tgbot.Bot, u *models.Update) {
+	// The library runs this without recover: an unexpected update shape must
+	// not take the process down.
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("telegram update could not be read", "update", u.ID, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
 	p.route(u)
 }
 
