@@ -11,6 +11,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/bot/roster"
+	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
@@ -47,7 +48,19 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 }
 
 // addPlatforms attaches the configured chat platforms besides the terminal.
+// A platform that cannot connect (a wrong Telegram token) fails the start.
 func addPlatforms(ctx context.Context, app *App) error {
+	if tc := app.Config.Platforms.Telegram; tc.Enabled {
+		tg, err := telegram.New(ctx, telegram.Options{
+			Token: tc.Token, APIURL: tc.APIURL, PollTimeout: tc.PollTimeout,
+			Webhook:  telegram.Webhook{Listen: tc.Webhook.Listen, URL: tc.Webhook.URL, Secret: tc.Webhook.Secret},
+			Commands: app.Engine.Commands, Buttons: app.DB, Logger: app.Log,
+		})
+		if err != nil {
+			return err
+		}
+		app.Engine.AddPlatform(tg)
+	}
 	return nil
 }
 

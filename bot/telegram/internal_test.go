@@ -1,0 +1,129 @@
+package telegram
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+)
+
+func TestCommandTextUsesUTF16Offsets(t *testing.T) {
+	p := &Platform{me: models.User{ID: 9, Username: "ThisBot"}}
+	conv := func(es []telegramtest.Entity) []models.MessageEntity {
+		var out []models.MessageEntity
+		for _, e := range es {
+			out = append(out, models.MessageEntity{Type: models.MessageEntityType(e.Type), Offset: e.Offset, Length: e.Length})
+		}
+		return out
+	}
+	tests := []struct {
+		text, want string
+		mentions   bool
+	}{
+		{"/checkin@ThisBot 1234", "/checkin@ThisBot 1234", false},
+		{"收到 /checkin@ThisBot 1234", "/checkin@ThisBot 1234", false},
+		{"👍🏻👨‍👩‍👧 收到，/checkin 1234", "/checkin 1234", false},
+		{"𠀀𠀁 /ping", "/ping", false}, // characters outside the BMP
+		{"@ThisBot 签到 1234", "签到 1234", true},
+		{"@thisbot，签到", "签到", true},
+		{"请 @ThisBot 看一下", "请 @ThisBot 看一下", true},
+		{"@ThisBotX 签到", "@ThisBotX 签到", false},
+		{"普通聊天", "普通聊天", false},
+	}
+	for _, tc := range tests {
+		got, m := p.commandText(tc.text, conv(telegramtest.Entities(tc.text)))
+		if got != tc.want || m != tc.mentions {
+			t.Errorf("commandText(%q) = %q, %v; want %q, %v", tc.text, got, m, tc.want, tc.mentions)
+		}
+	}
+	// A bad offset (not on a character boundary) leaves the text whole.
+	if got, _ := p.commandText("👍 /x", []models.MessageEntity{{Type: models.MessageEntityTypeBotCommand, Offset: 1, Length: 2}}); got != "👍 /x" {
+		t.Errorf("bad offset: %q", got)
+	}
+}
+
+func TestSplitText(t *testing.T) {
+	line := strings.Repeat("党", 30) + "\n"
+	text := strings.Repeat(line, 10) // 310 units
+	parts := splitText(text, 100)
+	if strings.Join(parts, "\n") != text { // cut at line ends, which are dropped
+		t.Fatalf("split lost text: %q", parts)
+	}
+	for _, p := range parts {
+		if n := utf16Len(p); n > 100 {
+			t.Fatalf("part of %d units", n)
+		}
+		if strings.HasPrefix(p, "\n") {
+			t.Fatalf("part starts with a newline: %q", p)
+		}
+	}
+	// No line ends: hard cuts, never inside a surrogate pair.
+	emoji := strings.Repeat("😀", 120) // 240 units
+	parts = splitText(emoji, 101)
+	if strings.Join(parts, "") != emoji {
+		t.Fatal("split changed the text")
+	}
+	for _, p := range parts {
+		if utf16Len(p) > 101 || strings.ContainsRune(p, '\uFFFD') {
+			t.Fatalf("bad part %q", p)
+		}
+	}
+	if got := splitText("短", 4096); len(got) != 1 || got[0] != "短" {
+		t.Fatalf("short text: %q", got)
+	}
+	if got := truncateUTF16(strings.Repeat("😀", 150), 200); utf16Len(got) > 200 || !strings.HasSuffix(got, "…") {
+		t.Fatalf("truncate: %d units", utf16Len(got))
+	}
+}
+
+func TestClassify(t *testing.T) {
+	p := &Platform{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var retry *bot.RetryAfterError
+	if err := p.classify(&tgbot.TooManyRequestsError{RetryAfter: 3}); !errors.As(err, &retry) || retry.After != 3*time.Second {
+		t.Errorf("429: %v", err)
+	}
+	var mig *bot.ChatMigratedError
+	if err := p.classify(&tgbot.MigrateError{MigrateToChatID: -1001}); !errors.As(err, &mig) || mig.NewID != "-1001" {
+		t.Errorf("migrate: %v", err)
+	}
+	if err := p.classify(fmt.Errorf("%w, Forbidden: bot was kicked from the group chat", tgbot.ErrorForbidden)); !errors.Is(err, bot.ErrChatGone) {
+		t.Errorf("403: %v", err)
+	}
+	if err := p.classify(fmt.Errorf("%w, Bad Request: chat not found", tgbot.ErrorBadRequest)); !errors.Is(err, bot.ErrChatGone) {
+		t.Errorf("chat not found: %v", err)
+	}
+	var perm *bot.PermanentError
+	if err := p.classify(fmt.Errorf("%w, Bad Request: can't parse entities", tgbot.ErrorBadRequest)); !errors.As(err, &perm) {
+		t.Errorf("400: %v", err)
+	}
+	if err := p.classify(fmt.Errorf("%w, Unauthorized", tgbot.ErrorUnauthorized)); !errors.Is(err, bot.ErrNotConnected) {
+		t.Errorf("401: %v", err)
+	}
+	plain := errors.New("error response from telegram for method sendMessage, 502 Bad Gateway")
+	if err := p.classify(plain); err != plain {
+		t.Errorf("5xx should be retried as is: %v", err)
+	}
+}
+
+func TestMenuCommands(t *testing.T) {
+	specs := []bot.CommandSpec{
+		{Name: "checkin", Aliases: []string{"签到"}, Summary: "签到"},
+		{Name: "签到二"},
+		{Name: "Bad-Name", Summary: "x"},
+		{Name: "nosummary", Usage: "/nosummary <x>"},
+		{Name: "grp", Summary: "群", Where: bot.GroupOnly},
+	}
+	got := MenuCommands(specs, func(w bot.Where) bool { return w != bot.GroupOnly })
+	if len(got) != 2 || got[0].Command != "checkin" || got[0].Description != "签到" || got[1].Description != "/nosummary <x>" {
+		t.Fatalf("menu = %+v", got)
+	}
+}

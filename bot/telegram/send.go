@@ -1,0 +1,287 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// MaxText is Telegram's limit for a message's text, in UTF-16 code units.
+const MaxText = 4096
+
+// maxToast is Telegram's limit for a button answer's text.
+const maxToast = 200
+
+// inlineKeyboard is the reply_markup sent with buttons. The library's own
+// InlineKeyboardButton always encodes an empty "copy_text" object, which the
+// Bot API may refuse (BUTTON_COPY_TEXT_INVALID); this type sends only text
+// and callback_data.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
+// Send implements bot.Platform. A text longer than Telegram allows goes out
+// in several messages, split at line ends; the mention and reply go with the
+// first, the buttons with the last, whose id is returned.
+func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
+	chatID, err := strconv.ParseInt(m.ChatID, 10, 64)
+	if err != nil {
+		return "", &bot.PermanentError{Err: fmt.Errorf("telegram chat id %q is not a number", m.ChatID)}
+	}
+	text, ents := withMention(m.Text, m.Mention)
+	markup, err := p.keyboard(ctx, m.Buttons)
+	if err != nil {
+		return "", err
+	}
+	parts := splitText(text, MaxText)
+	var last *models.Message
+	for i, part := range parts {
+		params := &tgbot.SendMessageParams{ChatID: chatID, Text: part}
+		if i == 0 {
+			params.Entities = ents
+			if id, err := strconv.Atoi(m.ReplyTo); err == nil && m.ReplyTo != "" {
+				params.ReplyParameters = &models.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
+			}
+		}
+		if i == len(parts)-1 && markup != nil {
+			params.ReplyMarkup = markup
+		}
+		cctx, cancel := detach(ctx)
+		last, err = p.b.SendMessage(cctx, params)
+		cancel()
+		if err != nil {
+			return "", p.classify(err)
+		}
+	}
+	return strconv.Itoa(last.ID), nil
+}
+
+// Edit implements bot.Editor with editMessageText. "Message is not modified"
+// counts as done. A message that can no longer be edited (deleted, or too
+// old) is sent anew instead.
+func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) error {
+	chatID, err := strconv.ParseInt(m.ChatID, 10, 64)
+	if err != nil {
+		return &bot.PermanentError{Err: fmt.Errorf("telegram chat id %q is not a number", m.ChatID)}
+	}
+	msgID, err := strconv.Atoi(messageID)
+	if err != nil {
+		return &bot.PermanentError{Err: fmt.Errorf("telegram message id %q is not a number", messageID)}
+	}
+	text, ents := withMention(m.Text, m.Mention)
+	text = truncateUTF16(text, MaxText)
+	markup, err := p.keyboard(ctx, m.Buttons)
+	if err != nil {
+		return err
+	}
+	params := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text, Entities: ents}
+	if markup != nil {
+		params.ReplyMarkup = markup
+	}
+	cctx, cancel := detach(ctx)
+	_, err = p.b.EditMessageText(cctx, params)
+	cancel()
+	if err == nil || isBadRequest(err, "message is not modified") {
+		return nil
+	}
+	if isBadRequest(err, "message to edit not found") || isBadRequest(err, "message can't be edited") {
+		p.log.Info("message cannot be edited; sending it anew", "chat", m.ChatID, "message", messageID)
+		_, err := p.Send(ctx, m)
+		return err
+	}
+	return p.classify(err)
+}
+
+// sendTimeout bounds a send that a shutdown no longer cancels.
+const sendTimeout = 15 * time.Second
+
+// detach lets a send that starts finish even if ctx is cancelled meanwhile
+// (a shutdown): a message Telegram accepted is then recorded as delivered
+// instead of staying pending and going out again after a restart. A send
+// asked for after cancellation fails at once.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() != nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+}
+
+// AnswerCallback implements bot.CallbackAnswerer: the text is shown to the
+// presser only, as a toast, or as an alert when it is long.
+func (p *Platform) AnswerCallback(ctx context.Context, callbackID, text string) error {
+	p.cbMu.Lock()
+	answered, handling := p.callbacks[callbackID]
+	if handling {
+		p.callbacks[callbackID] = true
+	}
+	p.cbMu.Unlock()
+	if answered {
+		// Telegram takes one answer per press; a second one would fail.
+		p.log.Info("button press already answered; dropping a second answer", "text", text)
+		return nil
+	}
+	_, err := p.b.AnswerCallbackQuery(ctx, callbackParams(callbackID, text))
+	if err != nil {
+		return p.classify(err)
+	}
+	return nil
+}
+
+func callbackParams(id, text string) *tgbot.AnswerCallbackQueryParams {
+	text = truncateUTF16(strings.TrimSpace(text), maxToast)
+	return &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: id,
+		Text:            text,
+		ShowAlert:       strings.Contains(text, "\n") || utf8.RuneCountInString(text) > 60,
+	}
+}
+
+// keyboard builds the inline keyboard, replacing data longer than 64 bytes
+// by a stored token.
+func (p *Platform) keyboard(ctx context.Context, rows [][]bot.Button) (*inlineKeyboard, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	kb := &inlineKeyboard{}
+	for _, row := range rows {
+		var out []inlineButton
+		for _, b := range row {
+			data, err := p.buttonData(ctx, b.Data)
+			if err != nil {
+				return nil, err
+			}
+			text := b.Text
+			if strings.TrimSpace(text) == "" {
+				text = b.Data
+			}
+			out = append(out, inlineButton{Text: text, CallbackData: data})
+		}
+		if len(out) > 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, out)
+		}
+	}
+	if len(kb.InlineKeyboard) == 0 {
+		return nil, nil
+	}
+	return kb, nil
+}
+
+// withMention puts "@Name " before text with a text_mention entity, which
+// notifies the member even without a Telegram username.
+func withMention(text string, m *bot.Mention) (string, []models.MessageEntity) {
+	if m == nil || m.Name == "" {
+		return text, nil
+	}
+	label := "@" + m.Name
+	uid, err := strconv.ParseInt(m.UserID, 10, 64)
+	if err != nil || uid == 0 {
+		return label + " " + text, nil
+	}
+	return label + " " + text, []models.MessageEntity{{
+		Type: models.MessageEntityTypeTextMention, Offset: 0, Length: utf16Len(label),
+		User: &models.User{ID: uid, FirstName: m.Name},
+	}}
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// truncateUTF16 shortens s to at most n UTF-16 code units, marking the cut.
+func truncateUTF16(s string, n int) string {
+	if utf16Len(s) <= n {
+		return s
+	}
+	used := 0
+	for i, r := range s {
+		l := utf16.RuneLen(r)
+		if used+l > n-1 {
+			return s[:i] + "…"
+		}
+		used += l
+	}
+	return s
+}
+
+// splitText cuts text into pieces of at most n UTF-16 code units, at line
+// ends where possible.
+func splitText(text string, n int) []string {
+	var parts []string
+	for utf16Len(text) > n {
+		cut, used, lastNL := 0, 0, -1
+		for i, r := range text {
+			l := utf16.RuneLen(r)
+			if used+l > n {
+				cut = i
+				break
+			}
+			used += l
+			if r == '\n' {
+				lastNL = i
+			}
+		}
+		if lastNL > cut/2 {
+			parts = append(parts, text[:lastNL])
+			text = text[lastNL+1:]
+		} else {
+			parts = append(parts, text[:cut])
+			text = text[cut:]
+		}
+	}
+	if text != "" || len(parts) == 0 {
+		parts = append(parts, text)
+	}
+	return parts
+}
+
+// isBadRequest reports a 400 answer whose description contains s.
+func isBadRequest(err error, s string) bool {
+	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), s)
+}
+
+// classify maps the library's errors onto the outbox's:
+// 429 → RetryAfterError (the sender holds the chat that long),
+// migrate_to_chat_id → ChatMigratedError, 403 and "chat not found" →
+// ErrChatGone, other 400s → PermanentError, 401/404 (token revoked) →
+// ErrNotConnected; anything else is retried with backoff.
+func (p *Platform) classify(err error) error {
+	var (
+		tooMany *tgbot.TooManyRequestsError
+		migrate *tgbot.MigrateError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooMany):
+		return &bot.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
+	case errors.As(err, &migrate):
+		return &bot.ChatMigratedError{NewID: strconv.Itoa(migrate.MigrateToChatID)}
+	case errors.Is(err, tgbot.ErrorForbidden), isBadRequest(err, "chat not found"):
+		return fmt.Errorf("%w: %v", bot.ErrChatGone, err)
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		return &bot.PermanentError{Err: err}
+	case errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
+		p.log.Error("telegram refuses the bot token; messages wait until it is fixed", "err", err)
+		return fmt.Errorf("%w: %v", bot.ErrNotConnected, err)
+	}
+	return err
+}
