@@ -319,3 +319,75 @@ func TestCommandsForOtherBotsAndHugeMessages(t *testing.T) {
 		t.Fatalf("handler ran %d times", v.f.calls.Load())
 	}
 }
+
+// An edit queued while its original is being handed to the platform is not
+// lost: it goes out as an edit once the original is delivered.
+func TestEditQueuedDuringSendIsNotLost(t *testing.T) {
+	p := memchat.New("mem", bot.Capabilities{Edit: true})
+	v := newEnv(t, "", bot.Limits{}, p)
+	ctx := context.Background()
+	c := v.chat("甲")
+	list, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v1"})
+	var once sync.Once
+	p.FailWith(func(o bot.Outbound) error {
+		once.Do(func() {
+			if _, err := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v2", EditOf: list}); err != nil {
+				t.Error(err)
+			}
+		})
+		return nil
+	})
+	v.e.Flush(ctx)
+	sent := p.Sent()
+	if len(sent) != 2 || sent[0].Text != "名单 v1" || !sent[1].Edit || sent[1].Text != "名单 v2" {
+		t.Fatalf("sent %v", texts(sent))
+	}
+}
+
+// A message left "sending" by a crash is sent after the restart.
+func TestInterruptedSendIsQueuedAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bot.db")
+	v := newEnv(t, path, bot.Limits{}, nil)
+	ctx := context.Background()
+	c := v.chat("甲")
+	id, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "半路崩溃"})
+	if err := v.db.MarkSending(ctx, []int64{id}); err != nil { // the crash happens here
+		t.Fatal(err)
+	}
+	v.db.Close()
+	v2 := newEnv(t, path, bot.Limits{}, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- v2.e.Run(runCtx) }()
+	waitFor(t, func() bool { return len(v2.p.Sent()) == 1 })
+	cancel()
+	<-done
+	if got := texts(v2.p.Sent()); len(got) != 1 || got[0] != "甲:半路崩溃" {
+		t.Fatalf("sent %q", got)
+	}
+}
+
+// When a merged send fails, every merged message stays queued and nothing
+// is lost.
+func TestFailedMergedSendRequeuesEveryPart(t *testing.T) {
+	v := newEnv(t, "", bot.Limits{PerChat: []bot.RateLimit{{Count: 1, Per: time.Second}}, Merge: true}, nil)
+	ctx := context.Background()
+	c := v.chat("甲")
+	for i := range 3 {
+		v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: fmt.Sprintf("第%d条", i)})
+	}
+	v.p.FailWith(func(bot.Outbound) error { return errors.New("network down") })
+	v.e.Flush(ctx)
+	ms, err := v.db.OutboxOfChat(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.State != bot.OutboxPending {
+			t.Fatalf("message %d %q is %s after a failed merged send", m.ID, m.Text, m.State)
+		}
+	}
+	if ms[0].Attempts != 1 || ms[1].Attempts != 0 {
+		t.Fatalf("attempts %d %d", ms[0].Attempts, ms[1].Attempts)
+	}
+}

@@ -25,6 +25,7 @@ const (
 	roundBudget   = time.Second // refetch at least this often so replies overtake bulk sends
 	maxIdle       = 30 * time.Second
 	maxBackoff    = 5 * time.Minute
+	sendTimeout   = 30 * time.Second // one platform call
 )
 
 func newSender(e *Engine, p Platform, l Limits) *sender {
@@ -43,6 +44,11 @@ func (s *sender) poke() {
 }
 
 func (s *sender) run(ctx context.Context) {
+	if n, err := s.e.store.ResetSending(ctx, s.p.Name()); err != nil {
+		s.log.Error("reset interrupted sends", "err", err)
+	} else if n > 0 {
+		s.log.Warn("messages interrupted while sending are queued again", "count", n)
+	}
 	for ctx.Err() == nil {
 		sent, wait := s.round(ctx)
 		if sent {
@@ -193,6 +199,7 @@ const (
 // messages when the chat's limit would hold them back.
 // It returns the outcome and the last outbox id the send covered.
 func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) {
+	var err error
 	ids := []int64{m.ID}
 	text := m.Text
 	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
@@ -212,13 +219,36 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 	}
 	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: text, Buttons: m.Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo}
 
+	// A send that has started finishes even during a shutdown: cancelling it
+	// could leave a message the platform accepted marked as unsent, and send
+	// it again after a restart. Bookkeeping, too, must survive the shutdown.
+	bctx := context.WithoutCancel(ctx)
+	if err := s.e.store.MarkSending(bctx, ids); err != nil {
+		s.log.Error("mark sending", "ids", ids, "err", err)
+		return retryLater, m.ID
+	}
+	if len(ids) > 1 {
+		// Messages merged into a send that did not succeed go back to the
+		// queue on their own; the head's fate is decided below.
+		defer func() {
+			if err == nil {
+				return
+			}
+			for _, id := range ids[1:] {
+				if rerr := s.e.store.MarkRetry(bctx, id, s.e.now(), false, ""); rerr != nil {
+					s.log.Error("requeue merged message", "outbox", id, "err", rerr)
+				}
+			}
+		}()
+	}
+	sctx, cancel := context.WithTimeout(bctx, sendTimeout)
 	start := time.Now()
 	s.lim.started(start)
-	msgID, err := s.send(ctx, m, out)
+	var msgID string
+	msgID, err = s.send(sctx, m, out)
 	s.lim.finished(m.ChatID, time.Now())
+	cancel()
 
-	// Bookkeeping must survive a shutdown that cancelled the send's context.
-	bctx := context.WithoutCancel(ctx)
 	if err == nil {
 		if err := s.e.store.MarkDelivered(bctx, ids, msgID, s.e.now()); err != nil {
 			s.log.Error("mark delivered", "ids", ids, "err", err)
@@ -236,6 +266,7 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 			s.log.Error("migrate chat", "from", m.ChatExternalID, "to", migrated.NewID, "err", merr)
 		}
 		s.log.Info("chat migrated; sending again", "from", m.ChatExternalID, "to", migrated.NewID)
+		s.retry(bctx, m, 0, false, err)
 		return retryLater, m.ID
 	case errors.As(err, &retry):
 		until := time.Now().Add(retry.After)
@@ -256,7 +287,8 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 		s.fail(bctx, m, perm.Err.Error())
 		return delivered, ids[len(ids)-1]
 	case ctx.Err() != nil:
-		return retryLater, m.ID // shutting down: stays pending, sent after restart
+		s.retry(bctx, m, 0, false, err) // shutting down: sent after restart
+		return retryLater, m.ID
 	default:
 		backoff := min(time.Second<<min(m.Attempts, 12), maxBackoff)
 		s.log.Warn("send failed; will retry", "outbox", m.ID, "attempt", m.Attempts+1, "in", backoff, "err", err)

@@ -14,6 +14,7 @@ type OutboxState string
 
 const (
 	OutboxPending    OutboxState = "pending"
+	OutboxSending    OutboxState = "sending" // handed to the platform, not yet acknowledged
 	OutboxDelivered  OutboxState = "delivered"
 	OutboxFailed     OutboxState = "failed"     // will not be retried; see LastError
 	OutboxSuperseded OutboxState = "superseded" // replaced by a newer message with the same merge key
@@ -92,6 +93,11 @@ type Store interface {
 	// NextOutboxDue is the earliest not_before of a pending message of the
 	// platform; ok is false if nothing is pending.
 	NextOutboxDue(ctx context.Context, platform string) (at time.Time, ok bool, err error)
+	// MarkSending records that the messages are being handed to the
+	// platform: an edit queued meanwhile must not change them in place.
+	MarkSending(ctx context.Context, ids []int64) error
+	// ResetSending puts messages left "sending" by a crash back in the queue.
+	ResetSending(ctx context.Context, platform string) (int, error)
 	MarkDelivered(ctx context.Context, ids []int64, platformMsgID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, notBefore time.Time, countAttempt bool, errText string) error
 	MarkFailed(ctx context.Context, id int64, reason string) error

@@ -227,26 +227,48 @@ func (db *DB) MarkDelivered(ctx context.Context, ids []int64, platformMsgID stri
 	})
 }
 
+// MarkSending implements bot.Store.
+func (db *DB) MarkSending(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'sending' WHERE state = 'pending' AND id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return fmt.Errorf("mark sending: %w", err)
+	}
+	return nil
+}
+
+// ResetSending implements bot.Store.
+func (db *DB) ResetSending(ctx context.Context, platform string) (int, error) {
+	res, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'pending' WHERE platform = ? AND state = 'sending'`, platform)
+	if err != nil {
+		return 0, fmt.Errorf("reset interrupted sends: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // MarkRetry implements bot.Store.
 func (db *DB) MarkRetry(ctx context.Context, id int64, notBefore time.Time, countAttempt bool, errText string) error {
 	inc := 0
 	if countAttempt {
 		inc = 1
 	}
-	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET not_before = ?, attempts = attempts + ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'pending', not_before = ?, attempts = attempts + ?, last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`,
 		ms(notBefore), inc, errText, id)
 	return err
 }
 
 // MarkFailed implements bot.Store.
 func (db *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state = 'pending'`, reason, id)
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, reason, id)
 	return err
 }
 
 // PendingCount implements bot.Store.
 func (db *DB) PendingCount(ctx context.Context, platform string, now time.Time) (int, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE platform = ? AND state = 'pending' AND not_before <= ?`, platform, ms(now)).Scan(&n)
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE platform = ? AND state IN ('pending', 'sending') AND not_before <= ?`, platform, ms(now)).Scan(&n)
 	return n, err
 }
