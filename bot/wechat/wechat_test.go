@@ -1,0 +1,403 @@
+package wechat_test
+
+// These tests run the real openwechat client against the fake web-WeChat
+// server in wechattest, with the real engine and a real SQLite file.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/wechat"
+	"github.com/branchbot/branchbot/bot/wechat/wechattest"
+	"github.com/branchbot/branchbot/storage"
+)
+
+const groupName = "第一党支部群"
+
+// checkin is a stand-in for the real check-in feature.
+type checkin struct{}
+
+func (checkin) Name() string { return "checkin-test" }
+func (checkin) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{{
+		Name: "checkin", Aliases: []string{"签到"}, Summary: "签到", Usage: "/checkin", Where: bot.GroupOnly,
+		Handler: func(ctx context.Context, r *bot.Request) error { return r.ReplyMention(ctx, "签到成功") },
+	}}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func newServer(t *testing.T, o wechattest.Options) *wechattest.Server {
+	srv := wechattest.New(o)
+	t.Cleanup(srv.Close)
+	srv.AddGroup(wechattest.Group{Name: groupName, Saved: true, Members: []wechattest.Member{
+		{NickName: "张三"}, {NickName: "lisi", DisplayName: "李四"},
+	}})
+	return srv
+}
+
+// rig is one run of the bot: engine, database, adapter.
+type rig struct {
+	t       *testing.T
+	srv     *wechattest.Server
+	db      *storage.DB
+	eng     *bot.Engine
+	p       *wechat.Platform
+	qr      *syncBuffer
+	logouts atomic.Int32
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+type rigOptions struct {
+	limits   bot.Limits
+	push     bool
+	onLogout func(r *rig)
+}
+
+func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := storage.Open(ctx, filepath.Join(dir, "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	eng, err := bot.New(bot.Options{Store: db, Logger: log, Limits: map[string]bot.Limits{wechat.Name: ro.limits}, TickEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Register(checkin{}); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, srv: srv, db: db, eng: eng, qr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	r.p = wechat.New(wechat.Options{
+		SessionFile: filepath.Join(dir, "wechat-session.json"),
+		QRFile:      filepath.Join(dir, "wechat-qr.png"),
+		QROut:       r.qr,
+		Logger:      log,
+		Transport:   srv.Transport(),
+		PushLogin:   ro.push,
+		PushTimeout: 2 * time.Second, LoginRetry: 50 * time.Millisecond,
+		TooOftenBackoff: 300 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond,
+		OnLogout: func(ctx context.Context, reason error) {
+			r.logouts.Add(1)
+			if ro.onLogout != nil {
+				ro.onLogout(r)
+			}
+		},
+	})
+	eng.AddPlatform(r.p)
+	go func() { r.done <- eng.Run(ctx) }()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *rig) stop() {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	select {
+	case err := <-r.done:
+		if err != nil {
+			r.t.Errorf("engine.Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		r.t.Error("engine did not stop")
+	}
+	r.cancel = nil
+	r.db.Close()
+}
+
+func (r *rig) scan() {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	uuid, err := r.srv.QR(ctx)
+	if err != nil {
+		r.t.Fatalf("no QR code was requested: %v", err)
+	}
+	r.srv.Scan(uuid)
+	r.waitConnected()
+}
+
+func (r *rig) waitConnected() {
+	r.t.Helper()
+	if !wechattest.WaitFor(5*time.Second, r.p.Connected) {
+		r.t.Fatal("not connected")
+	}
+}
+
+func waitDelivered(t *testing.T, srv *wechattest.Server, n int) []wechattest.Sent {
+	t.Helper()
+	if !wechattest.WaitFor(8*time.Second, func() bool { return len(srv.Delivered()) >= n }) {
+		t.Fatalf("delivered %d messages, want %d: %+v", len(srv.Delivered()), n, srv.Sent())
+	}
+	return srv.Delivered()
+}
+
+func (r *rig) groupChat() bot.Chat {
+	r.t.Helper()
+	var c bot.Chat
+	ok := wechattest.WaitFor(3*time.Second, func() bool {
+		var err error
+		c, err = r.db.ChatByExternalID(context.Background(), wechat.Name, groupName)
+		return err == nil
+	})
+	if !ok {
+		r.t.Fatalf("group %s was not registered", groupName)
+	}
+	return c
+}
+
+func TestScanLoginAndCheckinReply(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	dir := t.TempDir()
+	r := start(t, srv, dir, rigOptions{})
+	r.scan()
+
+	if !strings.Contains(r.qr.String(), "https://login.weixin.qq.com/qrcode/") {
+		t.Errorf("QR code not printed for the terminal: %q", r.qr.String())
+	}
+	st, err := os.Stat(filepath.Join(dir, "wechat-session.json"))
+	if err != nil {
+		t.Fatalf("session not saved: %v", err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("session file mode %v, want 0600", st.Mode().Perm())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wechat-qr.png")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("QR PNG should be removed after login, stat: %v", err)
+	}
+	chat := r.groupChat()
+	if chat.Kind != bot.Group || chat.Title != groupName {
+		t.Errorf("group registered as %+v", chat)
+	}
+
+	if err := srv.Say(groupName, "张三", "签到"); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 1)
+	if got[0].Group != groupName || got[0].Content != "@张三\u2005签到成功" {
+		t.Errorf("reply = %+v, want @张三 mention in %s", got[0], groupName)
+	}
+	m, err := r.db.EnsureMember(context.Background(), wechat.Name, groupName+"/张三", "")
+	if err != nil || m.Name != "张三" {
+		t.Errorf("member %+v, %v", m, err)
+	}
+	// A display name (群昵称) wins over the nickname.
+	if err := srv.Say(groupName, "李四", "/签到"); err != nil {
+		t.Fatal(err)
+	}
+	got = waitDelivered(t, srv, 2)
+	if got[1].Content != "@李四\u2005签到成功" {
+		t.Errorf("second reply = %q", got[1].Content)
+	}
+	if n := srv.CookieMisses("webpush.wx.qq.com") + srv.CookieMisses("wx.qq.com"); n != 0 {
+		t.Errorf("%d requests without the session cookies", n)
+	}
+}
+
+func TestQRCodePNG(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	dir := t.TempDir()
+	r := start(t, srv, dir, rigOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := srv.QR(ctx); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(dir, "wechat-qr.png")
+	var b []byte
+	wechattest.WaitFor(2*time.Second, func() bool { b, _ = os.ReadFile(png); return len(b) > 0 })
+	if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("QR file is not a PNG: %q", b[:min(len(b), 16)])
+	}
+	r.stop()
+}
+
+func TestHotLoginSurvivesRestarts(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	dir := t.TempDir()
+	r := start(t, srv, dir, rigOptions{})
+	r.scan()
+	r.stop()
+
+	for run := 2; run <= 3; run++ {
+		before := srv.Hits("jslogin")
+		r := start(t, srv, dir, rigOptions{})
+		r.waitConnected()
+		if srv.Hits("jslogin") != before {
+			t.Fatalf("run %d asked for a QR code instead of logging in hot", run)
+		}
+		if err := srv.Say(groupName, "张三", "签到"); err != nil {
+			t.Fatal(err)
+		}
+		got := waitDelivered(t, srv, run-1)
+		if got[run-2].Group != groupName {
+			t.Errorf("run %d: reply went to %q", run, got[run-2].Group)
+		}
+		r.stop()
+	}
+	if n := srv.CookieMisses("webpush.wx.qq.com"); n != 0 {
+		t.Errorf("%d synccheck requests lost the domain cookies", n)
+	}
+	if srv.CookieHits("webpush.wx.qq.com") == 0 {
+		t.Error("no synccheck reached the server")
+	}
+	if srv.Logins() != 3 {
+		t.Errorf("logins = %d, want 3", srv.Logins())
+	}
+	// The file keeps the cookies' domains.
+	var f struct {
+		Cookies []struct{ Name, Domain string }
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "wechat-session.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	domains := map[string]string{}
+	for _, c := range f.Cookies {
+		domains[c.Name] = c.Domain
+	}
+	if domains["wxsid"] != "qq.com" || domains["wxloadtime"] != "wx.qq.com" {
+		t.Errorf("saved cookie domains = %v", domains)
+	}
+}
+
+func TestLogoutRelogin(t *testing.T) {
+	for _, push := range []bool{true, false} {
+		name := "qr"
+		if push {
+			name = "push"
+		}
+		t.Run(name, func(t *testing.T) {
+			srv := newServer(t, wechattest.Options{PushLogin: push})
+			dir := t.TempDir()
+			var chatID atomic.Int64
+			r := start(t, srv, dir, rigOptions{push: push, onLogout: func(r *rig) {
+				// Messages queued while WeChat is away, e.g. a scheduled
+				// notice, must wait and then go out once each.
+				for _, text := range []string{"通知一", "通知二", "通知三"} {
+					if _, err := r.eng.Send(context.Background(), bot.Outgoing{ChatID: chatID.Load(), Text: text}); err != nil {
+						t.Error(err)
+					}
+				}
+			}})
+			r.scan()
+			chatID.Store(r.groupChat().ID)
+			if err := srv.Say(groupName, "张三", "签到"); err != nil {
+				t.Fatal(err)
+			}
+			first := waitDelivered(t, srv, 1)[0]
+
+			srv.Logout("1101")
+			if !wechattest.WaitFor(5*time.Second, func() bool { return r.logouts.Load() == 1 }) {
+				t.Fatal("logout not reported")
+			}
+			if !push {
+				time.Sleep(300 * time.Millisecond)
+				if n := len(srv.Delivered()); n != 1 {
+					t.Fatalf("%d messages delivered while logged out", n)
+				}
+				r.scan()
+			}
+			got := waitDelivered(t, srv, 4)
+			time.Sleep(200 * time.Millisecond) // anything sent twice would show now
+			got = srv.Delivered()
+			var texts []string
+			for _, m := range got[1:] {
+				texts = append(texts, m.Content)
+				if m.Group != groupName || m.ToUserName == first.ToUserName {
+					t.Errorf("message %q went to %s (%s); the group's UserName must be re-resolved", m.Content, m.Group, m.ToUserName)
+				}
+			}
+			if strings.Join(texts, ",") != "通知一,通知二,通知三" {
+				t.Errorf("after re-login delivered %q, want each notice once in order", texts)
+			}
+			if srv.Logins() != 2 {
+				t.Errorf("logins = %d, want 2", srv.Logins())
+			}
+			if push && srv.Hits("jslogin") != 1 {
+				t.Errorf("push login should not need a new QR code (jslogin %d)", srv.Hits("jslogin"))
+			}
+			if !push && srv.Pushes() != 0 {
+				t.Errorf("push login tried although disabled")
+			}
+		})
+	}
+}
+
+func TestTooOftenBacksOff(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	r := start(t, srv, t.TempDir(), rigOptions{})
+	r.scan()
+	chat := r.groupChat()
+	srv.FailSends(1205)
+	if _, err := r.eng.Send(context.Background(), bot.Outgoing{ChatID: chat.ID, Text: "通知"}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 1)
+	sent := srv.Sent()
+	if len(sent) != 2 || sent[0].Ret != 1205 {
+		t.Fatalf("sends = %+v, want one refused with 1205 then one accepted", sent)
+	}
+	if wait := got[0].At.Sub(sent[0].At); wait < 300*time.Millisecond {
+		t.Errorf("sent again after %v, want a pause of at least 300ms", wait)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(srv.Delivered()); n != 1 {
+		t.Errorf("delivered %d times", n)
+	}
+}
+
+func TestPacing(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	gap := 100 * time.Millisecond
+	r := start(t, srv, t.TempDir(), rigOptions{limits: bot.Limits{MinGap: gap, MaxGap: 150 * time.Millisecond}})
+	r.scan()
+	chat := r.groupChat()
+	for _, text := range []string{"一", "二", "三", "四"} {
+		if _, err := r.eng.Send(context.Background(), bot.Outgoing{ChatID: chat.ID, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := waitDelivered(t, srv, 4)
+	for i := 1; i < len(got); i++ {
+		if d := got[i].At.Sub(got[i-1].At); d < gap {
+			t.Errorf("send %d came %v after the previous one, want at least %v", i, d, gap)
+		}
+	}
+	if got[0].Content != "一" || got[3].Content != "四" {
+		t.Errorf("order: %+v", got)
+	}
+}
