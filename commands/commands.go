@@ -8,6 +8,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/wechatadmin"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -25,6 +26,7 @@ type Deps struct {
 func Features(d Deps) ([]bot.Feature, error) {
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		wechatadmin.New(d.Engine, d.DB),
 	}, nil
 }
 
