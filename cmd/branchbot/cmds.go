@@ -48,6 +48,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 
 // addPlatforms attaches the configured chat platforms besides the terminal.
 func addPlatforms(ctx context.Context, app *App) error {
+	addWeChat(app, os.Stderr)
 	return nil
 }
 
