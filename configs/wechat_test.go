@@ -29,9 +29,9 @@ func TestWeChatDefaults(t *testing.T) {
 
 func TestWeChatValidation(t *testing.T) {
 	for yaml, key := range map[string]string{
-		"platforms:\n  wechat:\n    push_timeout: 1s\n":                        "platforms.wechat.push_timeout",
-		"platforms:\n  wechat:\n    enabled: true\n":                           "platforms.wechat.limits.min_interval",
-		"platforms:\n  wechat:\n    group_retry: 1s\n":                         "platforms.wechat.group_retry",
+		"platforms:\n  wechat:\n    push_timeout: 1s\n":                       "platforms.wechat.push_timeout",
+		"platforms:\n  wechat:\n    enabled: true\n":                          "platforms.wechat.limits.min_interval",
+		"platforms:\n  wechat:\n    group_retry: 1s\n":                        "platforms.wechat.group_retry",
 		"platforms:\n  wechat:\n    enabled: true\n    session_file: \" \"\n": "platforms.wechat.session_file",
 	} {
 		_, err := Parse([]byte(yaml), "test")

@@ -126,4 +126,3 @@ func offlineNoticeChats(ctx context.Context, app *App) ([]bot.Chat, error) {
 	}
 	return out, nil
 }
-
