@@ -21,6 +21,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/wechat"
 	"github.com/branchbot/branchbot/bot/wechat/wechattest"
+	"github.com/branchbot/branchbot/commands/wechatadmin"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -72,9 +73,12 @@ type rig struct {
 }
 
 type rigOptions struct {
-	limits   bot.Limits
-	push     bool
-	onLogout func(r *rig)
+	limits     bot.Limits
+	push       bool
+	onLogout   func(r *rig)
+	admins     []string
+	groupRetry time.Duration
+	features   func(r *rig) []bot.Feature
 }
 
 func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig {
@@ -88,7 +92,7 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	eng, err := bot.New(bot.Options{Store: db, Logger: log, Limits: map[string]bot.Limits{wechat.Name: ro.limits}, TickEvery: time.Hour})
+	eng, err := bot.New(bot.Options{Store: db, Logger: log, Limits: map[string]bot.Limits{wechat.Name: ro.limits}, TickEvery: time.Hour, Admins: ro.admins})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +100,13 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 		t.Fatal(err)
 	}
 	r := &rig{t: t, srv: srv, db: db, eng: eng, qr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	if ro.features != nil {
+		for _, f := range ro.features(r) {
+			if err := eng.Register(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	r.p = wechat.New(wechat.Options{
 		SessionFile: filepath.Join(dir, "wechat-session.json"),
 		QRFile:      filepath.Join(dir, "wechat-qr.png"),
@@ -104,7 +115,7 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 		Transport:   srv.Transport(),
 		PushLogin:   ro.push,
 		PushTimeout: 2 * time.Second, LoginRetry: 50 * time.Millisecond,
-		TooOftenBackoff: 300 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond,
+		TooOftenBackoff: 300 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond, GroupRetry: ro.groupRetry,
 		OnLogout: func(ctx context.Context, reason error) {
 			r.logouts.Add(1)
 			if ro.onLogout != nil {
@@ -399,5 +410,60 @@ func TestPacing(t *testing.T) {
 	}
 	if got[0].Content != "一" || got[3].Content != "四" {
 		t.Errorf("order: %+v", got)
+	}
+}
+
+func TestRenamedGroupKeepsItsQueueAfterRebind(t *testing.T) {
+	srv := newServer(t, wechattest.Options{PushLogin: true})
+	r := start(t, srv, t.TempDir(), rigOptions{
+		push: true, groupRetry: 200 * time.Millisecond,
+		admins:   []string{"wechat:" + groupName + "/张三"},
+		features: func(r *rig) []bot.Feature { return []bot.Feature{wechatadmin.New(r.eng, r.db)} },
+	})
+	r.scan()
+	ctx := context.Background()
+	chat := r.groupChat()
+	if err := r.db.SyncUnits(ctx, []storage.UnitDef{{Name: "第一党支部"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.eng.ReloadUnits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unit, _ := r.eng.Units().ByName("第一党支部")
+	if err := r.db.BindChat(ctx, chat.ID, unit.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	const renamed = "第一党支部委员会"
+	srv.RenameGroup(groupName, renamed)
+	srv.Logout("1101") // the rename is noticed at the next login
+	if !wechattest.WaitFor(5*time.Second, func() bool { return r.logouts.Load() == 1 && r.p.Connected() }) {
+		t.Fatal("no re-login")
+	}
+	if _, err := r.eng.Send(ctx, bot.Outgoing{ChatID: chat.ID, Text: "支部通知"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(srv.Delivered()); n != 0 {
+		t.Fatalf("%d messages delivered to a group that cannot be found", n)
+	}
+	// The admin re-binds in the renamed group; the waiting notice follows.
+	if err := srv.Say(renamed, "张三", "/rebind "+groupName); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 2)
+	var texts []string
+	for _, m := range got {
+		if m.Group != renamed {
+			t.Errorf("%q went to %q", m.Content, m.Group)
+		}
+		texts = append(texts, m.Content)
+	}
+	if !strings.Contains(strings.Join(texts, "|"), "支部通知") || !strings.Contains(strings.Join(texts, "|"), "本群绑定在「第一党支部」") {
+		t.Errorf("delivered %q", texts)
+	}
+	c, err := r.db.ChatByExternalID(ctx, wechat.Name, renamed)
+	if err != nil || c.ID != chat.ID || c.UnitID != unit.ID {
+		t.Errorf("renamed chat %+v, %v", c, err)
 	}
 }

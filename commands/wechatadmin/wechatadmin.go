@@ -99,7 +99,12 @@ func (f *Feature) allowed(ctx context.Context, r *bot.Request, old string, unitI
 	if r.Caller.Roster != nil {
 		return false
 	}
-	m, err := f.db.MemberByExternalID(ctx, Platform, old+"/"+r.Caller.Member.Name)
+	ext := old + "/" + r.Caller.Member.Name
+	m, err := f.db.MemberByExternalID(ctx, Platform, ext)
+	if errors.Is(err, bot.ErrNotFound) {
+		// Never spoke there, but may be a configured admin by that id.
+		m, err = bot.Member{Platform: Platform, ExternalID: ext, Name: r.Caller.Member.Name}, nil
+	}
 	if err != nil {
 		return false
 	}
