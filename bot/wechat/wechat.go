@@ -157,6 +157,7 @@ func (p *Platform) Connected() bool {
 type session struct {
 	bot    *openwechat.Bot
 	cancel context.CancelFunc
+	unlink func() bool // stops Run's ctx from cancelling the session
 	done   <-chan struct{}
 	jobs   chan *job
 
@@ -267,7 +268,8 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 			if ctx.Err() != nil {
 				break
 			}
-			forceQR = true
+			// A network outage says nothing about the saved session.
+			forceQR = !errors.Is(err, openwechat.NetworkErr)
 			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", p.o.LoginRetry)
 			if !sleep(ctx, p.o.LoginRetry) {
 				break
@@ -275,13 +277,14 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 			continue
 		}
 		forceQR = false
+		s.unlink()
 		p.afterLogin(ctx, s, r)
 		p.serve(ctx, s)
 		p.mu.Lock()
 		p.sess = nil
 		p.mu.Unlock()
+		s.cancel()
 		if ctx.Err() != nil {
-			s.cancel()
 			break
 		}
 		reason := s.bot.CrashReason()
@@ -309,7 +312,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // newBot makes a library bot for one login attempt, with our callbacks.
 func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *serializer) {
-	bctx, cancel := context.WithCancel(ctx)
+	// While logging in, cancelling ctx aborts the login. Once logged in, Run
+	// ends the session itself, between two jobs, so that a send that has
+	// started is never cut off (its outcome would be unknown).
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.unlink = context.AfterFunc(ctx, cancel)
 	b := openwechat.DefaultBot(openwechat.Desktop, openwechat.WithContextOption(bctx))
 	s.bot, s.cancel, s.done = b, cancel, b.Context().Done()
 	tr := &cookieTransport{base: p.o.Transport, store: p.cookies}
@@ -555,11 +562,8 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 		if !ok {
 			return errUnknownChat
 		}
-		sctx, cancel := context.WithCancel(s.bot.Context())
-		defer cancel()
-		stop := context.AfterFunc(ctx, cancel)
-		defer stop()
-		sent, err := s.bot.Caller.WebWxSendMsg(sctx, &openwechat.CallerWebWxSendMsgOptions{
+		// Only the session's end cuts a started send short, not ctx.
+		sent, err := s.bot.Caller.WebWxSendMsg(s.bot.Context(), &openwechat.CallerWebWxSendMsgOptions{
 			LoginInfo: s.bot.Storage.LoginInfo, BaseRequest: s.bot.Storage.Request,
 			Message: openwechat.NewTextSendMessage(text, s.self, to),
 		})

@@ -33,7 +33,7 @@ func addWeChat(app *App, qrOut io.Writer) {
 	app.Engine.AddPlatform(wechat.New(o))
 }
 
-// wechatOfflineNotifier tells the admins on the other platforms that the
+// wechatOfflineNotifier tells the admins on the other running platforms that the
 // WeChat session ended: in each admin's private chat with the bot where one
 // exists (config admins "platform:id" and roster admins, through their linked
 // identities), else in every group bound to a top-level unit. One notice per
@@ -61,8 +61,13 @@ func offlineNoticeChats(ctx context.Context, app *App) ([]bot.Chat, error) {
 	db := app.DB
 	seen := map[int64]bool{}
 	var out []bot.Chat
+	// Only platforms this bot runs can carry the notice.
+	attached := func(platform string) bool {
+		_, ok := app.Engine.Platform(platform)
+		return ok && platform != wechat.Name
+	}
 	private := func(platform, id string) {
-		if platform == wechat.Name {
+		if !attached(platform) {
 			return
 		}
 		for _, ext := range []string{id, "private:" + id} {
@@ -120,7 +125,7 @@ func offlineNoticeChats(ctx context.Context, app *App) ([]bot.Chat, error) {
 		return nil, err
 	}
 	for _, c := range groups {
-		if c.Platform != wechat.Name && c.Active {
+		if attached(c.Platform) && c.Active {
 			out = append(out, c)
 		}
 	}

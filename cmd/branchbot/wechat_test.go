@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/memchat"
 )
 
 func openTestApp(t *testing.T, admins string) *App {
@@ -27,6 +28,7 @@ func openTestApp(t *testing.T, admins string) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
+	app.Engine.AddPlatform(memchat.New("terminal", bot.Capabilities{Private: true}))
 	return app
 }
 
@@ -83,5 +85,17 @@ func TestWeChatOfflineNoticeFallsBackToRootGroups(t *testing.T) {
 	ms := pending(t, app, "terminal")
 	if len(ms) != 1 || ms[0].ChatID != group.ID {
 		t.Fatalf("notices = %+v, want one in the group bound to the top unit", ms)
+	}
+}
+
+func TestWeChatOfflineNoticeSkipsPlatformsNotRunning(t *testing.T) {
+	app := openTestApp(t, "[telegram:42]")
+	ctx := context.Background()
+	if _, err := app.DB.EnsureChat(ctx, "telegram", "42", bot.Private, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	wechatOfflineNotifier(app)(ctx, errors.New("failed login check"))
+	if ms := pending(t, app, "telegram"); len(ms) != 0 {
+		t.Fatalf("notice queued for a platform that is not running: %+v", ms)
 	}
 }
