@@ -467,3 +467,69 @@ func TestRenamedGroupKeepsItsQueueAfterRebind(t *testing.T) {
 		t.Errorf("renamed chat %+v, %v", c, err)
 	}
 }
+
+// slow has a command that blocks until released, one that echoes and one
+// that panics.
+type slow struct{ entered, release chan struct{} }
+
+func (slow) Name() string { return "slow-test" }
+func (f slow) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{Name: "wait", Aliases: []string{"等待"}, Handler: func(ctx context.Context, r *bot.Request) error {
+			close(f.entered)
+			<-f.release
+			return r.Reply(ctx, "等完了")
+		}},
+		{Name: "echo", Aliases: []string{"复述"}, Handler: func(ctx context.Context, r *bot.Request) error {
+			return r.Reply(ctx, r.Command.ArgText)
+		}},
+		{Name: "boom", Aliases: []string{"爆炸"}, Handler: func(ctx context.Context, r *bot.Request) error {
+			panic("boom")
+		}},
+	}
+}
+
+func TestMessagesInOrderWithoutBlockingTheSyncLoop(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	f := slow{entered: make(chan struct{}), release: make(chan struct{})}
+	r := start(t, srv, t.TempDir(), rigOptions{features: func(*rig) []bot.Feature { return []bot.Feature{f} }})
+	r.scan()
+	if err := srv.Say(groupName, "张三", "爆炸"); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 1)
+	if !strings.Contains(got[0].Content, "出错") {
+		t.Errorf("after a panic: %q", got[0].Content)
+	}
+
+	if err := srv.Say(groupName, "张三", "等待"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-f.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the wait command never ran")
+	}
+	syncs := srv.Hits("webwxsync")
+	for _, n := range []string{"1", "2", "3"} {
+		if err := srv.Say(groupName, "李四", "复述 "+n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The handler is stuck, yet the library keeps fetching messages.
+	if !wechattest.WaitFor(3*time.Second, func() bool { return srv.Hits("webwxsync") > syncs }) {
+		t.Fatal("the sync loop stopped while a handler was busy")
+	}
+	if n := len(srv.Delivered()); n != 1 {
+		t.Fatalf("%d replies before the busy handler finished", n)
+	}
+	close(f.release)
+	got = waitDelivered(t, srv, 5)
+	var texts []string
+	for _, m := range got[1:] {
+		texts = append(texts, m.Content)
+	}
+	if strings.Join(texts, ",") != "等完了,1,2,3" {
+		t.Errorf("replies %q, want them in message order", texts)
+	}
+}
