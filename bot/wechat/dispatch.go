@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eatmoreapple/openwechat"
 
 	"github.com/branchbot/branchbot/bot"
 )
@@ -132,7 +133,7 @@ func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool)
 		if !ok {
 			return m, false // not a friend (official accounts, strangers)
 		}
-		m.ChatKind, m.ChatID, m.ChatTitle, m.SenderID, m.SenderName = bot.Private, name, name, name, name
+		m.ChatKind, m.ChatID, m.ChatTitle, m.SenderID, m.SenderName = bot.Private, PrivatePrefix+name, name, name, name
 		return m, true
 	}
 	sender, _, ok := strings.Cut(in.raw, ":<br/>")
@@ -154,12 +155,35 @@ func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool)
 	}
 	name := g.members[sender]
 	if name == "" {
-		name = "群成员" + strconv.Itoa(len(g.members)+1)
+		name = p.userName(s, sender)
+	}
+	if name == "" {
+		p.log.Warn("无法识别微信群成员，消息已忽略", "group", g.name)
+		return m, false
 	}
 	m.ChatKind, m.ChatID, m.ChatTitle = bot.Group, g.name, g.name
 	m.SenderID, m.SenderName = MemberID(g.name, name), name
 	return m, true
 }
 
+// PrivatePrefix starts the chat id of a private chat with a friend
+// ("private:<remark name or nickname>"), so it never meets a group's name.
+const PrivatePrefix = "private:"
+
 // MemberID is a group member's platform id: group name and display name.
 func MemberID(group, name string) string { return group + "/" + name }
+
+// userName asks the server for one user's nickname.
+func (p *Platform) userName(s *session, userName string) string {
+	b := s.bot
+	ms, err := b.Caller.WebWxBatchGetContact(b.Context(), openwechat.Members{&openwechat.User{UserName: userName}}, b.Storage.Request)
+	if err != nil {
+		return ""
+	}
+	for _, u := range ms {
+		if u.UserName == userName {
+			return openwechat.FormatEmoji(u.NickName)
+		}
+	}
+	return ""
+}

@@ -166,6 +166,7 @@ type session struct {
 	groupInfo  map[string]*group // UserName -> group
 	friends    map[string]string // friend name -> UserName
 	friendName map[string]string // UserName -> friend name
+	dupes      []string          // group names used by more than one group
 }
 
 type group struct {
@@ -458,6 +459,9 @@ func (p *Platform) afterLogin(ctx context.Context, s *session, r bot.Receiver) {
 	if err := p.loadContacts(s); err != nil {
 		p.log.Warn("读取微信通讯录失败", "err", err)
 	}
+	if len(s.dupes) > 0 {
+		p.log.Warn("有多个微信群同名，机器人只认其中一个；请给每个群起不同的名字", "groups", s.dupes)
+	}
 	for name := range s.groups {
 		if err := r.ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatJoined, Platform: Name, ChatID: name, ChatKind: bot.Group, Title: name}); err != nil {
 			p.log.Error("register wechat group", "group", name, "err", err)
@@ -513,6 +517,8 @@ func (s *session) addGroup(u *openwechat.User) *group {
 	if name != "" {
 		if prev, ok := s.groups[name]; !ok || prev == u.UserName {
 			s.groups[name] = u.UserName
+		} else {
+			s.dupes = append(s.dupes, name)
 		}
 	}
 	for _, m := range u.MemberList {
@@ -587,7 +593,7 @@ var errUnknownChat = errors.New("chat not found")
 // resolve finds the current UserName for a chat id.
 func (s *session) resolve(kind bot.ChatKind, id string) (string, bool) {
 	if kind == bot.Private {
-		u, ok := s.friends[id]
+		u, ok := s.friends[strings.TrimPrefix(id, PrivatePrefix)]
 		return u, ok
 	}
 	u, ok := s.groups[id]

@@ -533,3 +533,22 @@ func TestMessagesInOrderWithoutBlockingTheSyncLoop(t *testing.T) {
 		t.Errorf("replies %q, want them in message order", texts)
 	}
 }
+
+func TestPrivateChatWithFriend(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	srv.AddFriend("王老师")
+	f := slow{}
+	r := start(t, srv, t.TempDir(), rigOptions{features: func(*rig) []bot.Feature { return []bot.Feature{f} }})
+	r.scan()
+	if err := srv.SayPrivate("王老师", "复述 你好"); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 1)
+	if got[0].Friend != "王老师" || got[0].Group != "" || got[0].Content != "你好" {
+		t.Errorf("private reply = %+v", got[0])
+	}
+	c, err := r.db.ChatByExternalID(context.Background(), wechat.Name, "private:王老师")
+	if err != nil || c.Kind != bot.Private {
+		t.Errorf("private chat %+v, %v", c, err)
+	}
+}

@@ -57,6 +57,7 @@ type Group struct {
 type Sent struct {
 	ToUserName string
 	Group      string // the group's name, "" if not a group
+	Friend     string // the friend's nickname, "" if not a friend
 	Content    string
 	ClientID   string
 	Ret        int // what the server answered
@@ -83,6 +84,7 @@ type session struct {
 	names                 map[string]string // UserName -> group name
 	byGroup               map[string]string // group name -> UserName
 	members               map[string]map[string]Member
+	friends               map[string]string // UserName -> nickname
 	syncKey               int64
 	queue                 []map[string]any
 	endWith               string // synccheck retcode to end with
@@ -104,6 +106,7 @@ type Server struct {
 	uin      int64
 	selfName string
 	groups   []*Group
+	friends  []string
 	logins   map[string]*loginState
 	lastUUID string
 	uuids    []string
@@ -191,6 +194,36 @@ func (s *Server) AddGroup(g Group) {
 	if s.current != nil {
 		s.current.assign(&gg, s)
 	}
+}
+
+// AddFriend adds a friend (a contact) by nickname; it takes effect at the
+// next login.
+func (s *Server) AddFriend(nick string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.friends = append(s.friends, nick)
+}
+
+// SayPrivate delivers a private text message from a friend.
+func (s *Server) SayPrivate(friend, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.current
+	if ss == nil || !ss.valid {
+		return fmt.Errorf("wechattest: no session")
+	}
+	for u, f := range ss.friends {
+		if f == friend {
+			s.nextID++
+			ss.queue = append(ss.queue, map[string]any{
+				"MsgId": strconv.Itoa(1000 + s.nextID), "NewMsgId": 1000 + s.nextID, "FromUserName": u, "ToUserName": s.selfUserName(ss),
+				"MsgType": 1, "Content": html.EscapeString(text), "CreateTime": time.Now().Unix(), "Status": 3,
+			})
+			s.broadcast()
+			return nil
+		}
+	}
+	return fmt.Errorf("wechattest: no friend %q", friend)
 }
 
 // RenameGroup renames a group, as a member changing 群聊名称 would.
@@ -487,9 +520,14 @@ func (s *Server) newLoginPage(w http.ResponseWriter, r *http.Request) {
 	ss := &session{
 		sid: fmt.Sprintf("sid%d", s.nextID), skey: fmt.Sprintf("@crypt_%d", s.nextID), passTicket: fmt.Sprintf("pt%d", s.nextID),
 		valid: true, names: map[string]string{}, byGroup: map[string]string{}, members: map[string]map[string]Member{},
+		friends: map[string]string{},
 	}
 	for _, g := range s.groups {
 		ss.assign(g, s)
+	}
+	for _, f := range s.friends {
+		s.nextID++
+		ss.friends[fmt.Sprintf("@f%d%s", s.nextID, ss.sid)] = f
 	}
 	s.sessions[ss.sid] = ss
 	s.mu.Unlock()
@@ -656,6 +694,9 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 			list = append(list, gu)
 		}
 	}
+	for u, f := range ss.friends {
+		list = append(list, map[string]any{"UserName": u, "NickName": f, "VerifyFlag": 0})
+	}
 	if list == nil {
 		list = []map[string]any{}
 	}
@@ -719,7 +760,7 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 		ret, s.sendRets = s.sendRets[0], s.sendRets[1:]
 	}
 	s.nextID++
-	s.sent = append(s.sent, Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId, Ret: ret, At: time.Now()})
+	s.sent = append(s.sent, Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId, Ret: ret, At: time.Now()})
 	s.broadcast()
 	writeJSON(w, map[string]any{"BaseResponse": base(ret), "MsgID": strconv.Itoa(5000 + s.nextID), "LocalID": req.Msg.ClientMsgId})
 }
