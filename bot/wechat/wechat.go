@@ -568,8 +568,12 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 		if !ok {
 			return errUnknownChat
 		}
-		// Only the session's end cuts a started send short, not ctx.
-		sent, err := s.bot.Caller.WebWxSendMsg(s.bot.Context(), &openwechat.CallerWebWxSendMsgOptions{
+		// Nothing cuts a started send short, not even the session ending
+		// (a logout or a shutdown): its answer must be read, or we would not
+		// know whether WeChat took it and might send it twice. The client's
+		// own 30s timeout bounds it.
+		sctx := context.WithoutCancel(s.bot.Context())
+		sent, err := s.bot.Caller.WebWxSendMsg(sctx, &openwechat.CallerWebWxSendMsgOptions{
 			LoginInfo: s.bot.Storage.LoginInfo, BaseRequest: s.bot.Storage.Request,
 			Message: openwechat.NewTextSendMessage(text, s.self, to),
 		})

@@ -73,12 +73,13 @@ type rig struct {
 }
 
 type rigOptions struct {
-	limits     bot.Limits
-	push       bool
-	onLogout   func(r *rig)
-	admins     []string
-	groupRetry time.Duration
-	features   func(r *rig) []bot.Feature
+	limits      bot.Limits
+	push        bool
+	onLogout    func(r *rig)
+	admins      []string
+	groupRetry  time.Duration
+	pushTimeout time.Duration
+	features    func(r *rig) []bot.Feature
 }
 
 func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig {
@@ -114,7 +115,7 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 		Logger:      log,
 		Transport:   srv.Transport(),
 		PushLogin:   ro.push,
-		PushTimeout: 2 * time.Second, LoginRetry: 50 * time.Millisecond,
+		PushTimeout: ro.pushTimeout, LoginRetry: 50 * time.Millisecond,
 		TooOftenBackoff: 300 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond, GroupRetry: ro.groupRetry,
 		OnLogout: func(ctx context.Context, reason error) {
 			r.logouts.Add(1)
@@ -306,16 +307,20 @@ func TestHotLoginSurvivesRestarts(t *testing.T) {
 }
 
 func TestLogoutRelogin(t *testing.T) {
-	for _, push := range []bool{true, false} {
-		name := "qr"
-		if push {
-			name = "push"
-		}
-		t.Run(name, func(t *testing.T) {
-			srv := newServer(t, wechattest.Options{PushLogin: push})
+	for _, tc := range []struct {
+		name               string
+		push, rejectPush   bool // adapter tries push login; the phone ignores it
+		wantScan, wantPush bool
+	}{
+		{name: "push", push: true, wantPush: true},
+		{name: "qr", push: false, wantScan: true},
+		{name: "push-ignored-then-qr", push: true, rejectPush: true, wantScan: true, wantPush: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t, wechattest.Options{PushLogin: true, RejectPush: tc.rejectPush})
 			dir := t.TempDir()
 			var chatID atomic.Int64
-			r := start(t, srv, dir, rigOptions{push: push, onLogout: func(r *rig) {
+			r := start(t, srv, dir, rigOptions{push: tc.push, pushTimeout: 300 * time.Millisecond, onLogout: func(r *rig) {
 				// Messages queued while WeChat is away, e.g. a scheduled
 				// notice, must wait and then go out once each.
 				for _, text := range []string{"通知一", "通知二", "通知三"} {
@@ -335,16 +340,19 @@ func TestLogoutRelogin(t *testing.T) {
 			if !wechattest.WaitFor(5*time.Second, func() bool { return r.logouts.Load() == 1 }) {
 				t.Fatal("logout not reported")
 			}
-			if !push {
+			if tc.wantScan {
 				time.Sleep(300 * time.Millisecond)
 				if n := len(srv.Delivered()); n != 1 {
 					t.Fatalf("%d messages delivered while logged out", n)
 				}
+				if r.p.Connected() {
+					t.Fatal("connected without a scan")
+				}
 				r.scan()
 			}
-			got := waitDelivered(t, srv, 4)
+			waitDelivered(t, srv, 4)
 			time.Sleep(200 * time.Millisecond) // anything sent twice would show now
-			got = srv.Delivered()
+			got := srv.Delivered()
 			var texts []string
 			for _, m := range got[1:] {
 				texts = append(texts, m.Content)
@@ -358,11 +366,11 @@ func TestLogoutRelogin(t *testing.T) {
 			if srv.Logins() != 2 {
 				t.Errorf("logins = %d, want 2", srv.Logins())
 			}
-			if push && srv.Hits("jslogin") != 1 {
-				t.Errorf("push login should not need a new QR code (jslogin %d)", srv.Hits("jslogin"))
+			if qrs := srv.Hits("jslogin"); (qrs == 2) != tc.wantScan {
+				t.Errorf("QR codes requested: %d", qrs)
 			}
-			if !push && srv.Pushes() != 0 {
-				t.Errorf("push login tried although disabled")
+			if (srv.Pushes() > 0) != tc.wantPush {
+				t.Errorf("push logins tried: %d", srv.Pushes())
 			}
 		})
 	}
