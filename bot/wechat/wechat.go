@@ -160,6 +160,7 @@ type session struct {
 	unlink func() bool // stops Run's ctx from cancelling the session
 	done   <-chan struct{}
 	jobs   chan *job
+	ended  atomic.Pointer[error] // why the session ended, as we saw it
 
 	self, nick string
 	groups     map[string]string // group name -> UserName
@@ -288,9 +289,10 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 		if ctx.Err() != nil {
 			break
 		}
-		reason := s.bot.CrashReason()
-		if reason == nil {
-			reason = errors.New("session ended")
+		// Not b.CrashReason(): the library writes it from its own goroutine.
+		reason := errors.New("session ended")
+		if e := s.ended.Load(); e != nil {
+			reason = *e
 		}
 		p.log.Warn("微信会话已结束，正在重新登录", "reason", reason)
 		if p.o.OnLogout != nil {
@@ -343,6 +345,7 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 	b.MessageErrorHandler = func(err error) error {
 		var ret openwechat.Ret
 		if errors.As(err, &ret) && (ret == 1100 || ret == 1101 || ret == 1102) {
+			s.ended.CompareAndSwap(nil, &err)
 			return err // the session is over
 		}
 		if bctx.Err() != nil {
@@ -350,7 +353,9 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 		}
 		failures++
 		if failures > 20 {
-			return fmt.Errorf("synccheck keeps failing: %w", err)
+			err = fmt.Errorf("synccheck keeps failing: %w", err)
+			s.ended.CompareAndSwap(nil, &err)
+			return err
 		}
 		p.log.Warn("微信同步出错，稍后重试", "err", err)
 		sleep(bctx, p.o.SyncErrorPause)
@@ -627,6 +632,7 @@ func (p *Platform) classify(s *session, out bot.Outbound, err error) error {
 		p.log.Warn("微信提示操作太频繁（1205），暂停发送", "pause", d)
 		return &bot.RetryAfterError{After: d, Err: err}
 	case errors.As(err, &ret) && (ret == 1100 || ret == 1101 || ret == 1102):
+		s.ended.CompareAndSwap(nil, &err)
 		s.cancel() // the session is over; Run logs in again
 		return fmt.Errorf("%w: %w", bot.ErrNotConnected, err)
 	case errors.As(err, &ret) && ret == 1:

@@ -560,3 +560,22 @@ func TestPrivateChatWithFriend(t *testing.T) {
 		t.Errorf("private chat %+v, %v", c, err)
 	}
 }
+
+func TestSendRefusedAsLoggedOutLogsInAgain(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	dir := t.TempDir()
+	r := start(t, srv, dir, rigOptions{})
+	r.scan()
+	chat := r.groupChat()
+	srv.FailSends(1101) // the server dropped the session; synccheck has not said so yet
+	if _, err := r.eng.Send(context.Background(), bot.Outgoing{ChatID: chat.ID, Text: "通知"}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 1)
+	if got[0].Content != "通知" || len(srv.Sent()) != 2 {
+		t.Errorf("sends %+v", srv.Sent())
+	}
+	if r.logouts.Load() != 1 || srv.Logins() != 2 || srv.Hits("jslogin") != 1 {
+		t.Errorf("logouts %d, logins %d, QR codes %d: want one hot re-login", r.logouts.Load(), srv.Logins(), srv.Hits("jslogin"))
+	}
+}
