@@ -1,7 +1,11 @@
 package wechat_test
 
 // These tests run the real openwechat client against the fake web-WeChat
-// server in wechattest, with the real engine and a real SQLite file.
+// server in wechattest, with the real engine and a real SQLite file. They
+// pass under -race with no exclusions: our code calls the library from one
+// goroutine only, and what the library's sync goroutine shares with it
+// (login data, the cookie jar's map) is either written before that goroutine
+// starts or written by us under a lock.
 
 import (
 	"bytes"
@@ -25,7 +29,10 @@ import (
 	"github.com/branchbot/branchbot/storage"
 )
 
-const groupName = "第一党支部群"
+const (
+	groupName  = "第一党支部群"
+	otherGroup = "第二党支部群"
+)
 
 // checkin is a stand-in for the real check-in feature.
 type checkin struct{}
@@ -56,6 +63,8 @@ func newServer(t *testing.T, o wechattest.Options) *wechattest.Server {
 	srv.AddGroup(wechattest.Group{Name: groupName, Saved: true, Members: []wechattest.Member{
 		{NickName: "张三"}, {NickName: "lisi", DisplayName: "李四"},
 	}})
+	// Not saved to contacts: invisible until somebody speaks in it.
+	srv.AddGroup(wechattest.Group{Name: otherGroup, Members: []wechattest.Member{{NickName: "赵六"}}})
 	return srv
 }
 
@@ -230,6 +239,17 @@ func TestScanLoginAndCheckinReply(t *testing.T) {
 	got = waitDelivered(t, srv, 2)
 	if got[1].Content != "@李四\u2005签到成功" {
 		t.Errorf("second reply = %q", got[1].Content)
+	}
+	// The unsaved group is unknown until it speaks; then it is answered too.
+	if _, err := r.db.ChatByExternalID(context.Background(), wechat.Name, otherGroup); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("a group not saved to contacts was registered at login: %v", err)
+	}
+	if err := srv.Say(otherGroup, "赵六", "签到"); err != nil {
+		t.Fatal(err)
+	}
+	got = waitDelivered(t, srv, 3)
+	if got[2].Group != otherGroup || got[2].Content != "@赵六\u2005签到成功" {
+		t.Errorf("reply in the unsaved group = %+v", got[2])
 	}
 	if n := srv.CookieMisses("webpush.wx.qq.com") + srv.CookieMisses("wx.qq.com"); n != 0 {
 		t.Errorf("%d requests without the session cookies", n)
