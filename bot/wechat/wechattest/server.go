@@ -669,13 +669,12 @@ func (s *Server) webSync(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) groupUser(ss *session, u string) map[string]any {
 	name := ss.names[u]
-	g := s.group(name)
 	var list []map[string]any
 	list = append(list, map[string]any{"UserName": s.selfUserName(ss), "NickName": s.selfName, "DisplayName": ""})
 	for mu, m := range ss.members[u] {
 		list = append(list, map[string]any{"UserName": mu, "NickName": m.NickName, "DisplayName": m.DisplayName})
 	}
-	return map[string]any{"UserName": u, "NickName": name, "MemberCount": len(list), "MemberList": list, "ContactFlag": 3, "saved": g != nil && g.Saved}
+	return map[string]any{"UserName": u, "NickName": name, "MemberCount": len(list), "MemberList": list, "ContactFlag": 3}
 }
 
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
