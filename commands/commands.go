@@ -12,6 +12,7 @@ import (
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
+	"github.com/branchbot/branchbot/commands/wechatadmin"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -47,6 +48,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
+		wechatadmin.New(d.Engine, d.DB),
 	}, nil
 }
 

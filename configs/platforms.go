@@ -28,8 +28,26 @@ type WeChatConfig struct {
 	Enabled bool `yaml:"enabled"`
 	// SessionFile keeps the hot-login session (mode 0600); default
 	// <data_dir>/wechat-session.json.
-	SessionFile string       `yaml:"session_file"`
-	Limits      LimitsConfig `yaml:"limits"`
+	SessionFile string `yaml:"session_file"`
+	// QRFile receives the login QR code as a PNG; default
+	// <data_dir>/wechat-qr.png. See configs/wechat.go for the other keys.
+	QRFile string `yaml:"qr_file"`
+	// PrintQR prints the QR code in the terminal (default true).
+	PrintQR *bool `yaml:"print_qr"`
+	// PushLogin asks the phone to confirm a new login before showing a new QR
+	// code when the saved session stopped working (default true).
+	PushLogin   *bool         `yaml:"push_login"`
+	PushTimeout time.Duration `yaml:"push_timeout"` // default 2m
+	LoginRetry  time.Duration `yaml:"login_retry"`  // default 10s
+	// TooOftenBackoff is the first pause after Ret 1205 (default 1m).
+	TooOftenBackoff time.Duration `yaml:"too_often_backoff"`
+	// GroupRetry: how long a message to a group that cannot be found waits
+	// before trying again (default 10m).
+	GroupRetry time.Duration `yaml:"group_retry"`
+	// NotifyOffline tells admins on the other platforms when the session
+	// ends (default true).
+	NotifyOffline *bool        `yaml:"notify_offline"`
+	Limits        LimitsConfig `yaml:"limits"`
 }
 
 func init() {

@@ -61,6 +61,7 @@ func addPlatforms(ctx context.Context, app *App) error {
 		}
 		app.Engine.AddPlatform(tg)
 	}
+	addWeChat(app, os.Stderr)
 	return nil
 }
 

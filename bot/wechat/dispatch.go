@@ -1,0 +1,189 @@
+package wechat
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eatmoreapple/openwechat"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// incoming is a message as copied out of the library's sync loop.
+type incoming struct {
+	s        *session
+	from, to string
+	raw      string // "@member:<br/>text" for group messages
+	text     string // the library's cleaned text (no sender prefix, unescaped)
+	id       string
+	at       int64 // Unix seconds
+}
+
+// inbox is an unbounded FIFO: pushing never blocks the sync loop.
+type inbox struct {
+	mu     sync.Mutex
+	items  []incoming
+	wake   chan struct{}
+	closed bool
+}
+
+func newInbox() inbox { return inbox{wake: make(chan struct{}, 1)} }
+
+func (q *inbox) push(m incoming) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.items = append(q.items, m)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *inbox) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the oldest message, waiting for one; ok is false once the
+// inbox is closed or ctx is cancelled.
+func (q *inbox) pop(ctx context.Context) (incoming, bool) {
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return incoming{}, false
+		}
+		if len(q.items) > 0 {
+			m := q.items[0]
+			q.items[0] = incoming{}
+			q.items = q.items[1:]
+			q.mu.Unlock()
+			return m, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return incoming{}, false
+		case <-q.wake:
+		}
+	}
+}
+
+// dispatch hands queued messages to the engine one at a time, in order.
+func (p *Platform) dispatch(ctx context.Context, r bot.Receiver) {
+	for {
+		in, ok := p.inbox.pop(ctx)
+		if !ok {
+			return
+		}
+		var m bot.Message
+		var keep bool
+		err := p.do(ctx, in.s, func(s *session) error {
+			m, keep = p.translate(s, in)
+			return nil
+		})
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				p.log.Warn("微信消息在掉线时到达，无法识别发送者，已忽略", "msg", in.id, "err", err)
+			}
+			continue
+		}
+		if !keep {
+			continue
+		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					p.log.Error("handling a wechat message panicked", "panic", v, "stack", string(debug.Stack()))
+				}
+			}()
+			r.Receive(ctx, m)
+		}()
+	}
+}
+
+// translate (on the actor) turns a library message into a bot.Message,
+// looking up names; keep is false for messages to ignore.
+func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool) {
+	if in.from == s.self || in.from == "" {
+		return m, false // our own, sent from the phone
+	}
+	m = bot.Message{Platform: Name, Text: in.text, ID: in.id, Time: time.Unix(in.at, 0)}
+	if in.at == 0 {
+		m.Time = time.Time{}
+	}
+	if s.nick != "" && strings.Contains(in.text, "@"+s.nick) {
+		m.MentionsBot = true
+	}
+	if !strings.HasPrefix(in.from, "@@") {
+		name, ok := s.friendName[in.from]
+		if !ok {
+			return m, false // not a friend (official accounts, strangers)
+		}
+		m.ChatKind, m.ChatID, m.ChatTitle, m.SenderID, m.SenderName = bot.Private, PrivatePrefix+name, name, name, name
+		return m, true
+	}
+	sender, _, ok := strings.Cut(in.raw, ":<br/>")
+	if !ok || !strings.HasPrefix(sender, "@") {
+		return m, false // system notices
+	}
+	g := s.groupInfo[in.from]
+	if g == nil || g.members[sender] == "" {
+		// A group not saved to contacts, or a member who just joined.
+		var err error
+		if g, err = p.fetchGroup(s, in.from); err != nil {
+			p.log.Warn("读取微信群信息失败，消息已忽略", "err", err)
+			return m, false
+		}
+	}
+	if g.name == "" {
+		p.log.Warn("微信群没有群名，消息已忽略；请给群起名并保存到通讯录")
+		return m, false
+	}
+	name := g.members[sender]
+	if name == "" {
+		name = p.userName(s, sender)
+	}
+	if name == "" {
+		p.log.Warn("无法识别微信群成员，消息已忽略", "group", g.name)
+		return m, false
+	}
+	m.ChatKind, m.ChatID, m.ChatTitle = bot.Group, g.name, g.name
+	m.SenderID, m.SenderName = MemberID(g.name, name), name
+	return m, true
+}
+
+// PrivatePrefix starts the chat id of a private chat with a friend
+// ("private:<remark name or nickname>"), so it never meets a group's name.
+const PrivatePrefix = "private:"
+
+// MemberID is a group member's platform id: group name and display name.
+func MemberID(group, name string) string { return group + "/" + name }
+
+// userName asks the server for one user's nickname.
+func (p *Platform) userName(s *session, userName string) string {
+	b := s.bot
+	ms, err := b.Caller.WebWxBatchGetContact(b.Context(), openwechat.Members{&openwechat.User{UserName: userName}}, b.Storage.Request)
+	if err != nil {
+		return ""
+	}
+	for _, u := range ms {
+		if u.UserName == userName {
+			return openwechat.FormatEmoji(u.NickName)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,649 @@
+// Package wechat connects branchbot to WeChat through the web-WeChat protocol
+// (github.com/eatmoreapple/openwechat, UOS desktop mode). It implements
+// bot.Platform.
+//
+// The library is not safe for concurrent use, so every call our code makes
+// into it runs on one goroutine (the actor in Run): logins, contact lookups
+// and sends. The library's own sync goroutine runs only library code and
+// our callbacks, which copy plain data out (messages, session state) and
+// never call back into it. Incoming messages are queued without blocking
+// the sync loop and handed to the engine in order by a dispatcher.
+//
+// Identity: web-WeChat UserNames change at every login, so a group is known
+// by its name (Chat.ExternalID is the group name) and re-resolved after every
+// login; a member is "<group name>/<display name>" until /iam links them to
+// the roster. Only groups saved to the account's contacts (保存到通讯录) are
+// listed at login; others become known when somebody speaks in them.
+//
+// Sessions end often (synccheck retcode 1100/1101/1102). The adapter then
+// reports it through Options.OnLogout, answers bot.ErrNotConnected to sends so
+// the outbox keeps them, and logs in again: hot login from the session file,
+// then a push login confirmed on the phone, then a new QR code.
+package wechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eatmoreapple/openwechat"
+	"github.com/mdp/qrterminal/v3"
+	"rsc.io/qr"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Name is the platform's name in config and storage.
+const Name = "wechat"
+
+// OfflineNotice is what admins on other platforms are told when the WeChat
+// session ends.
+const OfflineNotice = "微信已掉线，请重新扫码"
+
+// Options configure the adapter. Zero durations take the defaults shown.
+type Options struct {
+	// SessionFile keeps the hot-login session (written with mode 0600).
+	SessionFile string
+	// QRFile, if set, receives the login QR code as a PNG (mode 0600); it is
+	// removed after a successful login.
+	QRFile string
+	// QROut, if set, gets the QR code printed as text for a terminal.
+	QROut  io.Writer
+	Logger *slog.Logger
+	// Transport carries the library's HTTP requests; default
+	// http.DefaultTransport. Tests point it at wechattest.
+	Transport http.RoundTripper
+	// PushLogin tries a login confirmed on the phone before showing a new QR
+	// code when a saved session no longer works.
+	PushLogin bool
+	// PushTimeout bounds the wait for the phone's confirmation (2m).
+	PushTimeout time.Duration
+	// LoginRetry is the pause after a failed login attempt (10s).
+	LoginRetry time.Duration
+	// TooOftenBackoff is the first pause after WeChat answers Ret 1205
+	// ("too often"); it doubles while 1205 repeats, up to 10 minutes (1m).
+	TooOftenBackoff time.Duration
+	// GroupRetry is how long a message waits before trying again when its
+	// group is not among the account's groups (renamed, not saved to
+	// contacts, or left) (10m).
+	GroupRetry time.Duration
+	// SyncErrorPause is the pause after a failed synccheck (2s).
+	SyncErrorPause time.Duration
+	// OnLogout is called (on the adapter's goroutine) each time a session
+	// ends, with the reason, before logging in again.
+	OnLogout func(ctx context.Context, reason error)
+	// OnLogin is called after each successful login.
+	OnLogin func(ctx context.Context)
+}
+
+// Platform is the WeChat adapter.
+type Platform struct {
+	o       Options
+	log     *slog.Logger
+	cookies *cookieStore
+	inbox   inbox
+
+	mu      sync.Mutex
+	sess    *session
+	holdTil time.Time     // account-wide pause after Ret 1205
+	backoff time.Duration // the current 1205 pause
+	nick    string
+
+	fileMu sync.Mutex // guards the session file and closed
+	closed bool
+
+	running atomic.Bool
+}
+
+// New makes the adapter; Run logs in.
+func New(o Options) *Platform {
+	if o.PushTimeout <= 0 {
+		o.PushTimeout = 2 * time.Minute
+	}
+	if o.LoginRetry <= 0 {
+		o.LoginRetry = 10 * time.Second
+	}
+	if o.TooOftenBackoff <= 0 {
+		o.TooOftenBackoff = time.Minute
+	}
+	if o.GroupRetry <= 0 {
+		o.GroupRetry = 10 * time.Minute
+	}
+	if o.SyncErrorPause <= 0 {
+		o.SyncErrorPause = 2 * time.Second
+	}
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Platform{o: o, log: o.Logger.With("platform", Name), cookies: newCookieStore(), inbox: newInbox()}
+}
+
+func (p *Platform) Name() string { return Name }
+
+// Capabilities: plain text with @mentions; WeChat has no buttons and the web
+// protocol cannot edit.
+func (p *Platform) Capabilities() bot.Capabilities {
+	return bot.Capabilities{Mentions: true, Private: true}
+}
+
+// BotUsername implements bot.Identified: the account's nickname, so that
+// "/help@支部助手" is ours.
+func (p *Platform) BotUsername() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.nick
+}
+
+// Connected reports whether a session is live.
+func (p *Platform) Connected() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sess != nil
+}
+
+// session is one login. Everything but jobs and done is touched only by the
+// actor goroutine.
+type session struct {
+	bot    *openwechat.Bot
+	cancel context.CancelFunc
+	unlink func() bool // stops Run's ctx from cancelling the session
+	done   <-chan struct{}
+	jobs   chan *job
+	ended  atomic.Pointer[error] // why the session ended, as we saw it
+
+	self, nick string
+	groups     map[string]string // group name -> UserName
+	groupInfo  map[string]*group // UserName -> group
+	friends    map[string]string // friend name -> UserName
+	friendName map[string]string // UserName -> friend name
+	dupes      []string          // group names used by more than one group
+}
+
+type group struct {
+	name    string
+	members map[string]string // member UserName -> shown name
+}
+
+// job is a function to run on the actor goroutine.
+type job struct {
+	fn    func(*session) error
+	state atomic.Int32
+	done  chan struct{}
+	err   error
+}
+
+const (
+	jobPending int32 = iota
+	jobRunning
+	jobAbandoned
+)
+
+// do runs fn on the actor goroutine for session s and returns its error. A
+// job that has not started when s ends or ctx is cancelled is abandoned (it
+// never runs); one that has started is waited for, so a send is never both
+// reported failed and performed.
+func (p *Platform) do(ctx context.Context, s *session, fn func(*session) error) error {
+	j := &job{fn: fn, done: make(chan struct{})}
+	select {
+	case s.jobs <- j:
+	case <-s.done:
+		return bot.ErrNotConnected
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-j.done:
+		return j.err
+	case <-s.done:
+	case <-ctx.Done():
+	}
+	if j.state.CompareAndSwap(jobPending, jobAbandoned) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return bot.ErrNotConnected
+	}
+	<-j.done
+	return j.err
+}
+
+// serve runs jobs until the session ends or ctx is cancelled.
+func (p *Platform) serve(ctx context.Context, s *session) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.done:
+			return
+		case j := <-s.jobs:
+			if j.state.CompareAndSwap(jobPending, jobRunning) {
+				j.err = p.runJob(s, j.fn)
+			}
+			close(j.done)
+		}
+	}
+}
+
+func (p *Platform) runJob(s *session, fn func(*session) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("wechat call panicked", "panic", r)
+			err = fmt.Errorf("wechat call panicked: %v", r)
+		}
+	}()
+	return fn(s)
+}
+
+// Run implements bot.Platform: it logs in, keeps logging in after every
+// logout, and hands incoming messages to r until ctx is cancelled.
+func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("wechat: Run called twice")
+	}
+	if p.o.SessionFile == "" {
+		return errors.New("wechat: no session file configured")
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { p.dispatch(ctx, r) })
+	defer func() {
+		p.fileMu.Lock()
+		p.closed = true
+		p.fileMu.Unlock()
+		p.inbox.close()
+		wg.Wait()
+	}()
+	forceQR := false
+	for ctx.Err() == nil {
+		s, err := p.login(ctx, forceQR)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			// A network outage says nothing about the saved session.
+			forceQR = !errors.Is(err, openwechat.NetworkErr)
+			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", p.o.LoginRetry)
+			if !sleep(ctx, p.o.LoginRetry) {
+				break
+			}
+			continue
+		}
+		forceQR = false
+		s.unlink()
+		p.afterLogin(ctx, s, r)
+		p.serve(ctx, s)
+		p.mu.Lock()
+		p.sess = nil
+		p.mu.Unlock()
+		s.cancel()
+		if ctx.Err() != nil {
+			break
+		}
+		// Not b.CrashReason(): the library writes it from its own goroutine.
+		reason := errors.New("session ended")
+		if e := s.ended.Load(); e != nil {
+			reason = *e
+		}
+		p.log.Warn("微信会话已结束，正在重新登录", "reason", reason)
+		if p.o.OnLogout != nil {
+			p.o.OnLogout(ctx, reason)
+		}
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// newBot makes a library bot for one login attempt, with our callbacks.
+func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *serializer) {
+	// While logging in, cancelling ctx aborts the login. Once logged in, Run
+	// ends the session itself, between two jobs, so that a send that has
+	// started is never cut off (its outcome would be unknown).
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.unlink = context.AfterFunc(ctx, cancel)
+	b := openwechat.DefaultBot(openwechat.Desktop, openwechat.WithContextOption(bctx))
+	s.bot, s.cancel, s.done = b, cancel, b.Context().Done()
+	tr := &cookieTransport{base: p.o.Transport, store: p.cookies}
+	c := b.Caller.Client
+	tr.setJar(c.Jar())
+	c.HTTPClient().Transport = tr
+	// One attempt per request: the library would otherwise repeat a request
+	// whose answer was lost, and a repeated webwxsendmsg is a duplicate.
+	// Failed sends are retried by the outbox, failed polls by us.
+	c.MaxRetryTimes = 1
+	ser := &serializer{p: p, tr: tr}
+	b.Serializer = ser
+	b.UUIDCallback = p.showQR // never a browser
+	b.ScanCallBack = func(openwechat.CheckLoginResponse) { p.log.Info("二维码已扫描，请在手机上确认登录") }
+	b.LoginCallBack = func(openwechat.CheckLoginResponse) {}
+	var failures int // touched only by the library's sync goroutine
+	b.SyncCheckCallback = func(resp openwechat.SyncCheckResponse) {
+		// Quiet: the library's default logs every poll.
+		if resp.Success() {
+			failures = 0
+		}
+	}
+	b.MessageErrorHandler = func(err error) error {
+		var ret openwechat.Ret
+		if errors.As(err, &ret) && (ret == 1100 || ret == 1101 || ret == 1102) {
+			s.ended.CompareAndSwap(nil, &err)
+			return err // the session is over
+		}
+		if bctx.Err() != nil {
+			return err
+		}
+		failures++
+		if failures > 20 {
+			err = fmt.Errorf("synccheck keeps failing: %w", err)
+			s.ended.CompareAndSwap(nil, &err)
+			return err
+		}
+		p.log.Warn("微信同步出错，稍后重试", "err", err)
+		sleep(bctx, p.o.SyncErrorPause)
+		return nil
+	}
+	b.MessageHandler = func(m *openwechat.Message) {
+		// Runs inline in the library's sync loop: copy and queue, never block.
+		defer func() {
+			if r := recover(); r != nil {
+				p.log.Error("wechat message handler panicked", "panic", r)
+			}
+		}()
+		if m.MsgType != openwechat.MsgTypeText || m.Url != "" {
+			return
+		}
+		p.inbox.push(incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime})
+	}
+	return b, ser
+}
+
+// login logs in once: hot login from the session file, then push login,
+// then a QR code (only the QR code when forceQR).
+func (p *Platform) login(ctx context.Context, forceQR bool) (*session, error) {
+	if !forceQR {
+		if f, err := readSession(p.o.SessionFile); err == nil {
+			s := newSession()
+			b, _ := p.newBot(ctx, s)
+			herr := b.HotLogin(nopStorage{})
+			if herr == nil {
+				p.log.Info("微信热登录成功")
+				return s, nil
+			}
+			s.cancel()
+			p.log.Warn("微信热登录失败", "err", herr)
+			if p.o.PushLogin && f.LoginInfo.WxUin != 0 {
+				s := newSession()
+				b, _ := p.newBot(ctx, s)
+				p.log.Info("已向手机发送登录确认，请在手机微信上点击登录", "wait", p.o.PushTimeout)
+				timer := time.AfterFunc(p.o.PushTimeout, s.cancel)
+				perr := b.PushLogin(nopStorage{})
+				if timer.Stop() && perr == nil {
+					p.log.Info("微信推送登录成功")
+					return s, nil
+				}
+				s.cancel()
+				if perr == nil {
+					perr = errors.New("push login timed out")
+				}
+				p.log.Warn("微信推送登录失败，改用二维码", "err", perr)
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			p.log.Warn("微信会话文件无法使用，改用二维码", "err", err)
+		}
+	}
+	s := newSession()
+	b, ser := p.newBot(ctx, s)
+	ser.fresh = true
+	// HotLogin with nothing to load falls back to a QR login and, unlike
+	// Login, makes the library save the session through our serializer.
+	if err := b.HotLogin(nopStorage{}, openwechat.NewRetryLoginOption()); err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("qr login: %w", err)
+	}
+	p.log.Info("微信扫码登录成功")
+	if p.o.QRFile != "" {
+		_ = os.Remove(p.o.QRFile)
+	}
+	return s, nil
+}
+
+func newSession() *session {
+	return &session{
+		jobs: make(chan *job), groups: map[string]string{}, groupInfo: map[string]*group{},
+		friends: map[string]string{}, friendName: map[string]string{},
+	}
+}
+
+// showQR prints the login QR code and saves it as a PNG.
+func (p *Platform) showQR(uuid string) {
+	content := "https://login.weixin.qq.com/l/" + uuid
+	imgURL := openwechat.GetQrcodeUrl(uuid)
+	p.log.Warn("微信需要扫码登录：请用机器人的微信扫描终端中的二维码或二维码图片", "qr_url", imgURL, "png", p.o.QRFile)
+	if p.o.QROut != nil {
+		fmt.Fprintln(p.o.QROut, "请用机器人的微信扫描下面的二维码登录（"+imgURL+"）：")
+		qrterminal.GenerateHalfBlock(content, qrterminal.L, p.o.QROut)
+	}
+	if p.o.QRFile != "" {
+		code, err := qr.Encode(content, qr.L)
+		if err == nil {
+			code.Scale = 8
+			err = os.WriteFile(p.o.QRFile, code.PNG(), 0o600)
+		}
+		if err != nil {
+			p.log.Error("save QR code", "file", p.o.QRFile, "err", err)
+		}
+	}
+}
+
+// afterLogin (on the actor) learns the account's groups and friends,
+// registers the groups with the engine, and opens the session for sends.
+func (p *Platform) afterLogin(ctx context.Context, s *session, r bot.Receiver) {
+	b := s.bot
+	if resp := b.Storage.Response; resp != nil && resp.User != nil {
+		s.self, s.nick = resp.User.UserName, openwechat.FormatEmoji(resp.User.NickName)
+	}
+	if err := p.loadContacts(s); err != nil {
+		p.log.Warn("读取微信通讯录失败", "err", err)
+	}
+	if len(s.dupes) > 0 {
+		p.log.Warn("有多个微信群同名，机器人只认其中一个；请给每个群起不同的名字", "groups", s.dupes)
+	}
+	for name := range s.groups {
+		if err := r.ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatJoined, Platform: Name, ChatID: name, ChatKind: bot.Group, Title: name}); err != nil {
+			p.log.Error("register wechat group", "group", name, "err", err)
+		}
+	}
+	p.mu.Lock()
+	p.sess, p.nick = s, s.nick
+	p.mu.Unlock()
+	p.log.Info("微信已连接", "account", s.nick, "groups", len(s.groups))
+	if p.o.OnLogin != nil {
+		p.o.OnLogin(ctx)
+	}
+	if pk, ok := r.(interface{ PokeAll() }); ok {
+		pk.PokeAll() // deliver what waited for the login
+	}
+}
+
+func (p *Platform) loadContacts(s *session) error {
+	b := s.bot
+	ms, err := b.Caller.WebWxGetContact(b.Context(), b.Storage.LoginInfo)
+	if err != nil {
+		return err
+	}
+	for _, u := range ms {
+		switch {
+		case strings.HasPrefix(u.UserName, "@@"):
+			s.addGroup(u)
+		case strings.HasPrefix(u.UserName, "@") && u.VerifyFlag == 0:
+			name := openwechat.FormatEmoji(u.RemarkName)
+			if name == "" {
+				name = openwechat.FormatEmoji(u.NickName)
+			}
+			if name != "" {
+				s.friends[name] = u.UserName
+				s.friendName[u.UserName] = name
+			}
+		}
+	}
+	return nil
+}
+
+func (s *session) addGroup(u *openwechat.User) *group {
+	name := openwechat.FormatEmoji(u.NickName)
+	g := s.groupInfo[u.UserName]
+	if g == nil {
+		g = &group{members: map[string]string{}}
+		s.groupInfo[u.UserName] = g
+	}
+	if g.name != "" && g.name != name {
+		delete(s.groups, g.name)
+	}
+	g.name = name
+	if name != "" {
+		if prev, ok := s.groups[name]; !ok || prev == u.UserName {
+			s.groups[name] = u.UserName
+		} else {
+			s.dupes = append(s.dupes, name)
+		}
+	}
+	for _, m := range u.MemberList {
+		shown := openwechat.FormatEmoji(m.DisplayName)
+		if shown == "" {
+			shown = openwechat.FormatEmoji(m.NickName)
+		}
+		g.members[m.UserName] = shown
+	}
+	return g
+}
+
+// fetchGroup asks the server for a group's name and members.
+func (p *Platform) fetchGroup(s *session, userName string) (*group, error) {
+	b := s.bot
+	ms, err := b.Caller.WebWxBatchGetContact(b.Context(), openwechat.Members{&openwechat.User{UserName: userName}}, b.Storage.Request)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range ms {
+		if u.UserName == userName {
+			return s.addGroup(u), nil
+		}
+	}
+	return nil, fmt.Errorf("group %s not found", userName)
+}
+
+// Send implements bot.Platform.
+func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
+	p.mu.Lock()
+	s := p.sess
+	hold := time.Until(p.holdTil)
+	p.mu.Unlock()
+	if hold > 0 {
+		return "", &bot.RetryAfterError{After: hold, Err: errors.New("wechat: pausing after 1205 (too often)")}
+	}
+	if s == nil {
+		return "", bot.ErrNotConnected
+	}
+	text := out.Text
+	if out.Mention != nil && out.Mention.Name != "" {
+		text = "@" + out.Mention.Name + "\u2005" + text
+	}
+	var msgID string
+	err := p.do(ctx, s, func(s *session) error {
+		to, ok := s.resolve(out.ChatKind, out.ChatID)
+		if !ok {
+			return errUnknownChat
+		}
+		// Nothing cuts a started send short, not even the session ending
+		// (a logout or a shutdown): its answer must be read, or we would not
+		// know whether WeChat took it and might send it twice. The client's
+		// own 30s timeout bounds it.
+		sctx := context.WithoutCancel(s.bot.Context())
+		sent, err := s.bot.Caller.WebWxSendMsg(sctx, &openwechat.CallerWebWxSendMsgOptions{
+			LoginInfo: s.bot.Storage.LoginInfo, BaseRequest: s.bot.Storage.Request,
+			Message: openwechat.NewTextSendMessage(text, s.self, to),
+		})
+		if err != nil {
+			return err
+		}
+		msgID = sent.MsgId
+		return nil
+	})
+	if err == nil {
+		p.mu.Lock()
+		p.backoff = 0
+		p.mu.Unlock()
+		return msgID, nil
+	}
+	return "", p.classify(s, out, err)
+}
+
+var errUnknownChat = errors.New("chat not found")
+
+// resolve finds the current UserName for a chat id.
+func (s *session) resolve(kind bot.ChatKind, id string) (string, bool) {
+	if kind == bot.Private {
+		u, ok := s.friends[strings.TrimPrefix(id, PrivatePrefix)]
+		return u, ok
+	}
+	u, ok := s.groups[id]
+	return u, ok
+}
+
+func (p *Platform) classify(s *session, out bot.Outbound, err error) error {
+	var ret openwechat.Ret
+	switch {
+	case errors.Is(err, errUnknownChat):
+		what := "微信群"
+		if out.ChatKind == bot.Private {
+			what = "微信好友"
+		}
+		p.log.Warn("找不到聊天，消息稍后重试（群是否改名或未保存到通讯录？）", "chat", out.ChatID, "retry_in", p.o.GroupRetry)
+		return &bot.RetryAfterError{After: p.o.GroupRetry, Err: fmt.Errorf("%s「%s」不在通讯录中（可能已改名、未保存到通讯录或已退出）", what, out.ChatID)}
+	case errors.As(err, &ret) && ret == 1205:
+		p.mu.Lock()
+		if p.backoff == 0 {
+			p.backoff = p.o.TooOftenBackoff
+		} else {
+			p.backoff = min(p.backoff*2, 10*time.Minute)
+		}
+		d := p.backoff
+		p.holdTil = time.Now().Add(d)
+		p.mu.Unlock()
+		p.log.Warn("微信提示操作太频繁（1205），暂停发送", "pause", d)
+		return &bot.RetryAfterError{After: d, Err: err}
+	case errors.As(err, &ret) && (ret == 1100 || ret == 1101 || ret == 1102):
+		s.ended.CompareAndSwap(nil, &err)
+		s.cancel() // the session is over; Run logs in again
+		return fmt.Errorf("%w: %w", bot.ErrNotConnected, err)
+	case errors.As(err, &ret) && ret == 1:
+		return &bot.PermanentError{Err: fmt.Errorf("wechat refused the message: %w", err)}
+	case errors.Is(err, bot.ErrNotConnected):
+		return err
+	}
+	select {
+	case <-s.done:
+		return fmt.Errorf("%w: %w", bot.ErrNotConnected, err)
+	default:
+	}
+	return fmt.Errorf("wechat send: %w", err)
+}

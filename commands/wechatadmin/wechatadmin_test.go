@@ -1,0 +1,84 @@
+package wechatadmin_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/wechatadmin"
+)
+
+func harness(t *testing.T, platform string) *commandtest.Harness {
+	return commandtest.New(t, commandtest.Options{
+		Platform: platform, Caps: bot.Capabilities{Mentions: true},
+		Features: func(h *commandtest.Harness) []bot.Feature { return []bot.Feature{wechatadmin.New(h.Engine, h.DB)} },
+	})
+}
+
+// say speaks in a WeChat group the way the adapter reports it: members are
+// "<group>/<display name>".
+func say(h *commandtest.Harness, group, name, text string) string {
+	h.Engine.Receive(context.Background(), bot.Message{
+		Platform: wechatadmin.Platform, ChatID: group, ChatKind: bot.Group, ChatTitle: group,
+		SenderID: group + "/" + name, SenderName: name, Text: text, Time: h.Clock.Now(),
+	})
+	return strings.Join(h.Flush(), "\n")
+}
+
+func TestRebindRenamedGroup(t *testing.T) {
+	h := harness(t, wechatadmin.Platform)
+	ctx := context.Background()
+	say(h, "一支部群", "周书记", "/iam T0007 周书记")
+	if out := say(h, "一支部群", "周书记", "/bind 第一党支部"); !strings.Contains(out, "已将本群绑定到「第一党支部」") {
+		t.Fatalf("bind: %s", out)
+	}
+	say(h, "一支部群", "张三", "/iam 2023001 张三")
+	old, err := h.DB.ChatByExternalID(ctx, wechatadmin.Platform, "一支部群")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The group is renamed; to the bot it is a new, unbound group where
+	// nobody is linked. 张三 speaks first, then cannot rebind.
+	if out := say(h, "第一党支部委员会", "张三", "/whoami"); !strings.Contains(out, "尚未绑定花名册") || !strings.Contains(out, "本群尚未绑定单位") {
+		t.Fatalf("renamed group before rebind: %s", out)
+	}
+	if out := say(h, "第一党支部委员会", "张三", "/rebind 一支部群"); !strings.Contains(out, "权限不足") {
+		t.Fatalf("member rebind: %s", out)
+	}
+	if out := say(h, "第一党支部委员会", "周书记", "/rebind 不存在的群"); !strings.Contains(out, "找不到名为「不存在的群」") {
+		t.Fatalf("unknown old name: %s", out)
+	}
+	if out := say(h, "第一党支部委员会", "周书记", "/rebind"); !strings.Contains(out, "用法") {
+		t.Fatalf("no argument: %s", out)
+	}
+	// The secretary is recognised by who they were in the old group.
+	out := say(h, "第一党支部委员会", "周书记", "/rebind 一支部群")
+	if !strings.Contains(out, "[第一党支部委员会]") || !strings.Contains(out, "本群绑定在「第一党支部」") || !strings.Contains(out, "2 位成员") {
+		t.Fatalf("rebind: %s", out)
+	}
+	c, err := h.DB.ChatByExternalID(ctx, wechatadmin.Platform, "第一党支部委员会")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != old.ID || c.UnitID != old.UnitID || c.Title != "第一党支部委员会" {
+		t.Errorf("renamed chat %+v, want the old chat %+v under the new name", c, old)
+	}
+	// 张三's /iam link came along although they spoke in the renamed group
+	// before the rebind.
+	if out := say(h, "第一党支部委员会", "张三", "/whoami"); !strings.Contains(out, "你是 张三（2023001）") || !strings.Contains(out, "本群绑定在「第一党支部」") {
+		t.Errorf("after rebind: %s", out)
+	}
+	if out := say(h, "第一党支部委员会", "周书记", "/rebind 一支部群"); !strings.Contains(out, "找不到") {
+		t.Errorf("second rebind: %s", out)
+	}
+}
+
+func TestRebindOnlyOnWeChat(t *testing.T) {
+	h := harness(t, "terminal")
+	if out := strings.Join(h.Say("/rebind 旧群"), "\n"); !strings.Contains(out, "只用于微信群") {
+		t.Errorf("terminal: %s", out)
+	}
+}
