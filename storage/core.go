@@ -81,7 +81,8 @@ func (db *DB) ChatByTitle(ctx context.Context, platform, title string) (bot.Chat
 	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND title = ? AND kind = 'group' ORDER BY active DESC, id LIMIT 1`, platform, title))
 }
 
-// ChatsOfUnits lists active group chats bound to any of the units.
+// ChatsOfUnits lists the group chats bound to any of the units, including
+// chats the bot has left (Active false), so callers can report them.
 func (db *DB) ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error) {
 	if len(unitIDs) == 0 {
 		return nil, nil
