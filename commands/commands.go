@@ -7,7 +7,10 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/export"
+	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -25,6 +28,7 @@ type Deps struct {
 func Features(d Deps) ([]bot.Feature, error) {
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		checkin.New(d.Engine, d.DB), relay.New(d.Engine, d.DB), export.New(d.Engine, d.DB, d.Config.Exports.Dir),
 	}, nil
 }
 
