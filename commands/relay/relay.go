@@ -105,6 +105,9 @@ func number(args []string) (id int64, rest []string, err error) {
 
 func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	args := r.Command.Args
+	if len(args) == 0 && r.Command.Name != "relay" {
+		return bot.Errorf("用法：发起接龙 <标题> [limit=人数] [until=截止时间]，例：发起接龙 周六志愿服务 limit=20 until=周五18:00")
+	}
 	if len(args) == 0 {
 		return f.show(ctx, r)
 	}
@@ -268,11 +271,16 @@ func (f *Feature) final(rl storage.Relay, es []storage.RelayEntry) []bot.Outgoin
 	caps := f.engine.Capabilities(rl.Platform)
 	text := f.render(rl, es, true)
 	key := fmt.Sprintf("relay:%d:list", rl.ID)
-	var outs []bot.Outgoing
+	idem := fmt.Sprintf("relay:%d:final", rl.ID)
 	if caps.Edit && caps.Buttons && rl.ListID != 0 {
-		outs = append(outs, bot.Outgoing{ChatID: rl.ChatID, Text: text, EditOf: rl.ListID, MergeKey: key})
+		// The list message itself shows the final list, without buttons;
+		// the group gets a short notice.
+		return []bot.Outgoing{
+			{ChatID: rl.ChatID, Text: text, EditOf: rl.ListID, MergeKey: key},
+			{ChatID: rl.ChatID, Text: fmt.Sprintf("接龙 #%d「%s」已结束，%s。", rl.ID, rl.Title, f.counts(rl, len(es))), IdemKey: idem},
+		}
 	}
-	return append(outs, bot.Outgoing{ChatID: rl.ChatID, Text: text, MergeKey: key + ":final", IdemKey: fmt.Sprintf("relay:%d:final", rl.ID)})
+	return []bot.Outgoing{{ChatID: rl.ChatID, Text: text, MergeKey: key, IdemKey: idem}}
 }
 
 func (f *Feature) op(ctx context.Context, r *bot.Request, kind storage.RelayOpKind) error {
