@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
 )
 
 // maxBatch bounds how many member actions share one transaction.
@@ -28,6 +32,7 @@ type groupCommit[In, Out any] struct {
 	mu      sync.Mutex
 	pending []*job[In, Out]
 	running bool
+	flushes int // only the writer goroutine touches it
 }
 
 type job[In, Out any] struct {
@@ -75,6 +80,14 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 		}
 		g.mu.Unlock()
 		g.flush(ctx, batch)
+		g.flushes++
+		if g.flushes%64 == 0 {
+			// Readers that never pause keep a busy WAL from being reset
+			// (checkpoint starvation), and a WAL that only grows makes
+			// every read and commit slower; wait for them once in a while.
+			// A checkpoint that cannot finish (busy) is retried next time.
+			_, _ = g.db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+		}
 	}
 }
 
@@ -100,4 +113,75 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 		}
 		close(j.done)
 	}
+}
+
+// enqueueSnapshots queues many messages inside a batch's transaction. A
+// plain snapshot (text and merge key only: running counts, re-posted lists)
+// replaces the text of the chat's pending message with the same merge key
+// in place, or is inserted when none is pending; this is what superseding
+// achieves, without the index churn of a new row per batch (the snapshot
+// keeps the older message's place in the chat's queue). Any other message
+// goes through enqueueTx. at[i] is when message i was made.
+func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time) error {
+	var plain []int
+	for i, m := range msgs {
+		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
+			if _, _, err := EnqueueTx(ctx, tx, m, at[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		plain = append(plain, i)
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	type key struct {
+		chat  int64
+		merge string
+	}
+	var keyArgs []any
+	for _, i := range plain {
+		keyArgs = append(keyArgs, msgs[i].ChatID, msgs[i].MergeKey)
+	}
+	// The newest pending message of each key; older ones (if any) were
+	// superseded when it was queued.
+	pending := map[key]int64{}
+	rows, err := tx.QueryContext(ctx, `SELECT chat_id, merge_key, MAX(id) FROM outbox WHERE state = 'pending' AND merge_key != ''
+		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`) GROUP BY chat_id, merge_key`, keyArgs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k key
+		var id int64
+		if err := rows.Scan(&k.chat, &k.merge, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		pending[k] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var fresh []bot.Outgoing
+	var freshAt []time.Time
+	for _, i := range plain {
+		m := msgs[i]
+		id, ok := pending[key{m.ChatID, m.MergeKey}]
+		if !ok {
+			fresh, freshAt = append(fresh, m), append(freshAt, at[i])
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET text = ? WHERE id = ? AND state = 'pending'`, m.Text, id); err != nil {
+			return fmt.Errorf("update snapshot %d: %w", id, err)
+		}
+	}
+	for i, m := range fresh {
+		if _, _, err := EnqueueTx(ctx, tx, m, freshAt[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

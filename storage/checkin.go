@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -280,88 +281,168 @@ func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinR
 	return w.g.do(ctx, a)
 }
 
+// run stores a batch with a fixed number of statements whatever its size
+// (every statement is a round trip through cgo, and a writer that makes
+// hundreds of them per batch spends its time waiting to be scheduled).
 func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
 	out := make([]CheckinResult, len(in))
-	type sessState struct {
-		s       CheckinSession
-		none    bool
-		changed bool
-		at      time.Time // the last stored check-in's time
+
+	// The latest session of every chat in the batch.
+	chatIDs := map[int64]bool{}
+	var chatArgs []any
+	for _, a := range in {
+		if !chatIDs[a.ChatID] {
+			chatIDs[a.ChatID] = true
+			chatArgs = append(chatArgs, a.ChatID)
+		}
 	}
-	byChat := map[int64]*sessState{}
-	var order []*sessState
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN
+		(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
 	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	byChat := map[int64]CheckinSession{}
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byChat[s.ChatID] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	defer ins.Close()
+
+	// Every valid attempt in one INSERT; RETURNING tells which were new.
+	var (
+		insArgs []any
+		valid   []int
+	)
 	for i, a := range in {
-		st := byChat[a.ChatID]
-		if st == nil {
-			st = &sessState{}
-			s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE chat_id = ? ORDER BY id DESC LIMIT 1`, a.ChatID))
-			switch {
-			case errors.Is(err, bot.ErrNotFound):
-				st.none = true
-			case err != nil:
-				return nil, fmt.Errorf("session of chat %d: %w", a.ChatID, err)
-			}
-			st.s = s
-			byChat[a.ChatID] = st
-			order = append(order, st)
-		}
+		s, ok := byChat[a.ChatID]
 		r := &out[i]
-		r.Session = st.s
+		r.Session = s
 		switch {
-		case st.none:
+		case !ok:
 			r.Outcome = CheckinNoSession
-			continue
-		case st.s.Closed(a.At):
+		case s.Closed(a.At):
 			r.Outcome = CheckinClosed
-			continue
-		case st.s.Code != "" && a.Code == "":
+		case s.Code != "" && a.Code == "":
 			r.Outcome = CheckinNeedCode
-			continue
-		case st.s.Code != "" && a.Code != st.s.Code:
+		case s.Code != "" && a.Code != s.Code:
 			r.Outcome = CheckinWrongCode
-			continue
-		}
-		late := !a.At.Before(st.s.Deadline)
-		res, err := ins.ExecContext(ctx, st.s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), late)
-		if err != nil {
-			return nil, fmt.Errorf("insert check-in: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			r.Outcome = CheckinAlready
-			var at int64
-			if err := tx.QueryRowContext(ctx, `SELECT at, late FROM checkins WHERE session_id = ? AND member_id = ?`, st.s.ID, a.MemberID).
-				Scan(&at, &r.Earlier.Late); err != nil {
-				return nil, fmt.Errorf("earlier check-in: %w", err)
-			}
-			r.Earlier.At = fromMS(at)
-			continue
-		}
-		st.changed, st.at = true, a.At
-		r.Outcome = CheckedIn
-		if late {
-			r.Outcome = CheckedInLate
+		default:
+			valid = append(valid, i)
+			insArgs = append(insArgs, s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), !a.At.Before(s.Deadline))
 		}
 	}
-	counts := map[int64][2]int{}
-	for _, st := range order {
-		if st.none {
+	type key struct{ session, member int64 }
+	inserted := map[key]bool{}
+	if len(valid) > 0 {
+		rows, err := tx.QueryContext(ctx, `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(valid)), ",")+
+			` ON CONFLICT DO NOTHING RETURNING session_id, member_id`, insArgs...)
+		if err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.session, &k.member); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			inserted[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+	}
+	type change struct {
+		s  CheckinSession
+		at time.Time // the last stored check-in's time
+	}
+	var (
+		changed []*change
+		bySess  = map[int64]*change{}
+		repeats []int
+		repArgs []any
+	)
+	for _, i := range valid {
+		a, s := in[i], out[i].Session
+		k := key{s.ID, a.MemberID}
+		if !inserted[k] {
+			out[i].Outcome = CheckinAlready
+			repeats = append(repeats, i)
+			repArgs = append(repArgs, s.ID, a.MemberID)
 			continue
 		}
-		var present, late int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(late), 0) FROM checkins WHERE session_id = ?`, st.s.ID).Scan(&present, &late); err != nil {
+		delete(inserted, k) // a second attempt in the same batch is a repeat
+		out[i].Outcome = CheckedIn
+		if !a.At.Before(s.Deadline) {
+			out[i].Outcome = CheckedInLate
+		}
+		c := bySess[s.ID]
+		if c == nil {
+			c = &change{s: s}
+			bySess[s.ID] = c
+			changed = append(changed, c)
+		}
+		c.at = a.At
+	}
+	if len(repeats) > 0 {
+		earlier := map[key]Checkin{}
+		cs, err := checkinsQuery(ctx, tx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
+			WHERE (session_id, member_id) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(repeats)), ",")+`)`, repArgs...)
+		if err != nil {
+			return nil, fmt.Errorf("earlier check-ins: %w", err)
+		}
+		for _, c := range cs {
+			earlier[key{c.SessionID, c.MemberID}] = c
+		}
+		for _, i := range repeats {
+			out[i].Earlier = earlier[key{out[i].Session.ID, in[i].MemberID}]
+		}
+	}
+
+	// Counts of every session in the batch, and one summary per session
+	// that changed.
+	var sessArgs []any
+	for _, s := range byChat {
+		sessArgs = append(sessArgs, s.ID)
+	}
+	counts := map[int64][2]int{}
+	if len(sessArgs) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT session_id, COUNT(*), COALESCE(SUM(late), 0) FROM checkins
+			WHERE session_id IN (`+placeholders(len(sessArgs))+`) GROUP BY session_id`, sessArgs...)
+		if err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}
-		counts[st.s.ID] = [2]int{present, late}
-		if st.changed && w.summary != nil {
-			if _, _, err := EnqueueTx(ctx, tx, w.summary(st.s, present, late), st.at); err != nil {
-				return nil, fmt.Errorf("queue summary: %w", err)
+		for rows.Next() {
+			var id int64
+			var c [2]int
+			if err := rows.Scan(&id, &c[0], &c[1]); err != nil {
+				rows.Close()
+				return nil, err
 			}
+			counts[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if w.summary != nil && len(changed) > 0 {
+		msgs := make([]bot.Outgoing, len(changed))
+		ats := make([]time.Time, len(changed))
+		for i, c := range changed {
+			n := counts[c.s.ID]
+			msgs[i], ats[i] = w.summary(c.s, n[0], n[1]), c.at
+		}
+		if err := enqueueSnapshots(ctx, tx, msgs, ats); err != nil {
+			return nil, fmt.Errorf("queue summaries: %w", err)
 		}
 	}
 	for i := range out {

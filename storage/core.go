@@ -42,7 +42,7 @@ func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind 
 	if kind == "" {
 		kind = bot.Group
 	}
-	c, err := db.ChatByExternalID(ctx, platform, externalID)
+	c, err := db.memoChat(ctx, platform, externalID)
 	if err == nil {
 		if (title != "" && c.Title != title) || c.Kind != kind {
 			if title == "" {
@@ -63,6 +63,34 @@ func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind 
 		return c, fmt.Errorf("create chat %s/%s: %w", platform, externalID, err)
 	}
 	return scanChat(db.w.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+}
+
+// memoChat finds a chat by platform id through the memo.
+func (db *DB) memoChat(ctx context.Context, platform, externalID string) (bot.Chat, error) {
+	if c, ok := db.memo.chat(platform, externalID); ok {
+		return c, nil
+	}
+	var c bot.Chat
+	gen, ok, err := db.memoRead(ctx, func(row *sql.Row) (err error) { c, err = scanChat(row); return err },
+		`SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID)
+	if err == nil && ok {
+		db.memo.keep(gen, func() { db.memo.chats[extKey(platform, externalID)] = c })
+	}
+	return c, err
+}
+
+// memoMember finds a member by platform id through the memo.
+func (db *DB) memoMember(ctx context.Context, platform, externalID string) (bot.Member, error) {
+	if m, ok := db.memo.member(platform, externalID); ok {
+		return m, nil
+	}
+	var m bot.Member
+	gen, ok, err := db.memoRead(ctx, func(row *sql.Row) (err error) { m, err = scanMember(row); return err },
+		`SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID)
+	if err == nil && ok {
+		db.memo.keep(gen, func() { db.memo.members[extKey(platform, externalID)] = m })
+	}
+	return m, err
 }
 
 // Chat implements bot.Store.
@@ -187,7 +215,7 @@ func scanMember(row interface{ Scan(...any) error }) (bot.Member, error) {
 
 // EnsureMember implements bot.Store.
 func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
-	m, err := scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	m, err := db.memoMember(ctx, platform, externalID)
 	if err == nil {
 		if name != "" && m.Name != name {
 			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
@@ -324,7 +352,16 @@ func parseRole(s string) bot.Role {
 
 // RosterEntry implements bot.Store.
 func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
-	return scanRoster(db.r.QueryRowContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
+	if e, ok := db.memo.rosterEntry(id); ok {
+		return e, nil
+	}
+	var e bot.RosterEntry
+	gen, ok, err := db.memoRead(ctx, func(row *sql.Row) (err error) { e, err = scanRoster(row); return err },
+		`SELECT `+rosterCols+` FROM roster WHERE id = ?`, id)
+	if err == nil && ok {
+		db.memo.keep(gen, func() { db.memo.roster[id] = e })
+	}
+	return e, err
 }
 
 // RosterByNumber finds a roster entry by 学号/工号.

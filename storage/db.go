@@ -32,6 +32,7 @@ type DB struct {
 	path string
 	w    *sql.DB // one connection: all writes
 	r    *sql.DB // readers
+	memo *memo   // chats, members and roster entries by key (see memo.go)
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -42,14 +43,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create database folder %s: %w", dir, err)
 		}
 	}
-	w, err := sql.Open("sqlite3", dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
+	m := newMemo()
+	w := sql.OpenDB(writerConnector(dsn(path, false), m))
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	db := &DB{path: path, w: w}
+	db := &DB{path: path, w: w, memo: m}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
