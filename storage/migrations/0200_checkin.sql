@@ -15,6 +15,8 @@ CREATE TABLE checkin_sessions (
     deadline    INTEGER NOT NULL,
     ends_at     INTEGER NOT NULL,
     closed_at   INTEGER,
+    present     INTEGER NOT NULL DEFAULT 0,   -- check-ins so far, late ones included
+    late_count  INTEGER NOT NULL DEFAULT 0,
     announce_id INTEGER REFERENCES outbox(id),
     result_id   INTEGER REFERENCES outbox(id)
 );
