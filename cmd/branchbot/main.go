@@ -33,6 +33,7 @@ func subcommands() []subcommand {
 		{"roster import", "import a roster (.csv or .xlsx)", runRosterImport},
 		{"holidays", "print a year's days off and make-up working days", runHolidays},
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},
+		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
 		{"version", "print the version", runVersion},
 	}
 }
