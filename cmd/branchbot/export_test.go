@@ -46,7 +46,9 @@ func TestExportCLI(t *testing.T) {
 	at := time.Date(2026, 11, 23, 9, 5, 0, 0, bot.ShanghaiLocation())
 	_, err = db.OpenCheckin(ctx, storage.CheckinSession{ChatID: chat.ID, UnitID: branch.ID, Title: "主题党日", OpenedBy: m.ID,
 		OpenedAt: at, Deadline: at.Add(time.Hour), EndsAt: at.Add(time.Hour)},
-		func(s storage.CheckinSession) bot.Outgoing { return bot.Outgoing{ChatID: chat.ID, Text: "签到开始"} }, at)
+		func(s storage.CheckinSession) bot.Outgoing {
+			return bot.Outgoing{ChatID: chat.ID, Text: "签到开始"}
+		}, at)
 	if err != nil {
 		t.Fatal(err)
 	}
