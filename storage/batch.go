@@ -165,8 +165,11 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var fresh []bot.Outgoing
-	var freshAt []time.Time
+	var (
+		fresh   []bot.Outgoing
+		freshAt []time.Time
+		texts   []any
+	)
 	for _, i := range plain {
 		m := msgs[i]
 		id, ok := pending[key{m.ChatID, m.MergeKey}]
@@ -174,8 +177,13 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 			fresh, freshAt = append(fresh, m), append(freshAt, at[i])
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET text = ? WHERE id = ? AND state = 'pending'`, m.Text, id); err != nil {
-			return fmt.Errorf("update snapshot %d: %w", id, err)
+		texts = append(texts, id, m.Text)
+	}
+	if len(texts) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET text = v.column2 FROM (VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?),", len(texts)/2), ",")+`) AS v
+			WHERE outbox.id = v.column1 AND outbox.state = 'pending'`, texts...); err != nil {
+			return fmt.Errorf("update snapshots: %w", err)
 		}
 	}
 	for i, m := range fresh {

@@ -428,22 +428,13 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 				add[out[i].Session.ID] = a
 			}
 		}
-		var presentCase, lateCase, ids []string
-		var pArgs, lArgs, idArgs []any
+		var vals []any
 		for id, a := range add {
-			presentCase, pArgs = append(presentCase, "WHEN ? THEN ?"), append(pArgs, id, a[0])
-			if a[1] > 0 {
-				lateCase, lArgs = append(lateCase, "WHEN ? THEN ?"), append(lArgs, id, a[1])
-			}
-			ids, idArgs = append(ids, "?"), append(idArgs, id)
+			vals = append(vals, id, a[0], a[1])
 		}
-		lateExpr := "late_count"
-		if len(lateCase) > 0 {
-			lateExpr = "late_count + CASE id " + strings.Join(lateCase, " ") + " ELSE 0 END"
-		}
-		args := append(append(pArgs, lArgs...), idArgs...)
-		rows, err := tx.QueryContext(ctx, `UPDATE checkin_sessions SET present = present + CASE id `+strings.Join(presentCase, " ")+` ELSE 0 END,
-			late_count = `+lateExpr+` WHERE id IN (`+strings.Join(ids, ",")+`) RETURNING id, present, late_count`, args...)
+		rows, err := tx.QueryContext(ctx, `UPDATE checkin_sessions SET present = present + v.column2, late_count = late_count + v.column3
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?),", len(add)), ",")+`) AS v
+			WHERE checkin_sessions.id = v.column1 RETURNING checkin_sessions.id, present, late_count`, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}

@@ -94,7 +94,7 @@ func (m *memo) keep(gen uint64, store func()) {
 // memoWait bounds how long a memo miss waits for the writer connection
 // before reading from the reader pool instead (without remembering): a
 // transaction may hold the connection, possibly the caller's own.
-const memoWait = time.Millisecond
+const memoWait = 20 * time.Millisecond
 
 // memoRead reads one row for the memo. It reads on the writer connection,
 // where no write can be in progress, and reports the generation the row
