@@ -42,7 +42,7 @@ func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind 
 	if kind == "" {
 		kind = bot.Group
 	}
-	c, err := db.memoChat(ctx, platform, externalID)
+	c, err := db.ChatByExternalID(ctx, platform, externalID)
 	if err == nil {
 		if (title != "" && c.Title != title) || c.Kind != kind {
 			if title == "" {
@@ -65,34 +65,6 @@ func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind 
 	return scanChat(db.w.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
 }
 
-// memoChat finds a chat by platform id through the memo.
-func (db *DB) memoChat(ctx context.Context, platform, externalID string) (bot.Chat, error) {
-	if c, ok := db.memo.chat(platform, externalID); ok {
-		return c, nil
-	}
-	var c bot.Chat
-	gen, ok, err := db.memoRead(ctx, func(row *sql.Row) (err error) { c, err = scanChat(row); return err },
-		`SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID)
-	if err == nil && ok {
-		db.memo.keep(gen, func() { db.memo.chats[extKey(platform, externalID)] = c })
-	}
-	return c, err
-}
-
-// memoMember finds a member by platform id through the memo.
-func (db *DB) memoMember(ctx context.Context, platform, externalID string) (bot.Member, error) {
-	if m, ok := db.memo.member(platform, externalID); ok {
-		return m, nil
-	}
-	var m bot.Member
-	gen, ok, err := db.memoRead(ctx, func(row *sql.Row) (err error) { m, err = scanMember(row); return err },
-		`SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID)
-	if err == nil && ok {
-		db.memo.keep(gen, func() { db.memo.members[extKey(platform, externalID)] = m })
-	}
-	return m, err
-}
-
 // Chat implements bot.Store.
 func (db *DB) Chat(ctx context.Context, id int64) (bot.Chat, error) {
 	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
@@ -100,7 +72,7 @@ func (db *DB) Chat(ctx context.Context, id int64) (bot.Chat, error) {
 
 // ChatByExternalID implements bot.Store.
 func (db *DB) ChatByExternalID(ctx context.Context, platform, externalID string) (bot.Chat, error) {
-	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+	return scanChat(db.readRow(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
 }
 
 // ChatByTitle finds a platform's group chat by its title (WeChat knows groups
@@ -215,7 +187,7 @@ func scanMember(row interface{ Scan(...any) error }) (bot.Member, error) {
 
 // EnsureMember implements bot.Store.
 func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
-	m, err := db.memoMember(ctx, platform, externalID)
+	m, err := scanMember(db.readRow(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
 	if err == nil {
 		if name != "" && m.Name != name {
 			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
@@ -352,16 +324,7 @@ func parseRole(s string) bot.Role {
 
 // RosterEntry implements bot.Store.
 func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
-	if e, ok := db.memo.rosterEntry(id); ok {
-		return e, nil
-	}
-	var e bot.RosterEntry
-	gen, ok, err := db.memoRead(ctx, func(row *sql.Row) (err error) { e, err = scanRoster(row); return err },
-		`SELECT `+rosterCols+` FROM roster WHERE id = ?`, id)
-	if err == nil && ok {
-		db.memo.keep(gen, func() { db.memo.roster[id] = e })
-	}
-	return e, err
+	return scanRoster(db.readRow(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
 }
 
 // RosterByNumber finds a roster entry by 学号/工号.

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -32,7 +33,9 @@ type DB struct {
 	path string
 	w    *sql.DB // one connection: all writes
 	r    *sql.DB // readers
-	memo *memo   // chats, members and roster entries by key (see memo.go)
+	// hot holds read statements prepared once, for the lookups the engine
+	// makes on every message (see readRow).
+	hot sync.Map // query -> *sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -43,12 +46,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create database folder %s: %w", dir, err)
 		}
 	}
-	m := newMemo()
-	w := sql.OpenDB(writerConnector(dsn(path, false), m))
+	w, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	db := &DB{path: path, w: w, memo: m}
+	db := &DB{path: path, w: w}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -82,12 +87,34 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// readRow runs a one-row read with a statement prepared once for the
+// reader pool: for the lookups made on every incoming message, where
+// parsing the SQL each time costs about as much as running it.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, ok := db.hot.Load(q)
+	if !ok {
+		p, err := db.r.PrepareContext(ctx, q)
+		if err != nil {
+			return db.r.QueryRowContext(ctx, q, args...) // reports the error
+		}
+		var loaded bool
+		if st, loaded = db.hot.LoadOrStore(q, p); loaded {
+			p.Close()
+		}
+	}
+	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+}
+
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
+	db.hot.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
