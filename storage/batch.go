@@ -115,13 +115,13 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	}
 }
 
-// enqueueSnapshots queues many messages inside a batch's transaction. A
-// plain snapshot (text and merge key only: running counts, re-posted lists)
-// replaces the text of the chat's pending message with the same merge key
-// in place, or is inserted when none is pending; this is what superseding
-// achieves, without the index churn of a new row per batch (the snapshot
-// keeps the older message's place in the chat's queue). Any other message
-// goes through enqueueTx. at[i] is when message i was made.
+// enqueueSnapshots queues many messages inside a batch's transaction. Plain
+// snapshots (text and merge key only: running counts, re-posted lists) are
+// queued with three statements in all, doing what enqueueTx does for each
+// such message: older pending messages with the same merge key in the same
+// chat are superseded and the new one is inserted. (Changing the pending
+// message in place instead would race with a sender that is delivering it.)
+// Any other message goes through enqueueTx. at[i] is when message i was made.
 func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time) error {
 	var plain []int
 	for i, m := range msgs {
@@ -136,60 +136,50 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 	if len(plain) == 0 {
 		return nil
 	}
-	type key struct {
-		chat  int64
-		merge string
-	}
-	var keyArgs []any
+	var chatArgs, keyArgs []any
+	seen := map[int64]bool{}
 	for _, i := range plain {
-		keyArgs = append(keyArgs, msgs[i].ChatID, msgs[i].MergeKey)
+		m := msgs[i]
+		if !seen[m.ChatID] {
+			seen[m.ChatID] = true
+			chatArgs = append(chatArgs, m.ChatID)
+		}
+		keyArgs = append(keyArgs, m.ChatID, m.MergeKey)
 	}
-	// The newest pending message of each key; older ones (if any) were
-	// superseded when it was queued.
-	pending := map[key]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT chat_id, merge_key, MAX(id) FROM outbox WHERE state = 'pending' AND merge_key != ''
-		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`) GROUP BY chat_id, merge_key`, keyArgs...)
+	platforms := map[int64]string{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var k key
 		var id int64
-		if err := rows.Scan(&k.chat, &k.merge, &id); err != nil {
+		var p string
+		if err := rows.Scan(&id, &p); err != nil {
 			rows.Close()
 			return err
 		}
-		pending[k] = id
+		platforms[id] = p
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var (
-		fresh   []bot.Outgoing
-		freshAt []time.Time
-		texts   []any
-	)
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
+		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`)`, keyArgs...); err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	var insArgs []any
 	for _, i := range plain {
 		m := msgs[i]
-		id, ok := pending[key{m.ChatID, m.MergeKey}]
+		p, ok := platforms[m.ChatID]
 		if !ok {
-			fresh, freshAt = append(fresh, m), append(freshAt, at[i])
-			continue
+			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
-		texts = append(texts, id, m.Text)
+		insArgs = append(insArgs, m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i]))
 	}
-	if len(texts) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET text = v.column2 FROM (VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?),", len(texts)/2), ",")+`) AS v
-			WHERE outbox.id = v.column1 AND outbox.state = 'pending'`, texts...); err != nil {
-			return fmt.Errorf("update snapshots: %w", err)
-		}
-	}
-	for i, m := range fresh {
-		if _, _, err := EnqueueTx(ctx, tx, m, freshAt[i]); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(plain)), ","), insArgs...); err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
 	}
 	return nil
 }
