@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	case "list", "列表":
 		return f.show(ctx, r)
 	}
-	pos, opts := bot.SplitOptions(args)
+	pos, opts := bot.SplitOptions(joinClock(args))
 	title := strings.Join(pos, " ")
 	if title == "" {
 		return bot.Errorf("用法：/relay <标题> [limit=人数] [until=截止时间]，例：/relay 周六志愿服务 limit=20 until=周五18:00")
@@ -155,6 +156,24 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	f.engine.PokeAll()
 	return nil
 }
+
+// joinClock keeps "until=周五 18:00" together: a time of day right after an
+// until= option belongs to it, not to the title.
+func joinClock(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		k, _, ok := strings.Cut(strings.Replace(a, "＝", "=", 1), "=")
+		if ok && strings.EqualFold(k, "until") && i+1 < len(args) && clockRE.MatchString(args[i+1]) {
+			a += args[i+1]
+			i++
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+var clockRE = regexp.MustCompile(`^\d{1,2}[:：]\d{2}$`)
 
 func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 	rs, err := f.db.OpenRelays(ctx, r.Chat.ID, r.Now())
