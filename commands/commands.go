@@ -9,7 +9,10 @@ import (
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/assist"
 	"github.com/branchbot/branchbot/commands/broadcast"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/export"
+	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/commands/wechatadmin"
@@ -44,10 +47,13 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB),
+		checkin.New(d.Engine, d.DB),
+		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
+		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
 		wechatadmin.New(d.Engine, d.DB),
 	}, nil
 }

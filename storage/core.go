@@ -72,7 +72,7 @@ func (db *DB) Chat(ctx context.Context, id int64) (bot.Chat, error) {
 
 // ChatByExternalID implements bot.Store.
 func (db *DB) ChatByExternalID(ctx context.Context, platform, externalID string) (bot.Chat, error) {
-	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+	return scanChat(db.readRow(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
 }
 
 // ChatByTitle finds a platform's group chat by its title (WeChat knows groups
@@ -188,7 +188,7 @@ func scanMember(row interface{ Scan(...any) error }) (bot.Member, error) {
 
 // EnsureMember implements bot.Store.
 func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
-	m, err := scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	m, err := scanMember(db.readRow(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
 	if err == nil {
 		if name != "" && m.Name != name {
 			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
@@ -325,7 +325,7 @@ func parseRole(s string) bot.Role {
 
 // RosterEntry implements bot.Store.
 func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
-	return scanRoster(db.r.QueryRowContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
+	return scanRoster(db.readRow(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
 }
 
 // RosterByNumber finds a roster entry by 学号/工号.

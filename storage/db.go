@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -32,6 +33,9 @@ type DB struct {
 	path string
 	w    *sql.DB // one connection: all writes
 	r    *sql.DB // readers
+	// hot holds read statements prepared once, for the lookups the engine
+	// makes on every message (see readRow).
+	hot sync.Map // query -> *sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -83,12 +87,34 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// readRow runs a one-row read with a statement prepared once for the
+// reader pool: for the lookups made on every incoming message, where
+// parsing the SQL each time costs about as much as running it.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, ok := db.hot.Load(q)
+	if !ok {
+		p, err := db.r.PrepareContext(ctx, q)
+		if err != nil {
+			return db.r.QueryRowContext(ctx, q, args...) // reports the error
+		}
+		var loaded bool
+		if st, loaded = db.hot.LoadOrStore(q, p); loaded {
+			p.Close()
+		}
+	}
+	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+}
+
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
+	db.hot.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

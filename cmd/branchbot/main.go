@@ -35,6 +35,7 @@ func subcommands() []subcommand {
 		{"holidays", "print a year's days off and make-up working days", runHolidays},
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},
 		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
+		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,458 @@
+// Package checkin is attendance check-in (签到): a secretary opens a session
+// in a bound group, members check in (with a code if the session has one),
+// the group sees one running count instead of one receipt per member, and at
+// the end the bot posts who was present, late and absent against the roster
+// of the group's unit. Check-ins go through a group-commit writer, so a whole
+// room checking in at once costs a handful of transactions.
+package checkin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// DefaultDuration is how long a session takes on-time check-ins when the
+// opener gives no duration.
+const DefaultDuration = 30 * time.Minute
+
+// Feature is the check-in feature.
+type Feature struct {
+	engine *bot.Engine
+	db     *storage.DB
+	writer *storage.CheckinWriter
+}
+
+// New makes the feature.
+func New(e *bot.Engine, db *storage.DB) *Feature {
+	f := &Feature{engine: e, db: db}
+	f.writer = db.NewCheckinWriter(f.summary)
+	return f
+}
+
+func (f *Feature) Name() string { return "checkin" }
+
+func (f *Feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{
+			Name: "checkin", Aliases: []string{"签到", "到"},
+			Summary: "签到",
+			Usage:   "/checkin [口令]",
+			Help: "签到：发送 /checkin、「签到」或「到」；需要口令时发送「签到 4827」。\n" +
+				"书记还可以：/checkin open <主题> [时长] [code=口令] [late=迟到时长]、/checkin close、/checkin stats [起] [止]。",
+			Where:   bot.GroupOnly,
+			Handler: f.checkin,
+		},
+		{
+			Name: "checkin_open", Aliases: []string{"发起签到"},
+			Summary: "发起签到（书记）",
+			Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长]",
+			Help: "例：/checkin open 主题党日 30m code=4827 late=10m\n" +
+				"时长默认 30 分钟；设了口令，成员须发送「签到 口令」；设了 late，截止后该时长内的签到记为迟到。\n本群须先绑定单位，缺席名单按该单位花名册统计。",
+			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.open,
+		},
+		{
+			Name: "checkin_close", Aliases: []string{"结束签到"},
+			Summary: "结束签到并公布结果（书记）",
+			Usage:   "/checkin close",
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.close,
+		},
+		{
+			Name: "checkin_stats", Aliases: []string{"签到统计"},
+			Summary: "查看本群一段时间的出勤率（书记）",
+			Usage:   "/checkin stats [起始日期] [结束日期]",
+			Help:    "例：/checkin stats 11月1日 11月30日\n不写日期统计本群全部签到；结束日期当天包含在内。",
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Handler: f.stats,
+		},
+	}
+}
+
+// checkin is /checkin with its subcommands, and the member's check-in.
+func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) > 0 {
+		sub := strings.ToLower(args[0])
+		handler, ok := map[string]bot.Handler{"open": f.open, "close": f.close, "stats": f.stats,
+			"发起": f.open, "结束": f.close, "统计": f.stats}[sub]
+		if ok {
+			if !r.Can(bot.RoleSecretary) {
+				return bot.Errorf("%s", bot.DenyText(bot.RoleSecretary, r.Caller))
+			}
+			r.Command.Args = args[1:]
+			r.Command.ArgText = strings.TrimSpace(strings.TrimPrefix(r.Command.ArgText, args[0]))
+			return handler(ctx, r)
+		}
+	}
+	if len(args) > 1 {
+		return bot.Errorf("用法：/checkin [口令]")
+	}
+	code := ""
+	if len(args) == 1 {
+		code = args[0]
+	}
+	a := storage.CheckinAttempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.Now()}
+	if r.Caller.Roster != nil {
+		a.RosterID = r.Caller.Roster.ID
+	}
+	res, err := f.writer.Checkin(ctx, a)
+	if err != nil {
+		return err
+	}
+	s := res.Session
+	switch res.Outcome {
+	case storage.CheckedIn, storage.CheckedInLate:
+		// Stored; the group sees the running count (queued with the
+		// check-in). A button press also gets a private notice.
+		f.engine.PokeAll()
+		if r.IsButton() {
+			msg := "签到成功"
+			if res.Outcome == storage.CheckedInLate {
+				msg = "已签到（迟到）"
+			}
+			return r.Reply(ctx, fmt.Sprintf("%s：%s", msg, s.Title))
+		}
+		return nil
+	case storage.CheckinAlready:
+		return r.ReplyMention(ctx, fmt.Sprintf("已签到（%s），无需重复签到。", when.Clock(res.Earlier.At.In(f.engine.Location()), r.Now())))
+	case storage.CheckinNoSession:
+		return bot.Errorf("本群当前没有进行中的签到。")
+	case storage.CheckinClosed:
+		return bot.Errorf("签到「%s」已结束，未记录。", s.Title)
+	case storage.CheckinNeedCode:
+		return bot.Errorf("本次签到需要口令，请发送「签到 口令」。")
+	case storage.CheckinWrongCode:
+		return bot.Errorf("口令不对，未签到。")
+	}
+	return fmt.Errorf("check-in: unexpected outcome %d", res.Outcome)
+}
+
+func (f *Feature) summary(s storage.CheckinSession, present, late int) bot.Outgoing {
+	text := fmt.Sprintf("「%s」已签到 %d", s.Title, present)
+	if s.Expected > 0 {
+		text = fmt.Sprintf("「%s」已签到 %d/%d", s.Title, present, s.Expected)
+	}
+	if late > 0 {
+		text += fmt.Sprintf("（迟到 %d）", late)
+	}
+	return bot.Outgoing{ChatID: s.ChatID, Text: text, MergeKey: fmt.Sprintf("checkin:%d:count", s.ID)}
+}
+
+func (f *Feature) open(ctx context.Context, r *bot.Request) error {
+	if r.Chat.UnitID == 0 {
+		return bot.Errorf("本群尚未绑定单位，无法按花名册统计签到。请先用 /bind <单位> 绑定。")
+	}
+	pos, opts := bot.SplitOptions(r.Command.Args)
+	dur := DefaultDuration
+	var title []string
+	for _, p := range pos {
+		if d, err := when.ParseDuration(p); err == nil && len(title) > 0 {
+			dur = d
+			continue
+		}
+		title = append(title, p)
+	}
+	name := strings.Join(title, " ")
+	if name == "" {
+		return bot.Errorf("用法：/checkin open <主题> [时长] [code=口令] [late=迟到时长]，例：/checkin open 主题党日 30m code=4827")
+	}
+	if utf8.RuneCountInString(name) > 50 {
+		return bot.Errorf("主题太长（最多 50 字）。")
+	}
+	if dur > 24*time.Hour {
+		return bot.Errorf("签到时长最长 24 小时。")
+	}
+	var late time.Duration
+	for k, v := range opts {
+		switch k {
+		case "code":
+			if v == "" || utf8.RuneCountInString(v) > 16 {
+				return bot.Errorf("口令须为 1–16 个字符，例：code=4827")
+			}
+		case "late":
+			d, err := when.ParseDuration(v)
+			if err != nil {
+				return bot.Errorf("late=%s：%v", v, err)
+			}
+			if d > 24*time.Hour {
+				return bot.Errorf("迟到签到时长最长 24 小时。")
+			}
+			late = d
+		default:
+			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长", k)
+		}
+	}
+	roster, err := f.db.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
+	if err != nil {
+		return err
+	}
+	now := r.Now()
+	s := storage.CheckinSession{
+		ChatID: r.Chat.ID, UnitID: r.Chat.UnitID, Title: name, Code: opts["code"], Expected: len(roster),
+		OpenedBy: r.Caller.Member.ID, OpenedAt: now, Deadline: now.Add(dur), EndsAt: now.Add(dur + late),
+	}
+	caps := r.Capabilities()
+	s, err = f.db.OpenCheckin(ctx, s, func(s storage.CheckinSession) bot.Outgoing {
+		return f.announcement(s, caps, now)
+	}, now)
+	if errors.Is(err, storage.ErrConflict) {
+		return bot.Errorf("本群已有进行中的签到「%s」（截止 %s）。请先 /checkin close 结束它。", s.Title, when.Clock(s.EndsAt.In(f.engine.Location()), now))
+	}
+	if err != nil {
+		return err
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+func (f *Feature) announcement(s storage.CheckinSession, caps bot.Capabilities, now time.Time) bot.Outgoing {
+	loc := f.engine.Location()
+	lines := []string{
+		fmt.Sprintf("签到开始：%s（#%d）", s.Title, s.ID),
+		fmt.Sprintf("截止时间：%s", when.Clock(s.Deadline.In(loc), now)),
+	}
+	if s.AllowsLate() {
+		lines = append(lines, fmt.Sprintf("截止后 %s内仍可签到，记为迟到。", when.Minutes(s.EndsAt.Sub(s.Deadline))))
+	}
+	out := bot.Outgoing{ChatID: s.ChatID}
+	if s.Code != "" {
+		lines = append(lines, "请发送「签到 口令」签到，口令见会场屏幕。")
+	} else {
+		lines = append(lines, "请发送 /checkin 或「签到」签到。")
+		if caps.Buttons {
+			out.Buttons = [][]bot.Button{{{Text: "签到", Data: "/checkin"}}}
+		}
+	}
+	if s.Expected > 0 {
+		lines = append(lines, fmt.Sprintf("应到 %d 人。", s.Expected))
+	}
+	out.Text = strings.Join(lines, "\n")
+	return out
+}
+
+func (f *Feature) close(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) > 0 {
+		return bot.Errorf("用法：/checkin close")
+	}
+	s, err := f.db.LatestCheckin(ctx, r.Chat.ID)
+	if errors.Is(err, bot.ErrNotFound) || err == nil && !s.ClosedAt.IsZero() {
+		return bot.Errorf("本群当前没有进行中的签到。")
+	}
+	if err != nil {
+		return err
+	}
+	return f.finish(ctx, s, r.Now())
+}
+
+// finish closes a session and queues its result.
+func (f *Feature) finish(ctx context.Context, s storage.CheckinSession, now time.Time) error {
+	units := f.engine.Units()
+	roster, err := f.db.RosterOfUnits(ctx, units.Subtree(s.UnitID))
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(roster))
+	for i, e := range roster {
+		ids[i] = e.ID
+	}
+	linked, err := f.db.LinkedRosterIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if _, err := f.db.CloseCheckin(ctx, s.ID, now, func(s storage.CheckinSession, cs []storage.Checkin) bot.Outgoing {
+		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked)}
+	}); err != nil {
+		return err
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+// Result renders a closed session: present, late and absent against the
+// roster (bound members by name, never-bound entries as a count).
+func Result(s storage.CheckinSession, cs []storage.Checkin, roster []bot.RosterEntry, linked map[int64]bool) string {
+	inRoster := map[int64]bool{}
+	for _, e := range roster {
+		inRoster[e.ID] = true
+	}
+	checked := map[int64]bool{}
+	var onTime, late, unbound, outside []string
+	for _, c := range cs {
+		name := c.Name
+		if c.Late {
+			name += "（迟到）"
+		}
+		switch {
+		case c.RosterID == 0:
+			unbound = append(unbound, name)
+			continue
+		case !inRoster[c.RosterID]:
+			outside = append(outside, name)
+			continue
+		}
+		checked[c.RosterID] = true
+		if c.Late {
+			late = append(late, c.Name)
+		} else {
+			onTime = append(onTime, c.Name)
+		}
+	}
+	var absentBound []string
+	neverBound := 0
+	for _, e := range roster {
+		if checked[e.ID] {
+			continue
+		}
+		if linked[e.ID] {
+			absentBound = append(absentBound, e.Name)
+		} else {
+			neverBound++
+		}
+	}
+	list := func(ns []string) string {
+		if len(ns) == 0 {
+			return "无"
+		}
+		return strings.Join(ns, "、")
+	}
+	lines := []string{
+		fmt.Sprintf("签到结束：%s（#%d）", s.Title, s.ID),
+		fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），缺席 %d 人。", len(roster), len(onTime)+len(late), len(late), len(absentBound)),
+		"已签到：" + list(onTime),
+	}
+	if s.AllowsLate() || len(late) > 0 {
+		lines = append(lines, "迟到："+list(late))
+	}
+	lines = append(lines, "缺席："+list(absentBound))
+	if neverBound > 0 {
+		lines = append(lines, fmt.Sprintf("另有 %d 人从未绑定花名册，无法核对（请用 /iam 绑定）。", neverBound))
+	}
+	if len(unbound) > 0 {
+		lines = append(lines, "未绑定花名册的签到："+list(unbound))
+	}
+	if len(outside) > 0 {
+		lines = append(lines, "本单位名单外的签到："+list(outside))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Tick closes sessions whose time is up and posts their results.
+func (f *Feature) Tick(ctx context.Context, now time.Time) error {
+	due, err := f.db.CheckinsDue(ctx, now)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range due {
+		if err := f.finish(ctx, s, s.EndsAt); err != nil {
+			errs = append(errs, fmt.Errorf("close check-in %d: %w", s.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
+	if r.Chat.UnitID == 0 {
+		return bot.Errorf("本群尚未绑定单位。请先用 /bind <单位> 绑定。")
+	}
+	args := r.Command.Args
+	if len(args) > 2 {
+		return bot.Errorf("用法：/checkin stats [起始日期] [结束日期]，例：/checkin stats 11月1日 11月30日")
+	}
+	now := r.Now()
+	var from, to time.Time
+	day := func(s string) (time.Time, error) {
+		t, err := when.Parse(s, now)
+		if err != nil {
+			return t, bot.Errorf("%v", err)
+		}
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()), nil
+	}
+	var err error
+	if len(args) >= 1 {
+		if from, err = day(args[0]); err != nil {
+			return err
+		}
+		if from.After(now) && from.Year() > now.Year() {
+			from = from.AddDate(-1, 0, 0) // "12月1日" said in January: last year's
+		}
+		if from.After(now) {
+			return bot.Errorf("起始日期不能晚于今天。")
+		}
+	}
+	if len(args) == 2 {
+		if to, err = day(args[1]); err != nil {
+			return err
+		}
+		if to.After(now) && to.Year() > now.Year() {
+			to = to.AddDate(-1, 0, 0)
+		}
+		if to.Before(from) {
+			return bot.Errorf("结束日期早于起始日期。")
+		}
+		to = to.AddDate(0, 0, 1)
+	}
+	sessions, err := f.db.CheckinSessionsOfChat(ctx, r.Chat.ID, from, to)
+	if err != nil {
+		return err
+	}
+	if len(sessions) == 0 {
+		return r.Reply(ctx, "这段时间本群没有签到。")
+	}
+	ids := make([]int64, len(sessions))
+	for i, s := range sessions {
+		ids[i] = s.ID
+	}
+	cs, err := f.db.Checkins(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	roster, err := f.db.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, Stats(sessions, cs, roster, f.engine.Location()))
+}
+
+// Stats renders each roster member's attendance over sessions, best first.
+func Stats(sessions []storage.CheckinSession, cs []storage.Checkin, roster []bot.RosterEntry, loc *time.Location) string {
+	attended := map[int64]int{}
+	lateN := map[int64]int{}
+	for _, c := range cs {
+		if c.RosterID != 0 {
+			attended[c.RosterID]++
+			if c.Late {
+				lateN[c.RosterID]++
+			}
+		}
+	}
+	type row struct {
+		e    bot.RosterEntry
+		n, l int
+	}
+	rows := make([]row, len(roster))
+	for i, e := range roster {
+		rows[i] = row{e, attended[e.ID], lateN[e.ID]}
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return b.n - a.n })
+	first, last := sessions[0].OpenedAt.In(loc), sessions[len(sessions)-1].OpenedAt.In(loc)
+	lines := []string{fmt.Sprintf("签到统计：%d月%d日–%d月%d日，共 %d 次签到", first.Month(), first.Day(), last.Month(), last.Day(), len(sessions))}
+	for _, r := range rows {
+		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, len(sessions), r.n*100/len(sessions))
+		if r.l > 0 {
+			line += fmt.Sprintf("，迟到 %d 次", r.l)
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}

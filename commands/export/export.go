@@ -1,0 +1,291 @@
+// Package export writes check-in and relay records as spreadsheets (.xlsx
+// with excelize, or UTF-8 .csv) with Chinese headers, for the /export
+// command and the "branchbot export" CLI.
+package export
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// Table is a sheet of records.
+type Table struct {
+	Sheet  string
+	Header []string
+	Rows   [][]string
+}
+
+// Formats are the file formats Write knows.
+var Formats = []string{"xlsx", "csv"}
+
+const timeLayout = "2006-01-02 15:04:05"
+
+// Checkin builds the table of a check-in session: everyone who checked in,
+// then the roster entries of the unit who did not.
+func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, storage.CheckinSession, error) {
+	t := Table{Sheet: "签到", Header: []string{"姓名", "学号", "单位", "时间", "状态"}}
+	s, err := db.CheckinSession(ctx, id)
+	if err != nil {
+		return t, s, err
+	}
+	cs, err := db.Checkins(ctx, id)
+	if err != nil {
+		return t, s, err
+	}
+	roster, err := db.RosterOfUnits(ctx, units.Subtree(s.UnitID))
+	if err != nil {
+		return t, s, err
+	}
+	byID := map[int64]bot.RosterEntry{}
+	for _, e := range roster {
+		byID[e.ID] = e
+	}
+	checked := map[int64]bool{}
+	for _, c := range cs {
+		name, number, unit := c.Name, "", ""
+		status := "已签到"
+		if c.Late {
+			status = "迟到"
+		}
+		if c.RosterID != 0 {
+			checked[c.RosterID] = true
+			e, ok := byID[c.RosterID]
+			if !ok {
+				if e, err = db.RosterEntry(ctx, c.RosterID); err != nil && !errors.Is(err, bot.ErrNotFound) {
+					return t, s, err
+				}
+				status += "（名单外）"
+			}
+			if e.ID != 0 {
+				name, number, unit = e.Name, e.Number, units.Name(e.UnitID)
+			}
+		} else {
+			status += "（未绑定花名册）"
+		}
+		t.Rows = append(t.Rows, []string{name, number, unit, c.At.In(loc).Format(timeLayout), status})
+	}
+	ids := make([]int64, 0, len(roster))
+	for _, e := range roster {
+		ids = append(ids, e.ID)
+	}
+	linked, err := db.LinkedRosterIDs(ctx, ids)
+	if err != nil {
+		return t, s, err
+	}
+	for _, e := range roster {
+		if checked[e.ID] {
+			continue
+		}
+		status := "缺席"
+		if !linked[e.ID] {
+			status = "未签到（未绑定花名册）"
+		}
+		t.Rows = append(t.Rows, []string{e.Name, e.Number, units.Name(e.UnitID), "", status})
+	}
+	return t, s, nil
+}
+
+// Relay builds the table of a relay, in list order.
+func Relay(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, storage.Relay, error) {
+	t := Table{Sheet: "接龙", Header: []string{"序号", "姓名", "学号", "单位", "时间", "备注", "状态"}}
+	rl, err := db.Relay(ctx, id)
+	if err != nil {
+		return t, rl, err
+	}
+	es, err := db.RelayEntries(ctx, id)
+	if err != nil {
+		return t, rl, err
+	}
+	for _, e := range es {
+		name, number, unit := e.Name, "", ""
+		if e.RosterID != 0 {
+			re, err := db.RosterEntry(ctx, e.RosterID)
+			if err != nil && !errors.Is(err, bot.ErrNotFound) {
+				return t, rl, err
+			}
+			if err == nil {
+				name, number, unit = re.Name, re.Number, units.Name(re.UnitID)
+			}
+		}
+		status := "已报名"
+		if rl.Waitlisted(e.Place) {
+			status = fmt.Sprintf("候补%d", e.Place-rl.Cap)
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(e.Place), name, number, unit, e.JoinedAt.In(loc).Format(timeLayout), e.Note, status})
+	}
+	return t, rl, nil
+}
+
+// Write writes t to path as xlsx or csv.
+func Write(t Table, format, path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create export folder %s: %w", dir, err)
+		}
+	}
+	switch format {
+	case "xlsx":
+		return writeXLSX(t, path)
+	case "csv":
+		return writeCSV(t, path)
+	}
+	return fmt.Errorf("unknown export format %q (want xlsx or csv)", format)
+}
+
+func writeXLSX(t Table, path string) error {
+	x := excelize.NewFile()
+	defer x.Close()
+	if err := x.SetSheetName("Sheet1", t.Sheet); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	put := func(row int, vals []string) error {
+		cell, err := excelize.CoordinatesToCellName(1, row)
+		if err != nil {
+			return err
+		}
+		vs := make([]any, len(vals))
+		for i, v := range vals {
+			vs[i] = v
+		}
+		return x.SetSheetRow(t.Sheet, cell, &vs)
+	}
+	if err := put(1, t.Header); err != nil {
+		return fmt.Errorf("xlsx header: %w", err)
+	}
+	for i, r := range t.Rows {
+		if err := put(i+2, r); err != nil {
+			return fmt.Errorf("xlsx row %d: %w", i+1, err)
+		}
+	}
+	if err := x.SetPanes(t.Sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	if err := x.SaveAs(path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func writeCSV(t Table, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// A byte-order mark makes Excel read the Chinese as UTF-8.
+	if _, err := f.WriteString("\ufeff"); err != nil {
+		f.Close()
+		return err
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write(t.Header)
+	_ = w.WriteAll(t.Rows)
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// FileName is the default file name of an export made at now.
+func FileName(kind string, id int64, format string, now time.Time) string {
+	return fmt.Sprintf("%s-%d-%s.%s", kind, id, now.Format("20060102-150405"), format)
+}
+
+// Feature is the /export command.
+type Feature struct {
+	engine *bot.Engine
+	db     *storage.DB
+	dir    string
+}
+
+// New makes the feature writing under dir (config exports.dir).
+func New(e *bot.Engine, db *storage.DB, dir string) *Feature {
+	return &Feature{engine: e, db: db, dir: dir}
+}
+
+func (f *Feature) Name() string { return "export" }
+
+func (f *Feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{{
+		Name: "export", Aliases: []string{"导出"},
+		Summary: "导出签到或接龙名单为表格（书记）",
+		Usage:   "/export checkin|relay <编号> [xlsx|csv]",
+		Help:    "例：/export checkin 3、导出 接龙 5 csv\n编号见签到公告或接龙列表中的 #编号。表格写入服务器的导出目录，机器人回复文件位置。",
+		Role:    bot.RoleSecretary,
+		Handler: f.export,
+	}}
+}
+
+func (f *Feature) export(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	usage := bot.Errorf("用法：/export checkin|relay <编号> [xlsx|csv]，例：/export checkin 3")
+	if len(args) < 2 || len(args) > 3 {
+		return usage
+	}
+	kind := map[string]string{"checkin": "checkin", "签到": "checkin", "relay": "relay", "接龙": "relay"}[strings.ToLower(args[0])]
+	id, err := strconv.ParseInt(strings.TrimLeft(args[1], "#＃"), 10, 64)
+	if kind == "" || err != nil || id <= 0 {
+		return usage
+	}
+	format := "xlsx"
+	if len(args) == 3 {
+		format = strings.ToLower(args[2])
+		if format != "xlsx" && format != "csv" {
+			return bot.Errorf("格式只能是 xlsx 或 csv。")
+		}
+	}
+	units, loc := r.Units(), f.engine.Location()
+	var (
+		t     Table
+		label string
+	)
+	switch kind {
+	case "checkin":
+		var s storage.CheckinSession
+		t, s, err = Checkin(ctx, f.db, units, loc, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			return bot.Errorf("没有编号为 #%d 的签到。", id)
+		}
+		if err != nil {
+			return err
+		}
+		if !r.Caller.Is(bot.RoleSecretary, s.UnitID, units) {
+			return bot.Errorf("权限不足：签到 #%d 不属于你管理的单位。", id)
+		}
+		label = fmt.Sprintf("签到 #%d「%s」", id, s.Title)
+	case "relay":
+		var rl storage.Relay
+		t, rl, err = Relay(ctx, f.db, units, loc, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			return bot.Errorf("没有编号为 #%d 的接龙。", id)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := f.db.Chat(ctx, rl.ChatID)
+		if err != nil {
+			return err
+		}
+		if !r.Caller.Admin && (c.UnitID == 0 || !r.Caller.Is(bot.RoleSecretary, c.UnitID, units)) {
+			return bot.Errorf("权限不足：接龙 #%d 不在你管理的单位的群里。", id)
+		}
+		label = fmt.Sprintf("接龙 #%d「%s」", id, rl.Title)
+	}
+	path := filepath.Join(f.dir, FileName(kind, id, format, r.Now()))
+	if err := Write(t, format, path); err != nil {
+		return err
+	}
+	return r.Reply(ctx, fmt.Sprintf("已导出%s，共 %d 行：%s", label, len(t.Rows), path))
+}

@@ -1,0 +1,425 @@
+// Package relay is the activity sign-up list (接龙): anyone starts one, members
+// join with an optional note or leave, places beyond the limit form a
+// waitlist that moves up in order, and the list closes by hand or at its
+// deadline. The list is one message edited in place where the platform can
+// (with join/leave buttons); elsewhere it is re-posted, merged in the outbox
+// so a burst of joins yields one post. Joins and leaves go through a
+// group-commit writer: none is lost or duplicated however many arrive at once.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
+	"github.com/branchbot/branchbot/storage"
+)
+
+// Shown at most this many places (and waitlist places) in a list message;
+// the export has them all.
+const (
+	maxShown     = 100
+	maxShownWait = 30
+	maxTitle     = 50
+	maxNote      = 50
+	maxCap       = 10000
+)
+
+// Feature is the relay feature.
+type Feature struct {
+	engine *bot.Engine
+	db     *storage.DB
+	writer *storage.RelayWriter
+}
+
+// New makes the feature.
+func New(e *bot.Engine, db *storage.DB) *Feature {
+	f := &Feature{engine: e, db: db}
+	f.writer = db.NewRelayWriter(f.list)
+	return f
+}
+
+func (f *Feature) Name() string { return "relay" }
+
+func (f *Feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{
+			Name: "relay", Aliases: []string{"发起接龙"},
+			Summary: "发起接龙（报名）",
+			Usage:   "/relay <标题> [limit=人数] [until=截止时间]",
+			Help: "例：/relay 周六志愿服务 limit=20 until=周五18:00\n" +
+				"超过人数的报名进入候补，有人退出时按顺序递补。截止时间可写 周五18:00、明天20:00、12月1日18:00、2026-12-01T18:00。\n" +
+				"/relay 不带参数列出本群进行中的接龙；/relay close [#编号] 结束接龙（发起人或书记）。",
+			Where:   bot.GroupOnly,
+			Handler: f.relay,
+		},
+		{
+			Name: "join", Aliases: []string{"接龙", "+1"},
+			Summary: "参加接龙",
+			Usage:   "/join [#编号] [备注]",
+			Help:    "例：接龙 带相机；/join #3 晚到半小时\n再次发送可修改备注。不写编号时参加本群最新的接龙。",
+			Where:   bot.GroupOnly,
+			Handler: f.join,
+		},
+		{
+			Name: "leave", Aliases: []string{"取消接龙"},
+			Summary: "退出接龙",
+			Usage:   "/leave [#编号]",
+			Where:   bot.GroupOnly,
+			Handler: f.leave,
+		},
+		{
+			Name: "relay_close", Aliases: []string{"结束接龙"},
+			Summary: "结束接龙（发起人或书记）",
+			Usage:   "/relay close [#编号]",
+			Where:   bot.GroupOnly,
+			Handler: f.close,
+		},
+	}
+}
+
+// number reads a leading "#3" argument.
+func number(args []string) (id int64, rest []string, err error) {
+	if len(args) == 0 {
+		return 0, args, nil
+	}
+	a := args[0]
+	if s, ok := strings.CutPrefix(a, "#"); ok || strings.HasPrefix(a, "＃") {
+		if !ok {
+			s = strings.TrimPrefix(a, "＃")
+		}
+		n, perr := strconv.ParseInt(s, 10, 64)
+		if perr != nil || n <= 0 {
+			return 0, nil, bot.Errorf("接龙编号「%s」不对，应写成 #3。", a)
+		}
+		return n, args[1:], nil
+	}
+	return 0, args, nil
+}
+
+func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) == 0 && r.Command.Name != "relay" {
+		return bot.Errorf("用法：发起接龙 <标题> [limit=人数] [until=截止时间]，例：发起接龙 周六志愿服务 limit=20 until=周五18:00")
+	}
+	if len(args) == 0 {
+		return f.show(ctx, r)
+	}
+	switch strings.ToLower(args[0]) {
+	case "close", "结束":
+		r.Command.Args = args[1:]
+		return f.close(ctx, r)
+	case "list", "列表":
+		return f.show(ctx, r)
+	}
+	pos, opts := bot.SplitOptions(joinClock(args))
+	title := strings.Join(pos, " ")
+	if title == "" {
+		return bot.Errorf("用法：/relay <标题> [limit=人数] [until=截止时间]，例：/relay 周六志愿服务 limit=20 until=周五18:00")
+	}
+	if utf8.RuneCountInString(title) > maxTitle {
+		return bot.Errorf("标题太长（最多 %d 字）。", maxTitle)
+	}
+	now := r.Now()
+	rl := storage.Relay{ChatID: r.Chat.ID, Title: title, StartedBy: r.Caller.Member.ID, CreatedAt: now}
+	for k, v := range opts {
+		switch k {
+		case "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxCap {
+				return bot.Errorf("limit=%s 不对：人数应为 1–%d 的整数。", v, maxCap)
+			}
+			rl.Cap = n
+		case "until":
+			t, err := when.Parse(v, now)
+			if err != nil {
+				return bot.Errorf("until=%s：%v", v, err)
+			}
+			if !t.After(now) {
+				return bot.Errorf("截止时间 %s 已经过了。", when.Format(t))
+			}
+			rl.Until = t
+		default:
+			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间", k)
+		}
+	}
+	if _, err := f.db.StartRelay(ctx, rl, f.list, now); err != nil {
+		return err
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+// joinClock keeps "until=周五 18:00" together: a time of day right after an
+// until= option belongs to it, not to the title.
+func joinClock(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		k, _, ok := strings.Cut(strings.Replace(a, "＝", "=", 1), "=")
+		if ok && strings.EqualFold(k, "until") && i+1 < len(args) && clockRE.MatchString(args[i+1]) {
+			a += args[i+1]
+			i++
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+var clockRE = regexp.MustCompile(`^\d{1,2}[:：]\d{2}$`)
+
+func (f *Feature) show(ctx context.Context, r *bot.Request) error {
+	rs, err := f.db.OpenRelays(ctx, r.Chat.ID, r.Now())
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return r.Reply(ctx, "本群当前没有进行中的接龙。发送 /relay <标题> 发起。")
+	}
+	lines := []string{"本群进行中的接龙："}
+	for _, rl := range rs {
+		es, err := f.db.RelayEntries(ctx, rl.ID)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, fmt.Sprintf("#%d %s（%s）", rl.ID, rl.Title, f.counts(rl, len(es))))
+	}
+	lines = append(lines, "发送「接龙 #编号 [备注]」参加指定的接龙。")
+	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+func (f *Feature) counts(rl storage.Relay, n int) string {
+	if rl.Cap == 0 {
+		return fmt.Sprintf("已报名 %d 人", n)
+	}
+	s := fmt.Sprintf("已报名 %d/%d", min(n, rl.Cap), rl.Cap)
+	if n > rl.Cap {
+		s += fmt.Sprintf("，候补 %d 人", n-rl.Cap)
+	}
+	return s
+}
+
+// render is the list text of a relay.
+func (f *Feature) render(rl storage.Relay, es []storage.RelayEntry, closed bool) string {
+	loc := f.engine.Location()
+	head := fmt.Sprintf("接龙 #%d：%s", rl.ID, rl.Title)
+	if closed {
+		head = fmt.Sprintf("接龙结束 #%d：%s", rl.ID, rl.Title)
+	}
+	lines := []string{head}
+	var terms []string
+	if rl.Cap > 0 {
+		terms = append(terms, fmt.Sprintf("限 %d 人", rl.Cap))
+	}
+	if !rl.Until.IsZero() && !closed {
+		terms = append(terms, "截止 "+when.Format(rl.Until.In(loc)))
+	}
+	if len(terms) > 0 {
+		lines = append(lines, strings.Join(terms, "，"))
+	}
+	entry := func(label string, e storage.RelayEntry) string {
+		s := label + " " + e.Name
+		if e.Note != "" {
+			s += "（" + e.Note + "）"
+		}
+		return s
+	}
+	shown, waitShown := 0, 0
+	waitHeader := false
+	for _, e := range es {
+		if !rl.Waitlisted(e.Place) {
+			if shown < maxShown {
+				lines = append(lines, entry(fmt.Sprintf("%d.", e.Place), e))
+			}
+			shown++
+			continue
+		}
+		if !waitHeader {
+			if shown > maxShown {
+				lines = append(lines, fmt.Sprintf("……另有 %d 人", shown-maxShown))
+			}
+			lines = append(lines, "候补：")
+			waitHeader = true
+		}
+		if waitShown < maxShownWait {
+			lines = append(lines, entry(fmt.Sprintf("候补%d.", e.Place-rl.Cap), e))
+		}
+		waitShown++
+	}
+	if !waitHeader && shown > maxShown {
+		lines = append(lines, fmt.Sprintf("……另有 %d 人", shown-maxShown))
+	}
+	if waitShown > maxShownWait {
+		lines = append(lines, fmt.Sprintf("……另有候补 %d 人", waitShown-maxShownWait))
+	}
+	if len(es) == 0 {
+		lines = append(lines, "（还没有人报名）")
+	}
+	lines = append(lines, f.counts(rl, len(es)))
+	if !closed {
+		lines = append(lines, fmt.Sprintf("参加发送「接龙 #%d 备注」，退出发送「取消接龙 #%d」。", rl.ID, rl.ID))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// list is the list message queued after a change: an edit of the one list
+// message where the platform can edit and has buttons, else a re-post that
+// replaces a still-unsent earlier one.
+func (f *Feature) list(rl storage.Relay, es []storage.RelayEntry) bot.Outgoing {
+	caps := f.engine.Capabilities(rl.Platform)
+	out := bot.Outgoing{ChatID: rl.ChatID, Text: f.render(rl, es, false), MergeKey: fmt.Sprintf("relay:%d:list", rl.ID)}
+	if caps.Buttons {
+		out.Buttons = [][]bot.Button{{{Text: "接龙", Data: fmt.Sprintf("/join #%d", rl.ID)}, {Text: "取消接龙", Data: fmt.Sprintf("/leave #%d", rl.ID)}}}
+	}
+	if caps.Edit && caps.Buttons && rl.ListID != 0 {
+		out.EditOf = rl.ListID
+	}
+	return out
+}
+
+// final is what closing a relay posts: the final list, and where the list is
+// edited in place, that message without its buttons.
+func (f *Feature) final(rl storage.Relay, es []storage.RelayEntry) []bot.Outgoing {
+	caps := f.engine.Capabilities(rl.Platform)
+	text := f.render(rl, es, true)
+	key := fmt.Sprintf("relay:%d:list", rl.ID)
+	idem := fmt.Sprintf("relay:%d:final", rl.ID)
+	if caps.Edit && caps.Buttons && rl.ListID != 0 {
+		// The list message itself shows the final list, without buttons;
+		// the group gets a short notice.
+		return []bot.Outgoing{
+			{ChatID: rl.ChatID, Text: text, EditOf: rl.ListID, MergeKey: key},
+			{ChatID: rl.ChatID, Text: fmt.Sprintf("接龙 #%d「%s」已结束，%s。", rl.ID, rl.Title, f.counts(rl, len(es))), IdemKey: idem},
+		}
+	}
+	return []bot.Outgoing{{ChatID: rl.ChatID, Text: text, MergeKey: key, IdemKey: idem}}
+}
+
+func (f *Feature) op(ctx context.Context, r *bot.Request, kind storage.RelayOpKind) error {
+	id, rest, err := number(r.Command.Args)
+	if err != nil {
+		return err
+	}
+	note := strings.Join(rest, " ")
+	if kind == storage.RelayLeave && note != "" {
+		return bot.Errorf("用法：/leave [#编号]")
+	}
+	if utf8.RuneCountInString(note) > maxNote {
+		return bot.Errorf("备注太长（最多 %d 字）。", maxNote)
+	}
+	op := storage.RelayOp{Kind: kind, ChatID: r.Chat.ID, RelayID: id, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.Now()}
+	if r.Caller.Roster != nil {
+		op.RosterID = r.Caller.Roster.ID
+	}
+	res, err := f.writer.Do(ctx, op)
+	if err != nil {
+		return err
+	}
+	rl := res.Relay
+	place := func() string {
+		if rl.Waitlisted(res.Place) {
+			return fmt.Sprintf("候补第 %d 位", res.Place-rl.Cap)
+		}
+		return fmt.Sprintf("第 %d 位", res.Place)
+	}
+	switch res.Outcome {
+	case storage.RelayJoined, storage.RelayNoteChanged, storage.RelayLeft:
+		// Stored; the updated list (queued with it) is the answer.
+		f.engine.PokeAll()
+		if !r.IsButton() {
+			return nil
+		}
+		switch res.Outcome {
+		case storage.RelayJoined:
+			return r.Reply(ctx, fmt.Sprintf("已接龙：%s，%s", rl.Title, place()))
+		case storage.RelayNoteChanged:
+			return r.Reply(ctx, "已修改备注")
+		}
+		return r.Reply(ctx, "已退出接龙："+rl.Title)
+	case storage.RelayAlready:
+		return r.ReplyMention(ctx, fmt.Sprintf("你已在接龙 #%d「%s」中，%s。要修改备注请发送「接龙 #%d 新备注」。", rl.ID, rl.Title, place(), rl.ID))
+	case storage.RelayNotIn:
+		return bot.Errorf("你不在接龙 #%d「%s」中。", rl.ID, rl.Title)
+	case storage.RelayNone:
+		return bot.Errorf("本群当前没有进行中的接龙。")
+	case storage.RelayNotFound:
+		return bot.Errorf("本群没有编号为 #%d 的接龙。发送 /relay 查看进行中的接龙。", id)
+	case storage.RelayClosed:
+		return bot.Errorf("接龙 #%d「%s」已结束。", rl.ID, rl.Title)
+	}
+	return fmt.Errorf("relay: unexpected outcome %d", res.Outcome)
+}
+
+func (f *Feature) join(ctx context.Context, r *bot.Request) error {
+	return f.op(ctx, r, storage.RelayJoin)
+}
+func (f *Feature) leave(ctx context.Context, r *bot.Request) error {
+	return f.op(ctx, r, storage.RelayLeave)
+}
+
+func (f *Feature) close(ctx context.Context, r *bot.Request) error {
+	id, rest, err := number(r.Command.Args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return bot.Errorf("用法：/relay close [#编号]")
+	}
+	var rl storage.Relay
+	if id == 0 {
+		rs, err := f.db.OpenRelays(ctx, r.Chat.ID, r.Now())
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return bot.Errorf("本群当前没有进行中的接龙。")
+		}
+		rl = rs[len(rs)-1]
+	} else {
+		rl, err = f.db.Relay(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) || err == nil && rl.ChatID != r.Chat.ID {
+			return bot.Errorf("本群没有编号为 #%d 的接龙。", id)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	secretary := r.Caller.Admin || r.Chat.UnitID != 0 && r.Can(bot.RoleSecretary)
+	if rl.StartedBy != r.Caller.Member.ID && !secretary {
+		return bot.Errorf("只有发起人或本群单位的书记可以结束接龙 #%d。", rl.ID)
+	}
+	closed, err := f.db.CloseRelay(ctx, rl.ID, r.Now(), f.final)
+	if err != nil {
+		return err
+	}
+	if !closed {
+		return bot.Errorf("接龙 #%d「%s」已结束。", rl.ID, rl.Title)
+	}
+	f.engine.PokeAll()
+	return nil
+}
+
+// Tick closes relays whose deadline has passed.
+func (f *Feature) Tick(ctx context.Context, now time.Time) error {
+	due, err := f.db.RelaysDue(ctx, now)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, rl := range due {
+		if _, err := f.db.CloseRelay(ctx, rl.ID, rl.Until, f.final); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(due) > 0 {
+		f.engine.PokeAll()
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,212 @@
+// Package when reads the times and durations members write in chat: 周五18:00,
+// 明天20:00, 12月1日18:00, 2026-12-01T18:00, 30m, 1小时; and formats times
+// back the same way. Everything is relative to a given "now" in its location.
+package when
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var weekdays = map[string]time.Weekday{
+	"一": time.Monday, "二": time.Tuesday, "三": time.Wednesday, "四": time.Thursday,
+	"五": time.Friday, "六": time.Saturday, "日": time.Sunday, "天": time.Sunday,
+}
+
+var (
+	clockRE   = `(?:(\d{1,2})(?:[:：](\d{2})|点(?:(\d{1,2})分?|半)?))?`
+	isoRE     = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?$`)
+	monthRE   = regexp.MustCompile(`^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]` + clockRE + `$`)
+	weekRE    = regexp.MustCompile(`^(下下|下|本|这)?(?:周|星期|礼拜)([一二三四五六日天])` + clockRE + `$`)
+	dayRE     = regexp.MustCompile(`^(今天|今晚|明天|明晚|后天)` + clockRE + `$`)
+	bareRE    = regexp.MustCompile(`^` + clockRE + `$`)
+	durUnitRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)(分钟|分|小时|时|天|m|min|h|d)$`)
+)
+
+// clock reads the hour and minute groups of clockRE; ok is false without an
+// hour. "半" is half past.
+func clock(m []string, s string) (h, min int, ok bool, err error) {
+	if m[0] == "" {
+		return 0, 0, false, nil
+	}
+	h, _ = strconv.Atoi(m[0])
+	switch {
+	case m[1] != "":
+		min, _ = strconv.Atoi(m[1])
+	case m[2] != "":
+		min, _ = strconv.Atoi(m[2])
+	case strings.HasSuffix(s, "半"):
+		min = 30
+	}
+	if h > 23 || min > 59 {
+		return 0, 0, false, fmt.Errorf("时间「%s」不对", s)
+	}
+	return h, min, true, nil
+}
+
+// Parse reads a point in time relative to now (in now's location). A day
+// without a time of day means the end of that day (23:59); a time of day
+// alone means the next such time. Dates without a year are the next such
+// date. It does not check that the result is in the future.
+func Parse(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, " ", ""))
+	loc := now.Location()
+	bad := fmt.Errorf("看不懂时间「%s」，可以写成 周五18:00、明天20:00、12月1日18:00 或 2026-12-01T18:00", s)
+	at := func(y int, mo time.Month, d, h, mi int) time.Time { return time.Date(y, mo, d, h, mi, 0, 0, loc) }
+	if s == "" {
+		return time.Time{}, bad
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(loc), nil
+	}
+	if m := isoRE.FindStringSubmatch(s); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		h, mi := 23, 59
+		if m[4] != "" {
+			h, _ = strconv.Atoi(m[4])
+			mi, _ = strconv.Atoi(m[5])
+		}
+		if !validDate(y, mo, d) || h > 23 || mi > 59 {
+			return time.Time{}, bad
+		}
+		return at(y, time.Month(mo), d, h, mi), nil
+	}
+	if m := monthRE.FindStringSubmatch(s); m != nil {
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		h, mi, ok, err := clock(m[4:], s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !ok {
+			h, mi = 23, 59
+		}
+		y := now.Year()
+		if m[1] != "" {
+			y, _ = strconv.Atoi(m[1])
+		}
+		if !validDate(y, mo, d) {
+			return time.Time{}, bad
+		}
+		t := at(y, time.Month(mo), d, h, mi)
+		if m[1] == "" && t.Before(now.AddDate(0, 0, -1)) {
+			t = t.AddDate(1, 0, 0) // 1月5日 said in December
+		}
+		return t, nil
+	}
+	if m := weekRE.FindStringSubmatch(s); m != nil {
+		h, mi, ok, err := clock(m[3:], s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !ok {
+			h, mi = 23, 59
+		}
+		want := weekdays[m[2]]
+		today := at(now.Year(), now.Month(), now.Day(), h, mi)
+		// Weeks start on Monday.
+		idx := func(w time.Weekday) int { return (int(w) + 6) % 7 }
+		monday := today.AddDate(0, 0, -idx(now.Weekday()))
+		switch m[1] {
+		case "下":
+			return monday.AddDate(0, 0, 7+idx(want)), nil
+		case "下下":
+			return monday.AddDate(0, 0, 14+idx(want)), nil
+		case "本", "这":
+			return monday.AddDate(0, 0, idx(want)), nil
+		}
+		t := monday.AddDate(0, 0, idx(want))
+		if !t.After(now) {
+			t = t.AddDate(0, 0, 7)
+		}
+		return t, nil
+	}
+	if m := dayRE.FindStringSubmatch(s); m != nil {
+		h, mi, ok, err := clock(m[2:], s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !ok {
+			h, mi = 23, 59
+			if strings.HasSuffix(m[1], "晚") {
+				h, mi = 20, 0
+			}
+		} else if strings.HasSuffix(m[1], "晚") && h < 12 {
+			h += 12
+		}
+		days := map[string]int{"今天": 0, "今晚": 0, "明天": 1, "明晚": 1, "后天": 2}[m[1]]
+		return at(now.Year(), now.Month(), now.Day()+days, h, mi), nil
+	}
+	if m := bareRE.FindStringSubmatch(s); m != nil && m[1] != "" {
+		h, mi, _, err := clock(m[1:], s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		t := at(now.Year(), now.Month(), now.Day(), h, mi)
+		if !t.After(now) {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	if d, err := ParseDuration(s); err == nil {
+		return now.Add(d), nil
+	}
+	return time.Time{}, bad
+}
+
+func validDate(y, mo, d int) bool {
+	if mo < 1 || mo > 12 || d < 1 {
+		return false
+	}
+	return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).Day() == d
+}
+
+// ParseDuration reads a positive duration: Go's form (30m, 1h30m) or a
+// number with a Chinese or short unit (30分钟, 1小时, 2天, 2d).
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if m := durUnitRE.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.ParseFloat(m[1], 64)
+		unit := map[string]time.Duration{"分钟": time.Minute, "分": time.Minute, "m": time.Minute, "min": time.Minute,
+			"小时": time.Hour, "时": time.Hour, "h": time.Hour, "天": 24 * time.Hour, "d": 24 * time.Hour}[m[2]]
+		d = time.Duration(n * float64(unit))
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("看不懂时长「%s」，可以写成 30m、90分钟 或 1小时", s)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("时长「%s」必须大于零", s)
+	}
+	return d, nil
+}
+
+var weekdayNames = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// Format shows a time as members write it: 11月27日 周五 18:00.
+func Format(t time.Time) string {
+	return fmt.Sprintf("%d月%d日 %s %02d:%02d", t.Month(), t.Day(), weekdayNames[t.Weekday()], t.Hour(), t.Minute())
+}
+
+// Clock shows a time of day, with the date when it is not on now's day.
+func Clock(t, now time.Time) string {
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute())
+	}
+	return Format(t)
+}
+
+// Minutes shows a duration in Chinese: 90 分钟, 2 小时.
+func Minutes(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d 小时", d/time.Hour)
+	}
+	return fmt.Sprintf("%d 分钟", d/time.Minute)
+}

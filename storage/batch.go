@@ -1,0 +1,185 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// maxBatch bounds how many member actions share one transaction.
+const maxBatch = 2000
+
+// groupCommit is a group-commit writer: callers hand it one action each and
+// wait; whichever actions are waiting when the writer is free go into one
+// write transaction, so under a burst a single commit stores hundreds of
+// actions. Every caller gets its own result only after the transaction that
+// holds its action has committed: an action is stored before it is
+// acknowledged.
+//
+// The writer goroutine exists only while there is work: it is started by the
+// first waiting action and ends when none is left, so nothing needs closing.
+type groupCommit[In, Out any] struct {
+	db   *DB
+	name string
+	// run applies a batch inside tx and returns one result per input.
+	run func(ctx context.Context, tx *sql.Tx, in []In) ([]Out, error)
+
+	mu      sync.Mutex
+	pending []*job[In, Out]
+	running bool
+	flushes int // only the writer goroutine touches it
+}
+
+type job[In, Out any] struct {
+	in   In
+	out  Out
+	err  error
+	done chan struct{}
+}
+
+// do submits one action and waits until it is committed (or failed).
+func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
+	j := &job[In, Out]{in: in, done: make(chan struct{})}
+	g.mu.Lock()
+	g.pending = append(g.pending, j)
+	start := !g.running
+	g.running = true
+	g.mu.Unlock()
+	if start {
+		// The writer outlives this caller's context if need be: the
+		// actions it carries belong to other callers too.
+		go g.loop(context.WithoutCancel(ctx))
+	}
+	select {
+	case <-j.done:
+		return j.out, j.err
+	case <-ctx.Done():
+		var zero Out
+		return zero, ctx.Err()
+	}
+}
+
+func (g *groupCommit[In, Out]) loop(ctx context.Context) {
+	for {
+		g.mu.Lock()
+		batch := g.pending
+		if len(batch) > maxBatch {
+			batch = batch[:maxBatch]
+		}
+		g.pending = g.pending[len(batch):]
+		if len(batch) == 0 {
+			g.running = false
+			g.pending = nil
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		g.flush(ctx, batch)
+		g.flushes++
+		if g.flushes%64 == 0 {
+			// Readers that never pause keep a busy WAL from being reset
+			// (checkpoint starvation), and a WAL that only grows makes
+			// every read and commit slower; wait for them once in a while.
+			// A checkpoint that cannot finish (busy) is retried next time.
+			_, _ = g.db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+		}
+	}
+}
+
+func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out]) {
+	in := make([]In, len(batch))
+	for i, j := range batch {
+		in[i] = j.in
+	}
+	var outs []Out
+	err := g.db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		outs, err = g.run(ctx, tx, in)
+		return err
+	})
+	if err == nil && len(outs) != len(batch) {
+		err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
+	}
+	for i, j := range batch {
+		if err != nil {
+			j.err = fmt.Errorf("%s: %w", g.name, err)
+		} else {
+			j.out = outs[i]
+		}
+		close(j.done)
+	}
+}
+
+// enqueueSnapshots queues many messages inside a batch's transaction. Plain
+// snapshots (text and merge key only: running counts, re-posted lists) are
+// queued with three statements in all, doing what enqueueTx does for each
+// such message: older pending messages with the same merge key in the same
+// chat are superseded and the new one is inserted. (Changing the pending
+// message in place instead would race with a sender that is delivering it.)
+// Any other message goes through enqueueTx. at[i] is when message i was made.
+func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time) error {
+	var plain []int
+	for i, m := range msgs {
+		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
+			if _, _, err := EnqueueTx(ctx, tx, m, at[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		plain = append(plain, i)
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	var chatArgs, keyArgs []any
+	seen := map[int64]bool{}
+	for _, i := range plain {
+		m := msgs[i]
+		if !seen[m.ChatID] {
+			seen[m.ChatID] = true
+			chatArgs = append(chatArgs, m.ChatID)
+		}
+		keyArgs = append(keyArgs, m.ChatID, m.MergeKey)
+	}
+	platforms := map[int64]string{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var p string
+		if err := rows.Scan(&id, &p); err != nil {
+			rows.Close()
+			return err
+		}
+		platforms[id] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
+		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`)`, keyArgs...); err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	var insArgs []any
+	for _, i := range plain {
+		m := msgs[i]
+		p, ok := platforms[m.ChatID]
+		if !ok {
+			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
+		}
+		insArgs = append(insArgs, m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i]))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(plain)), ","), insArgs...); err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,471 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// CheckinSession is one check-in (签到) opened in a group.
+type CheckinSession struct {
+	ID       int64
+	ChatID   int64
+	UnitID   int64 // the group's unit when the session was opened
+	Title    string
+	Code     string // "" when no code is needed
+	Expected int    // roster size of the unit at opening
+	OpenedBy int64
+	OpenedAt time.Time
+	Deadline time.Time // on-time check-ins before this instant
+	EndsAt   time.Time // late check-ins before this instant (= Deadline if none)
+	ClosedAt time.Time // zero while open
+	// Present and Late count the check-ins so far (Present includes Late).
+	Present, Late int
+	// AnnounceID and ResultID are the outbox ids of the announcement and of
+	// the result message.
+	AnnounceID int64
+	ResultID   int64
+}
+
+// AllowsLate reports whether the session takes late check-ins.
+func (s CheckinSession) AllowsLate() bool { return s.EndsAt.After(s.Deadline) }
+
+// Closed reports whether the session takes no more check-ins at now.
+func (s CheckinSession) Closed(now time.Time) bool {
+	return !s.ClosedAt.IsZero() || !now.Before(s.EndsAt)
+}
+
+// Checkin is one member's check-in.
+type Checkin struct {
+	SessionID int64
+	MemberID  int64
+	RosterID  int64 // 0 if the member had not linked a roster entry
+	Name      string
+	At        time.Time
+	Late      bool
+}
+
+const sessionCols = `id, chat_id, COALESCE(unit_id, 0), title, code, expected, opened_by, opened_at, deadline, ends_at,
+	closed_at, present, late_count, COALESCE(announce_id, 0), COALESCE(result_id, 0)`
+
+func scanSession(row interface{ Scan(...any) error }) (CheckinSession, error) {
+	var (
+		s                        CheckinSession
+		opened, deadline, endsAt int64
+		closed                   sql.NullInt64
+	)
+	err := row.Scan(&s.ID, &s.ChatID, &s.UnitID, &s.Title, &s.Code, &s.Expected, &s.OpenedBy, &opened, &deadline, &endsAt,
+		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, bot.ErrNotFound
+	}
+	s.OpenedAt, s.Deadline, s.EndsAt, s.ClosedAt = fromMS(opened), fromMS(deadline), fromMS(endsAt), nullMS(closed)
+	return s, err
+}
+
+// OpenCheckin stores a new session and, in the same transaction, queues its
+// announcement (announce gets the session with its id). If the chat already
+// has a session open at now, it returns that session and ErrConflict.
+func (db *DB) OpenCheckin(ctx context.Context, s CheckinSession, announce func(CheckinSession) bot.Outgoing, now time.Time) (CheckinSession, error) {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions
+			WHERE chat_id = ? AND closed_at IS NULL AND ends_at > ? ORDER BY id DESC LIMIT 1`, s.ChatID, ms(now)))
+		if err == nil {
+			s = cur
+			return ErrConflict
+		}
+		if !errors.Is(err, bot.ErrNotFound) {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO checkin_sessions(chat_id, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt))
+		if err != nil {
+			return fmt.Errorf("insert session: %w", err)
+		}
+		if s.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if s.AnnounceID, _, err = EnqueueTx(ctx, tx, announce(s), now); err != nil {
+			return fmt.Errorf("queue announcement: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE checkin_sessions SET announce_id = ? WHERE id = ?`, s.AnnounceID, s.ID)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return s, fmt.Errorf("open check-in in chat %d: %w", s.ChatID, err)
+	}
+	return s, err
+}
+
+// CheckinSession loads a session by id.
+func (db *DB) CheckinSession(ctx context.Context, id int64) (CheckinSession, error) {
+	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id = ?`, id))
+}
+
+// LatestCheckin is the chat's most recent session, open or not.
+func (db *DB) LatestCheckin(ctx context.Context, chatID int64) (CheckinSession, error) {
+	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE chat_id = ? ORDER BY id DESC LIMIT 1`, chatID))
+}
+
+// CheckinSessionsOfChat lists a chat's sessions opened in [from, to), oldest
+// first; a zero bound is open.
+func (db *DB) CheckinSessionsOfChat(ctx context.Context, chatID int64, from, to time.Time) ([]CheckinSession, error) {
+	hi := int64(1 << 62)
+	if !to.IsZero() {
+		hi = ms(to)
+	}
+	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE chat_id = ? AND opened_at >= ? AND opened_at < ? ORDER BY id`,
+		chatID, ms(from), hi)
+}
+
+// CheckinsDue lists sessions still open whose end is at or before now.
+func (db *DB) CheckinsDue(ctx context.Context, now time.Time) ([]CheckinSession, error) {
+	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE closed_at IS NULL AND ends_at <= ? ORDER BY id`, ms(now))
+}
+
+func (db *DB) sessionQuery(ctx context.Context, q string, args ...any) ([]CheckinSession, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query check-in sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []CheckinSession
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Checkins lists the check-ins of sessions, in the order they were made.
+func (db *DB) Checkins(ctx context.Context, sessionIDs ...int64) ([]Checkin, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	return checkinsQuery(ctx, db.r, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
+		WHERE session_id IN (`+placeholders(len(sessionIDs))+`) ORDER BY session_id, at, member_id`, int64Args(sessionIDs)...)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func checkinsQuery(ctx context.Context, q querier, query string, args ...any) ([]Checkin, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query check-ins: %w", err)
+	}
+	defer rows.Close()
+	var out []Checkin
+	for rows.Next() {
+		var c Checkin
+		var at int64
+		if err := rows.Scan(&c.SessionID, &c.MemberID, &c.RosterID, &c.Name, &at, &c.Late); err != nil {
+			return nil, err
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CloseCheckin ends a session at now and, in the same transaction, queues
+// its result, rendered by result from the final list of check-ins. It
+// reports false (and queues nothing) if the session was already closed.
+func (db *DB) CloseCheckin(ctx context.Context, id int64, now time.Time, result func(CheckinSession, []Checkin) bot.Outgoing) (bool, error) {
+	closed := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE checkin_sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL`, ms(now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		closed = true
+		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		cs, err := checkinsQuery(ctx, tx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
+			WHERE session_id = ? ORDER BY at, member_id`, id)
+		if err != nil {
+			return err
+		}
+		out := result(s, cs)
+		out.IdemKey = fmt.Sprintf("checkin:%d:result", id)
+		rid, _, err := EnqueueTx(ctx, tx, out, now)
+		if err != nil {
+			return fmt.Errorf("queue result: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE checkin_sessions SET result_id = ? WHERE id = ?`, rid, id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("close check-in %d: %w", id, err)
+	}
+	return closed, nil
+}
+
+// BareInsertCheckin stores one check-in row in its own transaction and
+// nothing else (it leaves the session's counters alone): the bare
+// single-row-insert baseline of the benchmarks, not for feature code.
+func (db *DB) BareInsertCheckin(ctx context.Context, c Checkin) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, c.SessionID, c.MemberID, nullID(c.RosterID), c.Name, ms(c.At), c.Late)
+	if err != nil {
+		return fmt.Errorf("insert check-in: %w", err)
+	}
+	return nil
+}
+
+// CheckinAttempt is a member checking in to the current session of a chat.
+type CheckinAttempt struct {
+	ChatID   int64
+	MemberID int64
+	RosterID int64
+	Name     string
+	Code     string // as given; "" if none
+	At       time.Time
+}
+
+// CheckinOutcome is what became of a CheckinAttempt.
+type CheckinOutcome int
+
+const (
+	CheckedIn        CheckinOutcome = iota // stored, on time
+	CheckedInLate                          // stored, late
+	CheckinAlready                         // the member had already checked in; nothing changed
+	CheckinNoSession                       // the chat never had a session
+	CheckinClosed                          // the latest session is over
+	CheckinNeedCode                        // the session needs a code and none was given
+	CheckinWrongCode                       // the code does not match
+)
+
+// CheckinResult reports an attempt's outcome with the session and its counts
+// after the batch that held the attempt.
+type CheckinResult struct {
+	Outcome CheckinOutcome
+	Session CheckinSession
+	Present int // check-ins so far, late ones included
+	Late    int
+	// Earlier is the member's earlier check-in for CheckinAlready.
+	Earlier Checkin
+}
+
+// CheckinWriter stores check-ins through a group-commit writer: concurrent
+// check-ins share transactions, and each transaction also queues one running
+// summary per session it touched (with a merge key, so a burst leaves one
+// summary pending per chat).
+type CheckinWriter struct {
+	g       *groupCommit[CheckinAttempt, CheckinResult]
+	summary func(s CheckinSession, present, late int) bot.Outgoing
+}
+
+// NewCheckinWriter makes a writer; summary renders the running count that is
+// queued after each batch.
+func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int) bot.Outgoing) *CheckinWriter {
+	w := &CheckinWriter{summary: summary}
+	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run}
+	return w
+}
+
+// Checkin stores one attempt and returns once it is committed.
+func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinResult, error) {
+	return w.g.do(ctx, a)
+}
+
+// run stores a batch with a fixed number of statements whatever its size
+// (every statement is a round trip through cgo, and a writer that makes
+// hundreds of them per batch spends its time waiting to be scheduled).
+func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
+	out := make([]CheckinResult, len(in))
+
+	// The latest session of every chat in the batch.
+	chatIDs := map[int64]bool{}
+	var chatArgs []any
+	for _, a := range in {
+		if !chatIDs[a.ChatID] {
+			chatIDs[a.ChatID] = true
+			chatArgs = append(chatArgs, a.ChatID)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN
+		(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	byChat := map[int64]CheckinSession{}
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byChat[s.ChatID] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	// Every valid attempt in one INSERT; RETURNING tells which were new.
+	var (
+		insArgs []any
+		valid   []int
+	)
+	for i, a := range in {
+		s, ok := byChat[a.ChatID]
+		r := &out[i]
+		r.Session = s
+		switch {
+		case !ok:
+			r.Outcome = CheckinNoSession
+		case s.Closed(a.At):
+			r.Outcome = CheckinClosed
+		case s.Code != "" && a.Code == "":
+			r.Outcome = CheckinNeedCode
+		case s.Code != "" && a.Code != s.Code:
+			r.Outcome = CheckinWrongCode
+		default:
+			valid = append(valid, i)
+			insArgs = append(insArgs, s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), !a.At.Before(s.Deadline))
+		}
+	}
+	type key struct{ session, member int64 }
+	inserted := map[key]bool{}
+	if len(valid) > 0 {
+		rows, err := tx.QueryContext(ctx, `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(valid)), ",")+
+			` ON CONFLICT DO NOTHING RETURNING session_id, member_id`, insArgs...)
+		if err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.session, &k.member); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			inserted[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+	}
+	type change struct {
+		s  CheckinSession
+		at time.Time // the last stored check-in's time
+	}
+	var (
+		changed []*change
+		bySess  = map[int64]*change{}
+		repeats []int
+		repArgs []any
+	)
+	for _, i := range valid {
+		a, s := in[i], out[i].Session
+		k := key{s.ID, a.MemberID}
+		if !inserted[k] {
+			out[i].Outcome = CheckinAlready
+			repeats = append(repeats, i)
+			repArgs = append(repArgs, s.ID, a.MemberID)
+			continue
+		}
+		delete(inserted, k) // a second attempt in the same batch is a repeat
+		out[i].Outcome = CheckedIn
+		if !a.At.Before(s.Deadline) {
+			out[i].Outcome = CheckedInLate
+		}
+		c := bySess[s.ID]
+		if c == nil {
+			c = &change{s: s}
+			bySess[s.ID] = c
+			changed = append(changed, c)
+		}
+		c.at = a.At
+	}
+	if len(repeats) > 0 {
+		earlier := map[key]Checkin{}
+		cs, err := checkinsQuery(ctx, tx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
+			WHERE (session_id, member_id) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(repeats)), ",")+`)`, repArgs...)
+		if err != nil {
+			return nil, fmt.Errorf("earlier check-ins: %w", err)
+		}
+		for _, c := range cs {
+			earlier[key{c.SessionID, c.MemberID}] = c
+		}
+		for _, i := range repeats {
+			out[i].Earlier = earlier[key{out[i].Session.ID, in[i].MemberID}]
+		}
+	}
+
+	// Every changed session's counters move up in one statement, which
+	// returns the new counts; one summary per changed session.
+	counts := map[int64][2]int{}
+	for _, s := range byChat {
+		counts[s.ID] = [2]int{s.Present, s.Late}
+	}
+	if len(changed) > 0 {
+		add := map[int64][2]int{}
+		for _, i := range valid {
+			if o := out[i].Outcome; o == CheckedIn || o == CheckedInLate {
+				a := add[out[i].Session.ID]
+				a[0]++
+				if o == CheckedInLate {
+					a[1]++
+				}
+				add[out[i].Session.ID] = a
+			}
+		}
+		var vals []any
+		for id, a := range add {
+			vals = append(vals, id, a[0], a[1])
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE checkin_sessions SET present = present + v.column2, late_count = late_count + v.column3
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?),", len(add)), ",")+`) AS v
+			WHERE checkin_sessions.id = v.column1 RETURNING checkin_sessions.id, present, late_count`, vals...)
+		if err != nil {
+			return nil, fmt.Errorf("count check-ins: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var c [2]int
+			if err := rows.Scan(&id, &c[0], &c[1]); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			counts[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("count check-ins: %w", err)
+		}
+	}
+	if w.summary != nil && len(changed) > 0 {
+		msgs := make([]bot.Outgoing, len(changed))
+		ats := make([]time.Time, len(changed))
+		for i, c := range changed {
+			n := counts[c.s.ID]
+			msgs[i], ats[i] = w.summary(c.s, n[0], n[1]), c.at
+		}
+		if err := enqueueSnapshots(ctx, tx, msgs, ats); err != nil {
+			return nil, fmt.Errorf("queue summaries: %w", err)
+		}
+	}
+	for i := range out {
+		c := counts[out[i].Session.ID]
+		out[i].Present, out[i].Late = c[0], c[1]
+	}
+	return out, nil
+}
