@@ -49,9 +49,11 @@ func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind 
 				title = c.Title
 			}
 			if _, err := db.w.ExecContext(ctx, `UPDATE chats SET title = ?, kind = ? WHERE id = ?`, title, string(kind), c.ID); err != nil {
+				db.cache.dropChats()
 				return c, fmt.Errorf("update chat %d: %w", c.ID, err)
 			}
 			c.Title, c.Kind = title, kind
+			db.cache.putChat(c)
 		}
 		return c, nil
 	}
@@ -62,17 +64,31 @@ func (db *DB) EnsureChat(ctx context.Context, platform, externalID string, kind 
 		ON CONFLICT(platform, external_id) DO NOTHING`, platform, externalID, string(kind), title, time.Now().UnixMilli()); err != nil {
 		return c, fmt.Errorf("create chat %s/%s: %w", platform, externalID, err)
 	}
-	return scanChat(db.w.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+	return db.cachedChat(scanChat(db.w.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID)))
+}
+
+// cachedChat remembers a chat just read.
+func (db *DB) cachedChat(c bot.Chat, err error) (bot.Chat, error) {
+	if err == nil {
+		db.cache.putChat(c)
+	}
+	return c, err
 }
 
 // Chat implements bot.Store.
 func (db *DB) Chat(ctx context.Context, id int64) (bot.Chat, error) {
-	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
+	if c, ok := db.cache.chatByID(id); ok {
+		return c, nil
+	}
+	return db.cachedChat(scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id)))
 }
 
 // ChatByExternalID implements bot.Store.
 func (db *DB) ChatByExternalID(ctx context.Context, platform, externalID string) (bot.Chat, error) {
-	return scanChat(db.readRow(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID))
+	if c, ok := db.cache.chat(platform, externalID); ok {
+		return c, nil
+	}
+	return db.cachedChat(scanChat(db.readRow(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID)))
 }
 
 // ChatByTitle finds a platform's group chat by its title (WeChat knows groups
@@ -134,6 +150,7 @@ func int64Args(ids []int64) []any {
 
 // SetChatActive implements bot.Store.
 func (db *DB) SetChatActive(ctx context.Context, id int64, active bool) error {
+	defer db.cache.dropChats()
 	_, err := db.w.ExecContext(ctx, `UPDATE chats SET active = ? WHERE id = ?`, active, id)
 	return err
 }
@@ -142,6 +159,7 @@ func (db *DB) SetChatActive(ctx context.Context, id int64, active bool) error {
 // (the platform reported the new chat first), the two are merged into the old
 // one, which keeps its binding and history.
 func (db *DB) MigrateChat(ctx context.Context, platform, oldID, newID string) error {
+	defer db.cache.dropChats()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var oldChat, newChat int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM chats WHERE platform = ? AND external_id = ?`, platform, oldID).Scan(&oldChat); err != nil {
@@ -168,6 +186,7 @@ func (db *DB) MigrateChat(ctx context.Context, platform, oldID, newID string) er
 
 // BindChat binds a chat to a unit (0 unbinds).
 func (db *DB) BindChat(ctx context.Context, chatID, unitID int64) error {
+	defer db.cache.dropChats()
 	_, err := db.w.ExecContext(ctx, `UPDATE chats SET unit_id = ? WHERE id = ?`, nullID(unitID), chatID)
 	if err != nil {
 		return fmt.Errorf("bind chat %d to unit %d: %w", chatID, unitID, err)
@@ -188,14 +207,20 @@ func scanMember(row interface{ Scan(...any) error }) (bot.Member, error) {
 
 // EnsureMember implements bot.Store.
 func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
-	m, err := scanMember(db.readRow(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	m, ok := db.cache.member(platform, externalID)
+	err := error(nil)
+	if !ok {
+		m, err = scanMember(db.readRow(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	}
 	if err == nil {
 		if name != "" && m.Name != name {
 			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
+				db.cache.dropMembers()
 				return m, fmt.Errorf("rename member %d: %w", m.ID, err)
 			}
 			m.Name = name
 		}
+		db.cache.putMember(m)
 		return m, nil
 	}
 	if !errors.Is(err, bot.ErrNotFound) {
@@ -234,6 +259,7 @@ func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member
 // LinkMember links a platform identity to a roster entry. It returns
 // ErrConflict if another identity on the same platform holds the entry.
 func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.Time) error {
+	defer db.cache.dropMembers()
 	_, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = ?, linked_at = ? WHERE id = ?`, rosterID, ms(at), memberID)
 	if isUnique(err) {
 		return ErrConflict
@@ -247,6 +273,7 @@ func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.
 // UnlinkRoster removes every platform link to a roster entry and returns how
 // many there were.
 func (db *DB) UnlinkRoster(ctx context.Context, rosterID int64) (int, error) {
+	defer db.cache.dropMembers()
 	res, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = NULL, linked_at = NULL WHERE roster_id = ?`, rosterID)
 	if err != nil {
 		return 0, fmt.Errorf("unlink roster %d: %w", rosterID, err)
@@ -325,7 +352,15 @@ func parseRole(s string) bot.Role {
 
 // RosterEntry implements bot.Store.
 func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
-	return scanRoster(db.readRow(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
+	now := time.Now()
+	if e, ok := db.cache.rosterEntry(id, now); ok {
+		return e, nil
+	}
+	e, err := scanRoster(db.readRow(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
+	if err == nil {
+		db.cache.putRoster(e, now)
+	}
+	return e, err
 }
 
 // RosterByNumber finds a roster entry by 学号/工号.
@@ -378,6 +413,7 @@ func (db *DB) RosterCount(ctx context.Context) (int, error) {
 // ImportRoster adds or updates entries by number in one transaction and
 // returns how many were added and updated.
 func (db *DB) ImportRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time) (added, updated int, err error) {
+	defer db.cache.dropRoster()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range entries {
 			var id int64

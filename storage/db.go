@@ -36,6 +36,8 @@ type DB struct {
 	// hot holds read statements prepared once, for the lookups the engine
 	// makes on every message (see readRow).
 	hot sync.Map // query -> *sql.Stmt
+	// cache holds chats, members and roster entries read per message.
+	cache *lookups
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -53,7 +55,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	db := &DB{path: path, w: w}
+	db := &DB{path: path, w: w, cache: newLookups()}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -16,6 +16,7 @@ import (
 // the rename), it takes over the roster link when it has none. It returns how
 // many members were moved or relinked.
 func (db *DB) MoveGroupMembers(ctx context.Context, platform, oldGroup, newGroup string) (int, error) {
+	defer db.cache.dropMembers()
 	oldPrefix, newPrefix := oldGroup+"/", newGroup+"/"
 	n := 0
 	err := db.tx(ctx, func(tx *sql.Tx) error {
