@@ -183,6 +183,11 @@ func (s *sender) nextInOrder(ctx context.Context, m OutboxMessage, lastID int64,
 			return OutboxMessage{}, false
 		}
 	}
+	// Replies queued in other chats since this round began come first too.
+	older, err := s.e.store.OlderReplyElsewhere(ctx, s.p.Name(), m.ChatID, more[0].ID, s.e.now())
+	if err != nil || older {
+		return OutboxMessage{}, false
+	}
 	return more[0], true
 }
 

@@ -90,6 +90,9 @@ type Store interface {
 	// OutboxFollowing returns pending due messages of a chat after id, in order.
 	OutboxFollowing(ctx context.Context, chatID, afterID int64, now time.Time, limit int) ([]OutboxMessage, error)
 	OutboxMessage(ctx context.Context, id int64) (OutboxMessage, error)
+	// OlderReplyElsewhere reports whether another chat of the platform has a
+	// due pending reply (not bulk) queued before id.
+	OlderReplyElsewhere(ctx context.Context, platform string, chatID, id int64, now time.Time) (bool, error)
 	// NextOutboxDue is the earliest not_before of a pending message of the
 	// platform; ok is false if nothing is pending.
 	NextOutboxDue(ctx context.Context, platform string) (at time.Time, ok bool, err error)

@@ -171,6 +171,14 @@ func (db *DB) OutboxFollowing(ctx context.Context, chatID, afterID int64, now ti
 		ORDER BY o.id LIMIT ?`, chatID, afterID, ms(now), limit)
 }
 
+// OlderReplyElsewhere implements bot.Store.
+func (db *DB) OlderReplyElsewhere(ctx context.Context, platform string, chatID, id int64, now time.Time) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE platform = ? AND state = 'pending'
+		AND id < ? AND chat_id != ? AND bulk = 0 AND not_before <= ? LIMIT 1)`, platform, id, chatID, ms(now)).Scan(&n)
+	return n > 0, err
+}
+
 // OutboxMessage implements bot.Store.
 func (db *DB) OutboxMessage(ctx context.Context, id int64) (bot.OutboxMessage, error) {
 	return scanOutbox(db.r.QueryRowContext(ctx, `SELECT `+outboxCols+outboxFrom+` WHERE o.id = ?`, id))
