@@ -197,16 +197,7 @@ func (db *DB) Broadcasts(ctx context.Context, status string, limit int) ([]Broad
 	if err != nil {
 		return nil, fmt.Errorf("list broadcasts: %w", err)
 	}
-	defer rows.Close()
-	var out []Broadcast
-	for rows.Next() {
-		b, err := scanBroadcast(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return collect(rows, scanBroadcast)
 }
 
 // BroadcastEvents lists a broadcast's events in order.

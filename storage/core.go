@@ -108,16 +108,7 @@ func (db *DB) ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, er
 	if err != nil {
 		return nil, fmt.Errorf("list chats of units: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanChat)
 }
 
 // ChatsOfPlatform lists a platform's chats.
@@ -126,16 +117,7 @@ func (db *DB) ChatsOfPlatform(ctx context.Context, platform string) ([]bot.Chat,
 	if err != nil {
 		return nil, fmt.Errorf("list chats of %s: %w", platform, err)
 	}
-	defer rows.Close()
-	var out []bot.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanChat)
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
@@ -244,16 +226,7 @@ func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member
 	if err != nil {
 		return nil, fmt.Errorf("members of roster %d: %w", rosterID, err)
 	}
-	defer rows.Close()
-	var out []bot.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, scanMember)
 }
 
 // LinkMember links a platform identity to a roster entry. It returns
@@ -391,16 +364,7 @@ func (db *DB) rosterQuery(ctx context.Context, q string, args ...any) ([]bot.Ros
 	if err != nil {
 		return nil, fmt.Errorf("query roster: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.RosterEntry
-	for rows.Next() {
-		r, err := scanRoster(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanRoster)
 }
 
 // RosterCount counts roster entries.

@@ -200,16 +200,7 @@ func (db *DB) outboxQuery(ctx context.Context, q string, args ...any) ([]bot.Out
 	if err != nil {
 		return nil, fmt.Errorf("query outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.OutboxMessage
-	for rows.Next() {
-		m, err := scanOutbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, scanOutbox)
 }
 
 // NextOutboxDue implements bot.Store.

@@ -96,16 +96,7 @@ func (db *DB) PublishedContent(ctx context.Context, column string, now time.Time
 	if err != nil {
 		return nil, fmt.Errorf("list content: %w", err)
 	}
-	defer rows.Close()
-	var out []ContentItem
-	for rows.Next() {
-		it, err := scanContent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return collect(rows, scanContent)
 }
 
 // ContentColumns lists the columns that have items.
@@ -241,16 +232,7 @@ func (db *DB) RunningPushes(ctx context.Context) ([]PushRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list running pushes: %w", err)
 	}
-	defer rows.Close()
-	var out []PushRun
-	for rows.Next() {
-		r, err := scanPushRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanPushRun)
 }
 
 // IsManualRun reports whether a running push was started by /push now.
@@ -421,14 +403,5 @@ func (db *DB) ActiveGroupsByTitle(ctx context.Context, title string) ([]bot.Chat
 	if err != nil {
 		return nil, fmt.Errorf("find groups titled %q: %w", title, err)
 	}
-	defer rows.Close()
-	var out []bot.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanChat)
 }

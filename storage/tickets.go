@@ -178,16 +178,7 @@ func (db *DB) ticketQuery(ctx context.Context, q string, args ...any) ([]Ticket,
 	if err != nil {
 		return nil, fmt.Errorf("query tickets: %w", err)
 	}
-	defer rows.Close()
-	var out []Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, scanTicket)
 }
 
 // TicketsOfFiler lists, newest first, the tickets filed by a member or by
@@ -280,14 +271,5 @@ func (db *DB) GroupChatsByTitle(ctx context.Context, title string) ([]bot.Chat, 
 	if err != nil {
 		return nil, fmt.Errorf("chats titled %q: %w", title, err)
 	}
-	defer rows.Close()
-	var out []bot.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanChat)
 }

@@ -1,0 +1,64 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// collect keeps the rows' order, and a failing scan returns no rows but
+// the error, with the rows closed so the read pool is not starved.
+func TestCollect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	scanInt := func(r rowScanner) (int, error) {
+		var n int
+		err := r.Scan(&n)
+		return n, err
+	}
+	const q = `SELECT 3 UNION ALL SELECT 1 UNION ALL SELECT 2`
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := collect(rows, scanInt)
+	if err != nil || len(got) != 3 || got[0] != 3 || got[1] != 1 || got[2] != 2 {
+		t.Fatalf("collect = %v, %v; want [3 1 2]", got, err)
+	}
+
+	rows, err = db.r.QueryContext(ctx, `SELECT 0 WHERE 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := collect(rows, scanInt); err != nil || got != nil {
+		t.Fatalf("collect of no rows = %#v, %v; want nil, nil", got, err)
+	}
+
+	boom := errors.New("boom")
+	for i := 0; i < 2*db.r.Stats().MaxOpenConnections+2; i++ {
+		rows, err = db.r.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = collect(rows, func(r rowScanner) (int, error) {
+			n, err := scanInt(r)
+			if err == nil && n == 1 {
+				return 0, boom
+			}
+			return n, err
+		})
+		if !errors.Is(err, boom) || got != nil {
+			t.Fatalf("collect with a failing scan = %v, %v; want nil, boom", got, err)
+		}
+	}
+	if n := db.r.Stats().InUse; n != 0 {
+		t.Fatalf("%d read connections still in use after collect", n)
+	}
+}
