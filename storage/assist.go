@@ -108,18 +108,13 @@ func (db *DB) RetainedMessages(ctx context.Context, chatID int64, since time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("retained messages of chat %d: %w", chatID, err)
 	}
-	defer rows.Close()
-	var out []RetainedMessage
-	for rows.Next() {
+	return collect(rows, func(r rowScanner) (RetainedMessage, error) {
 		var m RetainedMessage
 		var at int64
-		if err := rows.Scan(&m.ID, &m.ChatID, &m.MemberID, &m.Sender, &m.Text, &at); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&m.ID, &m.ChatID, &m.MemberID, &m.Sender, &m.Text, &at)
 		m.At = fromMS(at)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, err
+	})
 }
 
 // CountRetainedMessages counts a chat's retained messages.

@@ -207,20 +207,15 @@ func (db *DB) BroadcastEvents(ctx context.Context, id int64) ([]BroadcastEvent, 
 	if err != nil {
 		return nil, fmt.Errorf("list broadcast events: %w", err)
 	}
-	defer rows.Close()
-	var out []BroadcastEvent
-	for rows.Next() {
+	return collect(rows, func(r rowScanner) (BroadcastEvent, error) {
 		var (
 			ev BroadcastEvent
 			at int64
 		)
-		if err := rows.Scan(&ev.ID, &ev.BroadcastID, &at, &ev.ActorMember, &ev.ActorName, &ev.Action, &ev.Level, &ev.LevelName, &ev.Note); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&ev.ID, &ev.BroadcastID, &at, &ev.ActorMember, &ev.ActorName, &ev.Action, &ev.Level, &ev.LevelName, &ev.Note)
 		ev.At = fromMS(at)
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		return ev, err
+	})
 }
 
 // BroadcastKeyPrefix is the outbox idempotency key prefix of a broadcast's

@@ -261,16 +261,11 @@ func (db *DB) Units(ctx context.Context) ([]bot.Unit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.Unit
-	for rows.Next() {
+	return collect(rows, func(r rowScanner) (bot.Unit, error) {
 		var u bot.Unit
-		if err := rows.Scan(&u.ID, &u.Name, &u.ParentID); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		err := r.Scan(&u.ID, &u.Name, &u.ParentID)
+		return u, err
+	})
 }
 
 // UnitDef is a unit as configured: a name and its parent's name.

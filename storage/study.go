@@ -105,16 +105,11 @@ func (db *DB) ContentColumns(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list columns: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return collect(rows, func(r rowScanner) (string, error) {
 		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := r.Scan(&c)
+		return c, err
+	})
 }
 
 // MarkStudied records that a roster entry studied an item. It reports false

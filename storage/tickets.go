@@ -233,18 +233,13 @@ func (db *DB) TicketEvents(ctx context.Context, ticketID int64) ([]TicketEvent, 
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d history: %w", ticketID, err)
 	}
-	defer rows.Close()
-	var out []TicketEvent
-	for rows.Next() {
+	return collect(rows, func(r rowScanner) (TicketEvent, error) {
 		var e TicketEvent
 		var at int64
-		if err := rows.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.ByFiler, &e.ActorRosterID, &e.ActorName, &e.Text); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&e.ID, &e.TicketID, &at, &e.Kind, &e.ByFiler, &e.ActorRosterID, &e.ActorName, &e.Text)
 		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // SetPrivateChat records the private chat in which a member talks to the bot.
