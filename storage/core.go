@@ -97,6 +97,16 @@ func (db *DB) ChatByTitle(ctx context.Context, platform, title string) (bot.Chat
 	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND title = ? AND kind = 'group' ORDER BY active DESC, id LIMIT 1`, platform, title))
 }
 
+// ActiveGroupsByTitle lists the active group chats with a title, on any platform
+// (a configured notice or supervisor chat is named by its title).
+func (db *DB) ActiveGroupsByTitle(ctx context.Context, title string) ([]bot.Chat, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE kind = 'group' AND active = 1 AND title = ? ORDER BY id`, title)
+	if err != nil {
+		return nil, fmt.Errorf("find groups titled %q: %w", title, err)
+	}
+	return collect(rows, scanChat)
+}
+
 // ChatsOfUnits lists the group chats bound to any of the units, including
 // chats the bot has left (Active false), so callers can report them.
 func (db *DB) ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error) {

@@ -391,12 +391,3 @@ func (db *DB) PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.C
 func (db *DB) MemberByIdentity(ctx context.Context, platform, externalID string) (bot.Member, error) {
 	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
 }
-
-// ActiveGroupsByTitle lists the active groups with a title, on any platform.
-func (db *DB) ActiveGroupsByTitle(ctx context.Context, title string) ([]bot.Chat, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE kind = 'group' AND active = 1 AND title = ? ORDER BY id`, title)
-	if err != nil {
-		return nil, fmt.Errorf("find groups titled %q: %w", title, err)
-	}
-	return collect(rows, scanChat)
-}

@@ -259,12 +259,3 @@ func (db *DB) PrivateChat(ctx context.Context, memberID int64) (bot.Chat, error)
 	return scanChat(db.r.QueryRowContext(ctx, `SELECT c.id, c.platform, c.external_id, c.kind, c.title, COALESCE(c.unit_id, 0), c.active
 		FROM private_chats p JOIN chats c ON c.id = p.chat_id WHERE p.member_id = ? AND c.kind = 'private' AND c.active`, memberID))
 }
-
-// GroupChatsByTitle lists the active group chats with a title, on any platform.
-func (db *DB) GroupChatsByTitle(ctx context.Context, title string) ([]bot.Chat, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE kind = 'group' AND title = ? AND active ORDER BY id`, title)
-	if err != nil {
-		return nil, fmt.Errorf("chats titled %q: %w", title, err)
-	}
-	return collect(rows, scanChat)
-}

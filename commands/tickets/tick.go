@@ -105,7 +105,7 @@ func (f *Feature) escalate(ctx context.Context, now time.Time) error {
 	units := f.engine.Units()
 	var supervisors []bot.Chat
 	if f.cfg.SupervisorChat != "" {
-		if supervisors, err = f.db.GroupChatsByTitle(ctx, f.cfg.SupervisorChat); err != nil {
+		if supervisors, err = f.db.ActiveGroupsByTitle(ctx, f.cfg.SupervisorChat); err != nil {
 			return err
 		}
 	}
