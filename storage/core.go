@@ -230,6 +230,11 @@ func (db *DB) Member(ctx context.Context, id int64) (bot.Member, error) {
 	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE id = ?`, id))
 }
 
+// MemberByExternalID finds a member by platform id without creating it.
+func (db *DB) MemberByExternalID(ctx context.Context, platform, externalID string) (bot.Member, error) {
+	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+}
+
 // MembersOfRoster lists the platform identities linked to a roster entry.
 func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM members WHERE roster_id = ? ORDER BY id`, rosterID)

@@ -386,8 +386,3 @@ func (db *DB) PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.C
 	}
 	return out, nil
 }
-
-// MemberByIdentity finds a member by platform and user id.
-func (db *DB) MemberByIdentity(ctx context.Context, platform, externalID string) (bot.Member, error) {
-	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
-}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/branchbot/branchbot/bot"
 )
 
 // MoveGroupMembers carries the members of a renamed group over to its new
@@ -73,9 +71,4 @@ func (db *DB) MoveGroupMembers(ctx context.Context, platform, oldGroup, newGroup
 		return 0, fmt.Errorf("move members of group %s to %s: %w", oldGroup, newGroup, err)
 	}
 	return n, nil
-}
-
-// MemberByExternalID finds a member by platform id without creating it.
-func (db *DB) MemberByExternalID(ctx context.Context, platform, externalID string) (bot.Member, error) {
-	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
 }

@@ -180,7 +180,7 @@ func (f *Feature) adminChats(ctx context.Context) ([]bot.Chat, error) {
 			numbers = append(numbers, v)
 			continue
 		}
-		if m, err := f.db.MemberByIdentity(ctx, k, v); err == nil {
+		if m, err := f.db.MemberByExternalID(ctx, k, v); err == nil {
 			members = append(members, m)
 		}
 	}
