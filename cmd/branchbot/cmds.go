@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/bot/roster"
@@ -194,7 +192,7 @@ func runSLADeadline(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cob, err := parseClock(cfg.SLA.CloseOfBusiness)
+	cob, err := configs.ParseClock(cfg.SLA.CloseOfBusiness)
 	if err != nil {
 		return fmt.Errorf("sla.close_of_business: %w", err)
 	}
@@ -205,14 +203,4 @@ func runSLADeadline(ctx context.Context, env *Env, args []string) error {
 func runVersion(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(env.Stdout, "branchbot", version)
 	return nil
-}
-
-func parseClock(s string) (time.Duration, error) {
-	h, m, ok := strings.Cut(s, ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return 0, fmt.Errorf("%q is not a time of day like 17:30", s)
-	}
-	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }

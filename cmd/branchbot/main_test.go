@@ -133,6 +133,18 @@ func TestHolidaysAndDeadline(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != "2026-02-24T17:30:00+08:00" {
 		t.Fatalf("deadline: %v %q", err, out)
 	}
+	// The close of business comes from the config, read as the bot reads it.
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(b), `close_of_business: "17:30"`, `close_of_business: " 16:00"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "", "sla", "deadline", "2026-02-13T16:00:00+08:00", "--config", cfg)
+	if err != nil || strings.TrimSpace(out) != "2026-02-24T16:00:00+08:00" {
+		t.Fatalf("deadline with close_of_business 16:00: %v %q", err, out)
+	}
 	out, _, err = run(t, "", "holidays", "2026", "--config", cfg)
 	if err != nil || !strings.Contains(out, "2026-02-14") || !strings.Contains(out, "built-in") {
 		t.Fatalf("holidays: %v %q", err, out)
