@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -68,11 +69,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := configs.Load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	db, err := storage.Open(ctx, cfg.Database)
+	cfg, db, err := openDB(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -83,47 +80,35 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 
 func runBackup(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "backup", " FILE")
-	pos, err := parseFlags(fs, args)
+	file, err := parseOneArg(fs, args, "backup needs exactly one FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("backup needs exactly one FILE")
-	}
-	cfg, err := configs.Load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	db, err := storage.Open(ctx, cfg.Database)
+	cfg, db, err := openDB(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Backup(ctx, pos[0]); err != nil {
+	if err := db.Backup(ctx, file); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "backed up %s to %s\n", cfg.Database, pos[0])
+	fmt.Fprintf(env.Stdout, "backed up %s to %s\n", cfg.Database, file)
 	return nil
 }
 
 func runRosterImport(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "roster import", " FILE")
 	skipBad := fs.Bool("skip-bad", false, "import the good rows even if some rows are bad")
-	pos, err := parseFlags(fs, args)
+	file, err := parseOneArg(fs, args, "roster import needs exactly one FILE (.csv or .xlsx)")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("roster import needs exactly one FILE (.csv or .xlsx)")
 	}
 	app, err := Open(ctx, env, *cfgPath)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	res, err := roster.ReadFile(pos[0], app.Engine.Units())
+	res, err := roster.ReadFile(file, app.Engine.Units())
 	if err != nil {
 		return err
 	}
@@ -131,14 +116,42 @@ func runRosterImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, b.Error())
 	}
 	if len(res.Bad) > 0 && !*skipBad {
-		return fmt.Errorf("%d bad row(s) in %s; nothing imported (fix them, or use --skip-bad)", len(res.Bad), pos[0])
+		return fmt.Errorf("%d bad row(s) in %s; nothing imported (fix them, or use --skip-bad)", len(res.Bad), file)
 	}
 	added, updated, err := app.DB.ImportRoster(ctx, res.Entries, app.Engine.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "imported %s: %d added, %d updated, %d bad row(s) skipped\n", pos[0], added, updated, len(res.Bad))
+	fmt.Fprintf(env.Stdout, "imported %s: %d added, %d updated, %d bad row(s) skipped\n", file, added, updated, len(res.Bad))
 	return nil
+}
+
+// parseOneArg parses args, which must hold exactly one positional argument;
+// otherwise it prints the usage and returns need as the error.
+func parseOneArg(fs *flag.FlagSet, args []string, need string) (string, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", errors.New(need)
+	}
+	return pos[0], nil
+}
+
+// openDB loads the config and opens its database, for the subcommands that
+// need neither the engine nor the roster seeded.
+func openDB(ctx context.Context, cfgPath string) (*configs.Config, *storage.DB, error) {
+	cfg, err := configs.Load(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
 }
 
 func newCalendar(cfgPath string) (*calendar.Calendar, *configs.Config, error) {
@@ -155,17 +168,13 @@ func newCalendar(cfgPath string) (*calendar.Calendar, *configs.Config, error) {
 
 func runHolidays(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "holidays", " YEAR")
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOneArg(fs, args, "holidays needs a YEAR, e.g. branchbot holidays 2026")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("holidays needs a YEAR, e.g. branchbot holidays 2026")
-	}
-	year, err := strconv.Atoi(pos[0])
+	year, err := strconv.Atoi(arg)
 	if err != nil || year < 1900 || year > 2200 {
-		return fmt.Errorf("holidays: %q is not a year", pos[0])
+		return fmt.Errorf("holidays: %q is not a year", arg)
 	}
 	cal, _, err := newCalendar(*cfgPath)
 	if err != nil {
@@ -176,19 +185,15 @@ func runHolidays(ctx context.Context, env *Env, args []string) error {
 
 func runSLADeadline(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "sla deadline", " TIME")
-	pos, err := parseFlags(fs, args)
+	arg, err := parseOneArg(fs, args, "sla deadline needs a TIME, e.g. 2026-02-13T16:00:00+08:00")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("sla deadline needs a TIME, e.g. 2026-02-13T16:00:00+08:00")
 	}
 	cal, cfg, err := newCalendar(*cfgPath)
 	if err != nil {
 		return err
 	}
-	filed, err := cal.ParseTime(pos[0])
+	filed, err := cal.ParseTime(arg)
 	if err != nil {
 		return err
 	}
