@@ -163,31 +163,12 @@ func (f *Feature) answer(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		cur, err := tt.Get(t.ID)
-		if err != nil {
-			return err
-		}
-		if cur.FirstResponseAt.IsZero() {
-			cur.FirstResponseAt = now
-		}
+	ack := fmt.Sprintf("已答复建议 #%d，答复已发给提建议人。", t.ID)
+	if t.Anonymous {
+		ack = fmt.Sprintf("已答复建议 #%d，答复已发给提建议人（匿名，不显示身份）。", t.ID)
+	}
+	err = f.respond(ctx, r, t.ID, now, "answer", text, out, ack, func(cur *storage.Ticket) {
 		cur.State = storage.TicketAnswered
-		if err := tt.Save(cur); err != nil {
-			return err
-		}
-		id, err := tt.AddEvent(staffEvent(r, cur, "answer", text))
-		if err != nil {
-			return err
-		}
-		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", t.ID, id)
-		if err := tt.Enqueue(out); err != nil {
-			return err
-		}
-		ack := fmt.Sprintf("已答复建议 #%d，答复已发给提建议人。", t.ID)
-		if t.Anonymous {
-			ack = fmt.Sprintf("已答复建议 #%d，答复已发给提建议人（匿名，不显示身份）。", t.ID)
-		}
-		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: ack})
 	})
 	if err != nil {
 		return fmt.Errorf("answer ticket %d: %w", t.ID, err)
@@ -195,6 +176,35 @@ func (f *Feature) answer(ctx context.Context, r *bot.Request) error {
 	f.engine.PokeAll()
 	f.log.Info("ticket answered", "ticket", t.ID, "department", dept)
 	return nil
+}
+
+// respond records a staff response (an answer, a close) to ticket id in one
+// transaction: change sets its new state, the first response time is set if
+// there was none, the event is logged, out goes to the filer (keyed by the
+// event, so it is never queued twice) and ack to the caller.
+func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now time.Time, kind, text string, out bot.Outgoing, ack string, change func(*storage.Ticket)) error {
+	return f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		cur, err := tt.Get(id)
+		if err != nil {
+			return err
+		}
+		if cur.FirstResponseAt.IsZero() {
+			cur.FirstResponseAt = now
+		}
+		change(&cur)
+		if err := tt.Save(cur); err != nil {
+			return err
+		}
+		ev, err := tt.AddEvent(staffEvent(r, cur, kind, text))
+		if err != nil {
+			return err
+		}
+		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", id, ev)
+		if err := tt.Enqueue(out); err != nil {
+			return err
+		}
+		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: ack})
+	})
 }
 
 func (f *Feature) close(ctx context.Context, r *bot.Request) error {
@@ -216,27 +226,11 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		cur, err := tt.Get(t.ID)
-		if err != nil {
-			return err
-		}
-		if cur.FirstResponseAt.IsZero() {
-			cur.FirstResponseAt = now // closing is the department's response too
-		}
+	// Closing is the department's response too: respond sets the first
+	// response time if there was none.
+	ack := fmt.Sprintf("已关闭建议 #%d，并通知了提建议人。", t.ID)
+	err = f.respond(ctx, r, t.ID, now, "close", "", out, ack, func(cur *storage.Ticket) {
 		cur.State, cur.ClosedAt = storage.TicketClosed, now
-		if err := tt.Save(cur); err != nil {
-			return err
-		}
-		id, err := tt.AddEvent(staffEvent(r, cur, "close", ""))
-		if err != nil {
-			return err
-		}
-		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", t.ID, id)
-		if err := tt.Enqueue(out); err != nil {
-			return err
-		}
-		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已关闭建议 #%d，并通知了提建议人。", t.ID)})
 	})
 	if err != nil {
 		return fmt.Errorf("close ticket %d: %w", t.ID, err)
