@@ -37,17 +37,7 @@ func harness(t testing.TB, cfg *configs.Config, start time.Time, setup func(*Fea
 	}
 	var cur *Feature
 	h := commandtest.New(t, commandtest.Options{Config: cfg, Start: start, Features: func(h *commandtest.Harness) []bot.Feature {
-		f, err := New(h.Engine, h.DB, h.Config, cal, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items, err := LoadDir(commandtest.RepoPath(t, "configs/content"), commandtest.Shanghai, unitsOf(t, h))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := h.DB.UpsertContent(context.Background(), items, h.Clock.Now()); err != nil {
-			t.Fatal(err)
-		}
+		f := withContent(t, h, cal)
 		if setup != nil {
 			setup(f)
 		}
@@ -55,6 +45,24 @@ func harness(t testing.TB, cfg *configs.Config, start time.Time, setup func(*Fea
 		return []bot.Feature{f}
 	}})
 	return h, &cur
+}
+
+// withContent makes the study feature for h, with the example content of
+// configs/content imported.
+func withContent(t testing.TB, h *commandtest.Harness, cal *calendar.Calendar) *Feature {
+	t.Helper()
+	f, err := New(h.Engine, h.DB, h.Config, cal, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := LoadDir(commandtest.RepoPath(t, "configs/content"), commandtest.Shanghai, unitsOf(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.DB.UpsertContent(context.Background(), items, h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 func unitsOf(t testing.TB, h *commandtest.Harness) *bot.UnitTree {

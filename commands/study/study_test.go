@@ -20,17 +20,6 @@ func TestTranscripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	commandtest.RunFiles(t, "testdata/*.txtar", commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
-		f, err := New(h.Engine, h.DB, h.Config, cal, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items, err := LoadDir(commandtest.RepoPath(t, "configs/content"), commandtest.Shanghai, unitsOf(t, h))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := h.DB.UpsertContent(t.Context(), items, h.Clock.Now()); err != nil {
-			t.Fatal(err)
-		}
-		return []bot.Feature{f}
+		return []bot.Feature{withContent(t, h, cal)}
 	}})
 }
