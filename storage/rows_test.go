@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,5 +61,45 @@ func TestCollect(t *testing.T) {
 	}
 	if n := db.r.Stats().InUse; n != 0 {
 		t.Fatalf("%d read connections still in use after collect", n)
+	}
+}
+
+// idSets reads every key, across the 500-key chunks, and groups the second
+// column by the first.
+func TestIDSets(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const n = 1201
+	var keys []int64
+	for k := int64(1); k <= n; k++ {
+		keys = append(keys, k)
+	}
+	q := `WITH RECURSIVE num(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM num WHERE x < 2000)
+		SELECT x % 7, x FROM num WHERE x IN (`
+	got, err := db.idSets(ctx, "test", q, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for k, vs := range got {
+		for v := range vs {
+			if v%7 != k || v < 1 || v > n {
+				t.Fatalf("idSets put %d under %d", v, k)
+			}
+			total++
+		}
+	}
+	if len(got) != 7 || total != n {
+		t.Fatalf("idSets: %d groups, %d values; want 7, %d", len(got), total, n)
+	}
+	if got, err := db.idSets(ctx, "test", q, nil); err != nil || len(got) != 0 {
+		t.Fatalf("idSets of no keys = %v, %v", got, err)
+	}
+	if _, err := db.idSets(ctx, "read nothing", `SELECT 1, 2 FROM no_such_table WHERE x IN (`, keys); err == nil || !strings.HasPrefix(err.Error(), "read nothing: ") {
+		t.Fatalf("idSets error = %v; want it named", err)
 	}
 }

@@ -146,30 +146,7 @@ func (db *DB) MarkStudied(ctx context.Context, itemID, rosterID, memberID, chatI
 // StudyMarks returns, for the roster entries, the set of item ids each has
 // studied.
 func (db *DB) StudyMarks(ctx context.Context, rosterIDs []int64) (map[int64]map[int64]bool, error) {
-	out := map[int64]map[int64]bool{}
-	for start := 0; start < len(rosterIDs); start += 500 {
-		chunk := rosterIDs[start:min(start+500, len(rosterIDs))]
-		rows, err := db.r.QueryContext(ctx, `SELECT roster_id, item_id FROM study_marks WHERE roster_id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...)
-		if err != nil {
-			return nil, fmt.Errorf("read study marks: %w", err)
-		}
-		for rows.Next() {
-			var r, i int64
-			if err := rows.Scan(&r, &i); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if out[r] == nil {
-				out[r] = map[int64]bool{}
-			}
-			out[r][i] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return db.idSets(ctx, "read study marks", `SELECT roster_id, item_id FROM study_marks WHERE roster_id IN (`, rosterIDs)
 }
 
 // EnsurePushSchedule records when a schedule was first seen and returns it.
@@ -330,30 +307,7 @@ func (db *DB) QueuePushes(ctx context.Context, schedule string, occurrence time.
 
 // PushedItems returns, per chat, the items already pushed to it.
 func (db *DB) PushedItems(ctx context.Context, chatIDs []int64) (map[int64]map[int64]bool, error) {
-	out := map[int64]map[int64]bool{}
-	for start := 0; start < len(chatIDs); start += 500 {
-		chunk := chatIDs[start:min(start+500, len(chatIDs))]
-		rows, err := db.r.QueryContext(ctx, `SELECT chat_id, item_id FROM push_deliveries WHERE chat_id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...)
-		if err != nil {
-			return nil, fmt.Errorf("read pushed items: %w", err)
-		}
-		for rows.Next() {
-			var c, i int64
-			if err := rows.Scan(&c, &i); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if out[c] == nil {
-				out[c] = map[int64]bool{}
-			}
-			out[c][i] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return db.idSets(ctx, "read pushed items", `SELECT chat_id, item_id FROM push_deliveries WHERE chat_id IN (`, chatIDs)
 }
 
 // PrivateChatsOf finds the private chats the bot has with the members: the
