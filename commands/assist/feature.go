@@ -280,7 +280,9 @@ func parseSpan(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// formatSpan shows a duration as 7天, 24小时, 1天12小时, 90分钟.
+// formatSpan shows a duration as 7天, 24小时, 1天12小时, 1小时30分钟. Unlike
+// tickets' humanDuration (a lateness) it shows a whole day as 24小时 (the
+// default summary span) and nothing as 0分钟.
 func formatSpan(d time.Duration) string {
 	if d <= 0 {
 		return "0分钟"
