@@ -7,20 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/branchbot/branchbot/configs"
 )
 
 // branchbot content import loads the example content, updates it on a
 // second run, and refuses a folder with a bad file without importing any.
 func TestContentImport(t *testing.T) {
-	dir := t.TempDir()
-	cfg := strings.Replace(string(configs.DefaultYAML()), "database: data/branchbot.db", "database: "+filepath.Join(dir, "b.db"), 1)
-	cfg = strings.Replace(cfg, "data_dir: data", "data_dir: "+dir, 1)
-	cfgPath := filepath.Join(dir, "branchbot.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, _ := writeConfig(t, "")
 	run := func(args ...string) (string, error) {
 		var out, errb bytes.Buffer
 		err := Main(context.Background(), &Env{Stdout: &out, Stderr: &errb}, append([]string{"content", "import", "--config", cfgPath}, args...))

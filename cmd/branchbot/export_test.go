@@ -18,12 +18,7 @@ import (
 
 func TestExportCLI(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	y := strings.Replace(string(configs.DefaultYAML()), "data_dir: data\ndatabase: data/branchbot.db", "data_dir: "+dir+"\ndatabase: "+dir+"/b.db", 1)
-	cfgPath := filepath.Join(dir, "branchbot.yaml")
-	if err := os.WriteFile(cfgPath, []byte(y), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, dir := writeConfig(t, "")
 	cfg, err := configs.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,28 +11,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
 
-// writeConfigIn writes the default config with its data in dir.
-func writeConfigIn(t *testing.T, dir string) string {
-	t.Helper()
-	y := string(configs.DefaultYAML())
-	y = strings.Replace(y, "data_dir: data", "data_dir: "+dir, 1)
-	y = strings.Replace(y, "database: data/branchbot.db", "database: "+filepath.Join(dir, "b.db"), 1)
-	y = strings.Replace(y, "log_level: info", "log_level: error", 1)
-	path := filepath.Join(dir, "branchbot.yaml")
-	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestReportSLA(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	cfgPath := writeConfigIn(t, dir)
+	cfgPath, dir := writeConfig(t, "")
 	var stdout, stderr bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
 
