@@ -54,7 +54,7 @@ type BroadcastEvent struct {
 const broadcastCols = `id, author_member, author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
 	COALESCE(send_at, 0), status, chats, created_at, updated_at`
 
-func scanBroadcast(row interface{ Scan(...any) error }) (Broadcast, error) {
+func scanBroadcast(row rowScanner) (Broadcast, error) {
 	var (
 		b                        Broadcast
 		units                    string

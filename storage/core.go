@@ -26,7 +26,7 @@ func isUnique(err error) bool {
 
 const chatCols = `id, platform, external_id, kind, title, COALESCE(unit_id, 0), active`
 
-func scanChat(row interface{ Scan(...any) error }) (bot.Chat, error) {
+func scanChat(row rowScanner) (bot.Chat, error) {
 	var c bot.Chat
 	var kind string
 	err := row.Scan(&c.ID, &c.Platform, &c.ExternalID, &kind, &c.Title, &c.UnitID, &c.Active)
@@ -188,7 +188,7 @@ func (db *DB) BindChat(ctx context.Context, chatID, unitID int64) error {
 
 const memberCols = `id, platform, external_id, name, COALESCE(roster_id, 0)`
 
-func scanMember(row interface{ Scan(...any) error }) (bot.Member, error) {
+func scanMember(row rowScanner) (bot.Member, error) {
 	var m bot.Member
 	err := row.Scan(&m.ID, &m.Platform, &m.ExternalID, &m.Name, &m.RosterID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -313,7 +313,7 @@ func (db *DB) SyncUnits(ctx context.Context, defs []UnitDef) error {
 
 const rosterCols = `id, name, number, unit_id, title, role, phone`
 
-func scanRoster(row interface{ Scan(...any) error }) (bot.RosterEntry, error) {
+func scanRoster(row rowScanner) (bot.RosterEntry, error) {
 	var r bot.RosterEntry
 	var role string
 	err := row.Scan(&r.ID, &r.Name, &r.Number, &r.UnitID, &r.Title, &role, &r.Phone)

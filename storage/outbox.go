@@ -18,7 +18,7 @@ const outboxCols = `o.id, o.chat_id, o.text, o.buttons, COALESCE(o.mention_membe
 
 const outboxFrom = ` FROM outbox o JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member `
 
-func scanOutbox(row interface{ Scan(...any) error }) (bot.OutboxMessage, error) {
+func scanOutbox(row rowScanner) (bot.OutboxMessage, error) {
 	var (
 		m                    bot.OutboxMessage
 		buttons, state, kind string

@@ -27,7 +27,7 @@ type ContentItem struct {
 
 const contentCols = `id, slug, column_name, title, summary, link, body, tags, units, published_at`
 
-func scanContent(row interface{ Scan(...any) error }) (ContentItem, error) {
+func scanContent(row rowScanner) (ContentItem, error) {
 	var (
 		it          ContentItem
 		tags, units string
@@ -177,7 +177,7 @@ type PushRun struct {
 	StartedAt  time.Time
 }
 
-func scanPushRun(row interface{ Scan(...any) error }) (PushRun, error) {
+func scanPushRun(row rowScanner) (PushRun, error) {
 	var (
 		r        PushRun
 		occ, st  int64

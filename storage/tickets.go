@@ -63,7 +63,7 @@ const ticketCols = `id, filer_member_id, COALESCE(filer_roster_id, 0), filer_nam
 	chat_id, text, category, keyword, department_id, decided_by, routed_at, state, COALESCE(assignee_roster_id, 0),
 	created_at, first_due_at, due_at, remind_at, reminded_at, escalated_at, first_response_at, closed_at`
 
-func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
+func scanTicket(row rowScanner) (Ticket, error) {
 	var (
 		t                                                    Ticket
 		state                                                string
