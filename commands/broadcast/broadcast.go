@@ -524,16 +524,25 @@ func (f *Feature) mayView(r *bot.Request, b storage.Broadcast) bool {
 	return r.Caller.Roster != nil
 }
 
+// viewable loads a broadcast and checks the caller may see it (mayView).
+func (f *Feature) viewable(ctx context.Context, r *bot.Request, arg string) (storage.Broadcast, error) {
+	b, err := f.load(ctx, arg)
+	if err != nil {
+		return b, err
+	}
+	if !f.mayView(r, b) {
+		return b, bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
+	}
+	return b, nil
+}
+
 func (f *Feature) status(ctx context.Context, r *bot.Request, args []string) error {
 	if len(args) != 1 {
 		return bot.Errorf("用法：/broadcast status <编号>")
 	}
-	b, err := f.load(ctx, args[0])
+	b, err := f.viewable(ctx, r, args[0])
 	if err != nil {
 		return err
-	}
-	if !f.mayView(r, b) {
-		return bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
 	}
 	loc := f.engine.Location()
 	switch b.Status {
@@ -590,12 +599,9 @@ func (f *Feature) logCmd(ctx context.Context, r *bot.Request, args []string) err
 	}
 	var bs []storage.Broadcast
 	if len(args) == 1 {
-		b, err := f.load(ctx, args[0])
+		b, err := f.viewable(ctx, r, args[0])
 		if err != nil {
 			return err
-		}
-		if !f.mayView(r, b) {
-			return bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
 		}
 		bs = []storage.Broadcast{b}
 	} else {
