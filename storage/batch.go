@@ -28,6 +28,9 @@ type groupCommit[In, Out any] struct {
 	name string
 	// run applies a batch inside tx and returns one result per input.
 	run func(ctx context.Context, tx *sql.Tx, in []In) ([]Out, error)
+	// after, if set, is told how each batch's transaction ended (nil:
+	// committed), before the next batch runs.
+	after func(err error)
 
 	mu      sync.Mutex
 	pending []*job[In, Out]
@@ -105,6 +108,9 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	if err == nil && len(outs) != len(batch) {
 		err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
 	}
+	if g.after != nil {
+		g.after(err)
+	}
 	for i, j := range batch {
 		if err != nil {
 			j.err = fmt.Errorf("%s: %w", g.name, err)
@@ -122,7 +128,10 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 // chat are superseded and the new one is inserted. (Changing the pending
 // message in place instead would race with a sender that is delivering it.)
 // Any other message goes through enqueueTx. at[i] is when message i was made.
-func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time) error {
+//
+// known maps chat ids to their platforms where the caller already has them
+// (a chat's platform never changes); only the other chats are looked up.
+func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
 	var plain []int
 	for i, m := range msgs {
 		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
@@ -138,31 +147,35 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 	}
 	var chatArgs, keyArgs []any
 	seen := map[int64]bool{}
+	platforms := map[int64]string{}
 	for _, i := range plain {
 		m := msgs[i]
-		if !seen[m.ChatID] {
+		if p, ok := known[m.ChatID]; ok {
+			platforms[m.ChatID] = p
+		} else if !seen[m.ChatID] {
 			seen[m.ChatID] = true
 			chatArgs = append(chatArgs, m.ChatID)
 		}
 		keyArgs = append(keyArgs, m.ChatID, m.MergeKey)
 	}
-	platforms := map[int64]string{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var p string
-		if err := rows.Scan(&id, &p); err != nil {
-			rows.Close()
+	if len(chatArgs) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
+		if err != nil {
 			return err
 		}
-		platforms[id] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+		for rows.Next() {
+			var id int64
+			var p string
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			platforms[id] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
 		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`)`, keyArgs...); err != nil {

@@ -73,6 +73,7 @@ func scanSession(row interface{ Scan(...any) error }) (CheckinSession, error) {
 // has a session open at now, it returns that session and ErrConflict.
 func (db *DB) OpenCheckin(ctx context.Context, s CheckinSession, announce func(CheckinSession) bot.Outgoing, now time.Time) (CheckinSession, error) {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.checkinGen.Add(1) // while this transaction holds the writer
 		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions
 			WHERE chat_id = ? AND closed_at IS NULL AND ends_at > ? ORDER BY id DESC LIMIT 1`, s.ChatID, ms(now)))
 		if err == nil {
@@ -184,6 +185,7 @@ func checkinsQuery(ctx context.Context, q querier, query string, args ...any) ([
 func (db *DB) CloseCheckin(ctx context.Context, id int64, now time.Time, result func(CheckinSession, []Checkin) bot.Outgoing) (bool, error) {
 	closed := false
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.checkinGen.Add(1) // while this transaction holds the writer
 		res, err := tx.ExecContext(ctx, `UPDATE checkin_sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL`, ms(now), id)
 		if err != nil {
 			return err
@@ -266,17 +268,45 @@ type CheckinResult struct {
 // check-ins share transactions, and each transaction also queues one running
 // summary per session it touched (with a merge key, so a burst leaves one
 // summary pending per chat).
+//
+// The writer keeps the latest session of each chat it has seen in memory, so
+// a batch does not read them again. Sessions are opened and closed outside
+// the writer (OpenCheckin, CloseCheckin); those bump db.checkinGen inside
+// their transaction, and as all writes share one connection, a batch that
+// finds the generation unchanged knows no session changed since it last
+// looked. The counts are the one thing the writer itself changes; it bumps
+// the generation too when it does (so another writer on the same database
+// rereads), and forgets everything when a batch does not commit.
 type CheckinWriter struct {
+	db      *DB
 	g       *groupCommit[CheckinAttempt, CheckinResult]
 	summary func(s CheckinSession, present, late int) bot.Outgoing
+
+	// Touched only by the batch writer goroutine (one at a time).
+	gen      uint64
+	sessions map[int64]cachedSession // chat id -> its latest session
+}
+
+type cachedSession struct {
+	s        CheckinSession
+	ok       bool   // false: the chat has no session
+	platform string // the chat's platform, when ok
 }
 
 // NewCheckinWriter makes a writer; summary renders the running count that is
 // queued after each batch.
 func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int) bot.Outgoing) *CheckinWriter {
-	w := &CheckinWriter{summary: summary}
-	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run}
+	w := &CheckinWriter{db: db, summary: summary}
+	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run, after: w.after}
 	return w
+}
+
+// after forgets the cached sessions when a batch did not commit: their
+// counts may have moved in memory only.
+func (w *CheckinWriter) after(err error) {
+	if err != nil {
+		w.sessions = nil
+	}
 }
 
 // Checkin stores one attempt and returns once it is committed.
@@ -290,32 +320,48 @@ func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinR
 func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
 	out := make([]CheckinResult, len(in))
 
-	// The latest session of every chat in the batch.
-	chatIDs := map[int64]bool{}
+	// The latest session of every chat in the batch: from memory, or read
+	// for the chats not seen since the sessions last changed.
+	if gen := w.db.checkinGen.Load(); w.sessions == nil || gen != w.gen {
+		w.sessions, w.gen = map[int64]cachedSession{}, gen
+	}
 	var chatArgs []any
 	for _, a := range in {
-		if !chatIDs[a.ChatID] {
-			chatIDs[a.ChatID] = true
+		if _, ok := w.sessions[a.ChatID]; !ok {
+			w.sessions[a.ChatID] = cachedSession{} // none unless read below
 			chatArgs = append(chatArgs, a.ChatID)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN
-		(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
-	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	byChat := map[int64]CheckinSession{}
-	for rows.Next() {
-		s, err := scanSession(rows)
+	if len(chatArgs) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT (SELECT platform FROM chats WHERE chats.id = s.chat_id), `+sessionCols+` FROM checkin_sessions s WHERE id IN
+			(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
 		if err != nil {
-			rows.Close()
+			w.sessions = nil
+			return nil, fmt.Errorf("sessions: %w", err)
+		}
+		for rows.Next() {
+			var platform string
+			s, err := scanSession(prefixScanner{rows, &platform})
+			if err != nil {
+				rows.Close()
+				w.sessions = nil
+				return nil, err
+			}
+			w.sessions[s.ChatID] = cachedSession{s: s, ok: true, platform: platform}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			w.sessions = nil
 			return nil, err
 		}
-		byChat[s.ChatID] = s
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	byChat := map[int64]CheckinSession{}
+	platforms := map[int64]string{}
+	for _, a := range in {
+		if c := w.sessions[a.ChatID]; c.ok {
+			byChat[a.ChatID] = c.s
+			platforms[a.ChatID] = c.platform
+		}
 	}
 
 	// Every valid attempt in one INSERT; RETURNING tells which were new.
@@ -451,6 +497,15 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}
+		// Keep the new counts; a rollback forgets them (after). Another
+		// writer on this database must reread them.
+		for chat, cs := range w.sessions {
+			if c, ok := counts[cs.s.ID]; ok && cs.ok {
+				cs.s.Present, cs.s.Late = c[0], c[1]
+				w.sessions[chat] = cs
+			}
+		}
+		w.gen = w.db.checkinGen.Add(1)
 	}
 	if w.summary != nil && len(changed) > 0 {
 		msgs := make([]bot.Outgoing, len(changed))
@@ -459,7 +514,7 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 			n := counts[c.s.ID]
 			msgs[i], ats[i] = w.summary(c.s, n[0], n[1]), c.at
 		}
-		if err := enqueueSnapshots(ctx, tx, msgs, ats); err != nil {
+		if err := enqueueSnapshots(ctx, tx, msgs, ats, platforms); err != nil {
 			return nil, fmt.Errorf("queue summaries: %w", err)
 		}
 	}
@@ -468,4 +523,15 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		out[i].Present, out[i].Late = c[0], c[1]
 	}
 	return out, nil
+}
+
+// prefixScanner scans a row whose first column goes to first and the rest
+// to what the caller asks for.
+type prefixScanner struct {
+	row   interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.row.Scan(append([]any{p.first}, dest...)...)
 }

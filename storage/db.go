@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -38,6 +39,10 @@ type DB struct {
 	hot sync.Map // query -> *sql.Stmt
 	// cache holds chats, members and roster entries read per message.
 	cache *lookups
+	// checkinGen changes whenever a check-in session is opened or closed
+	// (inside the transaction that does it), so a CheckinWriter knows when
+	// the sessions it keeps in memory are out of date.
+	checkinGen atomic.Uint64
 }
 
 // Open opens (creating if needed) the database at path and applies pending
