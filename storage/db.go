@@ -86,9 +86,15 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
+	// The writer's page cache holds the pages every batch touches (the
+	// check-ins, sessions and outbox of many chats at once); SQLite's 2 MB
+	// default made it reread them from the OS (pread) over and over.
+	// Negative sizes are KiB, an upper bound, not an allocation.
+	q.Set("_cache_size", "-65536")
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "true")
+		q.Set("_cache_size", "-16384")
 		q.Del("_txlock")
 	}
 	return "file:" + path + "?" + q.Encode()
