@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -131,7 +130,7 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 //
 // known maps chat ids to their platforms where the caller already has them
 // (a chat's platform never changes); only the other chats are looked up.
-func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
+func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
 	var plain []int
 	for i, m := range msgs {
 		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
@@ -145,7 +144,8 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 	if len(plain) == 0 {
 		return nil
 	}
-	var chatArgs, keyArgs []any
+	var chatArgs []any
+	var keyRows [][]any
 	seen := map[int64]bool{}
 	platforms := map[int64]string{}
 	for _, i := range plain {
@@ -156,7 +156,7 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 			seen[m.ChatID] = true
 			chatArgs = append(chatArgs, m.ChatID)
 		}
-		keyArgs = append(keyArgs, m.ChatID, m.MergeKey)
+		keyRows = append(keyRows, []any{m.ChatID, m.MergeKey})
 	}
 	if len(chatArgs) > 0 {
 		rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
@@ -177,22 +177,46 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
-		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`)`, keyArgs...); err != nil {
+	keys, err := jsonRows(keyRows)
+	if err != nil {
 		return fmt.Errorf("supersede: %w", err)
 	}
-	var insArgs []any
+	st, err := db.txStmt(ctx, tx, snapshotSupersedeSQL)
+	if err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	if _, err := st.ExecContext(ctx, keys); err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	var insRows [][]any
 	for _, i := range plain {
 		m := msgs[i]
 		p, ok := platforms[m.ChatID]
 		if !ok {
 			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
-		insArgs = append(insArgs, m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i]))
+		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(plain)), ","), insArgs...); err != nil {
+	ins, err := jsonRows(insRows)
+	if err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
+	}
+	if st, err = db.txStmt(ctx, tx, snapshotInsertSQL); err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
+	}
+	if _, err := st.ExecContext(ctx, ins); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
 	}
 	return nil
 }
+
+// The statements of enqueueSnapshots, with their rows as one JSON array
+// parameter (see checkinInsertSQL).
+const (
+	// [[chat, merge key], ...]
+	snapshotSupersedeSQL = `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
+		AND (chat_id, merge_key) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j)`
+	// [[chat, platform, text, merge key, not before, created at], ...]
+	snapshotInsertSQL = `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?) j`
+)

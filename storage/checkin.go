@@ -3,9 +3,11 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -278,9 +280,10 @@ type CheckinResult struct {
 // the generation too when it does (so another writer on the same database
 // rereads), and forgets everything when a batch does not commit.
 type CheckinWriter struct {
-	db      *DB
-	g       *groupCommit[CheckinAttempt, CheckinResult]
-	summary func(s CheckinSession, present, late int) bot.Outgoing
+	db       *DB
+	g        *groupCommit[CheckinAttempt, CheckinResult]
+	summary  func(s CheckinSession, present, late int) bot.Outgoing
+	prepared atomic.Bool
 
 	// Touched only by the batch writer goroutine (one at a time).
 	gen      uint64
@@ -311,7 +314,32 @@ func (w *CheckinWriter) after(err error) {
 
 // Checkin stores one attempt and returns once it is committed.
 func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinResult, error) {
+	if !w.prepared.Load() {
+		if err := w.db.prepareWriter(ctx, checkinInsertSQL, checkinCountSQL, snapshotSupersedeSQL, snapshotInsertSQL); err != nil {
+			return CheckinResult{}, fmt.Errorf("store check-ins: %w", err)
+		}
+		w.prepared.Store(true)
+	}
 	return w.g.do(ctx, a)
+}
+
+// The batch statements take their rows as one JSON array parameter, so each
+// has one shape whatever the batch size: prepared once, with one argument
+// to bind instead of six per row.
+const (
+	// [[session, member, roster or null, name, at, late], ...]
+	checkinInsertSQL = `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?) j
+		WHERE true ON CONFLICT DO NOTHING RETURNING session_id, member_id`
+	// [[session, added, added late], ...]
+	checkinCountSQL = `UPDATE checkin_sessions SET present = present + (j.value->>1), late_count = late_count + (j.value->>2)
+		FROM json_each(?) j WHERE checkin_sessions.id = j.value->>0 RETURNING checkin_sessions.id, present, late_count`
+)
+
+// jsonRows encodes batch rows for a json_each parameter.
+func jsonRows(rows [][]any) (string, error) {
+	b, err := json.Marshal(rows)
+	return string(b), err
 }
 
 // run stores a batch with a fixed number of statements whatever its size
@@ -366,7 +394,7 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 
 	// Every valid attempt in one INSERT; RETURNING tells which were new.
 	var (
-		insArgs []any
+		insRows [][]any
 		valid   []int
 	)
 	for i, a := range in {
@@ -384,15 +412,25 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 			r.Outcome = CheckinWrongCode
 		default:
 			valid = append(valid, i)
-			insArgs = append(insArgs, s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), !a.At.Before(s.Deadline))
+			late := 0
+			if !a.At.Before(s.Deadline) {
+				late = 1
+			}
+			insRows = append(insRows, []any{s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), late})
 		}
 	}
 	type key struct{ session, member int64 }
 	inserted := map[key]bool{}
 	if len(valid) > 0 {
-		rows, err := tx.QueryContext(ctx, `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(valid)), ",")+
-			` ON CONFLICT DO NOTHING RETURNING session_id, member_id`, insArgs...)
+		arg, err := jsonRows(insRows)
+		if err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+		st, err := w.db.txStmt(ctx, tx, checkinInsertSQL)
+		if err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, arg)
 		if err != nil {
 			return nil, fmt.Errorf("insert check-ins: %w", err)
 		}
@@ -474,13 +512,19 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 				add[out[i].Session.ID] = a
 			}
 		}
-		var vals []any
+		var vals [][]any
 		for id, a := range add {
-			vals = append(vals, id, a[0], a[1])
+			vals = append(vals, []any{id, a[0], a[1]})
 		}
-		rows, err := tx.QueryContext(ctx, `UPDATE checkin_sessions SET present = present + v.column2, late_count = late_count + v.column3
-			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?),", len(add)), ",")+`) AS v
-			WHERE checkin_sessions.id = v.column1 RETURNING checkin_sessions.id, present, late_count`, vals...)
+		arg, err := jsonRows(vals)
+		if err != nil {
+			return nil, fmt.Errorf("count check-ins: %w", err)
+		}
+		st, err := w.db.txStmt(ctx, tx, checkinCountSQL)
+		if err != nil {
+			return nil, fmt.Errorf("count check-ins: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, arg)
 		if err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}
@@ -514,7 +558,7 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 			n := counts[c.s.ID]
 			msgs[i], ats[i] = w.summary(c.s, n[0], n[1]), c.at
 		}
-		if err := enqueueSnapshots(ctx, tx, msgs, ats, platforms); err != nil {
+		if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, platforms); err != nil {
 			return nil, fmt.Errorf("queue summaries: %w", err)
 		}
 	}

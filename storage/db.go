@@ -37,6 +37,10 @@ type DB struct {
 	// hot holds read statements prepared once, for the lookups the engine
 	// makes on every message (see readRow).
 	hot sync.Map // query -> *sql.Stmt
+	// hotW holds write statements prepared once on the writer connection:
+	// the fixed-shape statements every group-commit batch runs (see
+	// writerStmt).
+	hotW sync.Map // query -> *sql.Stmt
 	// cache holds chats, members and roster entries read per message.
 	cache *lookups
 	// checkinGen changes whenever a check-in session is opened or closed
@@ -118,16 +122,48 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
 }
 
+// prepareWriter prepares write statements once on the writer connection.
+// It must not be called inside a write transaction (that holds the one
+// writer connection). Inside one, txStmt then reuses them: the batch
+// writers run the same few statements for every batch, and preparing one
+// costs about as much as running it.
+func (db *DB) prepareWriter(ctx context.Context, qs ...string) error {
+	for _, q := range qs {
+		if _, ok := db.hotW.Load(q); ok {
+			continue
+		}
+		p, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		if _, loaded := db.hotW.LoadOrStore(q, p); loaded {
+			p.Close()
+		}
+	}
+	return nil
+}
+
+// txStmt is q for use in tx: prepared once by prepareWriter if it was,
+// else prepared for this transaction only.
+func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st, ok := db.hotW.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
-	db.hot.Range(func(_, st any) bool {
-		errs = append(errs, st.(*sql.Stmt).Close())
-		return true
-	})
+	for _, m := range []*sync.Map{&db.hot, &db.hotW} {
+		m.Range(func(_, st any) bool {
+			errs = append(errs, st.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
