@@ -87,6 +87,14 @@ func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	}
 }
 
+// idle reports whether no action waits for the next batch (for run: the
+// batch it is writing is the last one for now).
+func (g *groupCommit[In, Out]) idle() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.pending) == 0
+}
+
 func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 	var (
 		last  int // size of the previous batch

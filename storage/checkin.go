@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -267,9 +268,11 @@ type CheckinResult struct {
 }
 
 // CheckinWriter stores check-ins through a group-commit writer: concurrent
-// check-ins share transactions, and each transaction also queues one running
-// summary per session it touched (with a merge key, so a burst leaves one
-// summary pending per chat).
+// check-ins share transactions, and a transaction also queues one running
+// summary per session whose count moved (with a merge key, so a burst
+// leaves one summary pending per chat): the transaction after which no
+// check-in waits always does, one of a busy writer at most every
+// summaryEvery.
 //
 // The writer keeps the latest session of each chat it has seen in memory, so
 // a batch does not read them again. Sessions are opened and closed outside
@@ -288,6 +291,26 @@ type CheckinWriter struct {
 	// Touched only by the batch writer goroutine (one at a time).
 	gen      uint64
 	sessions map[int64]cachedSession // chat id -> its latest session
+	// dirty holds the sessions whose counts moved since their running
+	// summary was last queued; written holds those the current batch
+	// queued (forgotten from dirty once it commits).
+	dirty         map[int64]dirtySummary
+	written       []int64
+	lastSummaries time.Time // wall clock: when summaries were last queued
+}
+
+// summaryEvery is how often, at most, a writer kept busy queues the running
+// summaries. A summary is a snapshot that the next one supersedes before
+// it is sent (chats take a message every few seconds at best), so under a
+// burst most of those queued after every batch were never sent; their
+// writes cost two statements and a dozen pages per batch. The batch after
+// which no more check-ins wait always queues them.
+const summaryEvery = 25 * time.Millisecond
+
+type dirtySummary struct {
+	s        CheckinSession // with its latest counts
+	at       time.Time      // the last stored check-in's time
+	platform string
 }
 
 type cachedSession struct {
@@ -308,8 +331,13 @@ func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int)
 // counts may have moved in memory only.
 func (w *CheckinWriter) after(err error) {
 	if err != nil {
-		w.sessions = nil
+		w.sessions = nil // and dirty counts are reread (run)
+	} else {
+		for _, id := range w.written {
+			delete(w.dirty, id)
+		}
 	}
+	w.written = w.written[:0]
 }
 
 // Checkin stores one attempt and returns once it is committed.
@@ -352,6 +380,28 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 	// for the chats not seen since the sessions last changed.
 	if gen := w.db.checkinGen.Load(); w.sessions == nil || gen != w.gen {
 		w.sessions, w.gen = map[int64]cachedSession{}, gen
+		// A session with a summary still to queue may have been closed
+		// (its result is out: no count may follow it) or its counts
+		// rolled back: reread them.
+		if len(w.dirty) > 0 {
+			var ids []int64
+			for id := range w.dirty {
+				ids = append(ids, id)
+			}
+			fresh, err := sessionsTx(ctx, tx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+			if err != nil {
+				w.sessions = nil
+				return nil, fmt.Errorf("sessions: %w", err)
+			}
+			old := w.dirty
+			w.dirty = map[int64]dirtySummary{}
+			for _, s := range fresh {
+				if d, ok := old[s.ID]; ok && s.ClosedAt.IsZero() {
+					d.s = s
+					w.dirty[s.ID] = d
+				}
+			}
+		}
 	}
 	var chatArgs []any
 	for _, a := range in {
@@ -551,15 +601,37 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		}
 		w.gen = w.db.checkinGen.Add(1)
 	}
-	if w.summary != nil && len(changed) > 0 {
-		msgs := make([]bot.Outgoing, len(changed))
-		ats := make([]time.Time, len(changed))
-		for i, c := range changed {
-			n := counts[c.s.ID]
-			msgs[i], ats[i] = w.summary(c.s, n[0], n[1]), c.at
+	if w.summary != nil {
+		if w.dirty == nil {
+			w.dirty = map[int64]dirtySummary{}
 		}
-		if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, platforms); err != nil {
-			return nil, fmt.Errorf("queue summaries: %w", err)
+		for _, c := range changed {
+			s := c.s
+			n := counts[s.ID]
+			s.Present, s.Late = n[0], n[1]
+			w.dirty[s.ID] = dirtySummary{s: s, at: c.at, platform: platforms[s.ChatID]}
+		}
+		if len(w.dirty) > 0 && (w.g.idle() || time.Since(w.lastSummaries) >= summaryEvery) {
+			ids := make([]int64, 0, len(w.dirty))
+			for id := range w.dirty {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			msgs := make([]bot.Outgoing, len(ids))
+			ats := make([]time.Time, len(ids))
+			known := map[int64]string{}
+			for i, id := range ids {
+				d := w.dirty[id]
+				msgs[i], ats[i] = w.summary(d.s, d.s.Present, d.s.Late), d.at
+				if d.platform != "" {
+					known[d.s.ChatID] = d.platform
+				}
+			}
+			if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, known); err != nil {
+				return nil, fmt.Errorf("queue summaries: %w", err)
+			}
+			w.written = append(w.written[:0], ids...)
+			w.lastSummaries = time.Now()
 		}
 	}
 	for i := range out {
@@ -578,4 +650,21 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error {
 	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+func sessionsTx(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]CheckinSession, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CheckinSession
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
