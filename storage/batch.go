@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +12,19 @@ import (
 
 // maxBatch bounds how many member actions share one transaction.
 const maxBatch = 2000
+
+// Lingering: under load (a batch of at least lingerMin actions), a writer
+// that finds fewer actions waiting than its last batch held waits up to
+// maxLinger for the callers it just acknowledged to come back with their
+// next actions. A batch's fixed cost (BEGIN, each statement, COMMIT) is
+// paid by the batch, so a handful of actions written right after a large
+// batch costs several times more per action than a full one; waiting a
+// moment keeps batches full and frees the writer for more actions per
+// second. Alone or in a trickle (small batches) nothing waits.
+const (
+	lingerMin = 16
+	maxLinger = 2 * time.Millisecond
+)
 
 // groupCommit is a group-commit writer: callers hand it one action each and
 // wait; whichever actions are waiting when the writer is free go into one
@@ -28,10 +40,17 @@ type groupCommit[In, Out any] struct {
 	name string
 	// run applies a batch inside tx and returns one result per input.
 	run func(ctx context.Context, tx *sql.Tx, in []In) ([]Out, error)
+	// after, if set, is told how each batch's transaction ended (nil:
+	// committed), before the next batch runs.
+	after func(err error)
 
 	mu      sync.Mutex
 	pending []*job[In, Out]
 	running bool
+	// want > 0: the writer is lingering until this many actions wait;
+	// the caller that makes it so sends on full.
+	want    int
+	full    chan struct{}
 	flushes int // only the writer goroutine touches it
 }
 
@@ -49,6 +68,10 @@ func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	g.pending = append(g.pending, j)
 	start := !g.running
 	g.running = true
+	if g.want > 0 && len(g.pending) >= g.want {
+		g.want = 0
+		g.full <- struct{}{} // buffered; only the lingering writer receives
+	}
 	g.mu.Unlock()
 	if start {
 		// The writer outlives this caller's context if need be: the
@@ -64,9 +87,44 @@ func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	}
 }
 
+// idle reports whether no action waits for the next batch (for run: the
+// batch it is writing is the last one for now).
+func (g *groupCommit[In, Out]) idle() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.pending) == 0
+}
+
 func (g *groupCommit[In, Out]) loop(ctx context.Context) {
+	var (
+		last  int // size of the previous batch
+		timer *time.Timer
+	)
 	for {
 		g.mu.Lock()
+		if last >= lingerMin && len(g.pending) < last {
+			if g.full == nil {
+				g.full = make(chan struct{}, 1)
+			}
+			if timer == nil {
+				timer = time.NewTimer(maxLinger)
+			} else {
+				timer.Reset(maxLinger)
+			}
+			g.want = last
+			g.mu.Unlock()
+			select {
+			case <-g.full:
+			case <-timer.C:
+			}
+			timer.Stop()
+			g.mu.Lock()
+			g.want = 0
+			select {
+			case <-g.full: // sent after the timer fired
+			default:
+			}
+		}
 		batch := g.pending
 		if len(batch) > maxBatch {
 			batch = batch[:maxBatch]
@@ -80,6 +138,7 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 		}
 		g.mu.Unlock()
 		g.flush(ctx, batch)
+		last = len(batch)
 		g.flushes++
 		if g.flushes%64 == 0 {
 			// Readers that never pause keep a busy WAL from being reset
@@ -105,6 +164,9 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	if err == nil && len(outs) != len(batch) {
 		err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
 	}
+	if g.after != nil {
+		g.after(err)
+	}
 	for i, j := range batch {
 		if err != nil {
 			j.err = fmt.Errorf("%s: %w", g.name, err)
@@ -122,7 +184,10 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 // chat are superseded and the new one is inserted. (Changing the pending
 // message in place instead would race with a sender that is delivering it.)
 // Any other message goes through enqueueTx. at[i] is when message i was made.
-func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time) error {
+//
+// known maps chat ids to their platforms where the caller already has them
+// (a chat's platform never changes); only the other chats are looked up.
+func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
 	var plain []int
 	for i, m := range msgs {
 		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
@@ -136,50 +201,79 @@ func enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at [
 	if len(plain) == 0 {
 		return nil
 	}
-	var chatArgs, keyArgs []any
+	var chatArgs []any
+	var keyRows [][]any
 	seen := map[int64]bool{}
+	platforms := map[int64]string{}
 	for _, i := range plain {
 		m := msgs[i]
-		if !seen[m.ChatID] {
+		if p, ok := known[m.ChatID]; ok {
+			platforms[m.ChatID] = p
+		} else if !seen[m.ChatID] {
 			seen[m.ChatID] = true
 			chatArgs = append(chatArgs, m.ChatID)
 		}
-		keyArgs = append(keyArgs, m.ChatID, m.MergeKey)
+		keyRows = append(keyRows, []any{m.ChatID, m.MergeKey})
 	}
-	platforms := map[int64]string{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var p string
-		if err := rows.Scan(&id, &p); err != nil {
-			rows.Close()
+	if len(chatArgs) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT id, platform FROM chats WHERE id IN (`+placeholders(len(chatArgs))+`)`, chatArgs...)
+		if err != nil {
 			return err
 		}
-		platforms[id] = p
+		for rows.Next() {
+			var id int64
+			var p string
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			platforms[id] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
-		AND (chat_id, merge_key) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(plain)), ",")+`)`, keyArgs...); err != nil {
+	keys, err := jsonRows(keyRows)
+	if err != nil {
 		return fmt.Errorf("supersede: %w", err)
 	}
-	var insArgs []any
+	st, err := db.txStmt(ctx, tx, snapshotSupersedeSQL)
+	if err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	if _, err := st.ExecContext(ctx, keys); err != nil {
+		return fmt.Errorf("supersede: %w", err)
+	}
+	var insRows [][]any
 	for _, i := range plain {
 		m := msgs[i]
 		p, ok := platforms[m.ChatID]
 		if !ok {
 			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
-		insArgs = append(insArgs, m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i]))
+		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(plain)), ","), insArgs...); err != nil {
+	ins, err := jsonRows(insRows)
+	if err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
+	}
+	if st, err = db.txStmt(ctx, tx, snapshotInsertSQL); err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
+	}
+	if _, err := st.ExecContext(ctx, ins); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
 	}
 	return nil
 }
+
+// The statements of enqueueSnapshots, with their rows as one JSON array
+// parameter (see checkinInsertSQL).
+const (
+	// [[chat, merge key], ...]
+	snapshotSupersedeSQL = `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
+		AND (chat_id, merge_key) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j)`
+	// [[chat, platform, text, merge key, not before, created at], ...]
+	snapshotInsertSQL = `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?) j`
+)

@@ -3,9 +3,12 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -73,6 +76,7 @@ func scanSession(row interface{ Scan(...any) error }) (CheckinSession, error) {
 // has a session open at now, it returns that session and ErrConflict.
 func (db *DB) OpenCheckin(ctx context.Context, s CheckinSession, announce func(CheckinSession) bot.Outgoing, now time.Time) (CheckinSession, error) {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.checkinGen.Add(1) // while this transaction holds the writer
 		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions
 			WHERE chat_id = ? AND closed_at IS NULL AND ends_at > ? ORDER BY id DESC LIMIT 1`, s.ChatID, ms(now)))
 		if err == nil {
@@ -184,6 +188,7 @@ func checkinsQuery(ctx context.Context, q querier, query string, args ...any) ([
 func (db *DB) CloseCheckin(ctx context.Context, id int64, now time.Time, result func(CheckinSession, []Checkin) bot.Outgoing) (bool, error) {
 	closed := false
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		db.checkinGen.Add(1) // while this transaction holds the writer
 		res, err := tx.ExecContext(ctx, `UPDATE checkin_sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL`, ms(now), id)
 		if err != nil {
 			return err
@@ -263,25 +268,106 @@ type CheckinResult struct {
 }
 
 // CheckinWriter stores check-ins through a group-commit writer: concurrent
-// check-ins share transactions, and each transaction also queues one running
-// summary per session it touched (with a merge key, so a burst leaves one
-// summary pending per chat).
+// check-ins share transactions, and a transaction also queues one running
+// summary per session whose count moved (with a merge key, so a burst
+// leaves one summary pending per chat): the transaction after which no
+// check-in waits always does, one of a busy writer at most every
+// summaryEvery.
+//
+// The writer keeps the latest session of each chat it has seen in memory, so
+// a batch does not read them again. Sessions are opened and closed outside
+// the writer (OpenCheckin, CloseCheckin); those bump db.checkinGen inside
+// their transaction, and as all writes share one connection, a batch that
+// finds the generation unchanged knows no session changed since it last
+// looked. The counts are the one thing the writer itself changes; it bumps
+// the generation too when it does (so another writer on the same database
+// rereads), and forgets everything when a batch does not commit.
 type CheckinWriter struct {
-	g       *groupCommit[CheckinAttempt, CheckinResult]
-	summary func(s CheckinSession, present, late int) bot.Outgoing
+	db       *DB
+	g        *groupCommit[CheckinAttempt, CheckinResult]
+	summary  func(s CheckinSession, present, late int) bot.Outgoing
+	prepared atomic.Bool
+
+	// Touched only by the batch writer goroutine (one at a time).
+	gen      uint64
+	sessions map[int64]cachedSession // chat id -> its latest session
+	// dirty holds the sessions whose counts moved since their running
+	// summary was last queued; written holds those the current batch
+	// queued (forgotten from dirty once it commits).
+	dirty         map[int64]dirtySummary
+	written       []int64
+	lastSummaries time.Time // wall clock: when summaries were last queued
+}
+
+// summaryEvery is how often, at most, a writer kept busy queues the running
+// summaries. A summary is a snapshot that the next one supersedes before
+// it is sent (chats take a message every few seconds at best), so under a
+// burst most of those queued after every batch were never sent; their
+// writes cost two statements and a dozen pages per batch. The batch after
+// which no more check-ins wait always queues them.
+const summaryEvery = 25 * time.Millisecond
+
+type dirtySummary struct {
+	s        CheckinSession // with its latest counts
+	at       time.Time      // the last stored check-in's time
+	platform string
+}
+
+type cachedSession struct {
+	s        CheckinSession
+	ok       bool   // false: the chat has no session
+	platform string // the chat's platform, when ok
 }
 
 // NewCheckinWriter makes a writer; summary renders the running count that is
 // queued after each batch.
 func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int) bot.Outgoing) *CheckinWriter {
-	w := &CheckinWriter{summary: summary}
-	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run}
+	w := &CheckinWriter{db: db, summary: summary}
+	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run, after: w.after}
 	return w
+}
+
+// after forgets the cached sessions when a batch did not commit: their
+// counts may have moved in memory only.
+func (w *CheckinWriter) after(err error) {
+	if err != nil {
+		w.sessions = nil // and dirty counts are reread (run)
+	} else {
+		for _, id := range w.written {
+			delete(w.dirty, id)
+		}
+	}
+	w.written = w.written[:0]
 }
 
 // Checkin stores one attempt and returns once it is committed.
 func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinResult, error) {
+	if !w.prepared.Load() {
+		if err := w.db.prepareWriter(ctx, checkinInsertSQL, checkinCountSQL, snapshotSupersedeSQL, snapshotInsertSQL); err != nil {
+			return CheckinResult{}, fmt.Errorf("store check-ins: %w", err)
+		}
+		w.prepared.Store(true)
+	}
 	return w.g.do(ctx, a)
+}
+
+// The batch statements take their rows as one JSON array parameter, so each
+// has one shape whatever the batch size: prepared once, with one argument
+// to bind instead of six per row.
+const (
+	// [[session, member, roster or null, name, at, late], ...]
+	checkinInsertSQL = `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?) j
+		WHERE true ON CONFLICT DO NOTHING RETURNING session_id, member_id`
+	// [[session, added, added late], ...]
+	checkinCountSQL = `UPDATE checkin_sessions SET present = present + (j.value->>1), late_count = late_count + (j.value->>2)
+		FROM json_each(?) j WHERE checkin_sessions.id = j.value->>0 RETURNING checkin_sessions.id, present, late_count`
+)
+
+// jsonRows encodes batch rows for a json_each parameter.
+func jsonRows(rows [][]any) (string, error) {
+	b, err := json.Marshal(rows)
+	return string(b), err
 }
 
 // run stores a batch with a fixed number of statements whatever its size
@@ -290,37 +376,75 @@ func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinR
 func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
 	out := make([]CheckinResult, len(in))
 
-	// The latest session of every chat in the batch.
-	chatIDs := map[int64]bool{}
+	// The latest session of every chat in the batch: from memory, or read
+	// for the chats not seen since the sessions last changed.
+	if gen := w.db.checkinGen.Load(); w.sessions == nil || gen != w.gen {
+		w.sessions, w.gen = map[int64]cachedSession{}, gen
+		// A session with a summary still to queue may have been closed
+		// (its result is out: no count may follow it) or its counts
+		// rolled back: reread them.
+		if len(w.dirty) > 0 {
+			var ids []int64
+			for id := range w.dirty {
+				ids = append(ids, id)
+			}
+			fresh, err := sessionsTx(ctx, tx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+			if err != nil {
+				w.sessions = nil
+				return nil, fmt.Errorf("sessions: %w", err)
+			}
+			old := w.dirty
+			w.dirty = map[int64]dirtySummary{}
+			for _, s := range fresh {
+				if d, ok := old[s.ID]; ok && s.ClosedAt.IsZero() {
+					d.s = s
+					w.dirty[s.ID] = d
+				}
+			}
+		}
+	}
 	var chatArgs []any
 	for _, a := range in {
-		if !chatIDs[a.ChatID] {
-			chatIDs[a.ChatID] = true
+		if _, ok := w.sessions[a.ChatID]; !ok {
+			w.sessions[a.ChatID] = cachedSession{} // none unless read below
 			chatArgs = append(chatArgs, a.ChatID)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN
-		(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
-	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	byChat := map[int64]CheckinSession{}
-	for rows.Next() {
-		s, err := scanSession(rows)
+	if len(chatArgs) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT (SELECT platform FROM chats WHERE chats.id = s.chat_id), `+sessionCols+` FROM checkin_sessions s WHERE id IN
+			(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
 		if err != nil {
-			rows.Close()
+			w.sessions = nil
+			return nil, fmt.Errorf("sessions: %w", err)
+		}
+		for rows.Next() {
+			var platform string
+			s, err := scanSession(prefixScanner{rows, &platform})
+			if err != nil {
+				rows.Close()
+				w.sessions = nil
+				return nil, err
+			}
+			w.sessions[s.ChatID] = cachedSession{s: s, ok: true, platform: platform}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			w.sessions = nil
 			return nil, err
 		}
-		byChat[s.ChatID] = s
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	byChat := map[int64]CheckinSession{}
+	platforms := map[int64]string{}
+	for _, a := range in {
+		if c := w.sessions[a.ChatID]; c.ok {
+			byChat[a.ChatID] = c.s
+			platforms[a.ChatID] = c.platform
+		}
 	}
 
 	// Every valid attempt in one INSERT; RETURNING tells which were new.
 	var (
-		insArgs []any
+		insRows [][]any
 		valid   []int
 	)
 	for i, a := range in {
@@ -338,15 +462,25 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 			r.Outcome = CheckinWrongCode
 		default:
 			valid = append(valid, i)
-			insArgs = append(insArgs, s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), !a.At.Before(s.Deadline))
+			late := 0
+			if !a.At.Before(s.Deadline) {
+				late = 1
+			}
+			insRows = append(insRows, []any{s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), late})
 		}
 	}
 	type key struct{ session, member int64 }
 	inserted := map[key]bool{}
 	if len(valid) > 0 {
-		rows, err := tx.QueryContext(ctx, `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(valid)), ",")+
-			` ON CONFLICT DO NOTHING RETURNING session_id, member_id`, insArgs...)
+		arg, err := jsonRows(insRows)
+		if err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+		st, err := w.db.txStmt(ctx, tx, checkinInsertSQL)
+		if err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, arg)
 		if err != nil {
 			return nil, fmt.Errorf("insert check-ins: %w", err)
 		}
@@ -428,13 +562,19 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 				add[out[i].Session.ID] = a
 			}
 		}
-		var vals []any
+		var vals [][]any
 		for id, a := range add {
-			vals = append(vals, id, a[0], a[1])
+			vals = append(vals, []any{id, a[0], a[1]})
 		}
-		rows, err := tx.QueryContext(ctx, `UPDATE checkin_sessions SET present = present + v.column2, late_count = late_count + v.column3
-			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?),", len(add)), ",")+`) AS v
-			WHERE checkin_sessions.id = v.column1 RETURNING checkin_sessions.id, present, late_count`, vals...)
+		arg, err := jsonRows(vals)
+		if err != nil {
+			return nil, fmt.Errorf("count check-ins: %w", err)
+		}
+		st, err := w.db.txStmt(ctx, tx, checkinCountSQL)
+		if err != nil {
+			return nil, fmt.Errorf("count check-ins: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, arg)
 		if err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}
@@ -451,16 +591,47 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}
-	}
-	if w.summary != nil && len(changed) > 0 {
-		msgs := make([]bot.Outgoing, len(changed))
-		ats := make([]time.Time, len(changed))
-		for i, c := range changed {
-			n := counts[c.s.ID]
-			msgs[i], ats[i] = w.summary(c.s, n[0], n[1]), c.at
+		// Keep the new counts; a rollback forgets them (after). Another
+		// writer on this database must reread them.
+		for chat, cs := range w.sessions {
+			if c, ok := counts[cs.s.ID]; ok && cs.ok {
+				cs.s.Present, cs.s.Late = c[0], c[1]
+				w.sessions[chat] = cs
+			}
 		}
-		if err := enqueueSnapshots(ctx, tx, msgs, ats); err != nil {
-			return nil, fmt.Errorf("queue summaries: %w", err)
+		w.gen = w.db.checkinGen.Add(1)
+	}
+	if w.summary != nil {
+		if w.dirty == nil {
+			w.dirty = map[int64]dirtySummary{}
+		}
+		for _, c := range changed {
+			s := c.s
+			n := counts[s.ID]
+			s.Present, s.Late = n[0], n[1]
+			w.dirty[s.ID] = dirtySummary{s: s, at: c.at, platform: platforms[s.ChatID]}
+		}
+		if len(w.dirty) > 0 && (w.g.idle() || time.Since(w.lastSummaries) >= summaryEvery) {
+			ids := make([]int64, 0, len(w.dirty))
+			for id := range w.dirty {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			msgs := make([]bot.Outgoing, len(ids))
+			ats := make([]time.Time, len(ids))
+			known := map[int64]string{}
+			for i, id := range ids {
+				d := w.dirty[id]
+				msgs[i], ats[i] = w.summary(d.s, d.s.Present, d.s.Late), d.at
+				if d.platform != "" {
+					known[d.s.ChatID] = d.platform
+				}
+			}
+			if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, known); err != nil {
+				return nil, fmt.Errorf("queue summaries: %w", err)
+			}
+			w.written = append(w.written[:0], ids...)
+			w.lastSummaries = time.Now()
 		}
 	}
 	for i := range out {
@@ -468,4 +639,32 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		out[i].Present, out[i].Late = c[0], c[1]
 	}
 	return out, nil
+}
+
+// prefixScanner scans a row whose first column goes to first and the rest
+// to what the caller asks for.
+type prefixScanner struct {
+	row   interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+func sessionsTx(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]CheckinSession, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CheckinSession
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

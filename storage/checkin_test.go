@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -73,5 +74,99 @@ func TestCheckinSummariesSupersede(t *testing.T) {
 	}
 	if s2, _ := db.CheckinSession(ctx, s.ID); s2.Present != 3 {
 		t.Fatalf("session counter %d, want 3", s2.Present)
+	}
+}
+
+// A writer kept busy leaves running summaries for later; the batch after
+// which nothing waits queues them with the latest counts, and a session
+// closed meanwhile gets none after its result.
+func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	opener, _ := db.EnsureMember(ctx, "terminal", "opener", "书记")
+	open := func(name string) (bot.Chat, CheckinSession) {
+		chat, _ := db.EnsureChat(ctx, "terminal", name, bot.Group, name)
+		s, err := db.OpenCheckin(ctx, CheckinSession{ChatID: chat.ID, Title: name, OpenedBy: opener.ID, OpenedAt: now,
+			Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)},
+			func(s CheckinSession) bot.Outgoing { return bot.Outgoing{ChatID: chat.ID, Text: "开始"} }, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return chat, s
+	}
+	a, sa := open("a")
+	b, sb := open("b")
+	w := db.NewCheckinWriter(func(s CheckinSession, present, late int) bot.Outgoing {
+		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("%s 已签到 %d", s.Title, present), MergeKey: "count"}
+	})
+	// batch runs one batch as the writer goroutine would, with busy
+	// telling whether other actions wait behind it.
+	batch := func(busy bool, chat bot.Chat, names ...string) {
+		t.Helper()
+		var in []CheckinAttempt
+		for _, n := range names {
+			m, _ := db.EnsureMember(ctx, "terminal", n, n)
+			in = append(in, CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, Name: n, At: now})
+		}
+		w.g.mu.Lock()
+		w.g.pending = nil
+		if busy {
+			w.g.pending = []*job[CheckinAttempt, CheckinResult]{{}}
+		}
+		w.g.mu.Unlock()
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			_, err := w.run(ctx, tx, in)
+			return err
+		})
+		w.after(err)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := func(chat bot.Chat) []string {
+		ms, err := db.OutboxOfChat(ctx, chat.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			if m.MergeKey != "" && m.State == bot.OutboxPending {
+				out = append(out, m.Text)
+			}
+		}
+		return out
+	}
+	batch(false, a, "a1") // nothing waits: queued at once
+	if got := counts(a); len(got) != 1 || got[0] != "a 已签到 1" {
+		t.Fatalf("after an idle batch: %q", got)
+	}
+	w.lastSummaries = time.Now()
+	batch(true, a, "a2", "a3")
+	batch(true, b, "b1")
+	if got := counts(a); len(got) != 1 || got[0] != "a 已签到 1" {
+		t.Fatalf("busy batches queued %q", got)
+	}
+	if got := counts(b); len(got) != 0 {
+		t.Fatalf("busy batches queued %q", got)
+	}
+	if _, err := db.CloseCheckin(ctx, sb.ID, now, func(s CheckinSession, _ []Checkin) bot.Outgoing {
+		return bot.Outgoing{ChatID: s.ChatID, Text: "结束"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	batch(false, a, "a4")
+	if got := counts(a); len(got) != 1 || got[0] != "a 已签到 4" {
+		t.Fatalf("after the last batch: %q", got)
+	}
+	if got := counts(b); len(got) != 0 {
+		t.Fatalf("closed session got a count after its result: %q", got)
+	}
+	if s, _ := db.CheckinSession(ctx, sa.ID); s.Present != 4 {
+		t.Fatalf("stored count %d, want 4", s.Present)
 	}
 }

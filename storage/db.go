@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -36,8 +37,16 @@ type DB struct {
 	// hot holds read statements prepared once, for the lookups the engine
 	// makes on every message (see readRow).
 	hot sync.Map // query -> *sql.Stmt
+	// hotW holds write statements prepared once on the writer connection:
+	// the fixed-shape statements every group-commit batch runs (see
+	// writerStmt).
+	hotW sync.Map // query -> *sql.Stmt
 	// cache holds chats, members and roster entries read per message.
 	cache *lookups
+	// checkinGen changes whenever a check-in session is opened or closed
+	// (inside the transaction that does it), so a CheckinWriter knows when
+	// the sessions it keeps in memory are out of date.
+	checkinGen atomic.Uint64
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -81,9 +90,15 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
+	// The writer's page cache holds the pages every batch touches (the
+	// check-ins, sessions and outbox of many chats at once); SQLite's 2 MB
+	// default made it reread them from the OS (pread) over and over.
+	// Negative sizes are KiB, an upper bound, not an allocation.
+	q.Set("_cache_size", "-65536")
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "true")
+		q.Set("_cache_size", "-16384")
 		q.Del("_txlock")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -107,16 +122,48 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
 }
 
+// prepareWriter prepares write statements once on the writer connection.
+// It must not be called inside a write transaction (that holds the one
+// writer connection). Inside one, txStmt then reuses them: the batch
+// writers run the same few statements for every batch, and preparing one
+// costs about as much as running it.
+func (db *DB) prepareWriter(ctx context.Context, qs ...string) error {
+	for _, q := range qs {
+		if _, ok := db.hotW.Load(q); ok {
+			continue
+		}
+		p, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		if _, loaded := db.hotW.LoadOrStore(q, p); loaded {
+			p.Close()
+		}
+	}
+	return nil
+}
+
+// txStmt is q for use in tx: prepared once by prepareWriter if it was,
+// else prepared for this transaction only.
+func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st, ok := db.hotW.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
-	db.hot.Range(func(_, st any) bool {
-		errs = append(errs, st.(*sql.Stmt).Close())
-		return true
-	})
+	for _, m := range []*sync.Map{&db.hot, &db.hotW} {
+		m.Range(func(_, st any) bool {
+			errs = append(errs, st.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
