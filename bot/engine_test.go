@@ -351,7 +351,7 @@ func TestInterruptedSendIsQueuedAgain(t *testing.T) {
 	ctx := context.Background()
 	c := v.chat("甲")
 	id, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "半路崩溃"})
-	if err := v.db.MarkSending(ctx, []int64{id}); err != nil { // the crash happens here
+	if _, err := v.db.MarkSending(ctx, []int64{id}); err != nil { // the crash happens here
 		t.Fatal(err)
 	}
 	v.db.Close()
@@ -389,5 +389,33 @@ func TestFailedMergedSendRequeuesEveryPart(t *testing.T) {
 	}
 	if ms[0].Attempts != 1 || ms[1].Attempts != 0 {
 		t.Fatalf("attempts %d %d", ms[0].Attempts, ms[1].Attempts)
+	}
+}
+
+// Claiming a message for delivery returns its content as it is then: an
+// edit of the still-unsent message that came after the sender read it is
+// what goes out, and an edit after the claim is queued as an edit.
+func TestClaimReturnsContentAtClaimTime(t *testing.T) {
+	v := newEnv(t, "", bot.Limits{}, nil)
+	ctx := context.Background()
+	c := v.chat("甲")
+	list, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v1"})
+	read, err := v.db.OutboxMessage(ctx, list) // what a sender read
+	if err != nil || read.Text != "名单 v1" {
+		t.Fatal(read, err)
+	}
+	if _, err := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v2", EditOf: list}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := v.db.MarkSending(ctx, []int64{list})
+	if err != nil || len(claimed) != 1 || claimed[0].Text != "名单 v2" {
+		t.Fatalf("claimed %+v, %v", claimed, err)
+	}
+	edit, err := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v3", EditOf: list})
+	if err != nil || edit == list {
+		t.Fatalf("an edit after the claim changed the message being sent: %d %v", edit, err)
+	}
+	if again, _ := v.db.MarkSending(ctx, []int64{list}); len(again) != 0 {
+		t.Fatalf("claimed twice: %+v", again)
 	}
 }

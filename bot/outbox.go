@@ -206,32 +206,48 @@ const (
 func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) {
 	var err error
 	ids := []int64{m.ID}
-	text := m.Text
 	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
 		more, err := s.e.store.OutboxFollowing(ctx, m.ChatID, m.ID, s.e.now(), 50)
 		if err == nil {
-			n := utf8.RuneCountInString(text)
+			n := utf8.RuneCountInString(m.Text)
 			for _, f := range more {
 				fl := utf8.RuneCountInString(f.Text)
 				if !isPlain(f) || n+fl+2 > s.lim.l.MaxMessageLen {
 					break
 				}
-				text += "\n\n" + f.Text
 				n += fl + 2
 				ids = append(ids, f.ID)
 			}
 		}
 	}
-	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: text, Buttons: m.Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo}
 
 	// A send that has started finishes even during a shutdown: cancelling it
 	// could leave a message the platform accepted marked as unsent, and send
 	// it again after a restart. Bookkeeping, too, must survive the shutdown.
 	bctx := context.WithoutCancel(ctx)
-	if err := s.e.store.MarkSending(bctx, ids); err != nil {
-		s.log.Error("mark sending", "ids", ids, "err", err)
+	// Claiming the messages returns their content as it is now: an edit of
+	// an unsent message may have changed it since it was read.
+	claimed, cerr := s.e.store.MarkSending(bctx, ids)
+	if cerr != nil {
+		s.log.Error("mark sending", "ids", ids, "err", cerr)
 		return retryLater, m.ID
 	}
+	if len(claimed) == 0 || claimed[0].ID != m.ID {
+		// The head was superseded meanwhile; release the rest.
+		for _, c := range claimed {
+			if rerr := s.e.store.MarkRetry(bctx, c.ID, s.e.now(), false, ""); rerr != nil {
+				s.log.Error("release message", "outbox", c.ID, "err", rerr)
+			}
+		}
+		return retryLater, m.ID
+	}
+	ids = ids[:0]
+	parts := make([]string, len(claimed))
+	for i, c := range claimed {
+		ids = append(ids, c.ID)
+		parts[i] = c.Text
+	}
+	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo}
 	if len(ids) > 1 {
 		// Messages merged into a send that did not succeed go back to the
 		// queue on their own; the head's fate is decided below.

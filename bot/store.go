@@ -64,6 +64,14 @@ type OutboxMessage struct {
 	Mention *Mention
 }
 
+// ClaimedMessage is the content of a message at the moment the sender took
+// it for delivery.
+type ClaimedMessage struct {
+	ID      int64
+	Text    string
+	Buttons [][]Button
+}
+
 // Store is the persistence the engine needs. storage.DB implements it.
 type Store interface {
 	// EnsureChat finds or creates a chat, updating its title and kind.
@@ -97,8 +105,10 @@ type Store interface {
 	// platform; ok is false if nothing is pending.
 	NextOutboxDue(ctx context.Context, platform string) (at time.Time, ok bool, err error)
 	// MarkSending records that the messages are being handed to the
-	// platform: an edit queued meanwhile must not change them in place.
-	MarkSending(ctx context.Context, ids []int64) error
+	// platform, so that an edit queued meanwhile no longer changes them in
+	// place. It returns the content of those it switched (the ones still
+	// pending), as it is at that moment, in id order.
+	MarkSending(ctx context.Context, ids []int64) ([]ClaimedMessage, error)
 	// ResetSending puts messages left "sending" by a crash back in the queue.
 	ResetSending(ctx context.Context, platform string) (int, error)
 	MarkDelivered(ctx context.Context, ids []int64, platformMsgID string, at time.Time) error

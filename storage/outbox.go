@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -226,16 +228,37 @@ func (db *DB) MarkDelivered(ctx context.Context, ids []int64, platformMsgID stri
 	})
 }
 
-// MarkSending implements bot.Store.
-func (db *DB) MarkSending(ctx context.Context, ids []int64) error {
+// MarkSending implements bot.Store. It switches the still-pending messages
+// to sending and returns their content as it is at that moment, in id order.
+func (db *DB) MarkSending(ctx context.Context, ids []int64) ([]bot.ClaimedMessage, error) {
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
-	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'sending' WHERE state = 'pending' AND id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	rows, err := db.w.QueryContext(ctx, `UPDATE outbox SET state = 'sending' WHERE state = 'pending' AND id IN (`+placeholders(len(ids))+`)
+		RETURNING id, text, buttons`, int64Args(ids)...)
 	if err != nil {
-		return fmt.Errorf("mark sending: %w", err)
+		return nil, fmt.Errorf("mark sending: %w", err)
 	}
-	return nil
+	claimed, err := collect(rows, func(r rowScanner) (bot.ClaimedMessage, error) {
+		var (
+			c       bot.ClaimedMessage
+			buttons string
+		)
+		if err := r.Scan(&c.ID, &c.Text, &buttons); err != nil {
+			return c, err
+		}
+		if buttons != "" {
+			if err := json.Unmarshal([]byte(buttons), &c.Buttons); err != nil {
+				return c, fmt.Errorf("outbox %d: buttons: %w", c.ID, err)
+			}
+		}
+		return c, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark sending: %w", err)
+	}
+	slices.SortFunc(claimed, func(a, b bot.ClaimedMessage) int { return cmp.Compare(a.ID, b.ID) })
+	return claimed, nil
 }
 
 // ResetSending implements bot.Store.
