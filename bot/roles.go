@@ -185,6 +185,3 @@ func (t *UnitTree) All() []Unit {
 	walk(0, 0)
 	return out
 }
-
-// Depth is the number of ancestors of a unit.
-func (t *UnitTree) Depth(id int64) int { return len(t.Ancestors(id)) }

@@ -91,12 +91,6 @@ func (db *DB) ChatByExternalID(ctx context.Context, platform, externalID string)
 	return db.cachedChat(scanChat(db.readRow(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND external_id = ?`, platform, externalID)))
 }
 
-// ChatByTitle finds a platform's group chat by its title (WeChat knows groups
-// only by name).
-func (db *DB) ChatByTitle(ctx context.Context, platform, title string) (bot.Chat, error) {
-	return scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? AND title = ? AND kind = 'group' ORDER BY active DESC, id LIMIT 1`, platform, title))
-}
-
 // ActiveGroupsByTitle lists the active group chats with a title, on any platform
 // (a configured notice or supervisor chat is named by its title).
 func (db *DB) ActiveGroupsByTitle(ctx context.Context, title string) ([]bot.Chat, error) {
@@ -117,15 +111,6 @@ func (db *DB) ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, er
 	rows, err := db.r.QueryContext(ctx, q, int64Args(unitIDs)...)
 	if err != nil {
 		return nil, fmt.Errorf("list chats of units: %w", err)
-	}
-	return collect(rows, scanChat)
-}
-
-// ChatsOfPlatform lists a platform's chats.
-func (db *DB) ChatsOfPlatform(ctx context.Context, platform string) ([]bot.Chat, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE platform = ? ORDER BY id`, platform)
-	if err != nil {
-		return nil, fmt.Errorf("list chats of %s: %w", platform, err)
 	}
 	return collect(rows, scanChat)
 }

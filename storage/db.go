@@ -269,9 +269,6 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// Tx runs fn in one write transaction; for feature code in this package.
-func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error { return db.tx(ctx, fn) }
-
 // Backup writes a consistent copy of the live database to dest with SQLite's
 // online backup API. dest must not exist.
 func (db *DB) Backup(ctx context.Context, dest string) error {
@@ -353,11 +350,3 @@ func nullStr(s string) any {
 	}
 	return s
 }
-
-// Time helpers exported for feature files in this package and their tests.
-var (
-	// MS converts a time to stored milliseconds.
-	MS = ms
-	// FromMS converts stored milliseconds to a time.
-	FromMS = fromMS
-)

@@ -73,28 +73,6 @@ func (db *DB) Enqueue(ctx context.Context, m bot.Outgoing, now time.Time) (id in
 	return id, inserted, err
 }
 
-// EnqueueMany queues several messages in one transaction (a broadcast
-// fan-out); messages whose IdemKey is already queued are skipped.
-func (db *DB) EnqueueMany(ctx context.Context, ms []bot.Outgoing, now time.Time) (inserted int, err error) {
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		for _, m := range ms {
-			buttons, err := encodeButtons(m.Buttons)
-			if err != nil {
-				return err
-			}
-			_, ok, err := enqueueTx(ctx, tx, m, buttons, now)
-			if err != nil {
-				return err
-			}
-			if ok {
-				inserted++
-			}
-		}
-		return nil
-	})
-	return inserted, err
-}
-
 // EnqueueTx queues a message inside a feature's own transaction, so that a
 // member action and its acknowledgement are stored together.
 func EnqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, now time.Time) (int64, bool, error) {

@@ -196,9 +196,3 @@ func parse(rows [][]string, lines []int, units *bot.UnitTree) (Result, error) {
 	}
 	return res, nil
 }
-
-// WriteTemplate writes an empty roster CSV with the expected header.
-func WriteTemplate(w io.Writer) error {
-	_, err := io.WriteString(w, "姓名,学号/工号,单位,角色,手机\n")
-	return err
-}
