@@ -234,15 +234,7 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 			return err
 		}
 	}
-	keys, err := jsonRows(keyRows)
-	if err != nil {
-		return fmt.Errorf("supersede: %w", err)
-	}
-	st, err := db.txStmt(ctx, tx, snapshotSupersedeSQL)
-	if err != nil {
-		return fmt.Errorf("supersede: %w", err)
-	}
-	if _, err := st.ExecContext(ctx, keys); err != nil {
+	if err := db.execJSON(ctx, tx, snapshotSupersedeSQL, keyRows); err != nil {
 		return fmt.Errorf("supersede: %w", err)
 	}
 	var insRows [][]any
@@ -254,14 +246,7 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 		}
 		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
 	}
-	ins, err := jsonRows(insRows)
-	if err != nil {
-		return fmt.Errorf("insert outbox: %w", err)
-	}
-	if st, err = db.txStmt(ctx, tx, snapshotInsertSQL); err != nil {
-		return fmt.Errorf("insert outbox: %w", err)
-	}
-	if _, err := st.ExecContext(ctx, ins); err != nil {
+	if err := db.execJSON(ctx, tx, snapshotInsertSQL, insRows); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
 	}
 	return nil

@@ -370,6 +370,34 @@ func jsonRows(rows [][]any) (string, error) {
 	return string(b), err
 }
 
+// queryJSON runs a prepared fixed-shape batch statement q inside tx with its
+// rows as one JSON parameter, and returns the rows it yields.
+func (db *DB) queryJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (*sql.Rows, error) {
+	arg, err := jsonRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.txStmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, arg)
+}
+
+// execJSON is queryJSON for a statement that returns no rows.
+func (db *DB) execJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) error {
+	arg, err := jsonRows(rows)
+	if err != nil {
+		return err
+	}
+	st, err := db.txStmt(ctx, tx, q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, arg)
+	return err
+}
+
 // run stores a batch with a fixed number of statements whatever its size
 // (every statement is a round trip through cgo, and a writer that makes
 // hundreds of them per batch spends its time waiting to be scheduled).
@@ -472,15 +500,7 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 	type key struct{ session, member int64 }
 	inserted := map[key]bool{}
 	if len(valid) > 0 {
-		arg, err := jsonRows(insRows)
-		if err != nil {
-			return nil, fmt.Errorf("insert check-ins: %w", err)
-		}
-		st, err := w.db.txStmt(ctx, tx, checkinInsertSQL)
-		if err != nil {
-			return nil, fmt.Errorf("insert check-ins: %w", err)
-		}
-		rows, err := st.QueryContext(ctx, arg)
+		rows, err := w.db.queryJSON(ctx, tx, checkinInsertSQL, insRows)
 		if err != nil {
 			return nil, fmt.Errorf("insert check-ins: %w", err)
 		}
@@ -566,15 +586,7 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		for id, a := range add {
 			vals = append(vals, []any{id, a[0], a[1]})
 		}
-		arg, err := jsonRows(vals)
-		if err != nil {
-			return nil, fmt.Errorf("count check-ins: %w", err)
-		}
-		st, err := w.db.txStmt(ctx, tx, checkinCountSQL)
-		if err != nil {
-			return nil, fmt.Errorf("count check-ins: %w", err)
-		}
-		rows, err := st.QueryContext(ctx, arg)
+		rows, err := w.db.queryJSON(ctx, tx, checkinCountSQL, vals)
 		if err != nil {
 			return nil, fmt.Errorf("count check-ins: %w", err)
 		}
