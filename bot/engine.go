@@ -542,6 +542,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 	e.waitHandlers()
+	e.Settle(context.WithoutCancel(ctx))
 	if ctx.Err() == nil && runErr == nil {
 		// Every input ended: deliver what is due, then stop.
 		e.PokeAll()
@@ -593,9 +594,25 @@ func ShanghaiLocation() *time.Location {
 	return time.FixedZone("CST", 8*3600)
 }
 
+// Settle waits for the work features finish in the background (Settler).
+func (e *Engine) Settle(ctx context.Context) {
+	e.mu.RLock()
+	fs := slices.Clone(e.features)
+	e.mu.RUnlock()
+	for _, f := range fs {
+		if s, ok := f.(Settler); ok {
+			if err := s.Settle(ctx); err != nil {
+				e.log.Error("settle", "feature", f.Name(), "err", err)
+			}
+		}
+	}
+}
+
 // Flush delivers, synchronously and without Run, every message that is due
-// now and that the platforms accept. Tests and one-shot CLI commands use it.
+// now and that the platforms accept, once the features' background work has
+// settled. Tests and one-shot CLI commands use it.
 func (e *Engine) Flush(ctx context.Context) {
+	e.Settle(ctx)
 	e.mu.RLock()
 	ss := make([]*sender, 0, len(e.senders))
 	for _, s := range e.senders {

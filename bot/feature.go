@@ -52,6 +52,15 @@ type Ticker interface {
 	Tick(ctx context.Context, now time.Time) error
 }
 
+// Settler is implemented by features that finish some work in the
+// background after their handler has returned (a running count queued a
+// moment after the check-ins it counts). Settle returns once that work is
+// done; the engine calls it before it delivers due messages in Flush and
+// before Run returns.
+type Settler interface {
+	Settle(ctx context.Context) error
+}
+
 // UserError is an error meant for the person who sent the command, in Chinese.
 type UserError struct{ Text string }
 

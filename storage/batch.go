@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -26,6 +27,20 @@ const (
 	maxLinger = 2 * time.Millisecond
 )
 
+// quietDelay is how long a writer with deferred work waits for more
+// actions before it decides the moment is quiet: callers acknowledged by a
+// batch usually come back with their next action well within it.
+const quietDelay = 5 * time.Millisecond
+
+// deferredWork is what a group-commit writer does in its own transaction
+// when no action waits: work that need not share the actions' transaction
+// and that, under load, would only make every batch longer.
+type deferredWork interface {
+	pending() bool // there is deferred work
+	run(ctx context.Context, tx *sql.Tx) error
+	after(err error) // how its transaction ended
+}
+
 // groupCommit is a group-commit writer: callers hand it one action each and
 // wait; whichever actions are waiting when the writer is free go into one
 // write transaction, so under a burst a single commit stores hundreds of
@@ -43,6 +58,9 @@ type groupCommit[In, Out any] struct {
 	// after, if set, is told how each batch's transaction ended (nil:
 	// committed), before the next batch runs.
 	after func(err error)
+	// deferred, if set, is work the batches leave for a moment when no
+	// action waits.
+	deferred deferredWork
 
 	mu      sync.Mutex
 	pending []*job[In, Out]
@@ -51,7 +69,7 @@ type groupCommit[In, Out any] struct {
 	// the caller that makes it so sends on full.
 	want    int
 	full    chan struct{}
-	flushes int // only the writer goroutine touches it
+	stopped chan struct{} // closed when the running writer goroutine ends
 }
 
 type job[In, Out any] struct {
@@ -67,7 +85,10 @@ func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	g.mu.Lock()
 	g.pending = append(g.pending, j)
 	start := !g.running
-	g.running = true
+	if start {
+		g.running = true
+		g.stopped = make(chan struct{})
+	}
 	if g.want > 0 && len(g.pending) >= g.want {
 		g.want = 0
 		g.full <- struct{}{} // buffered; only the lingering writer receives
@@ -87,12 +108,21 @@ func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	}
 }
 
-// idle reports whether no action waits for the next batch (for run: the
-// batch it is writing is the last one for now).
-func (g *groupCommit[In, Out]) idle() bool {
+// settle waits until the writer has nothing left to do, deferred work
+// included.
+func (g *groupCommit[In, Out]) settle(ctx context.Context) error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.pending) == 0
+	running, stopped := g.running, g.stopped
+	g.mu.Unlock()
+	if !running {
+		return nil
+	}
+	select {
+	case <-stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (g *groupCommit[In, Out]) loop(ctx context.Context) {
@@ -103,27 +133,20 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 	for {
 		g.mu.Lock()
 		if last >= lingerMin && len(g.pending) < last {
-			if g.full == nil {
-				g.full = make(chan struct{}, 1)
+			g.waitFor(last, maxLinger, &timer)
+		}
+		if len(g.pending) == 0 && g.deferred != nil && g.deferred.pending() {
+			// Work left for a quiet moment: give the callers just
+			// acknowledged a moment to come back first.
+			if g.waitFor(1, quietDelay, &timer) {
+				g.mu.Unlock()
+				continue
 			}
-			if timer == nil {
-				timer = time.NewTimer(maxLinger)
-			} else {
-				timer.Reset(maxLinger)
-			}
-			g.want = last
 			g.mu.Unlock()
-			select {
-			case <-g.full:
-			case <-timer.C:
-			}
-			timer.Stop()
-			g.mu.Lock()
-			g.want = 0
-			select {
-			case <-g.full: // sent after the timer fired
-			default:
-			}
+			err := g.db.tx(ctx, func(tx *sql.Tx) error { return g.deferred.run(ctx, tx) })
+			g.deferred.after(err)
+			last = 0
+			continue
 		}
 		batch := g.pending
 		if len(batch) > maxBatch {
@@ -133,21 +156,44 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 		if len(batch) == 0 {
 			g.running = false
 			g.pending = nil
+			close(g.stopped)
 			g.mu.Unlock()
 			return
 		}
 		g.mu.Unlock()
 		g.flush(ctx, batch)
 		last = len(batch)
-		g.flushes++
-		if g.flushes%64 == 0 {
-			// Readers that never pause keep a busy WAL from being reset
-			// (checkpoint starvation), and a WAL that only grows makes
-			// every read and commit slower; wait for them once in a while.
-			// A checkpoint that cannot finish (busy) is retried next time.
-			_, _ = g.db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
-		}
 	}
+}
+
+// waitFor waits, with g.mu held on entry and on return, until n actions are
+// pending or d has passed, and reports whether n are pending.
+func (g *groupCommit[In, Out]) waitFor(n int, d time.Duration, timer **time.Timer) bool {
+	if len(g.pending) >= n {
+		return true
+	}
+	if g.full == nil {
+		g.full = make(chan struct{}, 1)
+	}
+	if *timer == nil {
+		*timer = time.NewTimer(d)
+	} else {
+		(*timer).Reset(d)
+	}
+	g.want = n
+	g.mu.Unlock()
+	select {
+	case <-g.full:
+	case <-(*timer).C:
+	}
+	(*timer).Stop()
+	g.mu.Lock()
+	g.want = 0
+	select {
+	case <-g.full: // sent after the timer fired
+	default:
+	}
+	return len(g.pending) >= n
 }
 
 func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out]) {
@@ -155,17 +201,27 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	for i, j := range batch {
 		in[i] = j.in
 	}
-	var outs []Out
-	err := g.db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		outs, err = g.run(ctx, tx, in)
-		return err
-	})
-	if err == nil && len(outs) != len(batch) {
-		err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
-	}
-	if g.after != nil {
-		g.after(err)
+	var (
+		outs []Out
+		err  error
+	)
+	for attempt := 0; ; attempt++ {
+		err = g.db.tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			outs, err = g.run(ctx, tx, in)
+			return err
+		})
+		if err == nil && len(outs) != len(batch) {
+			err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
+		}
+		if g.after != nil {
+			g.after(err)
+		}
+		// A writer that found the database moved under what it holds in
+		// memory has forgotten it (after); the batch runs once more.
+		if !errors.Is(err, errRunAgain) || attempt > 0 {
+			break
+		}
 	}
 	for i, j := range batch {
 		if err != nil {
@@ -234,7 +290,7 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 			return err
 		}
 	}
-	if err := db.execJSON(ctx, tx, snapshotSupersedeSQL, keyRows); err != nil {
+	if _, err := db.execJSON(ctx, tx, snapshotSupersedeSQL, keyRows); err != nil {
 		return fmt.Errorf("supersede: %w", err)
 	}
 	var insRows [][]any
@@ -246,7 +302,7 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 		}
 		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
 	}
-	if err := db.execJSON(ctx, tx, snapshotInsertSQL, insRows); err != nil {
+	if _, err := db.execJSON(ctx, tx, snapshotInsertSQL, insRows); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
 	}
 	return nil

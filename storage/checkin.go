@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,8 +53,12 @@ type Checkin struct {
 	Late      bool
 }
 
-const sessionCols = `id, chat_id, COALESCE(unit_id, 0), title, code, expected, opened_by, opened_at, deadline, ends_at,
-	closed_at, present, late_count, COALESCE(announce_id, 0), COALESCE(result_id, 0)`
+// sessionCols are the columns scanSession reads, from checkin_sessions
+// named s. The counts are counted, not stored: a stored counter was one more
+// page rewritten by every batch of check-ins.
+const sessionCols = `s.id, s.chat_id, COALESCE(s.unit_id, 0), s.title, s.code, s.expected, s.opened_by, s.opened_at, s.deadline, s.ends_at,
+	s.closed_at, (SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id),
+	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0)`
 
 func scanSession(row interface{ Scan(...any) error }) (CheckinSession, error) {
 	var (
@@ -76,9 +80,9 @@ func scanSession(row interface{ Scan(...any) error }) (CheckinSession, error) {
 // has a session open at now, it returns that session and ErrConflict.
 func (db *DB) OpenCheckin(ctx context.Context, s CheckinSession, announce func(CheckinSession) bot.Outgoing, now time.Time) (CheckinSession, error) {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		db.checkinGen.Add(1) // while this transaction holds the writer
-		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions
-			WHERE chat_id = ? AND closed_at IS NULL AND ends_at > ? ORDER BY id DESC LIMIT 1`, s.ChatID, ms(now)))
+		db.checkinSessionChanged(s.ChatID) // while this transaction holds the writer
+		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s
+			WHERE s.chat_id = ? AND s.closed_at IS NULL AND s.ends_at > ? ORDER BY s.id DESC LIMIT 1`, s.ChatID, ms(now)))
 		if err == nil {
 			s = cur
 			return ErrConflict
@@ -109,12 +113,12 @@ func (db *DB) OpenCheckin(ctx context.Context, s CheckinSession, announce func(C
 
 // CheckinSession loads a session by id.
 func (db *DB) CheckinSession(ctx context.Context, id int64) (CheckinSession, error) {
-	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id = ?`, id))
+	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE id = ?`, id))
 }
 
 // LatestCheckin is the chat's most recent session, open or not.
 func (db *DB) LatestCheckin(ctx context.Context, chatID int64) (CheckinSession, error) {
-	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE chat_id = ? ORDER BY id DESC LIMIT 1`, chatID))
+	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE chat_id = ? ORDER BY id DESC LIMIT 1`, chatID))
 }
 
 // CheckinSessionsOfChat lists a chat's sessions opened in [from, to), oldest
@@ -124,13 +128,13 @@ func (db *DB) CheckinSessionsOfChat(ctx context.Context, chatID int64, from, to 
 	if !to.IsZero() {
 		hi = ms(to)
 	}
-	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE chat_id = ? AND opened_at >= ? AND opened_at < ? ORDER BY id`,
+	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE chat_id = ? AND opened_at >= ? AND opened_at < ? ORDER BY id`,
 		chatID, ms(from), hi)
 }
 
 // CheckinsDue lists sessions still open whose end is at or before now.
 func (db *DB) CheckinsDue(ctx context.Context, now time.Time) ([]CheckinSession, error) {
-	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE closed_at IS NULL AND ends_at <= ? ORDER BY id`, ms(now))
+	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE closed_at IS NULL AND ends_at <= ? ORDER BY id`, ms(now))
 }
 
 func (db *DB) sessionQuery(ctx context.Context, q string, args ...any) ([]CheckinSession, error) {
@@ -188,7 +192,6 @@ func checkinsQuery(ctx context.Context, q querier, query string, args ...any) ([
 func (db *DB) CloseCheckin(ctx context.Context, id int64, now time.Time, result func(CheckinSession, []Checkin) bot.Outgoing) (bool, error) {
 	closed := false
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		db.checkinGen.Add(1) // while this transaction holds the writer
 		res, err := tx.ExecContext(ctx, `UPDATE checkin_sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL`, ms(now), id)
 		if err != nil {
 			return err
@@ -197,10 +200,11 @@ func (db *DB) CloseCheckin(ctx context.Context, id int64, now time.Time, result 
 			return nil
 		}
 		closed = true
-		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id = ?`, id))
+		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE id = ?`, id))
 		if err != nil {
 			return err
 		}
+		db.checkinSessionChanged(s.ChatID) // while this transaction holds the writer
 		cs, err := checkinsQuery(ctx, tx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
 			WHERE session_id = ? ORDER BY at, member_id`, id)
 		if err != nil {
@@ -268,29 +272,34 @@ type CheckinResult struct {
 }
 
 // CheckinWriter stores check-ins through a group-commit writer: concurrent
-// check-ins share transactions, and a transaction also queues one running
-// summary per session whose count moved (with a merge key, so a burst
-// leaves one summary pending per chat): the transaction after which no
-// check-in waits always does, one of a busy writer at most every
-// summaryEvery.
+// check-ins share transactions. The running summary of each session whose
+// count moved (one message with a merge key, so a burst leaves one summary
+// pending per chat) is queued in a transaction of its own once no check-in
+// waits, or by a batch if the writer has been kept busy for summaryEvery.
+// A check-in is acknowledged once stored; its summary follows within
+// moments (a crash in between loses that count, not the check-in: the next
+// check-in or the session's result brings the group up to date).
 //
-// The writer keeps the latest session of each chat it has seen in memory, so
-// a batch does not read them again. Sessions are opened and closed outside
-// the writer (OpenCheckin, CloseCheckin); those bump db.checkinGen inside
-// their transaction, and as all writes share one connection, a batch that
-// finds the generation unchanged knows no session changed since it last
-// looked. The counts are the one thing the writer itself changes; it bumps
-// the generation too when it does (so another writer on the same database
-// rereads), and forgets everything when a batch does not commit.
+// The writer keeps in memory the latest session of every chat it has seen
+// and, while that session is open, who has checked in to it. A batch then
+// reads nothing: it decides every attempt (no session, closed, code,
+// repeat) in memory and stores the new check-ins with one INSERT, a handful
+// of calls into SQLite for the whole batch. Sessions are opened and closed
+// outside the writer (OpenCheckin, CloseCheckin); inside their transaction
+// (all writes share one connection) they mark the chat stale in every
+// writer, which rereads it before its next batch. A batch that does not
+// commit makes the writer forget everything it holds.
 type CheckinWriter struct {
 	db       *DB
 	g        *groupCommit[CheckinAttempt, CheckinResult]
 	summary  func(s CheckinSession, present, late int) bot.Outgoing
 	prepared atomic.Bool
 
+	staleMu sync.Mutex
+	stale   map[int64]bool // chats to reread before the next batch
+
 	// Touched only by the batch writer goroutine (one at a time).
-	gen      uint64
-	sessions map[int64]cachedSession // chat id -> its latest session
+	chats map[int64]*chatCheckins // nil: nothing known
 	// dirty holds the sessions whose counts moved since their running
 	// summary was last queued; written holds those the current batch
 	// queued (forgotten from dirty once it commits).
@@ -299,13 +308,21 @@ type CheckinWriter struct {
 	lastSummaries time.Time // wall clock: when summaries were last queued
 }
 
+// chatCheckins is what a CheckinWriter knows of one chat.
+type chatCheckins struct {
+	ok       bool           // false: the chat has no session
+	s        CheckinSession // its latest session, with the counts kept current
+	platform string
+	// members are the check-ins to s by member, while s is not closed.
+	members map[int64]Checkin
+}
+
 // summaryEvery is how often, at most, a writer kept busy queues the running
-// summaries. A summary is a snapshot that the next one supersedes before
-// it is sent (chats take a message every few seconds at best), so under a
-// burst most of those queued after every batch were never sent; their
-// writes cost two statements and a dozen pages per batch. The batch after
-// which no more check-ins wait always queues them.
-const summaryEvery = 25 * time.Millisecond
+// summaries within a batch. A summary is a snapshot that the next one
+// supersedes before it is sent (chats take a message every few seconds at
+// best), so under a burst most of those queued more often were never sent,
+// and each queueing writes a page or more per chat.
+const summaryEvery = 250 * time.Millisecond
 
 type dirtySummary struct {
 	s        CheckinSession // with its latest counts
@@ -313,25 +330,54 @@ type dirtySummary struct {
 	platform string
 }
 
-type cachedSession struct {
-	s        CheckinSession
-	ok       bool   // false: the chat has no session
-	platform string // the chat's platform, when ok
-}
-
 // NewCheckinWriter makes a writer; summary renders the running count that is
 // queued after each batch.
 func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int) bot.Outgoing) *CheckinWriter {
 	w := &CheckinWriter{db: db, summary: summary}
-	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run, after: w.after}
+	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run, after: w.after,
+		deferred: checkinSummaries{w}}
+	db.checkinMu.Lock()
+	db.checkinWriters = append(db.checkinWriters, w)
+	db.checkinMu.Unlock()
 	return w
 }
 
-// after forgets the cached sessions when a batch did not commit: their
-// counts may have moved in memory only.
+// checkinSessionChanged tells every check-in writer that a chat's session
+// was opened or closed. It is called inside the transaction that does so,
+// while that transaction holds the one write connection, so no batch can
+// run between the change and the writers hearing of it.
+func (db *DB) checkinSessionChanged(chatID int64) {
+	db.checkinMu.Lock()
+	ws := db.checkinWriters
+	db.checkinMu.Unlock()
+	for _, w := range ws {
+		w.markStale(chatID)
+	}
+}
+
+func (w *CheckinWriter) markStale(chatID int64) {
+	w.staleMu.Lock()
+	if w.stale == nil {
+		w.stale = map[int64]bool{}
+	}
+	w.stale[chatID] = true
+	w.staleMu.Unlock()
+}
+
+func (w *CheckinWriter) takeStale() map[int64]bool {
+	w.staleMu.Lock()
+	defer w.staleMu.Unlock()
+	s := w.stale
+	w.stale = nil
+	return s
+}
+
+// after forgets everything the writer holds when a batch did not commit:
+// sessions, check-ins and counts may have moved in memory only.
 func (w *CheckinWriter) after(err error) {
 	if err != nil {
-		w.sessions = nil // and dirty counts are reread (run)
+		w.chats = nil
+		w.dirty = nil
 	} else {
 		for _, id := range w.written {
 			delete(w.dirty, id)
@@ -343,13 +389,17 @@ func (w *CheckinWriter) after(err error) {
 // Checkin stores one attempt and returns once it is committed.
 func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinResult, error) {
 	if !w.prepared.Load() {
-		if err := w.db.prepareWriter(ctx, checkinInsertSQL, checkinCountSQL, snapshotSupersedeSQL, snapshotInsertSQL); err != nil {
+		if err := w.db.prepareWriter(ctx, checkinInsertSQL, snapshotSupersedeSQL, snapshotInsertSQL); err != nil {
 			return CheckinResult{}, fmt.Errorf("store check-ins: %w", err)
 		}
 		w.prepared.Store(true)
 	}
 	return w.g.do(ctx, a)
 }
+
+// Settle returns once every check-in handed to the writer is stored and the
+// running summaries it owes are queued.
+func (w *CheckinWriter) Settle(ctx context.Context) error { return w.g.settle(ctx) }
 
 // The batch statements take their rows as one JSON array parameter, so each
 // has one shape whatever the batch size: prepared once, with one argument
@@ -358,11 +408,14 @@ const (
 	// [[session, member, roster or null, name, at, late], ...]
 	checkinInsertSQL = `INSERT INTO checkins(session_id, member_id, roster_id, name, at, late)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?) j
-		WHERE true ON CONFLICT DO NOTHING RETURNING session_id, member_id`
-	// [[session, added, added late], ...]
-	checkinCountSQL = `UPDATE checkin_sessions SET present = present + (j.value->>1), late_count = late_count + (j.value->>2)
-		FROM json_each(?) j WHERE checkin_sessions.id = j.value->>0 RETURNING checkin_sessions.id, present, late_count`
+		WHERE true ON CONFLICT DO NOTHING`
 )
+
+// errRunAgain is returned (wrapped) by a group-commit run that found the
+// database changed under what its writer keeps in memory (check-ins stored
+// by another process): the batch is rolled back, the writer forgets what it
+// kept (after) and runs the batch once more.
+var errRunAgain = errors.New("database changed outside this writer")
 
 // jsonRows encodes batch rows for a json_each parameter.
 func jsonRows(rows [][]any) (string, error) {
@@ -370,117 +423,61 @@ func jsonRows(rows [][]any) (string, error) {
 	return string(b), err
 }
 
-// queryJSON runs a prepared fixed-shape batch statement q inside tx with its
-// rows as one JSON parameter, and returns the rows it yields.
-func (db *DB) queryJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (*sql.Rows, error) {
+// execJSON runs a prepared fixed-shape batch statement q inside tx with its
+// rows as one JSON parameter, and reports how many rows it changed.
+func (db *DB) execJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (int64, error) {
 	arg, err := jsonRows(rows)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	st, err := db.txStmt(ctx, tx, q)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	return st.QueryContext(ctx, arg)
+	res, err := st.ExecContext(ctx, arg)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
-// execJSON is queryJSON for a statement that returns no rows.
-func (db *DB) execJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) error {
-	arg, err := jsonRows(rows)
-	if err != nil {
-		return err
-	}
-	st, err := db.txStmt(ctx, tx, q)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, arg)
-	return err
-}
-
-// run stores a batch with a fixed number of statements whatever its size
-// (every statement is a round trip through cgo, and a writer that makes
-// hundreds of them per batch spends its time waiting to be scheduled).
+// run stores a batch. It decides every attempt from what the writer holds
+// in memory (reading only the chats it has not seen or was told changed)
+// and writes the new check-ins with one statement: every statement is a
+// round trip through cgo, and a writer that makes hundreds of them per
+// batch spends its time waiting to be scheduled.
 func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
-	out := make([]CheckinResult, len(in))
-
-	// The latest session of every chat in the batch: from memory, or read
-	// for the chats not seen since the sessions last changed.
-	if gen := w.db.checkinGen.Load(); w.sessions == nil || gen != w.gen {
-		w.sessions, w.gen = map[int64]cachedSession{}, gen
-		// A session with a summary still to queue may have been closed
-		// (its result is out: no count may follow it) or its counts
-		// rolled back: reread them.
-		if len(w.dirty) > 0 {
-			var ids []int64
-			for id := range w.dirty {
-				ids = append(ids, id)
-			}
-			fresh, err := sessionsTx(ctx, tx, `SELECT `+sessionCols+` FROM checkin_sessions WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
-			if err != nil {
-				w.sessions = nil
-				return nil, fmt.Errorf("sessions: %w", err)
-			}
-			old := w.dirty
-			w.dirty = map[int64]dirtySummary{}
-			for _, s := range fresh {
-				if d, ok := old[s.ID]; ok && s.ClosedAt.IsZero() {
-					d.s = s
-					w.dirty[s.ID] = d
-				}
-			}
-		}
+	if w.chats == nil {
+		w.chats = map[int64]*chatCheckins{}
+		w.takeStale() // all is reread anyway
 	}
-	var chatArgs []any
+	for chat := range w.takeStale() {
+		delete(w.chats, chat)
+	}
+	var load []int64
 	for _, a := range in {
-		if _, ok := w.sessions[a.ChatID]; !ok {
-			w.sessions[a.ChatID] = cachedSession{} // none unless read below
-			chatArgs = append(chatArgs, a.ChatID)
+		if _, ok := w.chats[a.ChatID]; !ok {
+			w.chats[a.ChatID] = &chatCheckins{}
+			load = append(load, a.ChatID)
 		}
 	}
-	if len(chatArgs) > 0 {
-		rows, err := tx.QueryContext(ctx, `SELECT (SELECT platform FROM chats WHERE chats.id = s.chat_id), `+sessionCols+` FROM checkin_sessions s WHERE id IN
-			(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chatArgs))+`) GROUP BY chat_id)`, chatArgs...)
-		if err != nil {
-			w.sessions = nil
+	if len(load) > 0 {
+		if err := w.load(ctx, tx, load); err != nil {
+			w.chats = nil
 			return nil, fmt.Errorf("sessions: %w", err)
 		}
-		for rows.Next() {
-			var platform string
-			s, err := scanSession(prefixScanner{rows, &platform})
-			if err != nil {
-				rows.Close()
-				w.sessions = nil
-				return nil, err
-			}
-			w.sessions[s.ChatID] = cachedSession{s: s, ok: true, platform: platform}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			w.sessions = nil
-			return nil, err
-		}
-	}
-	byChat := map[int64]CheckinSession{}
-	platforms := map[int64]string{}
-	for _, a := range in {
-		if c := w.sessions[a.ChatID]; c.ok {
-			byChat[a.ChatID] = c.s
-			platforms[a.ChatID] = c.platform
-		}
 	}
 
-	// Every valid attempt in one INSERT; RETURNING tells which were new.
+	out := make([]CheckinResult, len(in))
 	var (
 		insRows [][]any
-		valid   []int
+		moved   = map[*chatCheckins]time.Time{} // sessions whose counts moved: their last check-in
 	)
 	for i, a := range in {
-		s, ok := byChat[a.ChatID]
+		st := w.chats[a.ChatID]
 		r := &out[i]
-		r.Session = s
-		switch {
-		case !ok:
+		switch s := st.s; {
+		case !st.ok:
 			r.Outcome = CheckinNoSession
 		case s.Closed(a.At):
 			r.Outcome = CheckinClosed
@@ -489,168 +486,195 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 		case s.Code != "" && a.Code != s.Code:
 			r.Outcome = CheckinWrongCode
 		default:
-			valid = append(valid, i)
-			late := 0
-			if !a.At.Before(s.Deadline) {
-				late = 1
+			if prev, ok := st.members[a.MemberID]; ok {
+				// Also a second attempt in the same batch.
+				r.Outcome, r.Earlier = CheckinAlready, prev
+				break
 			}
+			c := Checkin{SessionID: s.ID, MemberID: a.MemberID, RosterID: a.RosterID, Name: a.Name, At: a.At, Late: !a.At.Before(s.Deadline)}
+			st.members[a.MemberID] = c
+			st.s.Present++
+			r.Outcome = CheckedIn
+			late := 0
+			if c.Late {
+				st.s.Late++
+				r.Outcome, late = CheckedInLate, 1
+			}
+			moved[st] = a.At
 			insRows = append(insRows, []any{s.ID, a.MemberID, nullID(a.RosterID), a.Name, ms(a.At), late})
 		}
 	}
-	type key struct{ session, member int64 }
-	inserted := map[key]bool{}
-	if len(valid) > 0 {
-		rows, err := w.db.queryJSON(ctx, tx, checkinInsertSQL, insRows)
+	if len(insRows) > 0 {
+		n, err := w.db.execJSON(ctx, tx, checkinInsertSQL, insRows)
 		if err != nil {
 			return nil, fmt.Errorf("insert check-ins: %w", err)
 		}
-		for rows.Next() {
-			var k key
-			if err := rows.Scan(&k.session, &k.member); err != nil {
-				rows.Close()
-				return nil, err
+		if n != int64(len(insRows)) {
+			return nil, fmt.Errorf("%d of %d check-ins were already stored: %w", int64(len(insRows))-n, len(insRows), errRunAgain)
+		}
+		// Another writer on this database must reread these chats.
+		w.db.checkinMu.Lock()
+		others := w.db.checkinWriters
+		w.db.checkinMu.Unlock()
+		for _, o := range others {
+			if o != w {
+				for st := range moved {
+					o.markStale(st.s.ChatID)
+				}
 			}
-			inserted[k] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("insert check-ins: %w", err)
 		}
 	}
-	type change struct {
-		s  CheckinSession
-		at time.Time // the last stored check-in's time
-	}
-	var (
-		changed []*change
-		bySess  = map[int64]*change{}
-		repeats []int
-		repArgs []any
-	)
-	for _, i := range valid {
-		a, s := in[i], out[i].Session
-		k := key{s.ID, a.MemberID}
-		if !inserted[k] {
-			out[i].Outcome = CheckinAlready
-			repeats = append(repeats, i)
-			repArgs = append(repArgs, s.ID, a.MemberID)
-			continue
-		}
-		delete(inserted, k) // a second attempt in the same batch is a repeat
-		out[i].Outcome = CheckedIn
-		if !a.At.Before(s.Deadline) {
-			out[i].Outcome = CheckedInLate
-		}
-		c := bySess[s.ID]
-		if c == nil {
-			c = &change{s: s}
-			bySess[s.ID] = c
-			changed = append(changed, c)
-		}
-		c.at = a.At
-	}
-	if len(repeats) > 0 {
-		earlier := map[key]Checkin{}
-		cs, err := checkinsQuery(ctx, tx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
-			WHERE (session_id, member_id) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(repeats)), ",")+`)`, repArgs...)
-		if err != nil {
-			return nil, fmt.Errorf("earlier check-ins: %w", err)
-		}
-		for _, c := range cs {
-			earlier[key{c.SessionID, c.MemberID}] = c
-		}
-		for _, i := range repeats {
-			out[i].Earlier = earlier[key{out[i].Session.ID, in[i].MemberID}]
-		}
+	for i, a := range in {
+		st := w.chats[a.ChatID]
+		out[i].Session, out[i].Present, out[i].Late = st.s, st.s.Present, st.s.Late
 	}
 
-	// Every changed session's counters move up in one statement, which
-	// returns the new counts; one summary per changed session.
-	counts := map[int64][2]int{}
-	for _, s := range byChat {
-		counts[s.ID] = [2]int{s.Present, s.Late}
-	}
-	if len(changed) > 0 {
-		add := map[int64][2]int{}
-		for _, i := range valid {
-			if o := out[i].Outcome; o == CheckedIn || o == CheckedInLate {
-				a := add[out[i].Session.ID]
-				a[0]++
-				if o == CheckedInLate {
-					a[1]++
-				}
-				add[out[i].Session.ID] = a
-			}
-		}
-		var vals [][]any
-		for id, a := range add {
-			vals = append(vals, []any{id, a[0], a[1]})
-		}
-		rows, err := w.db.queryJSON(ctx, tx, checkinCountSQL, vals)
-		if err != nil {
-			return nil, fmt.Errorf("count check-ins: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var c [2]int
-			if err := rows.Scan(&id, &c[0], &c[1]); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			counts[id] = c
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("count check-ins: %w", err)
-		}
-		// Keep the new counts; a rollback forgets them (after). Another
-		// writer on this database must reread them.
-		for chat, cs := range w.sessions {
-			if c, ok := counts[cs.s.ID]; ok && cs.ok {
-				cs.s.Present, cs.s.Late = c[0], c[1]
-				w.sessions[chat] = cs
-			}
-		}
-		w.gen = w.db.checkinGen.Add(1)
-	}
 	if w.summary != nil {
 		if w.dirty == nil {
 			w.dirty = map[int64]dirtySummary{}
 		}
-		for _, c := range changed {
-			s := c.s
-			n := counts[s.ID]
-			s.Present, s.Late = n[0], n[1]
-			w.dirty[s.ID] = dirtySummary{s: s, at: c.at, platform: platforms[s.ChatID]}
+		for st, at := range moved {
+			w.dirty[st.s.ID] = dirtySummary{s: st.s, at: at, platform: st.platform}
 		}
-		if len(w.dirty) > 0 && (w.g.idle() || time.Since(w.lastSummaries) >= summaryEvery) {
-			ids := make([]int64, 0, len(w.dirty))
-			for id := range w.dirty {
-				ids = append(ids, id)
-			}
-			slices.Sort(ids)
-			msgs := make([]bot.Outgoing, len(ids))
-			ats := make([]time.Time, len(ids))
-			known := map[int64]string{}
-			for i, id := range ids {
-				d := w.dirty[id]
-				msgs[i], ats[i] = w.summary(d.s, d.s.Present, d.s.Late), d.at
-				if d.platform != "" {
-					known[d.s.ChatID] = d.platform
-				}
-			}
-			if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, known); err != nil {
+		if len(w.dirty) > 0 && time.Since(w.lastSummaries) >= summaryEvery {
+			if err := w.queueSummaries(ctx, tx); err != nil {
 				return nil, fmt.Errorf("queue summaries: %w", err)
 			}
-			w.written = append(w.written[:0], ids...)
-			w.lastSummaries = time.Now()
 		}
 	}
-	for i := range out {
-		c := counts[out[i].Session.ID]
-		out[i].Present, out[i].Late = c[0], c[1]
-	}
 	return out, nil
+}
+
+// checkinSummaries are the running summaries a writer queues when no
+// check-in waits (see CheckinWriter).
+type checkinSummaries struct{ w *CheckinWriter }
+
+func (c checkinSummaries) pending() bool { return len(c.w.dirty) > 0 }
+
+func (c checkinSummaries) run(ctx context.Context, tx *sql.Tx) error {
+	if err := c.w.queueSummaries(ctx, tx); err != nil {
+		return fmt.Errorf("queue check-in summaries: %w", err)
+	}
+	return nil
+}
+
+// after: summaries whose transaction failed are given up (they are
+// snapshots; the next check-in queues a fresh one), so a failing database
+// is not retried in a loop.
+func (c checkinSummaries) after(err error) {
+	if err != nil {
+		c.w.dirty = nil
+		c.w.chats = nil
+	}
+	c.w.after(nil)
+}
+
+// queueSummaries queues the running count of every session in w.dirty that
+// is still the open latest session of its chat.
+func (w *CheckinWriter) queueSummaries(ctx context.Context, tx *sql.Tx) error {
+	ids := make([]int64, 0, len(w.dirty))
+	for id, d := range w.dirty {
+		st, ok := w.chats[d.s.ChatID]
+		if !ok {
+			// Reread below: the session may have been closed (its result is
+			// out, no count may follow it).
+			continue
+		}
+		if !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
+			delete(w.dirty, id)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	var reread []int64
+	for _, d := range w.dirty {
+		if _, ok := w.chats[d.s.ChatID]; !ok {
+			reread = append(reread, d.s.ChatID)
+			w.chats[d.s.ChatID] = &chatCheckins{}
+		}
+	}
+	if len(reread) > 0 {
+		if err := w.load(ctx, tx, reread); err != nil {
+			w.chats = nil
+			return err
+		}
+		for id, d := range w.dirty {
+			if slices.Contains(reread, d.s.ChatID) {
+				if st := w.chats[d.s.ChatID]; !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
+					delete(w.dirty, id)
+				} else {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	msgs := make([]bot.Outgoing, len(ids))
+	ats := make([]time.Time, len(ids))
+	known := map[int64]string{}
+	for i, id := range ids {
+		d := w.dirty[id]
+		msgs[i], ats[i] = w.summary(d.s, d.s.Present, d.s.Late), d.at
+		if d.platform != "" {
+			known[d.s.ChatID] = d.platform
+		}
+	}
+	if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, known); err != nil {
+		return err
+	}
+	w.written = append(w.written[:0], ids...)
+	w.lastSummaries = time.Now()
+	return nil
+}
+
+// load reads the latest session of each chat (each already in w.chats) and,
+// for those not closed, who has checked in.
+func (w *CheckinWriter) load(ctx context.Context, tx *sql.Tx, chats []int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT (SELECT platform FROM chats WHERE chats.id = s.chat_id), `+sessionCols+` FROM checkin_sessions s WHERE s.id IN
+		(SELECT MAX(id) FROM checkin_sessions WHERE chat_id IN (`+placeholders(len(chats))+`) GROUP BY chat_id)`, int64Args(chats)...)
+	if err != nil {
+		return err
+	}
+	var open []any
+	for rows.Next() {
+		st := &chatCheckins{ok: true}
+		if st.s, err = scanSession(prefixScanner{rows, &st.platform}); err != nil {
+			rows.Close()
+			return err
+		}
+		if st.s.ClosedAt.IsZero() {
+			st.members = map[int64]Checkin{}
+			open = append(open, st.s.ID)
+		}
+		w.chats[st.s.ChatID] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	cs, err := checkinsQuery(ctx, tx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
+		WHERE session_id IN (`+placeholders(len(open))+`)`, open...)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]*chatCheckins{}
+	for _, c := range chats {
+		if st := w.chats[c]; st.ok {
+			byID[st.s.ID] = st
+		}
+	}
+	for _, c := range cs {
+		if st := byID[c.SessionID]; st != nil && st.members != nil {
+			st.members[c.MemberID] = c
+		}
+	}
+	return nil
 }
 
 // prefixScanner scans a row whose first column goes to first and the rest
@@ -662,21 +686,4 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error {
 	return p.row.Scan(append([]any{p.first}, dest...)...)
-}
-
-func sessionsTx(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]CheckinSession, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CheckinSession
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

@@ -38,6 +38,9 @@ func TestCheckinSummariesSupersede(t *testing.T) {
 		if err != nil || r.Outcome != CheckedIn || r.Session.ID != s.ID {
 			t.Fatalf("check-in %s: %+v %v", name, r, err)
 		}
+		if err := w.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	states := func() map[string]bot.OutboxState {
 		ms, err := db.OutboxOfChat(ctx, chat.ID)
@@ -77,9 +80,9 @@ func TestCheckinSummariesSupersede(t *testing.T) {
 	}
 }
 
-// A writer kept busy leaves running summaries for later; the batch after
-// which nothing waits queues them with the latest counts, and a session
-// closed meanwhile gets none after its result.
+// A writer kept busy leaves running summaries for later; once nothing waits
+// they are queued with the latest counts, and a session closed meanwhile
+// gets none after its result.
 func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -105,7 +108,8 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("%s 已签到 %d", s.Title, present), MergeKey: "count"}
 	})
 	// batch runs one batch as the writer goroutine would, with busy
-	// telling whether other actions wait behind it.
+	// telling whether other actions wait behind it (if not, the writer's
+	// deferred work runs after it).
 	batch := func(busy bool, chat bot.Chat, names ...string) {
 		t.Helper()
 		var in []CheckinAttempt
@@ -113,12 +117,6 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 			m, _ := db.EnsureMember(ctx, "terminal", n, n)
 			in = append(in, CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, Name: n, At: now})
 		}
-		w.g.mu.Lock()
-		w.g.pending = nil
-		if busy {
-			w.g.pending = []*job[CheckinAttempt, CheckinResult]{{}}
-		}
-		w.g.mu.Unlock()
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			_, err := w.run(ctx, tx, in)
 			return err
@@ -126,6 +124,13 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 		w.after(err)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if d := w.g.deferred; !busy && d.pending() {
+			err := db.tx(ctx, func(tx *sql.Tx) error { return d.run(ctx, tx) })
+			d.after(err)
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	counts := func(chat bot.Chat) []string {
@@ -168,5 +173,68 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 	}
 	if s, _ := db.CheckinSession(ctx, sa.ID); s.Present != 4 {
 		t.Fatalf("stored count %d, want 4", s.Present)
+	}
+}
+
+// Two processes storing check-ins to the same database: a writer that does
+// not know of a check-in the other stored finds it (the insert changes
+// fewer rows than it expected), rereads and answers "already checked in"
+// with the other's record; nothing is stored twice.
+func TestCheckinWriterSeesOtherProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	dbA, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dbA.Close()
+	dbB, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dbB.Close()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	chat, _ := dbA.EnsureChat(ctx, "terminal", "g", bot.Group, "g")
+	opener, _ := dbA.EnsureMember(ctx, "terminal", "opener", "书记")
+	s, err := dbA.OpenCheckin(ctx, CheckinSession{ChatID: chat.ID, Title: "会", OpenedBy: opener.ID, OpenedAt: now,
+		Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)},
+		func(s CheckinSession) bot.Outgoing { return bot.Outgoing{ChatID: chat.ID, Text: "开始"} }, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := func(s CheckinSession, present, late int) bot.Outgoing {
+		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("已签到 %d", present), MergeKey: "count"}
+	}
+	wA, wB := dbA.NewCheckinWriter(summary), dbB.NewCheckinWriter(summary)
+	in := func(w *CheckinWriter, db *DB, name string, at time.Time) CheckinResult {
+		t.Helper()
+		m, _ := db.EnsureMember(ctx, "terminal", name, name)
+		r, err := w.Checkin(ctx, CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, Name: name, At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := in(wB, dbB, "b", now); r.Outcome != CheckedIn { // B now holds the session in memory
+		t.Fatalf("b: %+v", r)
+	}
+	if r := in(wA, dbA, "a", now); r.Outcome != CheckedIn || r.Present != 2 {
+		t.Fatalf("a through A: %+v", r)
+	}
+	r := in(wB, dbB, "a", now.Add(time.Minute))
+	if r.Outcome != CheckinAlready || !r.Earlier.At.Equal(now) || r.Present != 2 {
+		t.Fatalf("a again through B: %+v", r)
+	}
+	if r := in(wB, dbB, "c", now); r.Outcome != CheckedIn || r.Present != 3 {
+		t.Fatalf("c through B: %+v", r)
+	}
+	cs, err := dbA.Checkins(ctx, s.ID)
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("stored %d check-ins (%v), want 3", len(cs), err)
+	}
+	for _, w := range []*CheckinWriter{wA, wB} {
+		if err := w.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -43,10 +42,13 @@ type DB struct {
 	hotW sync.Map // query -> *sql.Stmt
 	// cache holds chats, members and roster entries read per message.
 	cache *lookups
-	// checkinGen changes whenever a check-in session is opened or closed
-	// (inside the transaction that does it), so a CheckinWriter knows when
-	// the sessions it keeps in memory are out of date.
-	checkinGen atomic.Uint64
+	// checkinWriters are told when a chat's check-in session is opened or
+	// closed (see checkinSessionChanged).
+	checkinMu      sync.Mutex
+	checkinWriters []*CheckinWriter
+	// ckpt copies the WAL back into the database (see checkpoint.go).
+	ckpt            *checkpointer
+	stopCheckpoints context.CancelFunc
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -57,30 +59,41 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create database folder %s: %w", dir, err)
 		}
 	}
-	w, err := sql.Open("sqlite3", dsn(path, false))
+	ck, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	ck.SetMaxOpenConns(1)
+	ck.SetMaxIdleConns(1)
+	cp := newCheckpointer(ck)
+	w := sql.OpenDB(newWriterConnector(dsn(path, false), cp.poke))
+	cp.writer = w
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	db := &DB{path: path, w: w, cache: newLookups()}
+	db := &DB{path: path, w: w, cache: newLookups(), ckpt: cp}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
+		ck.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		w.Close()
+		ck.Close()
 		return nil, err
 	}
 	r, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
 		w.Close()
+		ck.Close()
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.r = r
+	var cpCtx context.Context
+	cpCtx, db.stopCheckpoints = context.WithCancel(context.WithoutCancel(ctx))
+	go cp.run(cpCtx)
 	return db, nil
 }
 
@@ -157,6 +170,10 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+		<-db.ckpt.done
+	}
 	var errs []error
 	for _, m := range []*sync.Map{&db.hot, &db.hotW} {
 		m.Range(func(_, st any) bool {
@@ -167,7 +184,7 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
-	errs = append(errs, db.w.Close())
+	errs = append(errs, db.w.Close(), db.ckpt.conn.Close())
 	return errors.Join(errs...)
 }
 

@@ -40,6 +40,9 @@ func New(e *bot.Engine, db *storage.DB) *Feature {
 
 func (f *Feature) Name() string { return "checkin" }
 
+// Settle waits until the running counts owed for stored check-ins are queued.
+func (f *Feature) Settle(ctx context.Context) error { return f.writer.Settle(ctx) }
+
 func (f *Feature) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{
 		{

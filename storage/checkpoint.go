@@ -1,0 +1,112 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// The WAL is copied back into the database file by a checkpointer of its
+// own instead of by the writer. SQLite's default (automatic checkpoints run
+// by whichever commit takes the WAL past 1000 pages) stalls that commit, and
+// every action waiting on it, for as long as copying and syncing takes
+// (10 ms and more under load). A PASSIVE checkpoint on another connection
+// runs beside the writer; when it has caught up between two transactions,
+// the next one starts the WAL afresh.
+//
+// Under writes without pause it never catches up, and the WAL would grow
+// without end. So when a checkpoint leaves more than restartFrames in the
+// WAL, the checkpointer has the write connection run a RESTART checkpoint
+// between two transactions: little is left to copy by then, and the WAL
+// starts afresh at the next write. journalSizeLimit then trims the file.
+
+const (
+	// checkpointEvery is the least time between two checkpoints.
+	checkpointEvery = 100 * time.Millisecond
+	// restartFrames is the WAL length (pages) past which the writer
+	// restarts it.
+	restartFrames = 4000
+	// journalSizeLimit is the size (bytes) a restarted WAL is cut back to.
+	journalSizeLimit = 16 << 20
+)
+
+// writerConnector opens the writer's connection: automatic checkpoints
+// off, and every commit pokes the checkpointer.
+type writerConnector struct {
+	dsn  string
+	drv  *sqlite3.SQLiteDriver
+	poke func()
+}
+
+func newWriterConnector(dsn string, poke func()) *writerConnector {
+	c := &writerConnector{dsn: dsn, poke: poke}
+	c.drv = &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		if _, err := conn.Exec(fmt.Sprintf(`PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d`, journalSizeLimit), nil); err != nil {
+			return err
+		}
+		conn.RegisterCommitHook(func() int { c.poke(); return 0 })
+		return nil
+	}}
+	return c
+}
+
+func (c *writerConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c *writerConnector) Driver() driver.Driver                        { return c.drv }
+
+// checkpointer runs PASSIVE checkpoints on its own connection after commits,
+// at most every checkpointEvery, until ctx ends.
+type checkpointer struct {
+	conn     *sql.DB
+	writer   *sql.DB // set before run starts
+	poked    chan struct{}
+	done     chan struct{}
+	runs     atomic.Int64 // checkpoints run, for tests
+	restarts atomic.Int64 // of which the writer restarted the WAL
+}
+
+func newCheckpointer(conn *sql.DB) *checkpointer {
+	return &checkpointer{conn: conn, poked: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// poke tells the checkpointer the WAL grew. It never blocks (it runs inside
+// SQLite's commit).
+func (c *checkpointer) poke() {
+	select {
+	case c.poked <- struct{}{}:
+	default:
+	}
+}
+
+func (c *checkpointer) run(ctx context.Context) {
+	defer close(c.done)
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.poked:
+		}
+		// A checkpoint that cannot finish (a reader still needs old
+		// frames) copies what it can; the next poke tries again.
+		var busy, frames, copied int
+		err := c.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+		c.runs.Add(1)
+		if err == nil && frames > restartFrames {
+			if _, err := c.writer.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err == nil {
+				c.restarts.Add(1)
+			}
+		}
+		t.Reset(checkpointEvery)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
