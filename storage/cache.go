@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -11,29 +13,37 @@ import (
 // Chats and members are written only by the bot process itself, through the
 // methods of this package, which drop the cached rows they change. Roster
 // entries can also change from another process (`branchbot roster import`
-// while the bot runs), so they are kept for rosterTTL only.
+// while the bot runs): triggers count every change of the roster table in
+// roster_version, and the cache, which holds the entries of one version,
+// looks at that count at most every rosterCheckEvery (so such an import is
+// seen within a second).
 type lookups struct {
-	mu      sync.RWMutex
-	chats   map[extKey]bot.Chat
-	chatIDs map[int64]bot.Chat
-	members map[extKey]bot.Member
-	roster  map[int64]rosterHit
+	mu        sync.RWMutex
+	chats     map[extKey]bot.Chat
+	chatIDs   map[int64]bot.Chat
+	members   map[extKey]bot.Member
+	memberIDs map[int64]extKey
+	roster    map[int64]bot.RosterEntry
+	// rosterVersion is the roster_version the entries belong to (-1:
+	// unknown), looked at rosterChecked (wall clock).
+	rosterVersion    int64
+	rosterChecked    time.Time
+	rosterCheckEvery time.Duration
 }
 
 type extKey struct{ platform, id string }
 
-type rosterHit struct {
-	e  bot.RosterEntry
-	at time.Time
-}
-
 const (
-	rosterTTL     = 10 * time.Second
-	maxCachedRows = 200_000 // per map; past it the map starts afresh
+	rosterCheckEvery = time.Second
+	maxCachedRows    = 200_000 // per map; past it the map starts afresh
 )
 
 func newLookups() *lookups {
-	return &lookups{chats: map[extKey]bot.Chat{}, chatIDs: map[int64]bot.Chat{}, members: map[extKey]bot.Member{}, roster: map[int64]rosterHit{}}
+	l := &lookups{rosterCheckEvery: rosterCheckEvery}
+	l.dropChats()
+	l.dropMembers()
+	l.dropRoster()
+	return l
 }
 
 func (l *lookups) chat(platform, id string) (bot.Chat, bool) {
@@ -79,39 +89,135 @@ func (l *lookups) putMember(m bot.Member) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.members) >= maxCachedRows {
-		l.members = map[extKey]bot.Member{}
+		l.members, l.memberIDs = map[extKey]bot.Member{}, map[int64]extKey{}
 	}
-	l.members[extKey{m.Platform, m.ExternalID}] = m
+	k := extKey{m.Platform, m.ExternalID}
+	l.members[k] = m
+	l.memberIDs[m.ID] = k
 }
 
-// dropMembers forgets every cached member (after a link changes).
+// dropMember forgets one cached member (after its link changed).
+func (l *lookups) dropMember(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k, ok := l.memberIDs[id]; ok {
+		delete(l.members, k)
+		delete(l.memberIDs, id)
+	}
+}
+
+// dropMembers forgets every cached member (after links of many changed).
 func (l *lookups) dropMembers() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.members = map[extKey]bot.Member{}
+	l.members, l.memberIDs = map[extKey]bot.Member{}, map[int64]extKey{}
 }
 
-func (l *lookups) rosterEntry(id int64, now time.Time) (bot.RosterEntry, bool) {
+func (l *lookups) rosterEntry(id int64) (bot.RosterEntry, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	h, ok := l.roster[id]
-	if !ok || now.Sub(h.at) > rosterTTL {
-		return bot.RosterEntry{}, false
-	}
-	return h.e, true
+	e, ok := l.roster[id]
+	return e, ok
 }
 
-func (l *lookups) putRoster(e bot.RosterEntry, now time.Time) {
+func (l *lookups) putRoster(e bot.RosterEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.roster) >= maxCachedRows {
-		l.roster = map[int64]rosterHit{}
+		l.roster = map[int64]bot.RosterEntry{}
 	}
-	l.roster[e.ID] = rosterHit{e: e, at: now}
+	l.roster[e.ID] = e
 }
 
+// dropRoster forgets every cached roster entry and makes the next lookup
+// look at the roster version again.
 func (l *lookups) dropRoster() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.roster = map[int64]rosterHit{}
+	l.roster, l.rosterVersion, l.rosterChecked = map[int64]bot.RosterEntry{}, -1, time.Time{}
+}
+
+// rosterCheckDue reports whether the roster version should be looked at
+// now, and if so counts it as looked at (so concurrent lookups do not all
+// read it).
+func (l *lookups) rosterCheckDue(now time.Time) bool {
+	l.mu.RLock()
+	due := now.Sub(l.rosterChecked) >= l.rosterCheckEvery
+	l.mu.RUnlock()
+	if !due {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.rosterChecked) < l.rosterCheckEvery {
+		return false
+	}
+	l.rosterChecked = now
+	return true
+}
+
+// sawRosterVersion records the roster version just read, forgetting the
+// entries of any other.
+func (l *lookups) sawRosterVersion(v int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if v != l.rosterVersion {
+		l.roster, l.rosterVersion = map[int64]bot.RosterEntry{}, v
+	}
+}
+
+// checkRosterVersion forgets the cached roster entries if the roster changed
+// since they were read (looking at most every rosterCheckEvery).
+func (db *DB) checkRosterVersion(ctx context.Context) error {
+	if !db.cache.rosterCheckDue(time.Now()) {
+		return nil
+	}
+	var v int64
+	if err := db.readRow(ctx, `SELECT version FROM roster_version`).Scan(&v); err != nil {
+		db.cache.dropRoster()
+		return fmt.Errorf("roster version: %w", err)
+	}
+	db.cache.sawRosterVersion(v)
+	return nil
+}
+
+// WarmCaches reads the chats, members and roster entries the engine looks up
+// for every incoming message into memory at once (up to maxCachedRows of
+// each), so the first message of each member after a start costs no read.
+func (db *DB) WarmCaches(ctx context.Context) error {
+	var v int64
+	if err := db.r.QueryRowContext(ctx, `SELECT version FROM roster_version`).Scan(&v); err != nil {
+		return fmt.Errorf("warm caches: roster version: %w", err)
+	}
+	db.cache.sawRosterVersion(v)
+	roster, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
+	if err != nil {
+		return fmt.Errorf("warm caches: %w", err)
+	}
+	for _, e := range roster {
+		db.cache.putRoster(e)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM members ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
+	if err != nil {
+		return fmt.Errorf("warm caches: members: %w", err)
+	}
+	members, err := collect(rows, scanMember)
+	if err != nil {
+		return fmt.Errorf("warm caches: members: %w", err)
+	}
+	for _, m := range members {
+		db.cache.putMember(m)
+	}
+	rows, err = db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
+	if err != nil {
+		return fmt.Errorf("warm caches: chats: %w", err)
+	}
+	chats, err := collect(rows, scanChat)
+	if err != nil {
+		return fmt.Errorf("warm caches: chats: %w", err)
+	}
+	for _, c := range chats {
+		db.cache.putChat(c)
+	}
+	return nil
 }

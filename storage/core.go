@@ -184,20 +184,23 @@ func scanMember(row rowScanner) (bot.Member, error) {
 
 // EnsureMember implements bot.Store.
 func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
-	m, ok := db.cache.member(platform, externalID)
+	m, cached := db.cache.member(platform, externalID)
 	err := error(nil)
-	if !ok {
+	if !cached {
 		m, err = scanMember(db.readRow(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
 	}
 	if err == nil {
-		if name != "" && m.Name != name {
+		renamed := name != "" && m.Name != name
+		if renamed {
 			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
 				db.cache.dropMembers()
 				return m, fmt.Errorf("rename member %d: %w", m.ID, err)
 			}
 			m.Name = name
 		}
-		db.cache.putMember(m)
+		if renamed || !cached {
+			db.cache.putMember(m)
+		}
 		return m, nil
 	}
 	if !errors.Is(err, bot.ErrNotFound) {
@@ -207,7 +210,11 @@ func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name strin
 		ON CONFLICT(platform, external_id) DO NOTHING`, platform, externalID, name, time.Now().UnixMilli()); err != nil {
 		return m, fmt.Errorf("create member %s/%s: %w", platform, externalID, err)
 	}
-	return scanMember(db.w.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	m, err = scanMember(db.w.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
+	if err == nil {
+		db.cache.putMember(m)
+	}
+	return m, err
 }
 
 // Member implements bot.Store.
@@ -232,7 +239,7 @@ func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member
 // LinkMember links a platform identity to a roster entry. It returns
 // ErrConflict if another identity on the same platform holds the entry.
 func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.Time) error {
-	defer db.cache.dropMembers()
+	defer db.cache.dropMember(memberID)
 	_, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = ?, linked_at = ? WHERE id = ?`, rosterID, ms(at), memberID)
 	if isUnique(err) {
 		return ErrConflict
@@ -320,13 +327,15 @@ func parseRole(s string) bot.Role {
 
 // RosterEntry implements bot.Store.
 func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
-	now := time.Now()
-	if e, ok := db.cache.rosterEntry(id, now); ok {
+	if err := db.checkRosterVersion(ctx); err != nil {
+		return bot.RosterEntry{}, err
+	}
+	if e, ok := db.cache.rosterEntry(id); ok {
 		return e, nil
 	}
 	e, err := scanRoster(db.readRow(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
 	if err == nil {
-		db.cache.putRoster(e, now)
+		db.cache.putRoster(e)
 	}
 	return e, err
 }

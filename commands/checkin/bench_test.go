@@ -72,6 +72,10 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		}
 		w.members = append(w.members, ms)
 	}
+	// As `branchbot run` does at start.
+	if err := h.DB.WarmCaches(ctx); err != nil {
+		b.Fatal(err)
+	}
 	return w
 }
 
@@ -181,6 +185,7 @@ func benchEngine(b *testing.B, burst bool) {
 	}
 	b.ReportMetric(float64(checked)/total.Seconds(), "checkins/s")
 	b.ReportMetric(float64(p99(lat).Microseconds())/1000, "p99-ms")
+
 }
 
 // BenchmarkCheckinBareInsert is the baseline: the same check-ins stored one

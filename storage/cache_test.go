@@ -1,0 +1,113 @@
+package storage
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// A roster import made by another process (another DB on the same file) is
+// seen by a running bot's cached lookups within rosterCheckEvery, and an
+// import made in process at once.
+func TestRosterCacheSeesImports(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	bot1, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bot1.Close()
+	unit := testUnit(t, bot1)
+	bot1.cache.rosterCheckEvery = 50 * time.Millisecond
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	if _, _, err := bot1.ImportRoster(ctx, []bot.RosterEntry{{Name: "张三", Number: "2024001", UnitID: unit, Role: bot.RoleMember}}, now); err != nil {
+		t.Fatal(err)
+	}
+	e, err := bot1.RosterByNumber(ctx, "2024001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bot1.WarmCaches(ctx); err != nil {
+		t.Fatal(err)
+	}
+	role := func() bot.Role {
+		t.Helper()
+		got, err := bot1.RosterEntry(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Role
+	}
+	if r := role(); r != bot.RoleMember {
+		t.Fatalf("role %v, want member", r)
+	}
+
+	cli, err := Open(ctx, path) // `branchbot roster import` while the bot runs
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli.ImportRoster(ctx, []bot.RosterEntry{{Name: "张三", Number: "2024001", UnitID: unit, Role: bot.RoleSecretary}}, now); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for role() != bot.RoleSecretary {
+		if time.Now().After(deadline) {
+			t.Fatal("the import of another process was never seen")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	bot1.cache.rosterCheckEvery = time.Hour
+	if _, _, err := bot1.ImportRoster(ctx, []bot.RosterEntry{{Name: "张三", Number: "2024001", UnitID: unit, Role: bot.RoleStaff}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if r := role(); r != bot.RoleStaff {
+		t.Fatalf("after an import in process: role %v, want staff", r)
+	}
+}
+
+// Linking one member forgets only that member's cached row.
+func TestLinkMemberForgetsOnlyThatMember(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a, _ := db.EnsureMember(ctx, "terminal", "a", "甲")
+	b, _ := db.EnsureMember(ctx, "terminal", "b", "乙")
+	if _, _, err := db.ImportRoster(ctx, []bot.RosterEntry{{Name: "甲", Number: "1", UnitID: testUnit(t, db)}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := db.RosterByNumber(ctx, "1")
+	if err := db.LinkMember(ctx, a.ID, e.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := db.cache.member("terminal", "b"); !ok {
+		t.Fatal("linking a forgot b")
+	}
+	got, err := db.EnsureMember(ctx, "terminal", "a", "甲")
+	if err != nil || got.RosterID != e.ID {
+		t.Fatalf("a after linking: %+v %v", got, err)
+	}
+	if got, _ := db.EnsureMember(ctx, "terminal", "b", "乙"); got != b {
+		t.Fatalf("b: %+v, want %+v", got, b)
+	}
+}
+
+func testUnit(t *testing.T, db *DB) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.SyncUnits(ctx, []UnitDef{{Name: "支部"}}); err != nil {
+		t.Fatal(err)
+	}
+	us, err := db.Units(ctx)
+	if err != nil || len(us) == 0 {
+		t.Fatalf("units: %v %v", us, err)
+	}
+	return us[0].ID
+}
