@@ -29,6 +29,9 @@ type lookups struct {
 	rosterVersion    int64
 	rosterChecked    time.Time
 	rosterCheckEvery time.Duration
+	// rosterFull: roster holds every entry (WarmCaches read them all), so
+	// a new version is read whole again rather than entry by entry.
+	rosterFull bool
 }
 
 type extKey struct{ platform, id string }
@@ -124,17 +127,32 @@ func (l *lookups) putRoster(e bot.RosterEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.roster) >= maxCachedRows {
-		l.roster = map[int64]bot.RosterEntry{}
+		l.roster, l.rosterFull = map[int64]bot.RosterEntry{}, false
 	}
 	l.roster[e.ID] = e
 }
 
-// dropRoster forgets every cached roster entry and makes the next lookup
-// look at the roster version again.
+// dropRoster makes the next lookup look at the roster version again, after
+// the roster was changed in this process: a cache holding the whole roster
+// then reads it again, any other forgets its entries now.
 func (l *lookups) dropRoster() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.roster, l.rosterVersion, l.rosterChecked = map[int64]bot.RosterEntry{}, -1, time.Time{}
+	if !l.rosterFull {
+		l.roster = map[int64]bot.RosterEntry{}
+	}
+	l.rosterVersion, l.rosterChecked = -1, time.Time{}
+}
+
+// replaceRoster holds entries, the whole roster at version v.
+func (l *lookups) replaceRoster(entries []bot.RosterEntry, v int64) {
+	m := make(map[int64]bot.RosterEntry, len(entries))
+	for _, e := range entries {
+		m[e.ID] = e
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.roster, l.rosterVersion, l.rosterFull = m, v, len(entries) < maxCachedRows
 }
 
 // rosterCheckDue reports whether the roster version should be looked at
@@ -156,28 +174,58 @@ func (l *lookups) rosterCheckDue(now time.Time) bool {
 	return true
 }
 
-// sawRosterVersion records the roster version just read, forgetting the
-// entries of any other.
-func (l *lookups) sawRosterVersion(v int64) {
+// sawRosterVersion records the roster version just read. If it is not the
+// version of the cached entries, a cache holding the whole roster reports
+// that it must be read again (reload); any other forgets its entries.
+func (l *lookups) sawRosterVersion(v int64) (reload bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if v != l.rosterVersion {
-		l.roster, l.rosterVersion = map[int64]bot.RosterEntry{}, v
+	if v == l.rosterVersion {
+		return false
 	}
+	if l.rosterFull {
+		return true
+	}
+	l.roster, l.rosterVersion = map[int64]bot.RosterEntry{}, v
+	return false
 }
 
-// checkRosterVersion forgets the cached roster entries if the roster changed
-// since they were read (looking at most every rosterCheckEvery).
+// checkRosterVersion brings the cached roster entries up to date if the
+// roster changed since they were read (looking at most every
+// rosterCheckEvery). Lookups made meanwhile by other goroutines still see
+// the entries of the version before.
 func (db *DB) checkRosterVersion(ctx context.Context) error {
 	if !db.cache.rosterCheckDue(time.Now()) {
 		return nil
 	}
 	var v int64
-	if err := db.readRow(ctx, `SELECT version FROM roster_version`).Scan(&v); err != nil {
-		db.cache.dropRoster()
+	err := db.readRow(ctx, `SELECT version FROM roster_version`).Scan(&v)
+	if err == nil && db.cache.sawRosterVersion(v) {
+		err = db.loadRoster(ctx, v)
+	}
+	if err != nil {
+		db.cache.forgetRoster()
 		return fmt.Errorf("roster version: %w", err)
 	}
-	db.cache.sawRosterVersion(v)
+	return nil
+}
+
+// forgetRoster empties the roster cache (after it could not be brought up
+// to date).
+func (l *lookups) forgetRoster() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.roster, l.rosterVersion, l.rosterChecked, l.rosterFull = map[int64]bot.RosterEntry{}, -1, time.Time{}, false
+}
+
+// loadRoster reads the whole roster into the cache as version v (read
+// before it: a change in between is seen at the next look).
+func (db *DB) loadRoster(ctx context.Context, v int64) error {
+	roster, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster ORDER BY id DESC LIMIT ?`, maxCachedRows)
+	if err != nil {
+		return err
+	}
+	db.cache.replaceRoster(roster, v)
 	return nil
 }
 
@@ -189,13 +237,8 @@ func (db *DB) WarmCaches(ctx context.Context) error {
 	if err := db.r.QueryRowContext(ctx, `SELECT version FROM roster_version`).Scan(&v); err != nil {
 		return fmt.Errorf("warm caches: roster version: %w", err)
 	}
-	db.cache.sawRosterVersion(v)
-	roster, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
-	if err != nil {
+	if err := db.loadRoster(ctx, v); err != nil {
 		return fmt.Errorf("warm caches: %w", err)
-	}
-	for _, e := range roster {
-		db.cache.putRoster(e)
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM members ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
 	if err != nil {

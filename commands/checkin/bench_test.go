@@ -125,7 +125,22 @@ func BenchmarkCheckinEngine(b *testing.B) { benchEngine(b, false) }
 // engine.Receive at the same instant, each from its own goroutine.
 func BenchmarkCheckinEngineBurst(b *testing.B) { benchEngine(b, true) }
 
-func benchEngine(b *testing.B, burst bool) {
+// BenchmarkCheckinEngineRosterChanged: as BenchmarkCheckinEngine, with a
+// roster import just before each round, so every member's roster entry
+// cached by the engine is out of date when the room checks in.
+func BenchmarkCheckinEngineRosterChanged(b *testing.B) {
+	benchEngineOpts(b, false, func(w *benchWorld) {
+		branch, _ := w.h.Engine.Units().ByName("第一党支部")
+		e := bot.RosterEntry{Name: "新成员", Number: fmt.Sprintf("N%04d", w.round), UnitID: branch.ID}
+		if _, _, err := w.h.DB.ImportRoster(context.Background(), []bot.RosterEntry{e}, w.h.Clock.Now()); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func benchEngine(b *testing.B, burst bool) { benchEngineOpts(b, burst, nil) }
+
+func benchEngineOpts(b *testing.B, burst bool, beforeRound func(*benchWorld)) {
 	w := newBenchWorld(b)
 	ctx := context.Background()
 	var (
@@ -136,6 +151,9 @@ func benchEngine(b *testing.B, burst bool) {
 	for b.Loop() {
 		b.StopTimer()
 		ids := w.openRound(b)
+		if beforeRound != nil {
+			beforeRound(w)
+		}
 		at := w.h.Clock.Now()
 		lats := make([][]time.Duration, len(w.chats))
 		var mu sync.Mutex
