@@ -27,6 +27,11 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	}
 	defer app.Close()
 	cfg := app.Config
+	unlock, err := lockDatabase(cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if cfg.Platforms.Terminal.Enabled {
 		interactive := false
 		if f, ok := env.Stdin.(*os.File); ok {

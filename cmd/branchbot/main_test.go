@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/branchbot/branchbot/storage"
 )
@@ -152,4 +155,55 @@ func TestHolidaysAndDeadline(t *testing.T) {
 	if _, _, err := run(t, "", "holidays", "next", "--config", cfg); err == nil {
 		t.Fatal("want an error for a bad year")
 	}
+}
+
+// A second bot on the same database is refused while the first runs, and
+// starts once it has stopped.
+func TestSecondBotOnOneDatabaseRefused(t *testing.T) {
+	cfg, _ := writeConfig(t, "")
+	stdin, feed := io.Pipe()
+	var out syncBuffer
+	first := make(chan error, 1)
+	go func() {
+		first <- Main(context.Background(), &Env{Stdin: stdin, Stdout: &out, Stderr: io.Discard}, []string{"run", "--config", cfg})
+	}()
+	// The first bot is running once it answers.
+	if _, err := io.WriteString(feed, "/whoami\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "branchbot") {
+		if time.Now().After(deadline) {
+			t.Fatalf("first bot never answered: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, _, err := run(t, "", "run", "--config", cfg)
+	if err == nil || !strings.Contains(err.Error(), "another branchbot is already running") {
+		t.Fatalf("second bot: %v", err)
+	}
+	feed.Close()
+	if err := <-first; err != nil {
+		t.Fatalf("first bot: %v", err)
+	}
+	if _, _, err := run(t, "", "run", "--config", cfg); err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
