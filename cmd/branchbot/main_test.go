@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -162,7 +162,7 @@ func TestHolidaysAndDeadline(t *testing.T) {
 func TestSecondBotOnOneDatabaseRefused(t *testing.T) {
 	cfg, _ := writeConfig(t, "")
 	stdin, feed := io.Pipe()
-	var out syncBuffer
+	var out commandtest.SyncBuffer
 	first := make(chan error, 1)
 	go func() {
 		first <- Main(context.Background(), &Env{Stdin: stdin, Stdout: &out, Stderr: io.Discard}, []string{"run", "--config", cfg})
@@ -189,21 +189,4 @@ func TestSecondBotOnOneDatabaseRefused(t *testing.T) {
 	if _, _, err := run(t, "", "run", "--config", cfg); err != nil {
 		t.Fatalf("after the first stopped: %v", err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package assist_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,29 +20,11 @@ import (
 	"github.com/branchbot/branchbot/configs"
 )
 
-// syncBuffer is a log sink safe for the server and client goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	h    *commandtest.Harness
 	fake *fakeOpenAI
 	cfg  configs.LLMConfig
-	logs *syncBuffer
+	logs *commandtest.SyncBuffer
 	ai   *assist.Assistant
 }
 
@@ -52,7 +32,7 @@ type env struct {
 // the real go-openai client against a fake server.
 func newEnv(t *testing.T, reply func(openai.ChatCompletionRequest) fakeAnswer, mod func(*configs.LLMConfig)) *env {
 	t.Helper()
-	e := &env{h: commandtest.New(t, commandtest.Options{}), fake: newFakeOpenAI(t, reply), logs: &syncBuffer{}}
+	e := &env{h: commandtest.New(t, commandtest.Options{}), fake: newFakeOpenAI(t, reply), logs: &commandtest.SyncBuffer{}}
 	e.cfg = configs.LLMConfig{BaseURL: e.fake.URL(), APIKey: fakeKey, Model: "test-model", Timeout: 5 * time.Second, DailyBudget: 100}
 	if mod != nil {
 		mod(&e.cfg)

@@ -1,12 +1,10 @@
 package tickets
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,18 +13,6 @@ import (
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/configs"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 type failingAssistant struct{}
 
@@ -42,7 +28,7 @@ func (failingAssistant) Draft(context.Context, string, []string) (string, error)
 // with nowhere to go, a failed draft) and checks that no log line names the
 // filer or their chats.
 func TestAnonymousFilerNeverLogged(t *testing.T) {
-	var logs lockedBuffer
+	var logs commandtest.SyncBuffer
 	cfg, err := configs.Default()
 	if err != nil {
 		t.Fatal(err)
