@@ -293,6 +293,7 @@ type CheckinWriter struct {
 	db       *DB
 	g        *groupCommit[CheckinAttempt, CheckinResult]
 	summary  func(s CheckinSession, present, late int) bot.Outgoing
+	queued   func()
 	prepared atomic.Bool
 
 	staleMu sync.Mutex
@@ -330,10 +331,11 @@ type dirtySummary struct {
 	platform string
 }
 
-// NewCheckinWriter makes a writer; summary renders the running count that is
-// queued after each batch.
-func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int) bot.Outgoing) *CheckinWriter {
-	w := &CheckinWriter{db: db, summary: summary}
+// NewCheckinWriter makes a writer; summary renders the running count of a
+// session, and queued, if set, is called after running counts were queued
+// on their own (to wake the senders).
+func (db *DB) NewCheckinWriter(summary func(s CheckinSession, present, late int) bot.Outgoing, queued func()) *CheckinWriter {
+	w := &CheckinWriter{db: db, summary: summary, queued: queued}
 	w.g = &groupCommit[CheckinAttempt, CheckinResult]{db: db, name: "store check-ins", run: w.run, after: w.after,
 		deferred: checkinSummaries{w}}
 	db.checkinMu.Lock()
@@ -566,7 +568,11 @@ func (c checkinSummaries) after(err error) {
 		c.w.dirty = nil
 		c.w.chats = nil
 	}
+	queued := err == nil && len(c.w.written) > 0
 	c.w.after(nil)
+	if queued && c.w.queued != nil {
+		c.w.queued()
+	}
 }
 
 // queueSummaries queues the running count of every session in w.dirty that

@@ -31,7 +31,7 @@ func TestCheckinSummariesSupersede(t *testing.T) {
 	}
 	w := db.NewCheckinWriter(func(s CheckinSession, present, late int) bot.Outgoing {
 		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("已签到 %d", present), MergeKey: "count"}
-	})
+	}, nil)
 	in := func(name string) {
 		m, _ := db.EnsureMember(ctx, "terminal", name, name)
 		r, err := w.Checkin(ctx, CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, Name: name, At: now})
@@ -104,9 +104,10 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 	}
 	a, sa := open("a")
 	b, sb := open("b")
+	pokes := 0
 	w := db.NewCheckinWriter(func(s CheckinSession, present, late int) bot.Outgoing {
 		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("%s 已签到 %d", s.Title, present), MergeKey: "count"}
-	})
+	}, func() { pokes++ })
 	// batch runs one batch as the writer goroutine would, with busy
 	// telling whether other actions wait behind it (if not, the writer's
 	// deferred work runs after it).
@@ -164,9 +165,13 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	pokes = 0
 	batch(false, a, "a4")
 	if got := counts(a); len(got) != 1 || got[0] != "a 已签到 4" {
 		t.Fatalf("after the last batch: %q", got)
+	}
+	if pokes != 1 {
+		t.Fatalf("senders woken %d times after the counts were queued, want 1", pokes)
 	}
 	if got := counts(b); len(got) != 0 {
 		t.Fatalf("closed session got a count after its result: %q", got)
@@ -205,7 +210,7 @@ func TestCheckinWriterSeesOtherProcess(t *testing.T) {
 	summary := func(s CheckinSession, present, late int) bot.Outgoing {
 		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("已签到 %d", present), MergeKey: "count"}
 	}
-	wA, wB := dbA.NewCheckinWriter(summary), dbB.NewCheckinWriter(summary)
+	wA, wB := dbA.NewCheckinWriter(summary, nil), dbB.NewCheckinWriter(summary, nil)
 	in := func(w *CheckinWriter, db *DB, name string, at time.Time) CheckinResult {
 		t.Helper()
 		m, _ := db.EnsureMember(ctx, "terminal", name, name)

@@ -34,7 +34,7 @@ type Feature struct {
 // New makes the feature.
 func New(e *bot.Engine, db *storage.DB) *Feature {
 	f := &Feature{engine: e, db: db}
-	f.writer = db.NewCheckinWriter(f.summary)
+	f.writer = db.NewCheckinWriter(f.summary, e.PokeAll)
 	return f
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -148,5 +149,38 @@ func TestExportXLSX(t *testing.T) {
 	}
 	if err := export.Write(tbl, "csv", filepath.Join(h.Dir, "c.csv")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With the bot running (senders idle, waiting for work), the running count
+// that the writer queues a moment after a check-in is sent at once, not when
+// the sender next looks by itself.
+func TestRunningCountReachesARunningSender(t *testing.T) {
+	h := commandtest.New(t, commandtest.Options{Features: features})
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/bind 第一党支部")
+	h.Say("/checkin open 全体大会")
+	h.Chat.Take()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Engine.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond) // the sender has found nothing to do and waits
+	for _, who := range []string{"张三", "李四"} {
+		h.Chat.Deliver(bot.Message{ChatID: "第一党支部", ChatKind: bot.Group, ChatTitle: "第一党支部",
+			SenderID: who, SenderName: who, Text: "签到", Time: h.Clock.Now()})
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		for _, s := range h.Chat.Sent() {
+			if strings.Contains(s.Text, "已签到 2/") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no running count sent within 3 s; sent: %v", h.Chat.Sent())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
