@@ -244,8 +244,11 @@ func TestIdempotencyKeySupersedeAndEditOfUnsent(t *testing.T) {
 	if id1 != id2 {
 		t.Fatalf("same key queued twice: %d %d", id1, id2)
 	}
-	v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "已签到 1/40", MergeKey: "checkin:1"})
-	v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "已签到 2/40", MergeKey: "checkin:1"})
+	count1, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "已签到 1/40", MergeKey: "checkin:1"})
+	count2, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "已签到 2/40", MergeKey: "checkin:1"})
+	if count1 != count2 {
+		t.Fatalf("a pending snapshot was not replaced in place: ids %d, %d", count1, count2)
+	}
 	list, _ := v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v1"})
 	v.e.Send(ctx, bot.Outgoing{ChatID: c.ID, Text: "名单 v2", EditOf: list})
 	v.e.Flush(ctx)

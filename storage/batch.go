@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -235,11 +236,11 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 
 // enqueueSnapshots queues many messages inside a batch's transaction. Plain
 // snapshots (text and merge key only: running counts, re-posted lists) are
-// queued with three statements in all, doing what enqueueTx does for each
-// such message: older pending messages with the same merge key in the same
-// chat are superseded and the new one is inserted. (Changing the pending
-// message in place instead would race with a sender that is delivering it.)
-// Any other message goes through enqueueTx. at[i] is when message i was made.
+// queued with a few statements in all, doing what enqueueTx does for each
+// such message: a pending message with the same merge key in the same chat
+// takes the new text where it stands (see snapshotReplaceSQL); where there
+// is none, the new one is inserted. Any other message goes through
+// enqueueTx. at[i] is when message i was made.
 //
 // known maps chat ids to their platforms where the caller already has them
 // (a chat's platform never changes); only the other chats are looked up.
@@ -254,6 +255,36 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 		}
 		plain = append(plain, i)
 	}
+	if len(plain) == 0 {
+		return nil
+	}
+	type key struct {
+		chat  int64
+		merge string
+	}
+	var textRows [][]any
+	for _, i := range plain {
+		m := msgs[i]
+		textRows = append(textRows, []any{m.ChatID, m.MergeKey, m.Text})
+	}
+	replaced := map[key]bool{}
+	rows, err := db.queryJSON(ctx, tx, snapshotReplaceSQL, textRows)
+	if err != nil {
+		return fmt.Errorf("replace snapshots: %w", err)
+	}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.chat, &k.merge); err != nil {
+			rows.Close()
+			return err
+		}
+		replaced[k] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("replace snapshots: %w", err)
+	}
+	plain = slices.DeleteFunc(plain, func(i int) bool { return replaced[key{msgs[i].ChatID, msgs[i].MergeKey}] })
 	if len(plain) == 0 {
 		return nil
 	}
@@ -311,6 +342,19 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 // The statements of enqueueSnapshots, with their rows as one JSON array
 // parameter (see checkinInsertSQL).
 const (
+	// [[chat, merge key, text], ...]: a snapshot's pending predecessor
+	// takes its text and keeps its place in the queue. This is safe beside
+	// a sender delivering it: the sender takes a message's content when it
+	// claims it (pending → sending), and a message claimed already is no
+	// longer pending, so the new snapshot is queued after it instead. Doing
+	// it in place rewrites one row where superseding it and inserting
+	// another wrote two rows and four index entries, and left a dead row.
+	// (The unary + keeps SQLite from looking rows up by idem_key IS NULL,
+	// which nearly every row is, instead of by chat and merge key.)
+	snapshotReplaceSQL = `UPDATE outbox SET text = j.value->>2, buttons = '', mention_member = NULL, reply_to = '', bulk = 0
+		FROM json_each(?) j WHERE outbox.state = 'pending' AND outbox.merge_key != ''
+		AND outbox.chat_id = j.value->>0 AND outbox.merge_key = j.value->>1 AND +outbox.edit_of IS NULL AND +outbox.idem_key IS NULL
+		RETURNING outbox.chat_id, outbox.merge_key`
 	// [[chat, merge key], ...]
 	snapshotSupersedeSQL = `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
 		AND (chat_id, merge_key) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j)`

@@ -391,7 +391,7 @@ func (w *CheckinWriter) after(err error) {
 // Checkin stores one attempt and returns once it is committed.
 func (w *CheckinWriter) Checkin(ctx context.Context, a CheckinAttempt) (CheckinResult, error) {
 	if !w.prepared.Load() {
-		if err := w.db.prepareWriter(ctx, checkinInsertSQL, snapshotSupersedeSQL, snapshotInsertSQL); err != nil {
+		if err := w.db.prepareWriter(ctx, checkinInsertSQL, snapshotReplaceSQL, snapshotSupersedeSQL, snapshotInsertSQL); err != nil {
 			return CheckinResult{}, fmt.Errorf("store check-ins: %w", err)
 		}
 		w.prepared.Store(true)
@@ -425,8 +425,22 @@ func jsonRows(rows [][]any) (string, error) {
 	return string(b), err
 }
 
-// execJSON runs a prepared fixed-shape batch statement q inside tx with its
-// rows as one JSON parameter, and reports how many rows it changed.
+// queryJSON runs a prepared fixed-shape batch statement q inside tx with its
+// rows as one JSON parameter, and returns the rows it yields.
+func (db *DB) queryJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (*sql.Rows, error) {
+	arg, err := jsonRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.txStmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, arg)
+}
+
+// execJSON is queryJSON for a statement that yields no rows; it reports how
+// many rows the statement changed.
 func (db *DB) execJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (int64, error) {
 	arg, err := jsonRows(rows)
 	if err != nil {

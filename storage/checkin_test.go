@@ -11,9 +11,10 @@ import (
 	"github.com/branchbot/branchbot/bot"
 )
 
-// Running counts queued by successive batches supersede each other while
-// pending, and never touch a count that was already delivered.
-func TestCheckinSummariesSupersede(t *testing.T) {
+// A running count queued while the previous one is still pending takes its
+// place (one row, same place in the queue); one being sent or delivered is
+// never touched, the next count is queued after it.
+func TestCheckinSummariesReplacePending(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -53,18 +54,38 @@ func TestCheckinSummariesSupersede(t *testing.T) {
 		}
 		return out
 	}
-	in("a")
-	in("b")
-	if got := states(); got["已签到 1"] != bot.OutboxSuperseded || got["已签到 2"] != bot.OutboxPending {
-		t.Fatalf("after two batches: %v", got)
+	countID := func() int64 {
+		t.Helper()
+		ms, _ := db.OutboxOfChat(ctx, chat.ID)
+		for i := len(ms) - 1; i >= 0; i-- {
+			if ms[i].MergeKey != "" {
+				return ms[i].ID
+			}
+		}
+		t.Fatal("no running count queued")
+		return 0
 	}
-	ms, _ := db.OutboxOfChat(ctx, chat.ID)
-	if err := db.MarkDelivered(ctx, []int64{ms[len(ms)-1].ID}, "42", now); err != nil {
-		t.Fatal(err)
+	in("a")
+	first := countID()
+	in("b")
+	if got := states(); len(got) != 2 || got["已签到 2"] != bot.OutboxPending || countID() != first {
+		t.Fatalf("after two batches: %v (count %d, first %d)", got, countID(), first)
+	}
+	// Claimed by a sender: the next count is queued after it.
+	claimed, err := db.MarkSending(ctx, []int64{first})
+	if err != nil || len(claimed) != 1 || claimed[0].Text != "已签到 2" {
+		t.Fatalf("claim: %+v %v", claimed, err)
 	}
 	in("c")
-	if got := states(); got["已签到 2"] != bot.OutboxDelivered || got["已签到 3"] != bot.OutboxPending {
-		t.Fatalf("after delivery and a third batch: %v", got)
+	if got := states(); got["已签到 2"] != bot.OutboxSending || got["已签到 3"] != bot.OutboxPending || countID() == first {
+		t.Fatalf("after a claim and a third batch: %v", got)
+	}
+	if err := db.MarkDelivered(ctx, []int64{first}, "42", now); err != nil {
+		t.Fatal(err)
+	}
+	in("d")
+	if got := states(); got["已签到 2"] != bot.OutboxDelivered || got["已签到 4"] != bot.OutboxPending || len(got) != 3 {
+		t.Fatalf("after delivery and a fourth batch: %v", got)
 	}
 	// A repeat changes nothing and queues nothing.
 	a, _ := db.EnsureMember(ctx, "terminal", "a", "a")
@@ -72,11 +93,11 @@ func TestCheckinSummariesSupersede(t *testing.T) {
 	if err != nil || r.Outcome != CheckinAlready || !r.Earlier.At.Equal(now) {
 		t.Fatalf("repeat: %+v %v", r, err)
 	}
-	if got := states(); len(got) != 4 {
+	if got := states(); len(got) != 3 {
 		t.Fatalf("a repeat queued something: %v", got)
 	}
-	if s2, _ := db.CheckinSession(ctx, s.ID); s2.Present != 3 {
-		t.Fatalf("session counter %d, want 3", s2.Present)
+	if s2, _ := db.CheckinSession(ctx, s.ID); s2.Present != 4 {
+		t.Fatalf("session counter %d, want 4", s2.Present)
 	}
 }
 

@@ -60,7 +60,9 @@ func encodeButtons(b [][]bot.Button) (string, error) {
 
 // Enqueue implements bot.Store. In one transaction it honours the idempotency
 // key, turns an edit of a message that is still unsent into a change of that
-// message, and supersedes older pending messages with the same merge key.
+// message, and lets a message with a merge key replace the pending one with
+// the same key: in place for a plain snapshot (it keeps that one's place in
+// the queue and its id), else by superseding it.
 func (db *DB) Enqueue(ctx context.Context, m bot.Outgoing, now time.Time) (id int64, inserted bool, err error) {
 	buttons, err := encodeButtons(m.Buttons)
 	if err != nil {
@@ -113,7 +115,21 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 		}
 	}
 	if m.MergeKey != "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE chat_id = ? AND merge_key = ? AND state = 'pending'`,
+		if m.IdemKey == "" && m.EditOf == 0 && m.NotBefore.IsZero() {
+			// A snapshot takes the place of its still-unsent predecessor
+			// (see snapshotReplaceSQL).
+			err := tx.QueryRowContext(ctx, `UPDATE outbox SET text = ?, buttons = ?, mention_member = ?, reply_to = ?, bulk = ?
+				WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending' AND +edit_of IS NULL AND +idem_key IS NULL RETURNING id`,
+				m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, m.Bulk, m.ChatID, m.MergeKey).Scan(&id)
+			if err == nil {
+				return id, false, nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return 0, false, fmt.Errorf("replace %s: %w", m.MergeKey, err)
+			}
+		}
+		// (merge_key != '' lets SQLite use the partial index outbox_merge.)
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending'`,
 			m.ChatID, m.MergeKey); err != nil {
 			return 0, false, fmt.Errorf("supersede %s: %w", m.MergeKey, err)
 		}

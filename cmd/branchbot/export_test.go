@@ -47,7 +47,7 @@ func TestExportCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.NewCheckinWriter(nil).Checkin(ctx, storage.CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, RosterID: e.ID, Name: "张三", At: at}); err != nil {
+	if _, err := db.NewCheckinWriter(nil, nil).Checkin(ctx, storage.CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, RosterID: e.ID, Name: "张三", At: at}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
