@@ -162,9 +162,12 @@ func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, l
 
 // OutboxFollowing implements bot.Store.
 func (db *DB) OutboxFollowing(ctx context.Context, chatID, afterID int64, now time.Time, limit int) ([]bot.OutboxMessage, error) {
+	// Naming the chat's platform lets SQLite walk the chat's pending messages
+	// in outbox_pending instead of every message after afterID.
 	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+`
-		WHERE o.chat_id = ? AND o.id > ? AND o.state = 'pending' AND o.not_before <= ?
-		ORDER BY o.id LIMIT ?`, chatID, afterID, ms(now), limit)
+		WHERE o.platform = (SELECT platform FROM chats WHERE chats.id = ?1) AND o.chat_id = ?1
+		  AND o.id > ?2 AND o.state = 'pending' AND o.not_before <= ?3
+		ORDER BY o.id LIMIT ?4`, chatID, afterID, ms(now), limit)
 }
 
 // OlderReplyElsewhere implements bot.Store.
