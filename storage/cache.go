@@ -14,9 +14,10 @@ import (
 // methods of this package, which drop the cached rows they change. Roster
 // entries can also change from another process (`branchbot roster import`
 // while the bot runs): triggers count every change of the roster table in
-// roster_version, and the cache, which holds the entries of one version,
-// looks at that count at most every rosterCheckEvery (so such an import is
-// seen within a second).
+// roster_version and mark each changed entry with the count (migration
+// 0002). The cache looks at the count at most every rosterCheckEvery (so
+// such an import is seen within a second) and reads back only the entries
+// changed since; a deletion makes it read the roster anew.
 type lookups struct {
 	mu        sync.RWMutex
 	chats     map[extKey]bot.Chat
@@ -24,15 +25,18 @@ type lookups struct {
 	members   map[extKey]bot.Member
 	memberIDs map[int64]extKey
 	roster    map[int64]bot.RosterEntry
-	// rosterVersion is the roster_version the entries belong to (-1:
-	// unknown), looked at rosterChecked (wall clock).
-	rosterVersion    int64
+	// rosterAt is the roster_version the entries are up to date with
+	// (version -1: unknown), looked at rosterChecked (wall clock).
+	rosterAt         rosterVersion
 	rosterChecked    time.Time
 	rosterCheckEvery time.Duration
 	// rosterFull: roster holds every entry (WarmCaches read them all), so
-	// a new version is read whole again rather than entry by entry.
+	// after a deletion it is read whole again rather than forgotten.
 	rosterFull bool
 }
+
+// rosterVersion is a reading of roster_version.
+type rosterVersion struct{ version, deletes int64 }
 
 type extKey struct{ platform, id string }
 
@@ -45,7 +49,7 @@ func newLookups() *lookups {
 	l := &lookups{rosterCheckEvery: rosterCheckEvery}
 	l.dropChats()
 	l.dropMembers()
-	l.dropRoster()
+	l.forgetRoster()
 	return l
 }
 
@@ -123,36 +127,41 @@ func (l *lookups) rosterEntry(id int64) (bot.RosterEntry, bool) {
 	return e, ok
 }
 
-func (l *lookups) putRoster(e bot.RosterEntry) {
+// rosterVersion is the version the cached entries are up to date with.
+func (l *lookups) rosterVersion() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.rosterAt.version
+}
+
+// putRoster caches an entry read from the database when the cache was at
+// version at: if the cache has moved on since (it took in changes read
+// after this entry was), the entry may be older than them and is left out.
+func (l *lookups) putRoster(e bot.RosterEntry, at int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.rosterAt.version != at {
+		return
+	}
 	if len(l.roster) >= maxCachedRows {
 		l.roster, l.rosterFull = map[int64]bot.RosterEntry{}, false
 	}
 	l.roster[e.ID] = e
 }
 
-// dropRoster makes the next lookup look at the roster version again, after
-// the roster was changed in this process: a cache holding the whole roster
-// then reads it again, any other forgets its entries now.
+// dropRoster makes the next lookup look at the roster version at once,
+// after the roster was changed in this process.
 func (l *lookups) dropRoster() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.rosterFull {
-		l.roster = map[int64]bot.RosterEntry{}
-	}
-	l.rosterVersion, l.rosterChecked = -1, time.Time{}
+	l.rosterChecked = time.Time{}
 }
 
-// replaceRoster holds entries, the whole roster at version v.
-func (l *lookups) replaceRoster(entries []bot.RosterEntry, v int64) {
-	m := make(map[int64]bot.RosterEntry, len(entries))
-	for _, e := range entries {
-		m[e.ID] = e
-	}
+// forgetRoster empties the roster cache.
+func (l *lookups) forgetRoster() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.roster, l.rosterVersion, l.rosterFull = m, v, len(entries) < maxCachedRows
+	l.roster, l.rosterAt, l.rosterChecked, l.rosterFull = map[int64]bot.RosterEntry{}, rosterVersion{version: -1}, time.Time{}, false
 }
 
 // rosterCheckDue reports whether the roster version should be looked at
@@ -174,58 +183,85 @@ func (l *lookups) rosterCheckDue(now time.Time) bool {
 	return true
 }
 
-// sawRosterVersion records the roster version just read. If it is not the
-// version of the cached entries, a cache holding the whole roster reports
-// that it must be read again (reload); any other forgets its entries.
-func (l *lookups) sawRosterVersion(v int64) (reload bool) {
+// applyRoster takes in entries read at version v: the whole roster
+// (replace) or those changed since the cached version.
+func (l *lookups) applyRoster(entries []bot.RosterEntry, v rosterVersion, replace bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if v == l.rosterVersion {
-		return false
+	if replace {
+		l.roster = make(map[int64]bot.RosterEntry, len(entries))
+		l.rosterFull = len(entries) < maxCachedRows
 	}
-	if l.rosterFull {
-		return true
+	for _, e := range entries {
+		if len(l.roster) >= maxCachedRows {
+			l.roster, l.rosterFull = map[int64]bot.RosterEntry{}, false
+		}
+		l.roster[e.ID] = e
 	}
-	l.roster, l.rosterVersion = map[int64]bot.RosterEntry{}, v
-	return false
+	l.rosterAt = v
+}
+
+// restartRoster empties a cache that does not hold the whole roster and
+// counts it up to date with v.
+func (l *lookups) restartRoster(v rosterVersion) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.roster, l.rosterAt, l.rosterFull = map[int64]bot.RosterEntry{}, v, false
+}
+
+func (l *lookups) rosterState() (rosterVersion, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.rosterAt, l.rosterFull
 }
 
 // checkRosterVersion brings the cached roster entries up to date if the
 // roster changed since they were read (looking at most every
 // rosterCheckEvery). Lookups made meanwhile by other goroutines still see
-// the entries of the version before.
+// the entries as they were.
 func (db *DB) checkRosterVersion(ctx context.Context) error {
 	if !db.cache.rosterCheckDue(time.Now()) {
 		return nil
 	}
-	var v int64
-	err := db.readRow(ctx, `SELECT version FROM roster_version`).Scan(&v)
-	if err == nil && db.cache.sawRosterVersion(v) {
-		err = db.loadRoster(ctx, v)
-	}
-	if err != nil {
+	if err := db.refreshRoster(ctx); err != nil {
 		db.cache.forgetRoster()
 		return fmt.Errorf("roster version: %w", err)
 	}
 	return nil
 }
 
-// forgetRoster empties the roster cache (after it could not be brought up
-// to date).
-func (l *lookups) forgetRoster() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.roster, l.rosterVersion, l.rosterChecked, l.rosterFull = map[int64]bot.RosterEntry{}, -1, time.Time{}, false
+func (db *DB) refreshRoster(ctx context.Context) error {
+	var now rosterVersion
+	if err := db.readRow(ctx, `SELECT version, deletes FROM roster_version`).Scan(&now.version, &now.deletes); err != nil {
+		return err
+	}
+	at, full := db.cache.rosterState()
+	switch {
+	case now == at:
+		return nil
+	case at.version >= 0 && now.deletes == at.deletes:
+		changed, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE changed > ?`, at.version)
+		if err != nil {
+			return err
+		}
+		db.cache.applyRoster(changed, now, false)
+	case full:
+		return db.loadRoster(ctx, now)
+	default:
+		// Not known, or entries deleted: start afresh from this version.
+		db.cache.restartRoster(now)
+	}
+	return nil
 }
 
-// loadRoster reads the whole roster into the cache as version v (read
-// before it: a change in between is seen at the next look).
-func (db *DB) loadRoster(ctx context.Context, v int64) error {
+// loadRoster reads the whole roster into the cache as of version v (read
+// before it: a change in between is read again at the next look).
+func (db *DB) loadRoster(ctx context.Context, v rosterVersion) error {
 	roster, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster ORDER BY id DESC LIMIT ?`, maxCachedRows)
 	if err != nil {
 		return err
 	}
-	db.cache.replaceRoster(roster, v)
+	db.cache.applyRoster(roster, v, true)
 	return nil
 }
 
@@ -233,8 +269,8 @@ func (db *DB) loadRoster(ctx context.Context, v int64) error {
 // for every incoming message into memory at once (up to maxCachedRows of
 // each), so the first message of each member after a start costs no read.
 func (db *DB) WarmCaches(ctx context.Context) error {
-	var v int64
-	if err := db.r.QueryRowContext(ctx, `SELECT version FROM roster_version`).Scan(&v); err != nil {
+	var v rosterVersion
+	if err := db.r.QueryRowContext(ctx, `SELECT version, deletes FROM roster_version`).Scan(&v.version, &v.deletes); err != nil {
 		return fmt.Errorf("warm caches: roster version: %w", err)
 	}
 	if err := db.loadRoster(ctx, v); err != nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -121,4 +122,87 @@ func testUnit(t *testing.T, db *DB) int64 {
 		t.Fatalf("units: %v %v", us, err)
 	}
 	return us[0].ID
+}
+
+// The triggers mark each changed roster entry with the version of its
+// change, so a cache reads back only those; a deletion (not something the
+// bot does, but an operator may) makes the cache read the roster anew, and
+// the deleted entry is gone from it.
+func TestRosterVersionMarksChangedEntries(t *testing.T) {
+	for _, warm := range []bool{false, true} {
+		t.Run(fmt.Sprintf("warm=%v", warm), func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "t.db")
+			db, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			db.cache.rosterCheckEvery = 0
+			unit := testUnit(t, db)
+			now := time.Now()
+			var entries []bot.RosterEntry
+			for _, n := range []string{"1", "2", "3"} {
+				entries = append(entries, bot.RosterEntry{Name: "成员" + n, Number: n, UnitID: unit})
+			}
+			if _, _, err := db.ImportRoster(ctx, entries, now); err != nil {
+				t.Fatal(err)
+			}
+			if warm {
+				if err := db.WarmCaches(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids := map[string]int64{}
+			changed := map[string]int64{}
+			read := func() {
+				rows, err := db.r.QueryContext(ctx, `SELECT number, id, changed FROM roster`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var n string
+					var id, c int64
+					if err := rows.Scan(&n, &id, &c); err != nil {
+						t.Fatal(err)
+					}
+					ids[n], changed[n] = id, c
+				}
+			}
+			read()
+			for _, n := range []string{"1", "2", "3"} {
+				if e, err := db.RosterEntry(ctx, ids[n]); err != nil || e.Name != "成员"+n {
+					t.Fatalf("entry %s: %+v %v", n, e, err)
+				}
+			}
+			before := changed["1"]
+			entries[1].Name = "改名"
+			if _, _, err := db.ImportRoster(ctx, entries, now); err != nil {
+				t.Fatal(err)
+			}
+			read()
+			if changed["1"] != before || changed["2"] <= changed["3"] {
+				t.Fatalf("changed marks after renaming 2: %v (1 was %d)", changed, before)
+			}
+			if e, _ := db.RosterEntry(ctx, ids["2"]); e.Name != "改名" {
+				t.Fatalf("renamed entry reads %q", e.Name)
+			}
+
+			other, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := other.w.ExecContext(ctx, `DELETE FROM roster WHERE id = ?`, ids["3"]); err != nil {
+				t.Fatal(err)
+			}
+			other.Close()
+			if _, err := db.RosterEntry(ctx, ids["3"]); !errors.Is(err, bot.ErrNotFound) {
+				t.Fatalf("deleted entry: %v", err)
+			}
+			if e, err := db.RosterEntry(ctx, ids["1"]); err != nil || e.Name != "成员1" {
+				t.Fatalf("entry 1 after a deletion: %+v %v", e, err)
+			}
+		})
+	}
 }

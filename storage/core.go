@@ -333,9 +333,10 @@ func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error
 	if e, ok := db.cache.rosterEntry(id); ok {
 		return e, nil
 	}
+	at := db.cache.rosterVersion()
 	e, err := scanRoster(db.readRow(ctx, `SELECT `+rosterCols+` FROM roster WHERE id = ?`, id))
 	if err == nil {
-		db.cache.putRoster(e)
+		db.cache.putRoster(e, at)
 	}
 	return e, err
 }
