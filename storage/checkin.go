@@ -132,9 +132,11 @@ func (db *DB) CheckinSessionsOfChat(ctx context.Context, chatID int64, from, to 
 		chatID, ms(from), hi)
 }
 
-// CheckinsDue lists sessions still open whose end is at or before now.
+// CheckinsDue lists sessions still open whose end is at or before now. It
+// runs every tick: ORDER BY +id keeps SQLite from reading every session in
+// id order instead of the few open ones from checkin_sessions_open.
 func (db *DB) CheckinsDue(ctx context.Context, now time.Time) ([]CheckinSession, error) {
-	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE closed_at IS NULL AND ends_at <= ? ORDER BY id`, ms(now))
+	return db.sessionQuery(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE closed_at IS NULL AND ends_at <= ? ORDER BY +id`, ms(now))
 }
 
 func (db *DB) sessionQuery(ctx context.Context, q string, args ...any) ([]CheckinSession, error) {

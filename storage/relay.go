@@ -104,7 +104,9 @@ func (db *DB) OpenRelays(ctx context.Context, chatID int64, now time.Time) ([]Re
 
 // RelaysDue lists relays still open whose closing time is at or before now.
 func (db *DB) RelaysDue(ctx context.Context, now time.Time) ([]Relay, error) {
-	return db.relayQuery(ctx, `SELECT `+relayCols+relayFrom+` WHERE r.closed_at IS NULL AND r.until != 0 AND r.until <= ? ORDER BY r.id`, ms(now))
+	// Every tick: +r.id lets SQLite read the open relays with a deadline from
+	// relays_open instead of every relay in id order.
+	return db.relayQuery(ctx, `SELECT `+relayCols+relayFrom+` WHERE r.closed_at IS NULL AND r.until > 0 AND r.until <= ? ORDER BY +r.id`, ms(now))
 }
 
 func (db *DB) relayQuery(ctx context.Context, q string, args ...any) ([]Relay, error) {

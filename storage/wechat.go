@@ -19,7 +19,7 @@ func (db *DB) MoveGroupMembers(ctx context.Context, platform, oldGroup, newGroup
 	n := 0
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, external_id, roster_id, linked_at FROM members
-			WHERE platform = ? AND substr(external_id, 1, length(?)) = ? ORDER BY id`, platform, oldPrefix, oldPrefix)
+			WHERE platform = ? AND external_id >= ? AND external_id < ? ORDER BY id`, platform, oldPrefix, oldPrefix+"\U0010FFFF")
 		if err != nil {
 			return err
 		}
