@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,6 +28,12 @@ const (
 	lingerMin = 16
 	maxLinger = 2 * time.Millisecond
 )
+
+// errRunAgain is returned (wrapped) by a group-commit run that found the
+// database changed under what its writer keeps in memory (check-ins stored
+// by another process): the batch is rolled back, the writer forgets what it
+// kept (after) and runs the batch once more.
+var errRunAgain = errors.New("database changed outside this writer")
 
 // quietDelay is how long a writer with deferred work waits for more
 // actions before it decides the moment is quiet: callers acknowledged by a
@@ -362,3 +369,41 @@ const (
 	snapshotInsertSQL = `INSERT INTO outbox(chat_id, platform, text, merge_key, not_before, created_at)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?) j`
 )
+
+// jsonRows encodes batch rows for a json_each parameter.
+func jsonRows(rows [][]any) (string, error) {
+	b, err := json.Marshal(rows)
+	return string(b), err
+}
+
+// queryJSON runs a prepared fixed-shape batch statement q inside tx with its
+// rows as one JSON parameter, and returns the rows it yields.
+func (db *DB) queryJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (*sql.Rows, error) {
+	arg, err := jsonRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.txStmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, arg)
+}
+
+// execJSON is queryJSON for a statement that yields no rows; it reports how
+// many rows the statement changed.
+func (db *DB) execJSON(ctx context.Context, tx *sql.Tx, q string, rows [][]any) (int64, error) {
+	arg, err := jsonRows(rows)
+	if err != nil {
+		return 0, err
+	}
+	st, err := db.txStmt(ctx, tx, q)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, arg)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

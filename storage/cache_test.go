@@ -25,11 +25,7 @@ func TestRosterCacheSeesImports(t *testing.T) {
 func testRosterCacheSeesImports(t *testing.T, warm bool) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	bot1, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bot1.Close()
+	bot1 := openTestDB(t, path)
 	unit := testUnit(t, bot1)
 	bot1.cache.rosterCheckEvery = 50 * time.Millisecond
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -85,11 +81,7 @@ func testRosterCacheSeesImports(t *testing.T, warm bool) {
 // Linking one member forgets only that member's cached row.
 func TestLinkMemberForgetsOnlyThatMember(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "")
 	a, _ := db.EnsureMember(ctx, "terminal", "a", "甲")
 	b, _ := db.EnsureMember(ctx, "terminal", "b", "乙")
 	if _, _, err := db.ImportRoster(ctx, []bot.RosterEntry{{Name: "甲", Number: "1", UnitID: testUnit(t, db)}}, time.Now()); err != nil {
@@ -133,11 +125,7 @@ func TestRosterVersionMarksChangedEntries(t *testing.T) {
 		t.Run(fmt.Sprintf("warm=%v", warm), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "t.db")
-			db, err := Open(ctx, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openTestDB(t, path)
 			db.cache.rosterCheckEvery = 0
 			unit := testUnit(t, db)
 			now := time.Now()

@@ -16,11 +16,7 @@ import (
 // never touched, the next count is queued after it.
 func TestCheckinSummariesReplacePending(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "")
 	chat, _ := db.EnsureChat(ctx, "terminal", "g", bot.Group, "g")
 	opener, _ := db.EnsureMember(ctx, "terminal", "opener", "书记")
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -106,11 +102,7 @@ func TestCheckinSummariesReplacePending(t *testing.T) {
 // gets none after its result.
 func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "")
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	opener, _ := db.EnsureMember(ctx, "terminal", "opener", "书记")
 	open := func(name string) (bot.Chat, CheckinSession) {
@@ -209,16 +201,8 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 func TestCheckinWriterSeesOtherProcess(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	dbA, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dbA.Close()
-	dbB, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dbB.Close()
+	dbA := openTestDB(t, path)
+	dbB := openTestDB(t, path)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	chat, _ := dbA.EnsureChat(ctx, "terminal", "g", bot.Group, "g")
 	opener, _ := dbA.EnsureMember(ctx, "terminal", "opener", "书记")

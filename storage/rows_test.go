@@ -14,11 +14,7 @@ import (
 func TestCollect(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "")
 	scanInt := func(r rowScanner) (int, error) {
 		var n int
 		err := r.Scan(&n)
@@ -68,11 +64,7 @@ func TestCollect(t *testing.T) {
 // column by the first.
 func TestIDSets(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "")
 	const n = 1201
 	var keys []int64
 	for k := int64(1); k <= n; k++ {
@@ -102,4 +94,19 @@ func TestIDSets(t *testing.T) {
 	if _, err := db.idSets(ctx, "read nothing", `SELECT 1, 2 FROM no_such_table WHERE x IN (`, keys); err == nil || !strings.HasPrefix(err.Error(), "read nothing: ") {
 		t.Fatalf("idSets error = %v; want it named", err)
 	}
+}
+
+// openTestDB opens the database at path (a new one in a temporary folder if
+// path is "") and closes it when the test ends.
+func openTestDB(t *testing.T, path string) *DB {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "t.db")
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
