@@ -140,16 +140,7 @@ func (db *DB) sessionQuery(ctx context.Context, q string, args ...any) ([]Checki
 	if err != nil {
 		return nil, fmt.Errorf("query check-in sessions: %w", err)
 	}
-	defer rows.Close()
-	var out []CheckinSession
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, scanSession)
 }
 
 // Checkins lists the check-ins of sessions, in the order they were made.
@@ -170,18 +161,15 @@ func checkinsQuery(ctx context.Context, q querier, query string, args ...any) ([
 	if err != nil {
 		return nil, fmt.Errorf("query check-ins: %w", err)
 	}
-	defer rows.Close()
-	var out []Checkin
-	for rows.Next() {
-		var c Checkin
-		var at int64
-		if err := rows.Scan(&c.SessionID, &c.MemberID, &c.RosterID, &c.Name, &at, &c.Late); err != nil {
-			return nil, err
-		}
-		c.At = fromMS(at)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanCheckin)
+}
+
+func scanCheckin(row rowScanner) (Checkin, error) {
+	var c Checkin
+	var at int64
+	err := row.Scan(&c.SessionID, &c.MemberID, &c.RosterID, &c.Name, &at, &c.Late)
+	c.At = fromMS(at)
+	return c, err
 }
 
 // CloseCheckin ends a session at now and, in the same transaction, queues

@@ -114,16 +114,7 @@ func (db *DB) relayQuery(ctx context.Context, q string, args ...any) ([]Relay, e
 	if err != nil {
 		return nil, fmt.Errorf("query relays: %w", err)
 	}
-	defer rows.Close()
-	var out []Relay
-	for rows.Next() {
-		r, err := scanRelay(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanRelay)
 }
 
 // RelayEntries lists a relay's entries in order, with their places.
