@@ -248,3 +248,50 @@ func TestCheckinWriterSeesOtherProcess(t *testing.T) {
 		}
 	}
 }
+
+// A session closed after its last check-in was stored but before the
+// writer queued that check-in's running count (the count waits for a quiet
+// moment) gets no count after its result.
+func TestNoRunningCountAfterTheResult(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t, "")
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	chat, _ := db.EnsureChat(ctx, "terminal", "g", bot.Group, "g")
+	opener, _ := db.EnsureMember(ctx, "terminal", "opener", "书记")
+	s, err := db.OpenCheckin(ctx, CheckinSession{ChatID: chat.ID, Title: "会", OpenedBy: opener.ID, OpenedAt: now,
+		Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)},
+		func(s CheckinSession) bot.Outgoing { return bot.Outgoing{ChatID: chat.ID, Text: "开始"} }, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := db.NewCheckinWriter(func(s CheckinSession, present, late int) bot.Outgoing {
+		return bot.Outgoing{ChatID: s.ChatID, Text: fmt.Sprintf("已签到 %d", present), MergeKey: "count"}
+	}, nil)
+	w.lastSummaries = time.Now() // kept busy: the batch leaves its count for later
+	m, _ := db.EnsureMember(ctx, "terminal", "a", "a")
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := w.run(ctx, tx, []CheckinAttempt{{ChatID: chat.ID, MemberID: m.ID, Name: "a", At: now}})
+		return err
+	})
+	w.after(err)
+	if err != nil || !w.g.deferred.pending() {
+		t.Fatalf("batch: %v, count owed %v", err, w.g.deferred.pending())
+	}
+	if _, err := db.CloseCheckin(ctx, s.ID, now, func(s CheckinSession, _ []Checkin) bot.Outgoing {
+		return bot.Outgoing{ChatID: s.ChatID, Text: "结束"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d := w.g.deferred
+	err = db.tx(ctx, func(tx *sql.Tx) error { return d.run(ctx, tx) })
+	d.after(err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := db.OutboxOfChat(ctx, chat.ID)
+	for _, m := range ms {
+		if m.MergeKey != "" {
+			t.Fatalf("a running count was queued after the result: %q", m.Text)
+		}
+	}
+}

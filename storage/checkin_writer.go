@@ -107,12 +107,20 @@ func (w *CheckinWriter) markStale(chatID int64) {
 	w.staleMu.Unlock()
 }
 
-func (w *CheckinWriter) takeStale() map[int64]bool {
+// forgetStale drops the chats marked stale from what the writer holds, so
+// that they are read again.
+func (w *CheckinWriter) forgetStale() {
 	w.staleMu.Lock()
-	defer w.staleMu.Unlock()
-	s := w.stale
+	stale := w.stale
 	w.stale = nil
-	return s
+	w.staleMu.Unlock()
+	if w.chats == nil {
+		w.chats = map[int64]*chatCheckins{} // all is read again anyway
+		return
+	}
+	for chat := range stale {
+		delete(w.chats, chat)
+	}
 }
 
 // after forgets everything the writer holds when a batch did not commit:
@@ -160,13 +168,7 @@ const (
 // round trip through cgo, and a writer that makes hundreds of them per
 // batch spends its time waiting to be scheduled.
 func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
-	if w.chats == nil {
-		w.chats = map[int64]*chatCheckins{}
-		w.takeStale() // all is reread anyway
-	}
-	for chat := range w.takeStale() {
-		delete(w.chats, chat)
-	}
+	w.forgetStale()
 	var load []int64
 	for _, a := range in {
 		if _, ok := w.chats[a.ChatID]; !ok {
@@ -289,20 +291,9 @@ func (c checkinSummaries) after(err error) {
 // queueSummaries queues the running count of every session in w.dirty that
 // is still the open latest session of its chat.
 func (w *CheckinWriter) queueSummaries(ctx context.Context, tx *sql.Tx) error {
-	ids := make([]int64, 0, len(w.dirty))
-	for id, d := range w.dirty {
-		st, ok := w.chats[d.s.ChatID]
-		if !ok {
-			// Reread below: the session may have been closed (its result is
-			// out, no count may follow it).
-			continue
-		}
-		if !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
-			delete(w.dirty, id)
-			continue
-		}
-		ids = append(ids, id)
-	}
+	// A session may have been opened or closed since the check-ins were
+	// stored (a closed one has its result out: no count may follow it).
+	w.forgetStale()
 	var reread []int64
 	for _, d := range w.dirty {
 		if _, ok := w.chats[d.s.ChatID]; !ok {
@@ -315,15 +306,14 @@ func (w *CheckinWriter) queueSummaries(ctx context.Context, tx *sql.Tx) error {
 			w.chats = nil
 			return err
 		}
-		for id, d := range w.dirty {
-			if slices.Contains(reread, d.s.ChatID) {
-				if st := w.chats[d.s.ChatID]; !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
-					delete(w.dirty, id)
-				} else {
-					ids = append(ids, id)
-				}
-			}
+	}
+	ids := make([]int64, 0, len(w.dirty))
+	for id, d := range w.dirty {
+		if st := w.chats[d.s.ChatID]; !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
+			delete(w.dirty, id)
+			continue
 		}
+		ids = append(ids, id)
 	}
 	if len(ids) == 0 {
 		return nil
