@@ -93,6 +93,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.units.Store(NewUnitTree(nil))
 	e.senders = map[string]*sender{}
+	// Whatever queues a message, the store tells the engine after the
+	// commit; no feature wakes a sender itself.
+	e.store.SetQueuedHook(e.wake)
 	return e, nil
 }
 
@@ -186,7 +189,8 @@ func (e *Engine) Capabilities(platform string) Capabilities {
 	return Capabilities{}
 }
 
-// Send queues a message in the durable outbox and wakes its sender.
+// Send queues a message in the durable outbox; the store's queued hook wakes
+// its platform's sender once it is committed.
 func (e *Engine) Send(ctx context.Context, m Outgoing) (int64, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return 0, errors.New("send: empty text")
@@ -195,30 +199,22 @@ func (e *Engine) Send(ctx context.Context, m Outgoing) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("queue message to chat %d: %w", m.ChatID, err)
 	}
-	e.pokeChat(ctx, m.ChatID)
 	return id, nil
 }
 
-func (e *Engine) pokeChat(ctx context.Context, chatID int64) {
+// wake wakes the sender of a platform that has new messages queued. It is
+// the store's queued hook.
+func (e *Engine) wake(platform string) {
 	e.mu.RLock()
-	n := len(e.senders)
-	e.mu.RUnlock()
-	if n == 0 {
-		return
-	}
-	c, err := e.store.Chat(ctx, chatID)
-	if err != nil {
-		return
-	}
-	e.mu.RLock()
-	s := e.senders[c.Platform]
+	s := e.senders[platform]
 	e.mu.RUnlock()
 	if s != nil {
 		s.poke()
 	}
 }
 
-// PokeAll wakes every sender (after messages were queued in bulk).
+// PokeAll wakes every sender: for an adapter whose connection came back, and
+// for the engine after a chat moved to a new platform id.
 func (e *Engine) PokeAll() {
 	e.mu.RLock()
 	defer e.mu.RUnlock()

@@ -116,4 +116,10 @@ type Store interface {
 	MarkFailed(ctx context.Context, id int64, reason string) error
 	// PendingCount counts pending messages of a platform due at now.
 	PendingCount(ctx context.Context, platform string, now time.Time) (int, error)
+
+	// SetQueuedHook sets the function the store calls after every commit
+	// that queued messages, once per platform they are for, however the
+	// messages were queued (Enqueue, or a feature's own transaction). The
+	// engine sets it once, when it is made, to wake that platform's sender.
+	SetQueuedHook(fn func(platform string))
 }

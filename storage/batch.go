@@ -45,7 +45,7 @@ const quietDelay = 5 * time.Millisecond
 // and that, under load, would only make every batch longer.
 type deferredWork interface {
 	pending() bool // there is deferred work
-	run(ctx context.Context, tx *sql.Tx) error
+	run(ctx context.Context, t *Tx) error
 	after(err error) // how its transaction ended
 }
 
@@ -62,7 +62,7 @@ type groupCommit[In, Out any] struct {
 	db   *DB
 	name string
 	// run applies a batch inside tx and returns one result per input.
-	run func(ctx context.Context, tx *sql.Tx, in []In) ([]Out, error)
+	run func(ctx context.Context, t *Tx, in []In) ([]Out, error)
 	// after, if set, is told how each batch's transaction ended (nil:
 	// committed), before the next batch runs.
 	after func(err error)
@@ -151,7 +151,7 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 				continue
 			}
 			g.mu.Unlock()
-			err := g.db.tx(ctx, func(tx *sql.Tx) error { return g.deferred.run(ctx, tx) })
+			err := g.db.Update(ctx, time.Time{}, func(t *Tx) error { return g.deferred.run(ctx, t) })
 			g.deferred.after(err)
 			last = 0
 			continue
@@ -214,9 +214,9 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 		err  error
 	)
 	for attempt := 0; ; attempt++ {
-		err = g.db.tx(ctx, func(tx *sql.Tx) error {
+		err = g.db.Update(ctx, time.Time{}, func(t *Tx) error {
 			var err error
-			outs, err = g.run(ctx, tx, in)
+			outs, err = g.run(ctx, t, in)
 			return err
 		})
 		if err == nil && len(outs) != len(batch) {
@@ -251,11 +251,12 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 //
 // known maps chat ids to their platforms where the caller already has them
 // (a chat's platform never changes); only the other chats are looked up.
-func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
+func (t *Tx) enqueueSnapshots(msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
+	ctx, tx, db := t.ctx, t.tx, t.db
 	var plain []int
 	for i, m := range msgs {
 		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
-			if _, _, err := EnqueueTx(ctx, tx, m, at[i]); err != nil {
+			if _, _, err := t.enqueueAt(m, at[i]); err != nil {
 				return err
 			}
 			continue
@@ -286,6 +287,7 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 			return err
 		}
 		replaced[k] = true
+		t.queued(known[k.chat]) // "" (no wake) if the caller did not say
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -339,6 +341,7 @@ func (db *DB) enqueueSnapshots(ctx context.Context, tx *sql.Tx, msgs []bot.Outgo
 			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
 		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
+		t.queued(p)
 	}
 	if _, err := db.execJSON(ctx, tx, snapshotInsertSQL, insRows); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)

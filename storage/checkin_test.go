@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -131,7 +130,7 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 			m, _ := db.EnsureMember(ctx, "terminal", n, n)
 			in = append(in, CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, Name: n, At: now})
 		}
-		err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := db.Update(ctx, now, func(tx *Tx) error {
 			_, err := w.run(ctx, tx, in)
 			return err
 		})
@@ -140,7 +139,7 @@ func TestCheckinSummariesDeferredUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d := w.g.deferred; !busy && d.pending() {
-			err := db.tx(ctx, func(tx *sql.Tx) error { return d.run(ctx, tx) })
+			err := db.Update(ctx, now, func(tx *Tx) error { return d.run(ctx, tx) })
 			d.after(err)
 			if err != nil {
 				t.Fatal(err)
@@ -269,7 +268,7 @@ func TestNoRunningCountAfterTheResult(t *testing.T) {
 	}, nil)
 	w.lastSummaries = time.Now() // kept busy: the batch leaves its count for later
 	m, _ := db.EnsureMember(ctx, "terminal", "a", "a")
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.Update(ctx, now, func(tx *Tx) error {
 		_, err := w.run(ctx, tx, []CheckinAttempt{{ChatID: chat.ID, MemberID: m.ID, Name: "a", At: now}})
 		return err
 	})
@@ -283,7 +282,7 @@ func TestNoRunningCountAfterTheResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := w.g.deferred
-	err = db.tx(ctx, func(tx *sql.Tx) error { return d.run(ctx, tx) })
+	err = db.Update(ctx, now, func(tx *Tx) error { return d.run(ctx, tx) })
 	d.after(err)
 	if err != nil {
 		t.Fatal(err)

@@ -167,7 +167,8 @@ const (
 // and writes the new check-ins with one statement: every statement is a
 // round trip through cgo, and a writer that makes hundreds of them per
 // batch spends its time waiting to be scheduled.
-func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt) ([]CheckinResult, error) {
+func (w *CheckinWriter) run(ctx context.Context, t *Tx, in []CheckinAttempt) ([]CheckinResult, error) {
+	tx := t.tx
 	w.forgetStale()
 	var load []int64
 	for _, a := range in {
@@ -252,7 +253,7 @@ func (w *CheckinWriter) run(ctx context.Context, tx *sql.Tx, in []CheckinAttempt
 			w.dirty[st.s.ID] = dirtySummary{s: st.s, at: at, platform: st.platform}
 		}
 		if len(w.dirty) > 0 && time.Since(w.lastSummaries) >= summaryEvery {
-			if err := w.queueSummaries(ctx, tx); err != nil {
+			if err := w.queueSummaries(ctx, t); err != nil {
 				return nil, fmt.Errorf("queue summaries: %w", err)
 			}
 		}
@@ -266,8 +267,8 @@ type checkinSummaries struct{ w *CheckinWriter }
 
 func (c checkinSummaries) pending() bool { return len(c.w.dirty) > 0 }
 
-func (c checkinSummaries) run(ctx context.Context, tx *sql.Tx) error {
-	if err := c.w.queueSummaries(ctx, tx); err != nil {
+func (c checkinSummaries) run(ctx context.Context, t *Tx) error {
+	if err := c.w.queueSummaries(ctx, t); err != nil {
 		return fmt.Errorf("queue check-in summaries: %w", err)
 	}
 	return nil
@@ -290,7 +291,8 @@ func (c checkinSummaries) after(err error) {
 
 // queueSummaries queues the running count of every session in w.dirty that
 // is still the open latest session of its chat.
-func (w *CheckinWriter) queueSummaries(ctx context.Context, tx *sql.Tx) error {
+func (w *CheckinWriter) queueSummaries(ctx context.Context, t *Tx) error {
+	tx := t.tx
 	// A session may have been opened or closed since the check-ins were
 	// stored (a closed one has its result out: no count may follow it).
 	w.forgetStale()
@@ -329,7 +331,7 @@ func (w *CheckinWriter) queueSummaries(ctx context.Context, tx *sql.Tx) error {
 			known[d.s.ChatID] = d.platform
 		}
 	}
-	if err := w.db.enqueueSnapshots(ctx, tx, msgs, ats, known); err != nil {
+	if err := t.enqueueSnapshots(msgs, ats, known); err != nil {
 		return err
 	}
 	w.written = append(w.written[:0], ids...)

@@ -46,6 +46,9 @@ type DB struct {
 	// closed (see checkinSessionChanged).
 	checkinMu      sync.Mutex
 	checkinWriters []*CheckinWriter
+	// queuedHook is told, after a commit, which platforms got messages
+	// (see SetQueuedHook).
+	queuedHook queuedHook
 	// ckpt copies the WAL back into the database (see checkpoint.go).
 	ckpt            *checkpointer
 	stopCheckpoints context.CancelFunc

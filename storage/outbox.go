@@ -64,12 +64,8 @@ func encodeButtons(b [][]bot.Button) (string, error) {
 // the same key: in place for a plain snapshot (it keeps that one's place in
 // the queue and its id), else by superseding it.
 func (db *DB) Enqueue(ctx context.Context, m bot.Outgoing, now time.Time) (id int64, inserted bool, err error) {
-	buttons, err := encodeButtons(m.Buttons)
-	if err != nil {
-		return 0, false, fmt.Errorf("encode buttons: %w", err)
-	}
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		id, inserted, err = enqueueTx(ctx, tx, m, buttons, now)
+	err = db.Update(ctx, now, func(t *Tx) error {
+		id, inserted, err = t.Enqueue(m)
 		return err
 	})
 	return id, inserted, err
@@ -82,36 +78,38 @@ func EnqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, now time.Time) (
 	if err != nil {
 		return 0, false, err
 	}
-	return enqueueTx(ctx, tx, m, buttons, now)
+	id, inserted, _, err := enqueueTx(ctx, tx, m, buttons, now)
+	return id, inserted, err
 }
 
-func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, now time.Time) (int64, bool, error) {
+// enqueueTx queues m in tx and reports the platform of its chat.
+func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, now time.Time) (int64, bool, string, error) {
 	var id int64
 	if m.IdemKey != "" {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM outbox WHERE idem_key = ?`, m.IdemKey).Scan(&id)
 		if err == nil {
-			return id, false, nil
+			return id, false, "", nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, false, fmt.Errorf("check idempotency key: %w", err)
+			return 0, false, "", fmt.Errorf("check idempotency key: %w", err)
 		}
 	}
 	var platform string
 	if err := tx.QueryRowContext(ctx, `SELECT platform FROM chats WHERE id = ?`, m.ChatID).Scan(&platform); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, false, fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
+			return 0, false, "", fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
-		return 0, false, err
+		return 0, false, "", err
 	}
 	if m.EditOf != 0 {
 		var state string
 		if err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE id = ?`, m.EditOf).Scan(&state); err != nil {
-			return 0, false, fmt.Errorf("message %d to edit: %w", m.EditOf, err)
+			return 0, false, "", fmt.Errorf("message %d to edit: %w", m.EditOf, err)
 		}
 		if state == string(bot.OutboxPending) {
 			// Not sent yet: change it instead of sending an edit later.
 			_, err := tx.ExecContext(ctx, `UPDATE outbox SET text = ?, buttons = ? WHERE id = ?`, m.Text, buttons, m.EditOf)
-			return m.EditOf, false, err
+			return m.EditOf, false, platform, err
 		}
 	}
 	if m.MergeKey != "" {
@@ -122,16 +120,16 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 				WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending' AND +edit_of IS NULL AND +idem_key IS NULL RETURNING id`,
 				m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, m.Bulk, m.ChatID, m.MergeKey).Scan(&id)
 			if err == nil {
-				return id, false, nil
+				return id, false, platform, nil
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
-				return 0, false, fmt.Errorf("replace %s: %w", m.MergeKey, err)
+				return 0, false, "", fmt.Errorf("replace %s: %w", m.MergeKey, err)
 			}
 		}
 		// (merge_key != '' lets SQLite use the partial index outbox_merge.)
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'superseded' WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending'`,
 			m.ChatID, m.MergeKey); err != nil {
-			return 0, false, fmt.Errorf("supersede %s: %w", m.MergeKey, err)
+			return 0, false, "", fmt.Errorf("supersede %s: %w", m.MergeKey, err)
 		}
 	}
 	notBefore := m.NotBefore
@@ -142,10 +140,10 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now))
 	if err != nil {
-		return 0, false, fmt.Errorf("insert outbox: %w", err)
+		return 0, false, "", fmt.Errorf("insert outbox: %w", err)
 	}
 	id, err = res.LastInsertId()
-	return id, true, err
+	return id, true, platform, err
 }
 
 // OutboxHeads implements bot.Store. A message scheduled for later (a

@@ -243,7 +243,8 @@ func (w *RelayWriter) Do(ctx context.Context, op RelayOp) (RelayResult, error) {
 	return w.g.do(ctx, op)
 }
 
-func (w *RelayWriter) run(ctx context.Context, tx *sql.Tx, in []RelayOp) ([]RelayResult, error) {
+func (w *RelayWriter) run(ctx context.Context, t *Tx, in []RelayOp) ([]RelayResult, error) {
+	tx := t.tx
 	out := make([]RelayResult, len(in))
 	type relayState struct {
 		r       Relay
@@ -352,7 +353,7 @@ func (w *RelayWriter) run(ctx context.Context, tx *sql.Tx, in []RelayOp) ([]Rela
 		}
 		totals[st.r.ID] = len(es)
 		if w.list != nil {
-			if _, _, err := EnqueueTx(ctx, tx, w.list(st.r, es), st.at); err != nil {
+			if _, _, err := t.enqueueAt(w.list(st.r, es), st.at); err != nil {
 				return nil, fmt.Errorf("queue list of relay %d: %w", st.r.ID, err)
 			}
 		}
