@@ -106,6 +106,13 @@ type ChatMigratedError struct{ NewID string }
 
 func (e *ChatMigratedError) Error() string { return "chat migrated to " + e.NewID }
 
+// CommandProvider is implemented by platforms that bring commands of their
+// own, which exist only in the platform's chats (WeChat's /rebind for a
+// renamed group). Engine.AddPlatform registers them.
+type CommandProvider interface {
+	Commands() []CommandSpec
+}
+
 // Identified is implemented by platforms whose bot has a user name that
 // commands can be addressed to (/cmd@Name).
 type Identified interface {

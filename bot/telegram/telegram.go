@@ -268,11 +268,11 @@ func (p *Platform) setCommands(ctx context.Context) {
 
 // MenuCommands turns command specs into Telegram's menu: English names only
 // (Telegram allows [a-z0-9_]{1,32}), the Chinese summary as description, at
-// most 100 entries.
+// most 100 entries. Another platform's own commands are left out.
 func MenuCommands(specs []bot.CommandSpec, keep func(bot.Where) bool) []models.BotCommand {
 	out := []models.BotCommand{}
 	for _, s := range specs {
-		if !validCommandName(s.Name) || (keep != nil && !keep(s.Where)) {
+		if !validCommandName(s.Name) || !s.AppliesTo(Name) || (keep != nil && !keep(s.Where)) {
 			continue
 		}
 		desc := strings.TrimSpace(s.Summary)
