@@ -7,13 +7,24 @@ import (
 	"time"
 )
 
-// Capabilities says what a platform can do beyond sending plain text.
+// Capabilities says what a platform can do beyond sending plain text, and
+// what its bot can see. Features decide by these, never by platform name.
 type Capabilities struct {
 	Buttons  bool // inline buttons under a message
 	Edit     bool // editing a message the bot sent
 	Mentions bool // naming a member so that they are notified
 	Private  bool // the bot can start or answer a private chat
 	Files    bool // sending a file
+	// CommandsOnly is set where, in groups, the bot may receive only
+	// commands, messages that mention or answer it, and button presses,
+	// not the rest of the conversation (Telegram's privacy mode).
+	CommandsOnly bool
+	// CommandsOnlyWhy and SeeAllHow put CommandsOnly in the platform's own
+	// words (Chinese, no final full stop), for features that keep ordinary
+	// messages: why the bot sees only commands here, and what an admin does
+	// so that it sees every message.
+	CommandsOnlyWhy string
+	SeeAllHow       string
 }
 
 // Button is an inline button. Data is the command line the press stands for,

@@ -23,7 +23,6 @@ const (
 	maxRetainedRunes  = 2000  // longer messages are cut when stored
 	maxSummaryLines   = 400   // newest messages a summary reads at most
 	maxSummaryRunes   = 12000 // and at most this much text
-	telegramPlatform  = "telegram"
 	retainUsage       = "用法：/retain on [保留时长，如 7d]、/retain off 或 /retain（查看状态）"
 	summaryUsageShort = "用法：/summary [时长]，例：/summary、/summary 24h、/summary 3d"
 )
@@ -195,10 +194,24 @@ func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Dura
 			"发给智能助手前，姓名、学号和手机号会替换为占位符。书记可随时发送 /retain off 关闭并删除已保存的消息。",
 			r.Caller.Name(), when.Span(window, when.DayAsHours), when.Span(window, when.DayAsHours))
 	}
-	if r.Chat.Platform == telegramPlatform {
-		msg += "\n注意：Telegram 机器人默认开启隐私模式，只能看到命令和 @机器人 的消息。如需保存普通消息，请在 @BotFather 关闭 Group Privacy，或把机器人设为群管理员。"
+	if caps := r.Capabilities(); caps.CommandsOnly {
+		msg += "\n" + commandsOnlyNote(caps)
 	}
 	return r.Reply(ctx, msg)
+}
+
+// commandsOnlyNote warns, where the bot sees only commands in groups, that
+// ordinary messages are not kept until an admin changes that, in the
+// platform's own words where it has them.
+func commandsOnlyNote(c bot.Capabilities) string {
+	why := c.CommandsOnlyWhy
+	if why == "" {
+		why = "本平台的机器人在群里只能看到命令和 @机器人 的消息"
+	}
+	if c.SeeAllHow == "" {
+		return "注意：" + why + "，普通消息无法保存。"
+	}
+	return "注意：" + why + "。如需保存普通消息，请" + c.SeeAllHow + "。"
 }
 
 func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
