@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -128,21 +129,39 @@ func (e *Engine) ReloadUnits(ctx context.Context) error {
 func (e *Engine) Register(f Feature) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, c := range f.Commands() {
+	if err := e.addCommands(f.Name(), f.Commands()); err != nil {
+		return err
+	}
+	e.features = append(e.features, f)
+	return nil
+}
+
+// addCommands adds commands to the registry, for /help in registration
+// order and for dispatch by name and alias: all of them, or none if one is
+// refused. The caller holds e.mu.
+func (e *Engine) addCommands(owner string, specs []CommandSpec) error {
+	byName := map[string]*CommandSpec{}
+	added := make([]*CommandSpec, 0, len(specs))
+	for _, c := range specs {
 		spec := c
 		if spec.Handler == nil || spec.Name == "" {
-			return fmt.Errorf("register %s: command %q has no name or handler", f.Name(), spec.Name)
+			return fmt.Errorf("register %s: command %q has no name or handler", owner, spec.Name)
 		}
 		for _, n := range append([]string{spec.Name}, spec.Aliases...) {
 			key := strings.ToLower(n)
-			if prev, ok := e.byName[key]; ok {
-				return fmt.Errorf("register %s: %q already names /%s", f.Name(), n, prev.Name)
+			prev, ok := e.byName[key]
+			if !ok {
+				prev, ok = byName[key]
 			}
-			e.byName[key] = &spec
+			if ok {
+				return fmt.Errorf("register %s: %q already names /%s", owner, n, prev.Name)
+			}
+			byName[key] = &spec
 		}
-		e.specs = append(e.specs, &spec)
+		added = append(added, &spec)
 	}
-	e.features = append(e.features, f)
+	maps.Copy(e.byName, byName)
+	e.specs = append(e.specs, added...)
 	return nil
 }
 
@@ -166,11 +185,26 @@ func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
 }
 
 // AddPlatform attaches a platform adapter; its limits come from Options.
-func (e *Engine) AddPlatform(p Platform) {
+// The platform's own commands (CommandProvider) are registered with it and
+// exist only in its chats.
+func (e *Engine) AddPlatform(p Platform) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if cp, ok := p.(CommandProvider); ok {
+		specs := cp.Commands()
+		for i := range specs {
+			if !specs[i].AppliesTo(p.Name()) {
+				return fmt.Errorf("add platform %s: its command /%s is for platform %s", p.Name(), specs[i].Name, specs[i].Platform)
+			}
+			specs[i].Platform = p.Name()
+		}
+		if err := e.addCommands("platform "+p.Name(), specs); err != nil {
+			return err
+		}
+	}
 	e.plats[p.Name()] = p
 	e.senders[p.Name()] = newSender(e, p, e.limits[p.Name()])
+	return nil
 }
 
 // Platform returns an attached platform by name.
@@ -282,6 +316,9 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 	if isCmd {
 		parsed := isCmd
 		spec, isCmd = e.Lookup(cmd.Name)
+		if isCmd && !spec.AppliesTo(m.Platform) {
+			spec, isCmd = nil, false // another platform's own command
+		}
 		unknown = parsed && !isCmd && cmd.Slash &&
 			(m.ChatKind == Private || cmd.Bot != "" && e.addressedToUs(m.Platform, cmd.Bot))
 		if isCmd && cmd.Bot != "" && !e.addressedToUs(m.Platform, cmd.Bot) {

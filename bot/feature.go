@@ -29,7 +29,17 @@ type CommandSpec struct {
 	Help    string   // longer Chinese help with examples, for /help <command>
 	Role    Role     // the least role the caller must hold
 	Where   Where
-	Handler Handler
+	// Platform, if set, is the only platform whose chats have the command
+	// (an adapter's own command, such as WeChat's /rebind); in any other
+	// chat it is unknown, like a command that does not exist. Empty: every
+	// platform.
+	Platform string
+	Handler  Handler
+}
+
+// AppliesTo reports whether the command exists in chats of platform.
+func (s CommandSpec) AppliesTo(platform string) bool {
+	return s.Platform == "" || s.Platform == platform
 }
 
 // Feature is a group of commands registered together.

@@ -7,13 +7,24 @@ import (
 	"time"
 )
 
-// Capabilities says what a platform can do beyond sending plain text.
+// Capabilities says what a platform can do beyond sending plain text, and
+// what its bot can see. Features decide by these, never by platform name.
 type Capabilities struct {
 	Buttons  bool // inline buttons under a message
 	Edit     bool // editing a message the bot sent
 	Mentions bool // naming a member so that they are notified
 	Private  bool // the bot can start or answer a private chat
 	Files    bool // sending a file
+	// CommandsOnly is set where, in groups, the bot may receive only
+	// commands, messages that mention or answer it, and button presses,
+	// not the rest of the conversation (Telegram's privacy mode).
+	CommandsOnly bool
+	// CommandsOnlyWhy and SeeAllHow put CommandsOnly in the platform's own
+	// words (Chinese, no final full stop), for features that keep ordinary
+	// messages: why the bot sees only commands here, and what an admin does
+	// so that it sees every message.
+	CommandsOnlyWhy string
+	SeeAllHow       string
 }
 
 // Button is an inline button. Data is the command line the press stands for,
@@ -105,6 +116,13 @@ var (
 type ChatMigratedError struct{ NewID string }
 
 func (e *ChatMigratedError) Error() string { return "chat migrated to " + e.NewID }
+
+// CommandProvider is implemented by platforms that bring commands of their
+// own, which exist only in the platform's chats (WeChat's /rebind for a
+// renamed group). Engine.AddPlatform registers them.
+type CommandProvider interface {
+	Commands() []CommandSpec
+}
 
 // Identified is implemented by platforms whose bot has a user name that
 // commands can be addressed to (/cmd@Name).

@@ -15,7 +15,6 @@ import (
 	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
-	"github.com/branchbot/branchbot/commands/wechatadmin"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -54,7 +53,6 @@ func Features(d Deps) ([]bot.Feature, error) {
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
-		wechatadmin.New(d.Engine, d.DB),
 	}, nil
 }
 

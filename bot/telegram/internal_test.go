@@ -121,9 +121,11 @@ func TestMenuCommands(t *testing.T) {
 		{Name: "Bad-Name", Summary: "x"},
 		{Name: "nosummary", Usage: "/nosummary <x>"},
 		{Name: "grp", Summary: "群", Where: bot.GroupOnly},
+		{Name: "rebind", Summary: "另一个平台自己的命令", Platform: "wechat"},
+		{Name: "own", Summary: "Telegram 自己的命令", Platform: Name},
 	}
 	got := MenuCommands(specs, func(w bot.Where) bool { return w != bot.GroupOnly })
-	if len(got) != 2 || got[0].Command != "checkin" || got[0].Description != "签到" || got[1].Description != "/nosummary <x>" {
+	if len(got) != 3 || got[0].Command != "checkin" || got[0].Description != "签到" || got[1].Description != "/nosummary <x>" || got[2].Command != "own" {
 		t.Fatalf("menu = %+v", got)
 	}
 }

@@ -208,7 +208,7 @@ func (p *Platform) startAsHelp(text string) string {
 	}
 	if p.o.Commands != nil {
 		for _, c := range p.o.Commands() {
-			if c.Name == "start" {
+			if c.Name == "start" && c.AppliesTo(Name) {
 				return text
 			}
 		}

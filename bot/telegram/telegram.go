@@ -175,9 +175,17 @@ func New(ctx context.Context, o Options) (*Platform, error) {
 // Name implements bot.Platform.
 func (p *Platform) Name() string { return Name }
 
-// Capabilities implements bot.Platform.
+// Capabilities implements bot.Platform. In privacy mode (the default) a bot
+// sees only commands and messages addressed to it in groups; whether it is
+// off in a given group (it takes effect only for groups joined after the
+// change, and admins see everything) cannot be told from here.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Buttons: true, Edit: true, Mentions: true, Private: true}
+	return bot.Capabilities{
+		Buttons: true, Edit: true, Mentions: true, Private: true,
+		CommandsOnly:    true,
+		CommandsOnlyWhy: "Telegram 机器人默认开启隐私模式，只能看到命令和 @机器人 的消息",
+		SeeAllHow:       "在 @BotFather 关闭 Group Privacy，或把机器人设为群管理员",
+	}
 }
 
 // BotUsername implements bot.Identified: /cmd@ThisBot is ours, other
@@ -268,11 +276,11 @@ func (p *Platform) setCommands(ctx context.Context) {
 
 // MenuCommands turns command specs into Telegram's menu: English names only
 // (Telegram allows [a-z0-9_]{1,32}), the Chinese summary as description, at
-// most 100 entries.
+// most 100 entries. Another platform's own commands are left out.
 func MenuCommands(specs []bot.CommandSpec, keep func(bot.Where) bool) []models.BotCommand {
 	out := []models.BotCommand{}
 	for _, s := range specs {
-		if !validCommandName(s.Name) || (keep != nil && !keep(s.Where)) {
+		if !validCommandName(s.Name) || !s.AppliesTo(Name) || (keep != nil && !keep(s.Where)) {
 			continue
 		}
 		desc := strings.TrimSpace(s.Summary)

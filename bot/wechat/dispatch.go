@@ -171,7 +171,10 @@ func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool)
 const PrivatePrefix = "private:"
 
 // MemberID is a group member's platform id: group name and display name.
-func MemberID(group, name string) string { return group + "/" + name }
+func MemberID(group, name string) string { return memberPrefix(group) + name }
+
+// memberPrefix starts the platform id of every member of a group.
+func memberPrefix(group string) string { return group + "/" }
 
 // userName asks the server for one user's nickname.
 func (p *Platform) userName(s *session, userName string) string {

@@ -1,6 +1,7 @@
 // Package wechat connects branchbot to WeChat through the web-WeChat protocol
 // (github.com/eatmoreapple/openwechat, UOS desktop mode). It implements
-// bot.Platform.
+// bot.Platform, bot.Identified and bot.CommandProvider: /rebind, for a group
+// that was renamed, exists in WeChat groups only (rebind.go).
 //
 // The library is not safe for concurrent use, so every call our code makes
 // into it runs on one goroutine (the actor in Run): logins, contact lookups
@@ -82,6 +83,9 @@ type Options struct {
 	OnLogout func(ctx context.Context, reason error)
 	// OnLogin is called after each successful login.
 	OnLogin func(ctx context.Context)
+	// Store backs the adapter's own command, /rebind (storage.DB
+	// implements it). Nil: the adapter brings no command.
+	Store Store
 }
 
 // Platform is the WeChat adapter.

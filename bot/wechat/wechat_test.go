@@ -25,7 +25,6 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/wechat"
 	"github.com/branchbot/branchbot/bot/wechat/wechattest"
-	"github.com/branchbot/branchbot/commands/wechatadmin"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -89,6 +88,7 @@ type rigOptions struct {
 	groupRetry  time.Duration
 	pushTimeout time.Duration
 	features    func(r *rig) []bot.Feature
+	store       bool // give the adapter the database: its /rebind
 }
 
 func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig {
@@ -117,7 +117,12 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 			}
 		}
 	}
+	var store wechat.Store
+	if ro.store {
+		store = db
+	}
 	r.p = wechat.New(wechat.Options{
+		Store:       store,
 		SessionFile: filepath.Join(dir, "wechat-session.json"),
 		QRFile:      filepath.Join(dir, "wechat-qr.png"),
 		QROut:       r.qr,
@@ -133,7 +138,9 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 			}
 		},
 	})
-	eng.AddPlatform(r.p)
+	if err := eng.AddPlatform(r.p); err != nil {
+		t.Fatal(err)
+	}
 	go func() { r.done <- eng.Run(ctx) }()
 	t.Cleanup(r.stop)
 	return r
@@ -445,8 +452,8 @@ func TestRenamedGroupKeepsItsQueueAfterRebind(t *testing.T) {
 	srv := newServer(t, wechattest.Options{PushLogin: true})
 	r := start(t, srv, t.TempDir(), rigOptions{
 		push: true, groupRetry: 200 * time.Millisecond,
-		admins:   []string{"wechat:" + groupName + "/张三"},
-		features: func(r *rig) []bot.Feature { return []bot.Feature{wechatadmin.New(r.eng, r.db)} },
+		admins: []string{"wechat:" + groupName + "/张三"},
+		store:  true,
 	})
 	r.scan()
 	ctx := context.Background()

@@ -10,7 +10,9 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
+	"github.com/branchbot/branchbot/bot/wechat"
 	"github.com/branchbot/branchbot/commands"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/configs"
@@ -47,8 +49,8 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick,
 		Limits: map[string]bot.Limits{
 			terminal.Name: limits(cfg.Platforms.Terminal.Limits),
-			"telegram":    limits(cfg.Platforms.Telegram.Limits),
-			"wechat":      limits(cfg.Platforms.WeChat.Limits),
+			telegram.Name: limits(cfg.Platforms.Telegram.Limits),
+			wechat.Name:   limits(cfg.Platforms.WeChat.Limits),
 		},
 	})
 	if err != nil {

@@ -37,7 +37,9 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		if f, ok := env.Stdin.(*os.File); ok {
 			interactive = isTerminal(f)
 		}
-		app.Engine.AddPlatform(terminal.New(env.Stdin, env.Stdout, terminal.Options{BotName: cfg.Bot.Name, Prompt: interactive}))
+		if err := app.Engine.AddPlatform(terminal.New(env.Stdin, env.Stdout, terminal.Options{BotName: cfg.Bot.Name, Prompt: interactive})); err != nil {
+			return err
+		}
 		if interactive {
 			fmt.Fprintln(env.Stdout, "branchbot 终端聊天：输入 /help 查看命令；:group <群名> 切换群，:as <姓名> 切换发言人，:private 私聊，Ctrl-D 退出。")
 		}
@@ -67,10 +69,11 @@ func addPlatforms(ctx context.Context, app *App) error {
 		if err != nil {
 			return err
 		}
-		app.Engine.AddPlatform(tg)
+		if err := app.Engine.AddPlatform(tg); err != nil {
+			return err
+		}
 	}
-	addWeChat(app, os.Stderr)
-	return nil
+	return addWeChat(app, os.Stderr)
 }
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {

@@ -13,14 +13,15 @@ import (
 	"github.com/branchbot/branchbot/configs"
 )
 
-// addWeChat attaches the WeChat adapter when platforms.wechat.enabled.
-func addWeChat(app *App, qrOut io.Writer) {
+// addWeChat attaches the WeChat adapter, with its own command /rebind, when
+// platforms.wechat.enabled.
+func addWeChat(app *App, qrOut io.Writer) error {
 	w := app.Config.Platforms.WeChat
 	if !w.Enabled {
-		return
+		return nil
 	}
 	o := wechat.Options{
-		SessionFile: w.SessionFile, QRFile: w.QRFile, Logger: app.Log,
+		SessionFile: w.SessionFile, QRFile: w.QRFile, Logger: app.Log, Store: app.DB,
 		PushLogin: configs.Flag(w.PushLogin), PushTimeout: w.PushTimeout, LoginRetry: w.LoginRetry,
 		TooOftenBackoff: w.TooOftenBackoff, GroupRetry: w.GroupRetry,
 	}
@@ -30,7 +31,7 @@ func addWeChat(app *App, qrOut io.Writer) {
 	if configs.Flag(w.NotifyOffline) {
 		o.OnLogout = wechatOfflineNotifier(app)
 	}
-	app.Engine.AddPlatform(wechat.New(o))
+	return app.Engine.AddPlatform(wechat.New(o))
 }
 
 // wechatOfflineNotifier tells the admins on the other running platforms that the

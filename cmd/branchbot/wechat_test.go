@@ -12,6 +12,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/memchat"
+	"github.com/branchbot/branchbot/bot/wechat"
 )
 
 func openTestApp(t *testing.T, admins string) *App {
@@ -97,5 +98,25 @@ func TestWeChatOfflineNoticeSkipsPlatformsNotRunning(t *testing.T) {
 	wechatOfflineNotifier(app)(ctx, errors.New("failed login check"))
 	if ms := pending(t, app, "telegram"); len(ms) != 0 {
 		t.Fatalf("notice queued for a platform that is not running: %+v", ms)
+	}
+}
+
+// TestRebindComesWithTheWeChatAdapter: /rebind is the WeChat adapter's own
+// command, registered only when the adapter is enabled, for WeChat chats.
+func TestRebindComesWithTheWeChatAdapter(t *testing.T) {
+	app := openTestApp(t, "[]")
+	if err := addWeChat(app, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := app.Engine.Lookup("rebind"); ok {
+		t.Fatal("/rebind registered without WeChat")
+	}
+	app.Config.Platforms.WeChat.Enabled = true
+	if err := addWeChat(app, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	spec, ok := app.Engine.Lookup("群改名")
+	if !ok || spec.Name != "rebind" || spec.Platform != wechat.Name {
+		t.Fatalf("/rebind with WeChat enabled: %+v, %v", spec, ok)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -22,7 +23,6 @@ const (
 	maxRetainedRunes  = 2000  // longer messages are cut when stored
 	maxSummaryLines   = 400   // newest messages a summary reads at most
 	maxSummaryRunes   = 12000 // and at most this much text
-	telegramPlatform  = "telegram"
 	retainUsage       = "用法：/retain on [保留时长，如 7d]、/retain off 或 /retain（查看状态）"
 	summaryUsageShort = "用法：/summary [时长]，例：/summary、/summary 24h、/summary 3d"
 )
@@ -133,7 +133,7 @@ func (f *Feature) retain(ctx context.Context, r *bot.Request) error {
 			window = d
 		}
 		if window < minRetention || window > maxRetention {
-			return bot.Errorf("保留时长须在1小时到30天之间，不能是%s。", formatSpan(window))
+			return bot.Errorf("保留时长须在1小时到30天之间，不能是%s。", when.Span(window, when.DayAsHours))
 		}
 		return f.retainOn(ctx, r, window)
 	case "off", "关闭", "关":
@@ -169,7 +169,7 @@ func (f *Feature) retainStatus(ctx context.Context, r *bot.Request) error {
 		return err
 	}
 	return r.Reply(ctx, fmt.Sprintf("本群已开启消息保留（保留%s，自 %s 起），目前保存了 %d 条消息。关闭：/retain off",
-		formatSpan(ret.Window), ret.SetAt.In(f.engine.Location()).Format("2006-01-02 15:04"), n))
+		when.Span(ret.Window, when.DayAsHours), ret.SetAt.In(f.engine.Location()).Format("2006-01-02 15:04"), n))
 }
 
 func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Duration) error {
@@ -181,23 +181,37 @@ func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Dura
 		return err
 	}
 	if had && prev.Window == window {
-		return r.Reply(ctx, fmt.Sprintf("本群已开启消息保留（保留%s）。", formatSpan(window)))
+		return r.Reply(ctx, fmt.Sprintf("本群已开启消息保留（保留%s）。", when.Span(window, when.DayAsHours)))
 	}
 	if err := f.db.SetAssistRetention(ctx, storage.Retention{ChatID: r.Chat.ID, Window: window, SetBy: r.Caller.Member.ID, SetAt: r.Now()}); err != nil {
 		return err
 	}
 	var msg string
 	if had {
-		msg = fmt.Sprintf("【公告】本群消息保留期已由%s改为%s，超出的消息已删除。", formatSpan(prev.Window), formatSpan(window))
+		msg = fmt.Sprintf("【公告】本群消息保留期已由%s改为%s，超出的消息已删除。", when.Span(prev.Window, when.DayAsHours), when.Span(window, when.DayAsHours))
 	} else {
 		msg = fmt.Sprintf("【公告】%s开启了本群消息保留：机器人将保存本群最近%s的聊天消息，仅用于书记通过 /summary 生成讨论总结，超过%s的消息会自动删除。"+
 			"发给智能助手前，姓名、学号和手机号会替换为占位符。书记可随时发送 /retain off 关闭并删除已保存的消息。",
-			r.Caller.Name(), formatSpan(window), formatSpan(window))
+			r.Caller.Name(), when.Span(window, when.DayAsHours), when.Span(window, when.DayAsHours))
 	}
-	if r.Chat.Platform == telegramPlatform {
-		msg += "\n注意：Telegram 机器人默认开启隐私模式，只能看到命令和 @机器人 的消息。如需保存普通消息，请在 @BotFather 关闭 Group Privacy，或把机器人设为群管理员。"
+	if caps := r.Capabilities(); caps.CommandsOnly {
+		msg += "\n" + commandsOnlyNote(caps)
 	}
 	return r.Reply(ctx, msg)
+}
+
+// commandsOnlyNote warns, where the bot sees only commands in groups, that
+// ordinary messages are not kept until an admin changes that, in the
+// platform's own words where it has them.
+func commandsOnlyNote(c bot.Capabilities) string {
+	why := c.CommandsOnlyWhy
+	if why == "" {
+		why = "本平台的机器人在群里只能看到命令和 @机器人 的消息"
+	}
+	if c.SeeAllHow == "" {
+		return "注意：" + why + "，普通消息无法保存。"
+	}
+	return "注意：" + why + "。如需保存普通消息，请" + c.SeeAllHow + "。"
 }
 
 func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
@@ -229,7 +243,7 @@ func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
 	now := r.Now()
 	note := ""
 	if span > ret.Window {
-		span, note = ret.Window, fmt.Sprintf("本群只保留%s的消息，", formatSpan(ret.Window))
+		span, note = ret.Window, fmt.Sprintf("本群只保留%s的消息，", when.Span(ret.Window, when.DayAsHours))
 	}
 	msgs, err := f.db.RetainedMessages(ctx, r.Chat.ID, now.Add(-span), maxSummaryLines)
 	if err != nil {
@@ -243,7 +257,7 @@ func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
 	}
 	msgs = msgs[from:]
 	if len(msgs) == 0 {
-		return r.Reply(ctx, fmt.Sprintf("%s最近%s本群没有保存的讨论消息，无需总结。", note, formatSpan(span)))
+		return r.Reply(ctx, fmt.Sprintf("%s最近%s本群没有保存的讨论消息，无需总结。", note, when.Span(span, when.DayAsHours)))
 	}
 	lines := make([]line, len(msgs))
 	for i, m := range msgs {
@@ -254,7 +268,7 @@ func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
 		f.ai.log.Warn("summary failed", "chat", r.Chat.ID, "error", errorKind(err))
 		return bot.Errorf("%s", f.ai.UserText(err))
 	}
-	head := fmt.Sprintf("讨论总结（%s最近%s，%d 条消息）：", note, formatSpan(span), len(msgs))
+	head := fmt.Sprintf("讨论总结（%s最近%s，%d 条消息）：", note, when.Span(span, when.DayAsHours), len(msgs))
 	return r.Reply(ctx, head+"\n"+answer+"\n（由智能助手生成，仅供参考）")
 }
 
@@ -278,32 +292,4 @@ func parseSpan(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("bad span %q", s)
 	}
 	return d, nil
-}
-
-// formatSpan shows a duration as 7天, 24小时, 1天12小时, 1小时30分钟. Unlike
-// tickets' humanDuration (a lateness) it shows a whole day as 24小时 (the
-// default summary span) and nothing as 0分钟.
-func formatSpan(d time.Duration) string {
-	if d <= 0 {
-		return "0分钟"
-	}
-	days, rest := d/(24*time.Hour), d%(24*time.Hour)
-	if d <= 24*time.Hour {
-		days, rest = 0, d
-	}
-	hours, mins := rest/time.Hour, (rest%time.Hour)/time.Minute
-	var b strings.Builder
-	if days > 0 {
-		fmt.Fprintf(&b, "%d天", days)
-	}
-	if hours > 0 {
-		fmt.Fprintf(&b, "%d小时", hours)
-	}
-	if mins > 0 && days == 0 {
-		fmt.Fprintf(&b, "%d分钟", mins)
-	}
-	if b.Len() == 0 {
-		return "不到1分钟"
-	}
-	return b.String()
 }

@@ -1,7 +1,10 @@
 package assist_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,8 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/telegram"
+	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
 	"github.com/branchbot/branchbot/commands/assist"
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/configs"
@@ -60,4 +65,25 @@ func TestTranscripts(t *testing.T) {
 // the model features are off.
 func TestDisabledTranscripts(t *testing.T) {
 	commandtest.RunFiles(t, "testdata/disabled/*.txtar", commandtest.Options{Features: features(t)})
+}
+
+// TestCommandsOnlyTranscripts runs /retain with the capabilities the
+// Telegram adapter declares (the adapter made against a fake Bot API
+// server), where the bot sees only commands in groups.
+func TestCommandsOnlyTranscripts(t *testing.T) {
+	srv := telegramtest.New(t, telegramtest.Options{})
+	tg, err := telegram.New(context.Background(), telegram.Options{Token: srv.Token, APIURL: srv.URL,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := newFakeOpenAI(t, summaryReply)
+	cfg, err := configs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.LLM = configs.LLMConfig{BaseURL: fake.URL(), APIKey: fakeKey, Model: "test-model", Timeout: 5 * time.Second, DailyBudget: 3}
+	commandtest.RunFiles(t, "testdata/telegram/*.txtar", commandtest.Options{
+		Config: cfg, Features: features(t), Platform: telegram.Name, Caps: tg.Capabilities(),
+	})
 }

@@ -75,7 +75,7 @@ func (f *Feature) help(ctx context.Context, r *bot.Request) error {
 	if len(r.Command.Args) > 0 {
 		name := r.Command.Args[0]
 		spec, ok := f.engine.Lookup(name)
-		if !ok {
+		if !ok || !spec.AppliesTo(r.Chat.Platform) {
 			return bot.Errorf("没有「%s」这个命令。发送 /help 查看可用命令。", name)
 		}
 		return r.Reply(ctx, DescribeCommand(*spec))
@@ -83,7 +83,7 @@ func (f *Feature) help(ctx context.Context, r *bot.Request) error {
 	var lines []string
 	lines = append(lines, "你可以使用的命令：")
 	for _, s := range f.engine.Commands() {
-		if !r.Can(s.Role) {
+		if !r.Can(s.Role) || !s.AppliesTo(r.Chat.Platform) {
 			continue
 		}
 		if s.Where == bot.GroupOnly && r.Chat.Kind != bot.Group || s.Where == bot.PrivateOnly && r.Chat.Kind != bot.Private {

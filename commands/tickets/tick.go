@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -163,7 +164,7 @@ func (f *Feature) escalate(ctx context.Context, now time.Time) error {
 				if cur.State != storage.TicketOpen || !cur.EscalatedAt.IsZero() {
 					continue
 				}
-				late := humanDuration(now.Sub(cur.DueAt))
+				late := when.Span(now.Sub(cur.DueAt), when.DayAsDay)
 				cur.EscalatedAt = now
 				if err := tt.Save(cur); err != nil {
 					return err

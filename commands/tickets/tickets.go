@@ -217,29 +217,6 @@ func (f *Feature) shortDate(t, now time.Time) string {
 	return fmt.Sprintf("%d月%d日(%s) %s", t.Month(), t.Day(), calendar.WeekdayName(t.Weekday()), t.Format("15:04"))
 }
 
-// humanDuration renders a lateness such as 1天2小时 or 45分钟.
-func humanDuration(d time.Duration) string {
-	if d < time.Minute {
-		return "不到1分钟"
-	}
-	d = d.Truncate(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	var b strings.Builder
-	if days > 0 {
-		fmt.Fprintf(&b, "%d天", days)
-	}
-	if hours > 0 {
-		fmt.Fprintf(&b, "%d小时", hours)
-	}
-	if mins > 0 && days == 0 {
-		fmt.Fprintf(&b, "%d分钟", mins)
-	}
-	if b.Len() == 0 {
-		return "不到1分钟"
-	}
-	return b.String()
-}
-
 func stateText(t storage.Ticket, now time.Time) string {
 	switch t.State {
 	case storage.TicketClosed:

@@ -210,3 +210,41 @@ func Minutes(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d 分钟", d/time.Minute)
 }
+
+// SpanStyle says how Span writes a span of exactly one day; every other
+// span is written the same in both styles.
+type SpanStyle int
+
+const (
+	// DayAsDay writes one day as 1天: for an elapsed time, such as how long
+	// a ticket is overdue.
+	DayAsDay SpanStyle = iota
+	// DayAsHours writes one day as 24小时: for spans members choose in
+	// hours, such as a summary's default of the last 24 hours.
+	DayAsHours
+)
+
+// Span writes a duration in Chinese days, hours and minutes: 7天, 1天12小时,
+// 1小时30分钟, 45分钟. Beside days, minutes are left out; seconds always are.
+// Anything under a minute, zero and negative included, is 不到1分钟.
+func Span(d time.Duration, style SpanStyle) string {
+	if d < time.Minute {
+		return "不到1分钟"
+	}
+	days, rest := d/(24*time.Hour), d%(24*time.Hour)
+	if style == DayAsHours && d <= 24*time.Hour {
+		days, rest = 0, d
+	}
+	hours, mins := rest/time.Hour, rest%time.Hour/time.Minute
+	var b strings.Builder
+	if days > 0 {
+		fmt.Fprintf(&b, "%d天", days)
+	}
+	if hours > 0 {
+		fmt.Fprintf(&b, "%d小时", hours)
+	}
+	if mins > 0 && days == 0 {
+		fmt.Fprintf(&b, "%d分钟", mins)
+	}
+	return b.String()
+}

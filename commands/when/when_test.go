@@ -71,3 +71,44 @@ func TestFormat(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestSpan(t *testing.T) {
+	const (
+		m = time.Minute
+		h = time.Hour
+		d = 24 * time.Hour
+	)
+	cases := []struct {
+		in     time.Duration
+		asDay  string // DayAsDay
+		asHour string // DayAsHours, where it differs
+	}{
+		{-5 * m, "不到1分钟", ""},
+		{0, "不到1分钟", ""},
+		{59 * time.Second, "不到1分钟", ""},
+		{m, "1分钟", ""},
+		{45*m + 30*time.Second, "45分钟", ""},
+		{h, "1小时", ""},
+		{90 * m, "1小时30分钟", ""},
+		{23*h + 59*m, "23小时59分钟", ""},
+		{d, "1天", "24小时"},
+		{d + 30*time.Second, "1天", ""},
+		{d + 30*m, "1天", ""},
+		{d + 2*h + 15*m, "1天2小时", ""},
+		{36 * h, "1天12小时", ""},
+		{7 * d, "7天", ""},
+		{30*d + 5*h, "30天5小时", ""},
+	}
+	for _, c := range cases {
+		if got := Span(c.in, DayAsDay); got != c.asDay {
+			t.Errorf("Span(%v, DayAsDay) = %q, want %q", c.in, got, c.asDay)
+		}
+		want := c.asHour
+		if want == "" {
+			want = c.asDay
+		}
+		if got := Span(c.in, DayAsHours); got != want {
+			t.Errorf("Span(%v, DayAsHours) = %q, want %q", c.in, got, want)
+		}
+	}
+}

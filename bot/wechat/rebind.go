@@ -1,8 +1,4 @@
-// Package wechatadmin holds WeChat-only administration: re-binding a group
-// after it was renamed. WeChat groups are known by their name, so a renamed
-// group looks like a new, unbound group; /rebind <旧群名>, run in the renamed
-// group, moves the old group's binding, queued messages and members over.
-package wechatadmin
+package wechat
 
 import (
 	"context"
@@ -11,39 +7,51 @@ import (
 	"strings"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
 )
 
-// Platform is the platform name the command applies to.
-const Platform = "wechat"
-
-// Feature is the WeChat administration command set.
-type Feature struct {
-	engine *bot.Engine
-	db     *storage.DB
+// Store is what the adapter's own command, /rebind, reads and changes.
+// storage.DB implements it.
+type Store interface {
+	ChatByExternalID(ctx context.Context, platform, externalID string) (bot.Chat, error)
+	EnsureChat(ctx context.Context, platform, externalID string, kind bot.ChatKind, title string) (bot.Chat, error)
+	// MemberByExternalID returns bot.ErrNotFound for a member never seen.
+	MemberByExternalID(ctx context.Context, platform, externalID string) (bot.Member, error)
+	// MoveMembersByPrefix gives every member of the platform whose id
+	// starts with oldPrefix the id with newPrefix instead; where that id is
+	// already taken, its member takes over the roster link if it has none.
+	// It returns how many members were moved or relinked.
+	MoveMembersByPrefix(ctx context.Context, platform, oldPrefix, newPrefix string) (int, error)
 }
 
-// New makes the feature.
-func New(e *bot.Engine, db *storage.DB) *Feature { return &Feature{engine: e, db: db} }
-
-func (f *Feature) Name() string { return "wechatadmin" }
-
-func (f *Feature) Commands() []bot.CommandSpec {
+// Commands are the adapter's own commands, which exist in WeChat chats only:
+// /rebind, run in a renamed group. WeChat groups are known by their name, so
+// a renamed group looks like a new, unbound group; /rebind <旧群名> moves the
+// old group's binding, history, queued messages and members over.
+func Commands(st Store) []bot.CommandSpec {
+	rb := rebinder{st: st}
 	return []bot.CommandSpec{{
 		Name: "rebind", Aliases: []string{"群改名", "重新绑定"},
 		Summary: "微信群改名后，沿用旧群名的绑定",
 		Usage:   "/rebind <旧群名>",
 		Help: "例：/rebind 第一党支部群\n在改名后的微信群里发送。旧群的单位绑定、待发消息和成员身份（含 /iam 绑定）都会转到本群。" +
 			"需要旧群所属单位的书记或管理员。",
-		Where:   bot.GroupOnly,
-		Handler: f.rebind,
+		Where:    bot.GroupOnly,
+		Platform: Name,
+		Handler:  rb.rebind,
 	}}
 }
 
-func (f *Feature) rebind(ctx context.Context, r *bot.Request) error {
-	if r.Chat.Platform != Platform {
-		return bot.Errorf("该命令只用于微信群改名后的重新绑定；其他平台的群改名后绑定会自动保留。")
+// Commands implements bot.CommandProvider: /rebind, when Options.Store is set.
+func (p *Platform) Commands() []bot.CommandSpec {
+	if p.o.Store == nil {
+		return nil
 	}
+	return Commands(p.o.Store)
+}
+
+type rebinder struct{ st Store }
+
+func (rb rebinder) rebind(ctx context.Context, r *bot.Request) error {
 	old := strings.TrimSpace(r.Command.ArgText)
 	if old == "" {
 		return bot.Errorf("用法：/rebind <旧群名>，在改名后的群里发送，例：/rebind 第一党支部群")
@@ -51,7 +59,7 @@ func (f *Feature) rebind(ctx context.Context, r *bot.Request) error {
 	if old == r.Chat.ExternalID {
 		return bot.Errorf("本群现在就叫「%s」，无需重新绑定。", old)
 	}
-	prev, err := f.db.ChatByExternalID(ctx, Platform, old)
+	prev, err := rb.st.ChatByExternalID(ctx, Name, old)
 	if errors.Is(err, bot.ErrNotFound) || err == nil && prev.Kind != bot.Group {
 		return bot.Errorf("找不到名为「%s」的微信群记录，请检查旧群名（须与改名前完全一致）。", old)
 	}
@@ -62,7 +70,7 @@ func (f *Feature) rebind(ctx context.Context, r *bot.Request) error {
 	if prev.UnitID == 0 {
 		return bot.Errorf("「%s」没有绑定单位，直接在本群用 /bind <单位名称> 绑定即可。", old)
 	}
-	if !f.allowed(ctx, r, old, prev.UnitID) {
+	if !rb.allowed(ctx, r, old, prev.UnitID) {
 		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以重新绑定。", units.Name(prev.UnitID))
 	}
 	if r.Chat.UnitID != 0 && r.Chat.UnitID != prev.UnitID {
@@ -71,13 +79,13 @@ func (f *Feature) rebind(ctx context.Context, r *bot.Request) error {
 	name := r.Chat.ExternalID
 	// The old chat takes the new name and keeps its id, binding, history and
 	// queued messages; the new chat's own queue moves into it.
-	if err := r.Engine().ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatMigrated, Platform: Platform, ChatID: old, NewID: name}); err != nil {
+	if err := r.Engine().ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatMigrated, Platform: Name, ChatID: old, NewID: name}); err != nil {
 		return err
 	}
-	if _, err := f.db.EnsureChat(ctx, Platform, name, bot.Group, r.Chat.Title); err != nil {
+	if _, err := rb.st.EnsureChat(ctx, Name, name, bot.Group, r.Chat.Title); err != nil {
 		return err
 	}
-	moved, err := f.db.MoveGroupMembers(ctx, Platform, old, name)
+	moved, err := rb.st.MoveMembersByPrefix(ctx, Name, memberPrefix(old), memberPrefix(name))
 	if err != nil {
 		return err
 	}
@@ -91,7 +99,7 @@ func (f *Feature) rebind(ctx context.Context, r *bot.Request) error {
 // everybody in the group looks new and unlinked, so a caller without a
 // roster link is also judged by who they were in the old group (same
 // display name).
-func (f *Feature) allowed(ctx context.Context, r *bot.Request, old string, unitID int64) bool {
+func (rb rebinder) allowed(ctx context.Context, r *bot.Request, old string, unitID int64) bool {
 	units := r.Units()
 	if r.Caller.Is(bot.RoleSecretary, unitID, units) {
 		return true
@@ -99,11 +107,11 @@ func (f *Feature) allowed(ctx context.Context, r *bot.Request, old string, unitI
 	if r.Caller.Roster != nil {
 		return false
 	}
-	ext := old + "/" + r.Caller.Member.Name
-	m, err := f.db.MemberByExternalID(ctx, Platform, ext)
+	ext := MemberID(old, r.Caller.Member.Name)
+	m, err := rb.st.MemberByExternalID(ctx, Name, ext)
 	if errors.Is(err, bot.ErrNotFound) {
 		// Never spoke there, but may be a configured admin by that id.
-		m, err = bot.Member{Platform: Platform, ExternalID: ext, Name: r.Caller.Member.Name}, nil
+		m, err = bot.Member{Platform: Name, ExternalID: ext, Name: r.Caller.Member.Name}, nil
 	}
 	if err != nil {
 		return false

@@ -1,4 +1,4 @@
-package wechatadmin_test
+package wechat_test
 
 import (
 	"context"
@@ -6,14 +6,24 @@ import (
 	"testing"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/wechat"
 	"github.com/branchbot/branchbot/commands/commandtest"
-	"github.com/branchbot/branchbot/commands/wechatadmin"
 )
+
+// adapterCommands registers the adapter's own commands the way
+// Engine.AddPlatform does for the real adapter, so that they run on the
+// in-memory platform of a transcript harness.
+type adapterCommands []bot.CommandSpec
+
+func (adapterCommands) Name() string                  { return "wechat commands" }
+func (c adapterCommands) Commands() []bot.CommandSpec { return c }
 
 func harness(t *testing.T, platform string) *commandtest.Harness {
 	return commandtest.New(t, commandtest.Options{
 		Platform: platform, Caps: bot.Capabilities{Mentions: true},
-		Features: func(h *commandtest.Harness) []bot.Feature { return []bot.Feature{wechatadmin.New(h.Engine, h.DB)} },
+		Features: func(h *commandtest.Harness) []bot.Feature {
+			return []bot.Feature{adapterCommands(wechat.Commands(h.DB))}
+		},
 	})
 }
 
@@ -21,21 +31,21 @@ func harness(t *testing.T, platform string) *commandtest.Harness {
 // "<group>/<display name>".
 func say(h *commandtest.Harness, group, name, text string) string {
 	h.Engine.Receive(context.Background(), bot.Message{
-		Platform: wechatadmin.Platform, ChatID: group, ChatKind: bot.Group, ChatTitle: group,
-		SenderID: group + "/" + name, SenderName: name, Text: text, Time: h.Clock.Now(),
+		Platform: wechat.Name, ChatID: group, ChatKind: bot.Group, ChatTitle: group,
+		SenderID: wechat.MemberID(group, name), SenderName: name, Text: text, Time: h.Clock.Now(),
 	})
 	return strings.Join(h.Flush(), "\n")
 }
 
 func TestRebindRenamedGroup(t *testing.T) {
-	h := harness(t, wechatadmin.Platform)
+	h := harness(t, wechat.Name)
 	ctx := context.Background()
 	say(h, "一支部群", "周书记", "/iam T0007 周书记")
 	if out := say(h, "一支部群", "周书记", "/bind 第一党支部"); !strings.Contains(out, "已将本群绑定到「第一党支部」") {
 		t.Fatalf("bind: %s", out)
 	}
 	say(h, "一支部群", "张三", "/iam 2023001 张三")
-	old, err := h.DB.ChatByExternalID(ctx, wechatadmin.Platform, "一支部群")
+	old, err := h.DB.ChatByExternalID(ctx, wechat.Name, "一支部群")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +69,7 @@ func TestRebindRenamedGroup(t *testing.T) {
 	if !strings.Contains(out, "[第一党支部委员会]") || !strings.Contains(out, "本群绑定在「第一党支部」") || !strings.Contains(out, "2 位成员") {
 		t.Fatalf("rebind: %s", out)
 	}
-	c, err := h.DB.ChatByExternalID(ctx, wechatadmin.Platform, "第一党支部委员会")
+	c, err := h.DB.ChatByExternalID(ctx, wechat.Name, "第一党支部委员会")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,9 +86,32 @@ func TestRebindRenamedGroup(t *testing.T) {
 	}
 }
 
+// TestRebindOnlyOnWeChat: elsewhere /rebind is unknown, as any command that
+// does not exist, and /help neither lists nor describes it.
 func TestRebindOnlyOnWeChat(t *testing.T) {
 	h := harness(t, "terminal")
-	if out := strings.Join(h.Say("/rebind 旧群"), "\n"); !strings.Contains(out, "只用于微信群") {
-		t.Errorf("terminal: %s", out)
+	if out := h.Say("/rebind 旧群"); len(out) != 0 {
+		t.Errorf("terminal group: %q", out)
+	}
+	if out := h.Say("群改名 旧群"); len(out) != 0 {
+		t.Errorf("terminal group, Chinese alias: %q", out)
+	}
+	if out := strings.Join(h.Say("/help"), "\n"); strings.Contains(out, "rebind") || !strings.Contains(out, "/whoami") {
+		t.Errorf("terminal /help: %s", out)
+	}
+	if out := strings.Join(h.Say("/help rebind"), "\n"); !strings.Contains(out, "没有「rebind」这个命令") {
+		t.Errorf("terminal /help rebind: %s", out)
+	}
+	h.Private()
+	if out := strings.Join(h.Say("/rebind 旧群"), "\n"); !strings.Contains(out, "没有「/rebind」这个命令") {
+		t.Errorf("terminal private chat: %s", out)
+	}
+
+	w := harness(t, wechat.Name)
+	if out := say(w, "一支部群", "张三", "/help"); !strings.Contains(out, "/rebind（群改名、重新绑定） — 微信群改名后，沿用旧群名的绑定") {
+		t.Errorf("wechat /help: %s", out)
+	}
+	if out := say(w, "一支部群", "张三", "/help 群改名"); !strings.Contains(out, "用法：/rebind <旧群名>") {
+		t.Errorf("wechat /help 群改名: %s", out)
 	}
 }

@@ -6,16 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/branchbot/branchbot/bot/wechat"
 )
 
-// MoveGroupMembers carries the members of a renamed group over to its new
-// name, for platforms that key members by "<group>/<name>" (WeChat). A member
-// "old/张三" becomes "new/张三"; if "new/张三" already exists (they spoke after
-// the rename), it takes over the roster link when it has none. It returns how
-// many members were moved or relinked.
-func (db *DB) MoveGroupMembers(ctx context.Context, platform, oldGroup, newGroup string) (int, error) {
+// The WeChat adapter's /rebind moves a renamed group's members.
+var _ wechat.Store = (*DB)(nil)
+
+// MoveMembersByPrefix carries members over to a new platform id prefix, for
+// platforms that key a group's members by group and name (WeChat: a member
+// "old/张三" becomes "new/张三" after the group was renamed). If the new id
+// is already taken (the member spoke after the rename), that member takes
+// over the roster link when it has none. It returns how many members were
+// moved or relinked.
+func (db *DB) MoveMembersByPrefix(ctx context.Context, platform, oldPrefix, newPrefix string) (int, error) {
 	defer db.cache.dropMembers()
-	oldPrefix, newPrefix := oldGroup+"/", newGroup+"/"
 	n := 0
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, external_id, roster_id, linked_at FROM members
@@ -68,7 +73,7 @@ func (db *DB) MoveGroupMembers(ctx context.Context, platform, oldGroup, newGroup
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("move members of group %s to %s: %w", oldGroup, newGroup, err)
+		return 0, fmt.Errorf("move members %s* to %s*: %w", oldPrefix, newPrefix, err)
 	}
 	return n, nil
 }
