@@ -8,13 +8,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/bot/telegram"
 )
-
-// Button tokens: a platform that limits the data a button carries (Telegram:
-// 64 bytes) stores longer data under a short token that the button carries
-// instead.
-var _ telegram.ButtonStore = (*DB)(nil)
 
 // SaveButtonData stores the command line a button token stands for. Saving
 // a token again keeps the first data (tokens are derived from data).

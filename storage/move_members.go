@@ -6,12 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/branchbot/branchbot/bot/wechat"
 )
-
-// The WeChat adapter's /rebind moves a renamed group's members.
-var _ wechat.Store = (*DB)(nil)
 
 // MoveMembersByPrefix carries members over to a new platform id prefix, for
 // platforms that key a group's members by group and name (WeChat: a member
