@@ -24,17 +24,11 @@ type harness struct {
 	p *memchat.Platform
 
 	mu       sync.Mutex
-	attempts map[string]int         // by chat id
-	refuse   map[string]func() bool // by chat id: refuse this send?
+	attempts map[string]int // by chat id
+	refusers map[string]*platformtest.Refuser
+	gates    map[string]*platformtest.Gate
 	gone     map[string]bool
-	holds    map[string]*hold
 	pressers map[string]string // callback id → member
-	closing  chan struct{}
-}
-
-type hold struct {
-	started chan struct{}
-	release chan bool
 }
 
 // retryAfter is the wait the platform asks for when it refuses a send.
@@ -43,12 +37,11 @@ const retryAfter = time.Second
 func newHarness(t *testing.T) *harness {
 	h := &harness{
 		p:        memchat.New("memchat", bot.Capabilities{Buttons: true, Edit: true, Mentions: true, Private: true}),
-		attempts: map[string]int{}, refuse: map[string]func() bool{}, gone: map[string]bool{},
-		holds: map[string]*hold{}, pressers: map[string]string{}, closing: make(chan struct{}),
+		attempts: map[string]int{}, refusers: map[string]*platformtest.Refuser{}, gates: map[string]*platformtest.Gate{},
+		gone: map[string]bool{}, pressers: map[string]string{},
 	}
 	h.p.SetUsername("memchat_bot")
 	h.p.FailWith(h.network)
-	t.Cleanup(func() { close(h.closing) })
 	return h
 }
 
@@ -56,29 +49,15 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) network(o bot.Outbound) error {
 	h.mu.Lock()
 	h.attempts[o.ChatID]++
-	hd := h.holds[o.ChatID]
-	delete(h.holds, o.ChatID)
-	gone := h.gone[o.ChatID]
-	var refused bool
-	if r := h.refuse[o.ChatID]; r != nil {
-		refused = r()
-	}
+	gone, r, g := h.gone[o.ChatID], h.refusers[o.ChatID], h.gates[o.ChatID]
 	h.mu.Unlock()
 	switch {
 	case gone:
 		return fmt.Errorf("memchat: %w", bot.ErrChatGone)
-	case refused:
+	case r != nil && r.Next():
 		return &bot.RetryAfterError{After: retryAfter, Err: errors.New("memchat: too many requests")}
-	case hd != nil:
-		close(hd.started)
-		select {
-		case accept := <-hd.release:
-			if !accept {
-				return errors.New("memchat: connection reset")
-			}
-		case <-h.closing:
-			return errors.New("memchat: closed")
-		}
+	case g != nil && !g.Pass():
+		return errors.New("memchat: connection reset")
 	}
 	return nil
 }
@@ -148,19 +127,11 @@ func (h *harness) Attempts(t *testing.T, c platformtest.Chat) int {
 }
 
 func (h *harness) Refuse(t *testing.T, c platformtest.Chat, accept, n int) platformtest.Refusal {
-	at := make(chan time.Time, n)
-	seen := 0
+	r := platformtest.NewRefuser(accept, n, retryAfter, false)
 	h.mu.Lock()
-	h.refuse[h.ChatID(c)] = func() bool {
-		seen++
-		if seen <= accept || seen > accept+n {
-			return false
-		}
-		at <- time.Now()
-		return true
-	}
+	h.refusers[h.ChatID(c)] = r
 	h.mu.Unlock()
-	return platformtest.Refusal{After: retryAfter, At: at}
+	return r.Refusal()
 }
 
 func (h *harness) Remove(t *testing.T, c platformtest.Chat) {
@@ -170,11 +141,11 @@ func (h *harness) Remove(t *testing.T, c platformtest.Chat) {
 }
 
 func (h *harness) Hold(t *testing.T, c platformtest.Chat) platformtest.Hold {
-	hd := &hold{started: make(chan struct{}), release: make(chan bool, 1)}
+	g := platformtest.NewGate(t)
 	h.mu.Lock()
-	h.holds[h.ChatID(c)] = hd
+	h.gates[h.ChatID(c)] = g
 	h.mu.Unlock()
-	return platformtest.Hold{Started: hd.started, Release: func(accept bool) { hd.release <- accept }}
+	return g.Hold()
 }
 
 func (h *harness) Press(t *testing.T, c platformtest.Chat, member string, m platformtest.Message, label string) {

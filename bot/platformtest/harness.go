@@ -23,7 +23,9 @@
 // operation the platform cannot perform calls t.Skip with the reason (a
 // terminal never refuses a send), which skips the subtest that needs it;
 // button presses are skipped by the suite where Capabilities().Buttons is
-// false. bot/memchat/memchat_test.go is the shortest example.
+// false. For Refuse and Hold, a hook on the fake server asks a Refuser
+// (NewRefuser) or a Gate (NewGate) about each send to the chat.
+// bot/memchat/memchat_test.go is the shortest example.
 package platformtest
 
 import (

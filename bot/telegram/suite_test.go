@@ -22,11 +22,10 @@ func TestPlatformSuite(t *testing.T) {
 // suiteHarness runs the real adapter (go-telegram/bot) against the fake
 // Bot API server for the platform suite.
 type suiteHarness struct {
-	srv     *telegramtest.Server
-	users   map[string]telegramtest.User
-	names   map[int64]string // user id → member
-	chats   map[platformtest.Chat]telegramtest.Chat
-	closing chan struct{}
+	srv   *telegramtest.Server
+	users map[string]telegramtest.User
+	names map[int64]string // user id → member
+	chats map[platformtest.Chat]telegramtest.Chat
 
 	mu       sync.Mutex
 	started  time.Time         // when the current adapter was made
@@ -39,11 +38,8 @@ func newSuiteHarness(t *testing.T) *suiteHarness {
 		srv:   telegramtest.New(t, telegramtest.Options{}),
 		users: map[string]telegramtest.User{}, names: map[int64]string{},
 		chats:    map[platformtest.Chat]telegramtest.Chat{},
-		closing:  make(chan struct{}),
 		pressers: map[string]string{},
 	}
-	// Runs before the server closes: a held call must not keep it open.
-	t.Cleanup(func() { close(h.closing) })
 	for i, name := range platformtest.Members {
 		u := telegramtest.Person(int64(3001+i), name, "")
 		h.users[name], h.names[u.ID] = u, name
@@ -195,25 +191,15 @@ func (h *suiteHarness) Attempts(t *testing.T, c platformtest.Chat) int {
 
 // Refuse answers 429 with retry_after 1 (Telegram counts in whole seconds).
 func (h *suiteHarness) Refuse(t *testing.T, c platformtest.Chat, accept, n int) platformtest.Refusal {
-	at := make(chan time.Time, n)
-	to := h.to(c)
-	var mu sync.Mutex
-	seen := 0
+	r, to := platformtest.NewRefuser(accept, n, time.Second, false), h.to(c)
 	h.srv.OnCall(func(call telegramtest.Call) *telegramtest.Failure {
-		if !to(call) {
+		if !to(call) || !r.Next() {
 			return nil
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		seen++
-		if seen <= accept || seen > accept+n {
-			return nil
-		}
-		at <- time.Now()
 		f := telegramtest.TooManyRequests(1)
 		return &f
 	})
-	return platformtest.Refusal{After: time.Second, At: at}
+	return r.Refusal()
 }
 
 // Remove kicks the bot without the my_chat_member update: sends get 403.
@@ -222,28 +208,14 @@ func (h *suiteHarness) Remove(t *testing.T, c platformtest.Chat) { h.srv.Kick(h.
 // Hold blocks the next call to the chat in the server; a failed release
 // answers 502, as a proxy in front of a broken connection would.
 func (h *suiteHarness) Hold(t *testing.T, c platformtest.Chat) platformtest.Hold {
-	started, release := make(chan struct{}), make(chan bool, 1)
-	to := h.to(c)
-	var once sync.Once
+	g, to := platformtest.NewGate(t), h.to(c)
 	h.srv.OnCall(func(call telegramtest.Call) *telegramtest.Failure {
-		mine := false
-		if to(call) {
-			once.Do(func() { mine = true })
-		}
-		if !mine {
+		if !to(call) || g.Pass() {
 			return nil
-		}
-		close(started)
-		select {
-		case accept := <-release:
-			if accept {
-				return nil
-			}
-		case <-h.closing:
 		}
 		return &telegramtest.Failure{Code: 502, Description: "Bad Gateway"}
 	})
-	return platformtest.Hold{Started: started, Release: func(accept bool) { release <- accept }}
+	return g.Hold()
 }
 
 func (h *suiteHarness) Press(t *testing.T, c platformtest.Chat, member string, m platformtest.Message, label string) {

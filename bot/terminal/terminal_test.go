@@ -21,30 +21,21 @@ func TestPlatformSuite(t *testing.T) {
 // harness runs the terminal over pipes for the suite: lines are written to
 // its input, and what it prints is read back and parsed into messages.
 type harness struct {
-	closing chan struct{}
-
 	mu    sync.Mutex
 	in    *io.PipeWriter // the current run's input
 	out   map[platformtest.Chat][]platformtest.Message
 	tries map[platformtest.Chat]int
-	holds map[platformtest.Chat]*hold
+	gates map[platformtest.Chat]*platformtest.Gate
 	next  int
-}
-
-type hold struct {
-	started chan struct{}
-	release chan bool
 }
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{
-		closing: make(chan struct{}),
-		out:     map[platformtest.Chat][]platformtest.Message{},
-		tries:   map[platformtest.Chat]int{},
-		holds:   map[platformtest.Chat]*hold{},
+		out:   map[platformtest.Chat][]platformtest.Message{},
+		tries: map[platformtest.Chat]int{},
+		gates: map[platformtest.Chat]*platformtest.Gate{},
 	}
 	t.Cleanup(func() {
-		close(h.closing)
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.in != nil {
@@ -126,11 +117,11 @@ func (h *harness) Remove(t *testing.T, c platformtest.Chat) {
 // Hold blocks the terminal's next print to the chat; a failed release
 // fails the write, as a closed pipe would.
 func (h *harness) Hold(t *testing.T, c platformtest.Chat) platformtest.Hold {
-	hd := &hold{started: make(chan struct{}), release: make(chan bool, 1)}
+	g := platformtest.NewGate(t)
 	h.mu.Lock()
-	h.holds[c] = hd
+	h.gates[c] = g
 	h.mu.Unlock()
-	return platformtest.Hold{Started: hd.started, Release: func(accept bool) { hd.release <- accept }}
+	return g.Hold()
 }
 
 func (h *harness) Press(t *testing.T, c platformtest.Chat, member string, m platformtest.Message, label string) {
@@ -157,19 +148,10 @@ func (o output) Write(b []byte) (int, error) {
 	}
 	h.mu.Lock()
 	h.tries[c]++
-	hd := h.holds[c]
-	delete(h.holds, c)
+	g := h.gates[c]
 	h.mu.Unlock()
-	if hd != nil {
-		close(hd.started)
-		select {
-		case accept := <-hd.release:
-			if !accept {
-				return 0, errors.New("write |1: broken pipe")
-			}
-		case <-h.closing:
-			return 0, errors.New("closed")
-		}
+	if g != nil && !g.Pass() {
+		return 0, errors.New("write |1: broken pipe")
 	}
 	m := platformtest.Message{At: time.Now()}
 	lines := strings.Split(body, "\n")

@@ -24,8 +24,7 @@ const tooOften = time.Second
 // web-WeChat server for the platform suite. QR codes are confirmed at once;
 // a restart logs in hot from the session file.
 type suiteHarness struct {
-	srv     *wechattest.Server
-	closing chan struct{}
+	srv *wechattest.Server
 
 	mu sync.Mutex
 	p  *wechat.Platform // the current run's adapter
@@ -34,9 +33,7 @@ type suiteHarness struct {
 func newSuiteHarness(t *testing.T) *suiteHarness {
 	srv := wechattest.New(wechattest.Options{AutoConfirm: true})
 	t.Cleanup(srv.Close)
-	h := &suiteHarness{srv: srv, closing: make(chan struct{})}
-	// Runs before the server closes: a held send must not keep it open.
-	t.Cleanup(func() { close(h.closing) })
+	h := &suiteHarness{srv: srv}
 	var members []wechattest.Member
 	for _, name := range platformtest.Members {
 		members = append(members, wechattest.Member{NickName: name})
@@ -134,23 +131,14 @@ func (h *suiteHarness) Attempts(t *testing.T, c platformtest.Chat) int {
 
 // Refuse answers Ret 1205 ("too often"), which pauses the whole account.
 func (h *suiteHarness) Refuse(t *testing.T, c platformtest.Chat, accept, n int) platformtest.Refusal {
-	at := make(chan time.Time, n)
-	var mu sync.Mutex
-	seen := 0
+	r := platformtest.NewRefuser(accept, n, tooOften, true)
 	h.srv.OnSend(func(s wechattest.Sent) int {
-		if !in(c, s) {
+		if !in(c, s) || !r.Next() {
 			return 0
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		seen++
-		if seen <= accept || seen > accept+n {
-			return 0
-		}
-		at <- time.Now()
 		return 1205
 	})
-	return platformtest.Refusal{After: tooOften, Account: true, At: at}
+	return r.Refusal()
 }
 
 func (h *suiteHarness) Remove(t *testing.T, c platformtest.Chat) {
@@ -161,27 +149,14 @@ func (h *suiteHarness) Remove(t *testing.T, c platformtest.Chat) {
 // Hold blocks the next send to the chat in the server; a failed release
 // answers 502, as a proxy in front of a broken connection would.
 func (h *suiteHarness) Hold(t *testing.T, c platformtest.Chat) platformtest.Hold {
-	started, release := make(chan struct{}), make(chan bool, 1)
-	var once sync.Once
+	g := platformtest.NewGate(t)
 	h.srv.OnSend(func(s wechattest.Sent) int {
-		mine := false
-		if in(c, s) {
-			once.Do(func() { mine = true })
-		}
-		if !mine {
+		if !in(c, s) || g.Pass() {
 			return 0
-		}
-		close(started)
-		select {
-		case accept := <-release:
-			if accept {
-				return 0
-			}
-		case <-h.closing:
 		}
 		return wechattest.BadGateway
 	})
-	return platformtest.Hold{Started: started, Release: func(accept bool) { release <- accept }}
+	return g.Hold()
 }
 
 func (h *suiteHarness) Press(t *testing.T, c platformtest.Chat, member string, m platformtest.Message, label string) {
