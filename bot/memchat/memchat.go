@@ -57,8 +57,21 @@ func (p *Platform) SetUsername(u string) { p.mu.Lock(); p.username = u; p.mu.Unl
 // BotUsername implements bot.Identified.
 func (p *Platform) BotUsername() string { p.mu.Lock(); defer p.mu.Unlock(); return p.username }
 
-// FailWith makes every send return the error f returns (nil: succeed).
+// FailWith makes every send and edit return the error f returns (nil:
+// succeed). f runs before the send is recorded, outside the platform's lock,
+// so it may block to stand for a slow network.
 func (p *Platform) FailWith(f func(bot.Outbound) error) { p.mu.Lock(); p.failWith = f; p.mu.Unlock() }
+
+// failure asks the FailWith function about m, without holding the lock.
+func (p *Platform) failure(m bot.Outbound) error {
+	p.mu.Lock()
+	f := p.failWith
+	p.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f(m)
+}
 
 // Deliver queues an incoming message for Run.
 func (p *Platform) Deliver(m bot.Message) {
@@ -88,13 +101,11 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 
 // Send implements bot.Platform.
 func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
+	if err := p.failure(m); err != nil {
+		return "", err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.failWith != nil {
-		if err := p.failWith(m); err != nil {
-			return "", err
-		}
-	}
 	p.nextID++
 	id := strconv.Itoa(p.nextID)
 	p.record(Sent{Outbound: m, MessageID: id, At: time.Now()})
@@ -103,13 +114,11 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 
 // Edit implements bot.Editor.
 func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) error {
+	if err := p.failure(m); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.failWith != nil {
-		if err := p.failWith(m); err != nil {
-			return err
-		}
-	}
 	p.record(Sent{Outbound: m, MessageID: messageID, At: time.Now(), Edit: true})
 	return nil
 }

@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -37,7 +39,10 @@ type inlineButton struct {
 
 // Send implements bot.Platform. A text longer than Telegram allows goes out
 // in several messages, split at line ends; the mention and reply go with the
-// first, the buttons with the last, whose id is returned.
+// first, the buttons with the last, whose id is returned. When a piece after
+// the first fails, the pieces Telegram took are remembered (in memory), and
+// the outbox's next try of the same text sends only the rest: a refused
+// piece never repeats the ones before it.
 func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 	chatID, err := strconv.ParseInt(m.ChatID, 10, 64)
 	if err != nil {
@@ -49,8 +54,14 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		return "", err
 	}
 	parts := splitText(text, MaxText)
+	key, start := "", 0
+	if len(parts) > 1 {
+		key = partsKey(m.ChatID, text)
+		start = p.partsTaken(key)
+	}
 	var last *models.Message
-	for i, part := range parts {
+	for i := start; i < len(parts); i++ {
+		part := parts[i]
 		params := &tgbot.SendMessageParams{ChatID: chatID, Text: part}
 		if i == 0 {
 			params.Entities = ents
@@ -65,10 +76,48 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		last, err = p.b.SendMessage(cctx, params)
 		cancel()
 		if err != nil {
-			return "", p.classify(err)
+			err = p.classify(err)
+			if key != "" {
+				p.notePartsTaken(key, i, err)
+			}
+			return "", err
 		}
 	}
+	if key != "" {
+		p.notePartsTaken(key, len(parts), nil)
+	}
 	return strconv.Itoa(last.ID), nil
+}
+
+// partsKey names one long text to one chat.
+func partsKey(chatID, text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return chatID + ":" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// partsTaken is how many pieces of a long text Telegram already took.
+func (p *Platform) partsTaken(key string) int {
+	p.partsMu.Lock()
+	defer p.partsMu.Unlock()
+	return p.parts[key]
+}
+
+// notePartsTaken records that Telegram took the first n pieces of a long
+// text before err. The record is dropped once nothing is left to send:
+// every piece went out, or the text will not be tried again (the chat is
+// gone or moved, or the send was refused for good).
+func (p *Platform) notePartsTaken(key string, n int, err error) {
+	p.partsMu.Lock()
+	defer p.partsMu.Unlock()
+	var (
+		perm     *bot.PermanentError
+		migrated *bot.ChatMigratedError
+	)
+	if err == nil || n == 0 || errors.Is(err, bot.ErrChatGone) || errors.As(err, &perm) || errors.As(err, &migrated) {
+		delete(p.parts, key)
+		return
+	}
+	p.parts[key] = n
 }
 
 // Edit implements bot.Editor with editMessageText. "Message is not modified"

@@ -93,6 +93,9 @@ type Platform struct {
 
 	cbMu      sync.Mutex
 	callbacks map[string]bool // callback ids being handled → answered
+
+	partsMu sync.Mutex
+	parts   map[string]int // long texts cut short by a failed piece → pieces Telegram took
 }
 
 // allowedUpdates are the update types the adapter handles.
@@ -133,6 +136,7 @@ func New(ctx context.Context, o Options) (*Platform, error) {
 		client:    newAPIClient(hc),
 		buttons:   o.Buttons,
 		callbacks: map[string]bool{},
+		parts:     map[string]int{},
 		baseCtx:   context.Background(),
 	}
 	p.lanes.log = p.log

@@ -127,6 +127,7 @@ func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool)
 	}
 	if s.nick != "" && strings.Contains(in.text, "@"+s.nick) {
 		m.MentionsBot = true
+		m.Text = addressed(in.text, s.nick)
 	}
 	if !strings.HasPrefix(in.from, "@@") {
 		name, ok := s.friendName[in.from]
@@ -164,6 +165,22 @@ func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool)
 	m.ChatKind, m.ChatID, m.ChatTitle = bot.Group, g.name, g.name
 	m.SenderID, m.SenderName = MemberID(g.name, name), name
 	return m, true
+}
+
+// addressed takes a leading "@<nick>" and the space after it off text, so
+// that "@支部助手\u2005签到" is the command 签到, as it is without the
+// mention. WeChat clients put U+2005 after a mention; a typed one has an
+// ordinary or full-width space.
+func addressed(text, nick string) string {
+	rest, ok := strings.CutPrefix(text, "@"+nick)
+	if !ok {
+		return text
+	}
+	trimmed := strings.TrimLeft(rest, "\u2005 \u3000")
+	if trimmed == rest {
+		return text // "@支部助手们": a longer name, not the bot
+	}
+	return trimmed
 }
 
 // PrivatePrefix starts the chat id of a private chat with a friend

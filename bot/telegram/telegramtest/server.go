@@ -483,7 +483,8 @@ func (s *Server) FailNext(method string, f Failure) {
 }
 
 // OnCall adds a hook that sees every call before it is answered; a non-nil
-// Failure is answered instead.
+// Failure is answered instead. Hooks run outside the server's lock, so one
+// may block to stand for a slow network while other calls go on.
 func (s *Server) OnCall(f func(Call) *Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -734,13 +735,15 @@ func readParams(r *http.Request) (map[string]string, error) {
 
 func (s *Server) injected(c Call) *Failure {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if q := s.failNext[c.Method]; len(q) > 0 {
 		f := q[0]
 		s.failNext[c.Method] = q[1:]
+		s.mu.Unlock()
 		return &f
 	}
-	for _, h := range s.hooks {
+	hooks := s.hooks
+	s.mu.Unlock()
+	for _, h := range hooks {
 		if f := h(c); f != nil {
 			return f
 		}

@@ -10,7 +10,8 @@
 // redirect), webwxnewloginpage (XML credentials and cookies with their
 // domains), webwxinit, webwxstatusnotify, synccheck (selector-0 answers held,
 // retcode 1101 on demand), webwxsync with queued messages, webwxgetcontact,
-// webwxbatchgetcontact, webwxsendmsg (recorded; Ret 1205 on demand) and push
+// webwxbatchgetcontact, webwxsendmsg (recorded; Ret 1205 on demand, or any
+// answer and delay from an OnSend hook) and push
 // login (webwxpushloginurl). Every login gives every contact a new UserName,
 // as the real server does.
 package wechattest
@@ -101,25 +102,26 @@ type Server struct {
 	srv  *httptest.Server
 	opts Options
 
-	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every state change
-	uin      int64
-	selfName string
-	groups   []*Group
-	friends  []string
-	logins   map[string]*loginState
-	lastUUID string
-	uuids    []string
-	sessions map[string]*session
-	current  *session
-	nextID   int
-	sendRets []int
-	sent     []Sent
-	hits     map[string]int
-	cookieOK map[string]int
-	cookieNo map[string]int
-	pushes   int
-	logins2  int
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced on every state change
+	uin       int64
+	selfName  string
+	groups    []*Group
+	friends   []string
+	logins    map[string]*loginState
+	lastUUID  string
+	uuids     []string
+	sessions  map[string]*session
+	current   *session
+	nextID    int
+	sendRets  []int
+	sendHooks []func(Sent) int
+	sent      []Sent
+	hits      map[string]int
+	cookieOK  map[string]int
+	cookieNo  map[string]int
+	pushes    int
+	logins2   int
 }
 
 // New starts a fake server; Close it when done.
@@ -217,7 +219,7 @@ func (s *Server) SayPrivate(friend, text string) error {
 			s.nextID++
 			ss.queue = append(ss.queue, map[string]any{
 				"MsgId": strconv.Itoa(1000 + s.nextID), "NewMsgId": 1000 + s.nextID, "FromUserName": u, "ToUserName": s.selfUserName(ss),
-				"MsgType": 1, "Content": html.EscapeString(text), "CreateTime": time.Now().Unix(), "Status": 3,
+				"MsgType": 1, "Content": encodeText(text), "CreateTime": time.Now().Unix(), "Status": 3,
 			})
 			s.broadcast()
 			return nil
@@ -331,7 +333,7 @@ func (s *Server) Say(group, member, text string) error {
 		return fmt.Errorf("wechattest: no member %q in %q", member, group)
 	}
 	s.nextID++
-	content := mu + ":<br/>" + html.EscapeString(strings.ReplaceAll(text, "\n", "<br/>"))
+	content := mu + ":<br/>" + encodeText(text)
 	ss.queue = append(ss.queue, map[string]any{
 		"MsgId": strconv.Itoa(1000 + s.nextID), "NewMsgId": 1000 + s.nextID, "FromUserName": gu, "ToUserName": s.selfUserName(ss),
 		"MsgType": 1, "Content": content, "CreateTime": time.Now().Unix(), "StatusNotifyUserName": "", "Status": 3,
@@ -341,6 +343,12 @@ func (s *Server) Say(group, member, text string) error {
 }
 
 func (s *Server) selfUserName(ss *session) string { return "@self" + ss.sid }
+
+// encodeText is a text message's Content as web WeChat delivers it: HTML
+// escaped, with line breaks as <br/> (which stays unescaped).
+func encodeText(text string) string {
+	return strings.ReplaceAll(html.EscapeString(text), "\n", "<br/>")
+}
 
 // FailSends makes the next sends answer with these Ret codes in turn (e.g.
 // 1205 for "too often").
@@ -748,20 +756,51 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ss := s.auth(r, req.BaseRequest.Sid)
 	if ss == nil {
+		s.mu.Unlock()
 		writeJSON(w, map[string]any{"BaseResponse": base(1101)})
 		return
 	}
+	msg := Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId}
+	hooks := s.sendHooks
+	s.mu.Unlock()
 	ret := 0
-	if len(s.sendRets) > 0 {
+	for _, h := range hooks {
+		if ret = h(msg); ret != 0 {
+			break
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ret == 0 && len(s.sendRets) > 0 {
 		ret, s.sendRets = s.sendRets[0], s.sendRets[1:]
 	}
 	s.nextID++
-	s.sent = append(s.sent, Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId, Ret: ret, At: time.Now()})
+	msg.Ret, msg.At = ret, time.Now()
+	s.sent = append(s.sent, msg)
 	s.broadcast()
+	if ret == BadGateway {
+		http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+		return
+	}
 	writeJSON(w, map[string]any{"BaseResponse": base(ret), "MsgID": strconv.Itoa(5000 + s.nextID), "LocalID": req.Msg.ClientMsgId})
+}
+
+// BadGateway, returned by an OnSend hook, answers the send with HTTP 502
+// and no JSON, as a proxy whose upstream connection broke would.
+const BadGateway = -1
+
+// OnSend adds a hook that sees every webwxsendmsg of a live session before
+// it is answered and returns the Ret to answer: 0 accepts the message (then
+// FailSends still applies), another code refuses it (1205: too often), and
+// BadGateway answers 502. The first hook returning non-zero decides. A hook
+// may block, standing for a slow network; Sent.Ret and Sent.At are not yet
+// set when it runs.
+func (s *Server) OnSend(f func(Sent) int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sendHooks = append(s.sendHooks, f)
 }
 
 func (s *Server) pushLogin(w http.ResponseWriter, r *http.Request) {

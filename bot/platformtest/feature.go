@@ -1,0 +1,96 @@
+package platformtest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Texts the suite's feature answers with.
+const (
+	crashText   = "处理命令时出错了，已记录。请稍后再试或联系管理员。"
+	privateOnly = "该命令只能在与机器人的私聊中使用。"
+	helloText   = "你好"
+)
+
+func secretReply(arg string) string { return "私聊收到：" + arg }
+
+func voteText(yes, no int) string { return fmt.Sprintf("投票：赞成 %d，反对 %d", yes, no) }
+
+func voteAnswer(choice string) string { return "已记录：" + choice }
+
+var voteButtons = [][]bot.Button{{{Text: "赞成", Data: "/vote yes"}, {Text: "反对", Data: "/vote no"}}}
+
+// feature is the suite's stand-in for a product feature: commands that
+// answer in the chat, in private, with a mention, with buttons and edits,
+// and one that panics.
+type feature struct {
+	mu    sync.Mutex
+	votes map[int64]*vote // by chat
+}
+
+type vote struct {
+	msg     int64 // outbox id of the vote message
+	yes, no int
+}
+
+func newFeature() *feature { return &feature{votes: map[int64]*vote{}} }
+
+func (f *feature) Name() string { return "platformtest" }
+
+func (f *feature) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
+		{Name: "echo", Aliases: []string{"复述"}, Summary: "复述一句话", Usage: "/echo <内容>", Handler: echo},
+		{Name: "hello", Aliases: []string{"你好"}, Summary: "点名问好", Handler: func(ctx context.Context, r *bot.Request) error {
+			return r.ReplyMention(ctx, helloText)
+		}},
+		{Name: "secret", Aliases: []string{"私聊"}, Summary: "只在私聊中回答", Where: bot.PrivateOnly, Handler: func(ctx context.Context, r *bot.Request) error {
+			return r.Reply(ctx, secretReply(r.Command.ArgText))
+		}},
+		{Name: "vote", Aliases: []string{"投票"}, Summary: "带按钮的投票", Handler: f.vote},
+		{Name: "boom", Summary: "会出错的命令", Handler: func(context.Context, *bot.Request) error { panic("platformtest: boom") }},
+	}
+}
+
+func echo(ctx context.Context, r *bot.Request) error {
+	if r.Command.ArgText == "" {
+		return bot.Errorf("用法：/echo <内容>")
+	}
+	return r.Reply(ctx, r.Command.ArgText)
+}
+
+// vote posts a vote with two buttons; a press is answered to the presser
+// and edits the vote's count in place.
+func (f *feature) vote(ctx context.Context, r *bot.Request) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !r.IsButton() {
+		id, err := r.Send(ctx, bot.Outgoing{ChatID: r.Chat.ID, Text: voteText(0, 0), Buttons: voteButtons})
+		if err != nil {
+			return err
+		}
+		f.votes[r.Chat.ID] = &vote{msg: id}
+		return nil
+	}
+	v := f.votes[r.Chat.ID]
+	if v == nil || len(r.Command.Args) != 1 {
+		return bot.Errorf("这个投票已经结束。")
+	}
+	choice := "赞成"
+	switch r.Command.Args[0] {
+	case "yes":
+		v.yes++
+	case "no":
+		v.no++
+		choice = "反对"
+	default:
+		return bot.Errorf("无效的选项。")
+	}
+	if err := r.Reply(ctx, voteAnswer(choice)); err != nil {
+		return err
+	}
+	_, err := r.Send(ctx, bot.Outgoing{ChatID: r.Chat.ID, Text: voteText(v.yes, v.no), Buttons: voteButtons, EditOf: v.msg})
+	return err
+}
