@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -113,7 +114,7 @@ func TestRetainedMessagesWindowAndPurge(t *testing.T) {
 func TestPrivacyPeople(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
-	if err := db.SyncUnits(ctx, []storage.UnitDef{{Name: "支部"}}); err != nil {
+	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "支部"}}); err != nil {
 		t.Fatal(err)
 	}
 	us, _ := db.Units(ctx)
