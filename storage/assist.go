@@ -6,89 +6,107 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/branchbot/branchbot/commands/assist"
 )
 
 // This file holds the storage of the optional model features
 // (commands/assist): per-group retention of recent messages and the daily
 // request budget.
 
-// RetainedMessage is one group message kept for /summary.
-type RetainedMessage struct {
-	ID       int64
-	ChatID   int64
-	MemberID int64
-	Sender   string // roster name if linked, else display name, when it was said
-	Text     string
-	At       time.Time
+var (
+	_ assist.Store = (*DB)(nil)
+	_ assist.Tx    = (*Tx)(nil)
+)
+
+// UpdateAssist implements assist.Store: fn runs in one write transaction.
+func (db *DB) UpdateAssist(ctx context.Context, now time.Time, fn func(assist.Tx) error) error {
+	return db.Update(ctx, now, func(t *Tx) error { return fn(t) })
 }
 
-// Retention is a group's opt-in to keep its recent messages.
-type Retention struct {
-	ChatID int64
-	Window time.Duration
-	SetBy  int64
-	SetAt  time.Time
+const retentionCols = `chat_id, window_ms, set_by, set_at`
+
+func scanRetention(row rowScanner) (assist.Retention, error) {
+	var (
+		r               assist.Retention
+		windowMS, setAt int64
+		setBy           sql.NullInt64
+	)
+	err := row.Scan(&r.ChatID, &windowMS, &setBy, &setAt)
+	r.Window, r.SetBy, r.SetAt = time.Duration(windowMS)*time.Millisecond, setBy.Int64, fromMS(setAt)
+	return r, err
 }
 
 // AssistRetention returns the chat's retention; ok is false when the chat
 // has not opted in.
-func (db *DB) AssistRetention(ctx context.Context, chatID int64) (r Retention, ok bool, err error) {
-	var windowMS, setAt int64
-	var setBy sql.NullInt64
-	err = db.r.QueryRowContext(ctx, `SELECT chat_id, window_ms, set_by, set_at FROM assist_retention WHERE chat_id = ?`, chatID).
-		Scan(&r.ChatID, &windowMS, &setBy, &setAt)
+// It is read for every group message (assist.Feature.Observe), hence the
+// statement prepared once.
+func (db *DB) AssistRetention(ctx context.Context, chatID int64) (assist.Retention, bool, error) {
+	r, err := scanRetention(db.readRow(ctx, `SELECT `+retentionCols+` FROM assist_retention WHERE chat_id = ?`, chatID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
 	if err != nil {
 		return r, false, fmt.Errorf("retention of chat %d: %w", chatID, err)
 	}
-	r.Window, r.SetBy, r.SetAt = time.Duration(windowMS)*time.Millisecond, setBy.Int64, fromMS(setAt)
 	return r, true, nil
 }
 
-// SetAssistRetention opts a chat in (or changes its window) and drops
-// retained messages that fall outside the new window.
-func (db *DB) SetAssistRetention(ctx context.Context, r Retention) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO assist_retention(chat_id, window_ms, set_by, set_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT(chat_id) DO UPDATE SET window_ms = excluded.window_ms, set_by = excluded.set_by, set_at = excluded.set_at`,
-			r.ChatID, r.Window.Milliseconds(), nullID(r.SetBy), ms(r.SetAt)); err != nil {
-			return fmt.Errorf("set retention of chat %d: %w", r.ChatID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM assist_messages WHERE chat_id = ? AND at < ?`,
-			r.ChatID, ms(r.SetAt.Add(-r.Window))); err != nil {
-			return fmt.Errorf("trim retained messages of chat %d: %w", r.ChatID, err)
-		}
-		return nil
-	})
+// AssistRetentions implements assist.Tx.
+func (t *Tx) AssistRetentions() ([]assist.Retention, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+retentionCols+` FROM assist_retention ORDER BY chat_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list retentions: %w", err)
+	}
+	return collect(rows, scanRetention)
 }
 
-// ClearAssistRetention opts a chat out and deletes every message retained
-// for it. It returns how many messages were deleted and whether the chat had
-// opted in.
-func (db *DB) ClearAssistRetention(ctx context.Context, chatID int64) (deleted int, was bool, err error) {
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM assist_retention WHERE chat_id = ?`, chatID)
-		if err != nil {
-			return fmt.Errorf("clear retention of chat %d: %w", chatID, err)
-		}
-		n, _ := res.RowsAffected()
-		was = n > 0
-		res, err = tx.ExecContext(ctx, `DELETE FROM assist_messages WHERE chat_id = ?`, chatID)
-		if err != nil {
-			return fmt.Errorf("delete retained messages of chat %d: %w", chatID, err)
-		}
-		n, _ = res.RowsAffected()
-		deleted = int(n)
-		return nil
-	})
-	return deleted, was, err
+// SaveAssistRetention implements assist.Tx.
+func (t *Tx) SaveAssistRetention(r assist.Retention) error {
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO assist_retention(chat_id, window_ms, set_by, set_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT(chat_id) DO UPDATE SET window_ms = excluded.window_ms, set_by = excluded.set_by, set_at = excluded.set_at`,
+		r.ChatID, r.Window.Milliseconds(), nullID(r.SetBy), ms(r.SetAt)); err != nil {
+		return fmt.Errorf("set retention of chat %d: %w", r.ChatID, err)
+	}
+	return nil
 }
 
-// RetainMessage stores a message of a chat that has opted in. It stores
-// nothing, and returns false, if the chat has not.
-func (db *DB) RetainMessage(ctx context.Context, m RetainedMessage) (bool, error) {
+// DeleteAssistRetention implements assist.Tx.
+func (t *Tx) DeleteAssistRetention(chatID int64) (bool, error) {
+	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM assist_retention WHERE chat_id = ?`, chatID)
+	if err != nil {
+		return false, fmt.Errorf("clear retention of chat %d: %w", chatID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// DropRetainedMessagesBefore implements assist.Tx, along the (chat_id, at)
+// index.
+func (t *Tx) DropRetainedMessagesBefore(chatID int64, before time.Time) (int, error) {
+	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM assist_messages WHERE chat_id = ? AND at < ?`, chatID, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("trim retained messages of chat %d: %w", chatID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// DropRetainedMessages implements assist.Tx.
+func (t *Tx) DropRetainedMessages(chatID int64) (int, error) {
+	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM assist_messages WHERE chat_id = ?`, chatID)
+	if err != nil {
+		return 0, fmt.Errorf("delete retained messages of chat %d: %w", chatID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// RetainMessage stores a message for a chat's summaries. The insert is
+// conditional on the chat's retention, so that a message read while the
+// chat opts out is not kept after it: it stores nothing, and returns false,
+// if the chat has no retention when it is written.
+func (db *DB) RetainMessage(ctx context.Context, m assist.RetainedMessage) (bool, error) {
 	res, err := db.w.ExecContext(ctx, `INSERT INTO assist_messages(chat_id, member_id, sender, text, at)
 		SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM assist_retention WHERE chat_id = ?)`,
 		m.ChatID, nullID(m.MemberID), m.Sender, m.Text, ms(m.At), m.ChatID)
@@ -101,15 +119,15 @@ func (db *DB) RetainMessage(ctx context.Context, m RetainedMessage) (bool, error
 
 // RetainedMessages lists a chat's retained messages said at or after since,
 // oldest first; at most the newest limit of them.
-func (db *DB) RetainedMessages(ctx context.Context, chatID int64, since time.Time, limit int) ([]RetainedMessage, error) {
+func (db *DB) RetainedMessages(ctx context.Context, chatID int64, since time.Time, limit int) ([]assist.RetainedMessage, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, chat_id, COALESCE(member_id, 0), sender, text, at FROM (
 			SELECT * FROM assist_messages WHERE chat_id = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?
 		) ORDER BY at, id`, chatID, ms(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("retained messages of chat %d: %w", chatID, err)
 	}
-	return collect(rows, func(r rowScanner) (RetainedMessage, error) {
-		var m RetainedMessage
+	return collect(rows, func(r rowScanner) (assist.RetainedMessage, error) {
+		var m assist.RetainedMessage
 		var at int64
 		err := r.Scan(&m.ID, &m.ChatID, &m.MemberID, &m.Sender, &m.Text, &at)
 		m.At = fromMS(at)
@@ -127,66 +145,32 @@ func (db *DB) CountRetainedMessages(ctx context.Context, chatID int64) (int, err
 	return n, nil
 }
 
-// PurgeRetainedMessages deletes every retained message older than its
-// chat's window at now, one chat at a time along the (chat_id, at) index.
-// It returns how many it deleted. (Messages of chats that opted out are
-// deleted with the opt-out itself, by ClearAssistRetention.)
-func (db *DB) PurgeRetainedMessages(ctx context.Context, now time.Time) (int, error) {
-	deleted := 0
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT chat_id, window_ms FROM assist_retention ORDER BY chat_id`)
-		if err != nil {
-			return err
-		}
-		type cut struct{ chat, before int64 }
-		var cuts []cut
-		for rows.Next() {
-			var chat, window int64
-			if err := rows.Scan(&chat, &window); err != nil {
-				rows.Close()
-				return err
-			}
-			cuts = append(cuts, cut{chat, ms(now) - window})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, c := range cuts {
-			res, err := tx.ExecContext(ctx, `DELETE FROM assist_messages WHERE chat_id = ? AND at < ?`, c.chat, c.before)
-			if err != nil {
-				return fmt.Errorf("chat %d: %w", c.chat, err)
-			}
-			n, _ := res.RowsAffected()
-			deleted += int(n)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("purge retained messages: %w", err)
-	}
-	return deleted, nil
+// AssistUsage implements assist.Tx.
+func (t *Tx) AssistUsage(day string) (assist.Usage, error) {
+	return scanUsage(day, t.tx.QueryRowContext(t.ctx, usageQuery, day))
 }
 
-// AssistUsage is one day's use of the model.
-type AssistUsage struct {
-	Day              string
-	Requests         int // requests sent (or attempted), successful or not
-	Failures         int
-	PromptTokens     int
-	CompletionTokens int
+// CountAssistRequest implements assist.Tx.
+func (t *Tx) CountAssistRequest(day string) error {
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO assist_budget(day, requests) VALUES (?, 1)
+		ON CONFLICT(day) DO UPDATE SET requests = requests + 1`, day); err != nil {
+		return fmt.Errorf("count model request for %s: %w", day, err)
+	}
+	return nil
 }
 
-// ReserveAssistRequest counts one request against day's budget of limit
-// requests. It returns false, counting nothing, when the budget is used up.
-func (db *DB) ReserveAssistRequest(ctx context.Context, day string, limit int) (bool, error) {
-	res, err := db.w.ExecContext(ctx, `INSERT INTO assist_budget(day, requests) SELECT ?, 1 WHERE ? > 0
-		ON CONFLICT(day) DO UPDATE SET requests = requests + 1 WHERE requests < ?`, day, limit, limit)
-	if err != nil {
-		return false, fmt.Errorf("reserve model request for %s: %w", day, err)
+const usageQuery = `SELECT requests, failures, prompt_tokens, completion_tokens FROM assist_budget WHERE day = ?`
+
+func scanUsage(day string, row rowScanner) (assist.Usage, error) {
+	u := assist.Usage{Day: day}
+	err := row.Scan(&u.Requests, &u.Failures, &u.PromptTokens, &u.CompletionTokens)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, nil
 	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	if err != nil {
+		return u, fmt.Errorf("model usage for %s: %w", day, err)
+	}
+	return u, nil
 }
 
 // RecordAssistResult adds a finished request's tokens (or its failure) to
@@ -206,43 +190,22 @@ func (db *DB) RecordAssistResult(ctx context.Context, day string, failed bool, p
 }
 
 // AssistUsageOn returns day's usage (zero if nothing was used).
-func (db *DB) AssistUsageOn(ctx context.Context, day string) (AssistUsage, error) {
-	u := AssistUsage{Day: day}
-	err := db.r.QueryRowContext(ctx, `SELECT requests, failures, prompt_tokens, completion_tokens FROM assist_budget WHERE day = ?`, day).
-		Scan(&u.Requests, &u.Failures, &u.PromptTokens, &u.CompletionTokens)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, nil
-	}
-	if err != nil {
-		return u, fmt.Errorf("model usage for %s: %w", day, err)
-	}
-	return u, nil
-}
-
-// PrivacyPerson is someone whose identifying details must not leave the bot:
-// a roster entry (with its linked members' display names) or an unlinked
-// member.
-type PrivacyPerson struct {
-	RosterID int64
-	MemberID int64    // for an unlinked member
-	Name     string   // roster name, or the unlinked member's display name
-	Aliases  []string // display names of linked members
-	Number   string   // 学号/工号
-	Phone    string
+func (db *DB) AssistUsageOn(ctx context.Context, day string) (assist.Usage, error) {
+	return scanUsage(day, db.r.QueryRowContext(ctx, usageQuery, day))
 }
 
 // PrivacyPeople lists everyone the bot knows by name: every roster entry
 // with the display names of its linked members, then every unlinked member.
-func (db *DB) PrivacyPeople(ctx context.Context) ([]PrivacyPerson, error) {
+func (db *DB) PrivacyPeople(ctx context.Context) ([]assist.PrivacyPerson, error) {
 	roster, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PrivacyPerson, 0, len(roster))
+	out := make([]assist.PrivacyPerson, 0, len(roster))
 	idx := make(map[int64]int, len(roster))
 	for _, r := range roster {
 		idx[r.ID] = len(out)
-		out = append(out, PrivacyPerson{RosterID: r.ID, Name: r.Name, Number: r.Number, Phone: r.Phone})
+		out = append(out, assist.PrivacyPerson{RosterID: r.ID, Name: r.Name, Number: r.Number, Phone: r.Phone})
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, COALESCE(roster_id, 0) FROM members WHERE name != '' ORDER BY id`)
 	if err != nil {
@@ -259,7 +222,7 @@ func (db *DB) PrivacyPeople(ctx context.Context) ([]PrivacyPerson, error) {
 			out[i].Aliases = append(out[i].Aliases, name)
 			continue
 		}
-		out = append(out, PrivacyPerson{MemberID: id, Name: name})
+		out = append(out, assist.PrivacyPerson{MemberID: id, Name: name})
 	}
 	return out, rows.Err()
 }

@@ -3,12 +3,12 @@ package storage_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/assist"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -22,31 +22,17 @@ func openDB(t *testing.T) *storage.DB {
 	return db
 }
 
-func TestReserveAssistRequestIsAtomic(t *testing.T) {
+// The budget's bookkeeping: requests counted in a transaction, results
+// added, read back per day. (Whether a request fits the budget is the
+// assist feature's decision, tested there.)
+func TestAssistUsage(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
-	var granted atomic.Int32
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Go(func() {
-			ok, err := db.ReserveAssistRequest(ctx, "2026-11-23", 5)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				granted.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if granted.Load() != 5 {
-		t.Fatalf("granted %d requests with a budget of 5", granted.Load())
-	}
-	if ok, _ := db.ReserveAssistRequest(ctx, "2026-11-24", 5); !ok {
-		t.Fatal("a new day has a fresh budget")
-	}
-	if ok, _ := db.ReserveAssistRequest(ctx, "2026-11-25", 0); ok {
-		t.Fatal("a zero budget granted a request")
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for range 5 {
+		if err := db.UpdateAssist(ctx, now, func(tx assist.Tx) error { return tx.CountAssistRequest("2026-11-23") }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.RecordAssistResult(ctx, "2026-11-23", true, 0, 0); err != nil {
 		t.Fatal(err)
@@ -58,8 +44,22 @@ func TestReserveAssistRequestIsAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u != (storage.AssistUsage{Day: "2026-11-23", Requests: 5, Failures: 1, PromptTokens: 120, CompletionTokens: 30}) {
+	if u != (assist.Usage{Day: "2026-11-23", Requests: 5, Failures: 1, PromptTokens: 120, CompletionTokens: 30}) {
 		t.Fatalf("usage = %+v", u)
+	}
+	err = db.UpdateAssist(ctx, now, func(tx assist.Tx) error {
+		in, err := tx.AssistUsage("2026-11-23")
+		if err != nil || in != u {
+			t.Errorf("usage in a transaction = %+v, %v; want %+v", in, err, u)
+		}
+		other, err := tx.AssistUsage("2026-11-24")
+		if err != nil || other != (assist.Usage{Day: "2026-11-24"}) {
+			t.Errorf("a day without use = %+v, %v", other, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -75,17 +75,22 @@ func TestRetainedMessagesWindowAndPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	if ok, err := db.RetainMessage(ctx, storage.RetainedMessage{ChatID: a.ID, Sender: "x", Text: "before opt-in", At: t0}); ok || err != nil {
+	if ok, err := db.RetainMessage(ctx, assist.RetainedMessage{ChatID: a.ID, Sender: "x", Text: "before opt-in", At: t0}); ok || err != nil {
 		t.Fatalf("retained without opt-in: %v %v", ok, err)
 	}
 	for _, c := range []int64{a.ID, b.ID} {
-		if err := db.SetAssistRetention(ctx, storage.Retention{ChatID: c, Window: 24 * time.Hour, SetAt: t0}); err != nil {
+		if err := db.UpdateAssist(ctx, t0, func(tx assist.Tx) error {
+			return tx.SaveAssistRetention(assist.Retention{ChatID: c, Window: 24 * time.Hour, SetAt: t0})
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if r, ok, err := db.AssistRetention(ctx, a.ID); err != nil || !ok || r.Window != 24*time.Hour || !r.SetAt.Equal(t0) {
+		t.Fatalf("retention = %+v, %v, %v", r, ok, err)
+	}
 	for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
 		for _, c := range []int64{a.ID, b.ID} {
-			if ok, err := db.RetainMessage(ctx, storage.RetainedMessage{ChatID: c, Sender: "x", Text: string(rune('A' + i)), At: at}); !ok || err != nil {
+			if ok, err := db.RetainMessage(ctx, assist.RetainedMessage{ChatID: c, Sender: "x", Text: string(rune('A' + i)), At: at}); !ok || err != nil {
 				t.Fatalf("retain: %v %v", ok, err)
 			}
 		}
@@ -98,12 +103,42 @@ func TestRetainedMessagesWindowAndPurge(t *testing.T) {
 	if len(got) != 1 || got[0].Text != "C" {
 		t.Fatalf("limit keeps the newest: %+v", got)
 	}
-	n, err := db.PurgeRetainedMessages(ctx, t0.Add(25*time.Hour+time.Minute))
+	n := 0
+	err = db.UpdateAssist(ctx, t0, func(tx assist.Tx) error {
+		rs, err := tx.AssistRetentions()
+		if err != nil || len(rs) != 2 {
+			t.Errorf("retentions = %+v, %v", rs, err)
+		}
+		for _, r := range rs {
+			d, err := tx.DropRetainedMessagesBefore(r.ChatID, t0.Add(90*time.Minute))
+			if err != nil {
+				return err
+			}
+			n += d
+		}
+		return nil
+	})
 	if err != nil || n != 4 {
-		t.Fatalf("purge deleted %d, %v; want 4 (two per chat)", n, err)
+		t.Fatalf("dropped %d, %v; want 4 (two per chat)", n, err)
 	}
-	if deleted, was, err := db.ClearAssistRetention(ctx, a.ID); err != nil || !was || deleted != 1 {
+	var deleted int
+	was := false
+	err = db.UpdateAssist(ctx, t0, func(tx assist.Tx) error {
+		var err error
+		if was, err = tx.DeleteAssistRetention(a.ID); err != nil {
+			return err
+		}
+		deleted, err = tx.DropRetainedMessages(a.ID)
+		return err
+	})
+	if err != nil || !was || deleted != 1 {
 		t.Fatalf("clear: %d %v %v", deleted, was, err)
+	}
+	if _, ok, _ := db.AssistRetention(ctx, a.ID); ok {
+		t.Fatal("chat a still opted in")
+	}
+	if ok, _ := db.RetainMessage(ctx, assist.RetainedMessage{ChatID: a.ID, Sender: "x", Text: "after opt-out", At: t0}); ok {
+		t.Fatal("retained after opt-out")
 	}
 	if c, _ := db.CountRetainedMessages(ctx, b.ID); c != 1 {
 		t.Fatalf("chat b lost messages: %d", c)
@@ -113,7 +148,7 @@ func TestRetainedMessagesWindowAndPurge(t *testing.T) {
 func TestPrivacyPeople(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
-	if err := db.SyncUnits(ctx, []storage.UnitDef{{Name: "支部"}}); err != nil {
+	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "支部"}}); err != nil {
 		t.Fatal(err)
 	}
 	us, _ := db.Units(ctx)

@@ -10,53 +10,20 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/broadcast"
 )
 
-// Broadcast statuses.
-const (
-	BroadcastReview   = "review"   // waiting for a review level
-	BroadcastRejected = "rejected" // a reviewer rejected it
-	BroadcastSent     = "sent"     // approved by every level and queued
+var (
+	_ broadcast.Store = (*DB)(nil)
+	_ broadcast.Tx    = (*Tx)(nil)
 )
-
-// Broadcast is a notice to the groups of one or more units' subtrees.
-type Broadcast struct {
-	ID           int64
-	AuthorMember int64
-	AuthorName   string
-	OriginChat   int64
-	Target       string  // as typed: a unit name or #tag
-	UnitIDs      []int64 // root units; their subtrees receive it
-	ReviewUnit   int64   // the unit whose review chain applies
-	Levels       int     // review levels at creation
-	Level        int     // levels approved so far
-	Text         string
-	SendAt       time.Time // zero: at once
-	Status       string
-	Chats        int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-}
-
-// BroadcastEvent is one step in a broadcast's life: who did what, when.
-type BroadcastEvent struct {
-	ID          int64
-	BroadcastID int64
-	At          time.Time
-	ActorMember int64
-	ActorName   string
-	Action      string // created, approved, rejected, sent
-	Level       int    // 1-based level decided
-	LevelName   string
-	Note        string
-}
 
 const broadcastCols = `id, author_member, author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
 	COALESCE(send_at, 0), status, chats, created_at, updated_at`
 
-func scanBroadcast(row rowScanner) (Broadcast, error) {
+func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
 	var (
-		b                        Broadcast
+		b                        broadcast.Broadcast
 		units                    string
 		sendAt, created, updated int64
 	)
@@ -87,8 +54,51 @@ func joinIDs(ids []int64) string {
 	return strings.Join(s, ",")
 }
 
-func addEventTx(ctx context.Context, tx *sql.Tx, ev BroadcastEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO broadcast_events(broadcast_id, at, actor_member, actor_name, action, level, level_name, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+// UpdateBroadcasts implements broadcast.Store: fn runs in one write
+// transaction.
+func (db *DB) UpdateBroadcasts(ctx context.Context, now time.Time, fn func(broadcast.Tx) error) error {
+	return db.Update(ctx, now, func(t *Tx) error { return fn(t) })
+}
+
+// InsertBroadcast implements broadcast.Tx.
+func (t *Tx) InsertBroadcast(b broadcast.Broadcast) (broadcast.Broadcast, error) {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.AuthorMember, b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Level, b.Text, nullTime(b.SendAt),
+		b.Status, b.Chats, ms(b.CreatedAt), ms(b.UpdatedAt))
+	if err != nil {
+		return b, fmt.Errorf("insert broadcast: %w", err)
+	}
+	b.ID, err = res.LastInsertId()
+	return b, err
+}
+
+// MoveBroadcast implements broadcast.Tx. The update is conditional on the
+// status and level the broadcast was read with, so of two reviewers
+// deciding at once only the first succeeds.
+func (t *Tx) MoveBroadcast(from, to broadcast.Broadcast) error {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE broadcasts SET status = ?, level = ?, updated_at = ? WHERE id = ? AND status = ? AND level = ?`,
+		to.Status, to.Level, ms(to.UpdatedAt), from.ID, from.Status, from.Level)
+	if err != nil {
+		return fmt.Errorf("update broadcast %d: %w", from.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return broadcast.ErrStale
+	}
+	return nil
+}
+
+// SetBroadcastChats implements broadcast.Tx.
+func (t *Tx) SetBroadcastChats(id int64, chats int) error {
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE broadcasts SET chats = ? WHERE id = ?`, chats, id); err != nil {
+		return fmt.Errorf("broadcast %d: record chats: %w", id, err)
+	}
+	return nil
+}
+
+// AddBroadcastEvent implements broadcast.Tx.
+func (t *Tx) AddBroadcastEvent(ev broadcast.Event) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcast_events(broadcast_id, at, actor_member, actor_name, action, level, level_name, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.BroadcastID, ms(ev.At), nullID(ev.ActorMember), ev.ActorName, ev.Action, ev.Level, ev.LevelName, ev.Note)
 	if err != nil {
 		return fmt.Errorf("record broadcast event: %w", err)
@@ -96,95 +106,13 @@ func addEventTx(ctx context.Context, tx *sql.Tx, ev BroadcastEvent) error {
 	return nil
 }
 
-// CreateBroadcast stores a new draft with its "created" event, and lets
-// queue build the messages (acknowledgement, reviewer notices, or the
-// fan-out for a chain of no levels) that are queued in the same transaction.
-func (db *DB) CreateBroadcast(ctx context.Context, b Broadcast, queue func(Broadcast) []bot.Outgoing) (Broadcast, error) {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO broadcasts(author_member, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-			b.AuthorMember, b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Text, nullMS0(b.SendAt), b.Status, ms(b.CreatedAt), ms(b.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("insert broadcast: %w", err)
-		}
-		if b.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		b.UpdatedAt = b.CreatedAt
-		if err := addEventTx(ctx, tx, BroadcastEvent{BroadcastID: b.ID, At: b.CreatedAt, ActorMember: b.AuthorMember, ActorName: b.AuthorName, Action: "created"}); err != nil {
-			return err
-		}
-		return db.queueTx(ctx, tx, &b, queue)
-	})
-	return b, err
-}
-
-func nullMS0(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return ms(t)
-}
-
-func (db *DB) queueTx(ctx context.Context, tx *sql.Tx, b *Broadcast, queue func(Broadcast) []bot.Outgoing) error {
-	if queue == nil {
-		return nil
-	}
-	n := 0
-	for _, m := range queue(*b) {
-		_, ok, err := EnqueueTx(ctx, tx, m, b.UpdatedAt)
-		if err != nil {
-			return err
-		}
-		if ok && m.Bulk {
-			n++
-		}
-	}
-	if b.Status == BroadcastSent {
-		b.Chats = n
-		if _, err := tx.ExecContext(ctx, `UPDATE broadcasts SET chats = ? WHERE id = ?`, n, b.ID); err != nil {
-			return err
-		}
-		if err := addEventTx(ctx, tx, BroadcastEvent{BroadcastID: b.ID, At: b.UpdatedAt, ActorName: "系统", Action: "sent", Note: strconv.Itoa(n)}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// ErrStale reports that a broadcast changed since it was read (another
-// reviewer decided first).
-var ErrStale = errors.New("broadcast changed meanwhile")
-
-// DecideBroadcast records a review decision on b, which must still be in
-// review at the level it was read at. next is b after the decision (status,
-// level); queue builds the messages queued with it in one transaction.
-func (db *DB) DecideBroadcast(ctx context.Context, b Broadcast, ev BroadcastEvent, next Broadcast, queue func(Broadcast) []bot.Outgoing) (Broadcast, error) {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE broadcasts SET status = ?, level = ?, updated_at = ? WHERE id = ? AND status = 'review' AND level = ?`,
-			next.Status, next.Level, ms(next.UpdatedAt), b.ID, b.Level)
-		if err != nil {
-			return fmt.Errorf("update broadcast %d: %w", b.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrStale
-		}
-		ev.BroadcastID = b.ID
-		if err := addEventTx(ctx, tx, ev); err != nil {
-			return err
-		}
-		return db.queueTx(ctx, tx, &next, queue)
-	})
-	return next, err
-}
-
 // Broadcast returns one broadcast.
-func (db *DB) Broadcast(ctx context.Context, id int64) (Broadcast, error) {
+func (db *DB) Broadcast(ctx context.Context, id int64) (broadcast.Broadcast, error) {
 	return scanBroadcast(db.r.QueryRowContext(ctx, `SELECT `+broadcastCols+` FROM broadcasts WHERE id = ?`, id))
 }
 
 // Broadcasts lists broadcasts, newest first; status "" means any.
-func (db *DB) Broadcasts(ctx context.Context, status string, limit int) ([]Broadcast, error) {
+func (db *DB) Broadcasts(ctx context.Context, status string, limit int) ([]broadcast.Broadcast, error) {
 	q := `SELECT ` + broadcastCols + ` FROM broadcasts`
 	var args []any
 	if status != "" {
@@ -201,15 +129,15 @@ func (db *DB) Broadcasts(ctx context.Context, status string, limit int) ([]Broad
 }
 
 // BroadcastEvents lists a broadcast's events in order.
-func (db *DB) BroadcastEvents(ctx context.Context, id int64) ([]BroadcastEvent, error) {
+func (db *DB) BroadcastEvents(ctx context.Context, id int64) ([]broadcast.Event, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, broadcast_id, at, COALESCE(actor_member, 0), actor_name, action, level, level_name, note
 		FROM broadcast_events WHERE broadcast_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list broadcast events: %w", err)
 	}
-	return collect(rows, func(r rowScanner) (BroadcastEvent, error) {
+	return collect(rows, func(r rowScanner) (broadcast.Event, error) {
 		var (
-			ev BroadcastEvent
+			ev broadcast.Event
 			at int64
 		)
 		err := r.Scan(&ev.ID, &ev.BroadcastID, &at, &ev.ActorMember, &ev.ActorName, &ev.Action, &ev.Level, &ev.LevelName, &ev.Note)
@@ -217,10 +145,6 @@ func (db *DB) BroadcastEvents(ctx context.Context, id int64) ([]BroadcastEvent, 
 		return ev, err
 	})
 }
-
-// BroadcastKeyPrefix is the outbox idempotency key prefix of a broadcast's
-// fan-out; each group's message is BroadcastKeyPrefix(id)+chatID.
-func BroadcastKeyPrefix(id int64) string { return fmt.Sprintf("bc:%d:", id) }
 
 // RosterWithTitles lists entries whose title is one of titles or whose
 // number is one of numbers (a review level's reviewers).

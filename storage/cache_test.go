@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/core"
 )
 
 // A roster import made by another process (another DB on the same file) is
@@ -106,7 +107,7 @@ func TestLinkMemberForgetsOnlyThatMember(t *testing.T) {
 func testUnit(t *testing.T, db *DB) int64 {
 	t.Helper()
 	ctx := context.Background()
-	if err := db.SyncUnits(ctx, []UnitDef{{Name: "支部"}}); err != nil {
+	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "支部"}}); err != nil {
 		t.Fatal(err)
 	}
 	us, err := db.Units(ctx)

@@ -11,9 +11,14 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/core"
 )
 
-var _ bot.Store = (*DB)(nil)
+var (
+	_ bot.Store       = (*DB)(nil)
+	_ core.Store      = (*DB)(nil)
+	_ core.SetupStore = (*DB)(nil)
+)
 
 // ErrConflict reports a uniqueness conflict, e.g. a roster entry already
 // linked to another identity.
@@ -237,12 +242,12 @@ func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member
 }
 
 // LinkMember links a platform identity to a roster entry. It returns
-// ErrConflict if another identity on the same platform holds the entry.
+// core.ErrLinked if another identity on the same platform holds the entry.
 func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.Time) error {
 	defer db.cache.dropMember(memberID)
 	_, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = ?, linked_at = ? WHERE id = ?`, rosterID, ms(at), memberID)
 	if isUnique(err) {
-		return ErrConflict
+		return core.ErrLinked
 	}
 	if err != nil {
 		return fmt.Errorf("link member %d to roster %d: %w", memberID, rosterID, err)
@@ -275,15 +280,9 @@ func (db *DB) Units(ctx context.Context) ([]bot.Unit, error) {
 	})
 }
 
-// UnitDef is a unit as configured: a name and its parent's name.
-type UnitDef struct {
-	Name   string
-	Parent string // "" for a root
-}
-
 // SyncUnits creates or re-parents the configured units. Parents must come
 // before their children. Units not in the list are kept.
-func (db *DB) SyncUnits(ctx context.Context, defs []UnitDef) error {
+func (db *DB) SyncUnits(ctx context.Context, defs []core.UnitDef) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, d := range defs {
 			var parent any

@@ -146,6 +146,18 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 	return id, true, platform, err
 }
 
+// CountQueued counts the messages ever queued, in any state, whose
+// idempotency key starts with prefix (e.g. every group's message of one
+// push).
+func (t *Tx) CountQueued(prefix string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM outbox WHERE idem_key >= ? AND idem_key < ?`, prefix, prefix+"\U0010FFFF").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count messages queued as %s…: %w", prefix, err)
+	}
+	return n, nil
+}
+
 // OutboxHeads implements bot.Store. A message scheduled for later (a
 // NotBefore in the future, never attempted) does not hold back the messages
 // queued after it in the same chat; a message waiting to be retried does, so

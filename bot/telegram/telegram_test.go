@@ -144,7 +144,7 @@ func start(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.SyncUnits(ctx, []storage.UnitDef{{Name: "校党委"}, {Name: "第一党支部", Parent: "校党委"}}); err != nil {
+	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "校党委"}, {Name: "第一党支部", Parent: "校党委"}}); err != nil {
 		t.Fatal(err)
 	}
 	eng, err := bot.New(bot.Options{

@@ -25,6 +25,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/wechat"
 	"github.com/branchbot/branchbot/bot/wechat/wechattest"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -458,7 +459,7 @@ func TestRenamedGroupKeepsItsQueueAfterRebind(t *testing.T) {
 	r.scan()
 	ctx := context.Background()
 	chat := r.groupChat()
-	if err := r.db.SyncUnits(ctx, []storage.UnitDef{{Name: "第一党支部"}}); err != nil {
+	if err := r.db.SyncUnits(ctx, []core.UnitDef{{Name: "第一党支部"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.eng.ReloadUnits(ctx); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
+	"github.com/branchbot/branchbot/commands/tickets"
 )
 
 func TestReportSLA(t *testing.T) {
@@ -36,14 +36,14 @@ func TestReportSLA(t *testing.T) {
 	org, _ := app.Engine.Units().ByName("组织部")
 	filed := time.Date(2025, 3, 3, 9, 0, 0, 0, loc) // Monday
 	due := app.Calendar.Deadline(filed, 2, 17*time.Hour+30*time.Minute)
-	err = app.DB.TicketTx(ctx, filed, func(tt *storage.TicketTx) error {
-		for _, tk := range []storage.Ticket{
-			{FilerName: "张三", Text: "党课时间", FirstResponseAt: filed.Add(3 * time.Hour), State: storage.TicketAnswered},
-			{Anonymous: true, Text: "党费账目"},
+	err = app.DB.UpdateTickets(ctx, filed, func(tx tickets.Tx) error {
+		for _, tk := range []tickets.Ticket{
+			{FilerName: "张三", Text: "党课时间", FirstResponseAt: filed.Add(3 * time.Hour), State: tickets.StateAnswered},
+			{Anonymous: true, Text: "党费账目", State: tickets.StateOpen},
 		} {
-			tk.FilerMemberID, tk.ChatID, tk.DepartmentID, tk.Category = m.ID, chat.ID, org.ID, "党务"
+			tk.FilerMemberID, tk.ChatID, tk.DepartmentID, tk.Category, tk.DecidedBy = m.ID, chat.ID, org.ID, "党务", tickets.DecidedByKeywords
 			tk.CreatedAt, tk.FirstDueAt, tk.DueAt, tk.RemindAt, tk.RoutedAt = filed, due, due, due, filed
-			if err := tt.Insert(&tk); err != nil {
+			if _, err := tx.InsertTicket(tk); err != nil {
 				return err
 			}
 		}

@@ -25,7 +25,6 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Errors of the Assistant. Callers that can do without the model (the
@@ -58,7 +57,7 @@ const (
 type Assistant struct {
 	cfg    configs.LLMConfig
 	client *openai.Client // nil when disabled
-	db     *storage.DB
+	db     Store
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -67,7 +66,7 @@ type Assistant struct {
 // enabled the result answers ErrDisabled to every call. now must be the
 // engine's clock in its time zone (bot.Engine.Now): the daily budget is
 // counted per calendar day of the times it returns.
-func New(cfg configs.LLMConfig, db *storage.DB, log *slog.Logger, now func() time.Time) (*Assistant, error) {
+func New(cfg configs.LLMConfig, db Store, log *slog.Logger, now func() time.Time) (*Assistant, error) {
 	if db == nil || now == nil {
 		return nil, errors.New("assist: a database and a clock are required")
 	}
@@ -101,7 +100,7 @@ func (a *Assistant) DailyBudget() int { return a.cfg.DailyBudget }
 func (a *Assistant) day() string { return a.now().Format("2006-01-02") }
 
 // UsageToday is today's use of the model.
-func (a *Assistant) UsageToday(ctx context.Context) (storage.AssistUsage, error) {
+func (a *Assistant) UsageToday(ctx context.Context) (Usage, error) {
 	return a.db.AssistUsageOn(ctx, a.day())
 }
 
@@ -144,7 +143,7 @@ func (a *Assistant) complete(ctx context.Context, c call, red *redactor) (string
 		return "", ErrDisabled
 	}
 	day := a.day()
-	ok, err := a.db.ReserveAssistRequest(ctx, day, a.cfg.DailyBudget)
+	ok, err := a.reserve(ctx, day)
 	if err != nil {
 		return "", err
 	}
@@ -194,6 +193,27 @@ func (a *Assistant) complete(ctx context.Context, c call, red *redactor) (string
 		return "", fmt.Errorf("%s: empty answer: %w", c.purpose, ErrInvalidAnswer)
 	}
 	return text, nil
+}
+
+// reserve counts one request against day's budget. It reports false,
+// counting nothing, when the budget is used up. The usage is read and
+// counted in one transaction, so concurrent requests cannot overdraw it.
+func (a *Assistant) reserve(ctx context.Context, day string) (bool, error) {
+	granted := false
+	err := a.db.UpdateAssist(ctx, a.now(), func(tx Tx) error {
+		u, err := tx.AssistUsage(day)
+		if err != nil {
+			return err
+		}
+		if granted = withinBudget(u, a.cfg.DailyBudget); !granted {
+			return nil
+		}
+		return tx.CountAssistRequest(day)
+	})
+	if err != nil {
+		return false, fmt.Errorf("reserve model request for %s: %w", day, err)
+	}
+	return granted, nil
 }
 
 func finishReason(r openai.ChatCompletionResponse) string {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,6 +258,41 @@ func TestBudgetSurvivesRestartAndResetsAtLocalMidnight(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "daily budget used up") {
 		t.Fatalf("refusals are not logged:\n%s", e.logs)
+	}
+}
+
+// Concurrent requests cannot overdraw the budget: each reads the day's
+// usage and counts itself in one transaction.
+func TestBudgetIsAtomic(t *testing.T) {
+	e := newEnv(t, answer(`{"category":"党务"}`), func(c *configs.LLMConfig) { c.DailyBudget = 5 })
+	ctx := context.Background()
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		granted atomic.Int32
+	)
+	for range 50 {
+		wg.Go(func() {
+			<-start
+			ok, err := assist.Reserve(ctx, e.ai)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				granted.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if granted.Load() != 5 {
+		t.Fatalf("granted %d requests with a budget of 5", granted.Load())
+	}
+	if u, err := e.ai.UsageToday(ctx); err != nil || u.Requests != 5 {
+		t.Fatalf("usage = %+v, %v", u, err)
+	}
+	if _, err := e.ai.Classify(ctx, "入党", categories); !errors.Is(err, assist.ErrBudgetExhausted) || e.fake.Count() != 0 {
+		t.Fatalf("after the budget: %v, %d requests sent", err, e.fake.Count())
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/when"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Retention and summary limits.
@@ -31,7 +30,7 @@ const (
 // messages (kept by Observe, purged by Tick) and model summaries of them.
 type Feature struct {
 	engine *bot.Engine
-	db     *storage.DB
+	db     Store
 	ai     *Assistant
 }
 
@@ -40,7 +39,7 @@ type Feature struct {
 // feature does not observe messages at all (the engine then handles ordinary
 // messages exactly as without it); it still purges what an earlier enabled
 // run retained.
-func NewFeature(e *bot.Engine, db *storage.DB, ai *Assistant) bot.Feature {
+func NewFeature(e *bot.Engine, db Store, ai *Assistant) bot.Feature {
 	f := &Feature{engine: e, db: db, ai: ai}
 	if !ai.Enabled() {
 		return disabledFeature{f}
@@ -96,7 +95,12 @@ func (f *Feature) Observe(ctx context.Context, r *bot.Request) error {
 	if at.IsZero() {
 		at = r.Now()
 	}
-	_, err := f.db.RetainMessage(ctx, storage.RetainedMessage{
+	// Only a group that opted in has its messages kept; storage refuses
+	// the write too if the group opts out meanwhile.
+	if _, ok, err := f.db.AssistRetention(ctx, r.Chat.ID); err != nil || !ok {
+		return err
+	}
+	_, err := f.db.RetainMessage(ctx, RetainedMessage{
 		ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Sender: r.Caller.Name(), Text: text, At: at,
 	})
 	return err
@@ -104,9 +108,24 @@ func (f *Feature) Observe(ctx context.Context, r *bot.Request) error {
 
 // Tick deletes retained messages that have left their group's window.
 func (f *Feature) Tick(ctx context.Context, now time.Time) error {
-	n, err := f.db.PurgeRetainedMessages(ctx, now)
+	n := 0
+	err := f.db.UpdateAssist(ctx, now, func(tx Tx) error {
+		rs, err := tx.AssistRetentions()
+		if err != nil {
+			return err
+		}
+		n = 0
+		for _, ret := range rs {
+			d, err := tx.DropRetainedMessagesBefore(ret.ChatID, retainedSince(ret.Window, now))
+			if err != nil {
+				return err
+			}
+			n += d
+		}
+		return nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("purge retained messages: %w", err)
 	}
 	if n > 0 {
 		f.ai.log.Info("purged retained messages", "count", n)
@@ -140,14 +159,7 @@ func (f *Feature) retain(ctx context.Context, r *bot.Request) error {
 		if len(args) != 1 {
 			return bot.Errorf(retainUsage)
 		}
-		n, was, err := f.db.ClearAssistRetention(ctx, r.Chat.ID)
-		if err != nil {
-			return err
-		}
-		if !was {
-			return r.Reply(ctx, "本群未开启消息保留，没有保存任何消息。")
-		}
-		return r.Reply(ctx, fmt.Sprintf("【公告】本群已关闭消息保留，已删除保存的 %d 条消息，机器人不再保存本群的聊天内容。", n))
+		return f.retainOff(ctx, r)
 	}
 	return bot.Errorf(retainUsage)
 }
@@ -183,9 +195,6 @@ func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Dura
 	if had && prev.Window == window {
 		return r.Reply(ctx, fmt.Sprintf("本群已开启消息保留（保留%s）。", when.Span(window, when.DayAsHours)))
 	}
-	if err := f.db.SetAssistRetention(ctx, storage.Retention{ChatID: r.Chat.ID, Window: window, SetBy: r.Caller.Member.ID, SetAt: r.Now()}); err != nil {
-		return err
-	}
 	var msg string
 	if had {
 		msg = fmt.Sprintf("【公告】本群消息保留期已由%s改为%s，超出的消息已删除。", when.Span(prev.Window, when.DayAsHours), when.Span(window, when.DayAsHours))
@@ -197,7 +206,43 @@ func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Dura
 	if caps := r.Capabilities(); caps.CommandsOnly {
 		msg += "\n" + commandsOnlyNote(caps)
 	}
-	return r.Reply(ctx, msg)
+	// The opt-in, the trim to the new window and the announcement are
+	// stored together.
+	now := r.Now()
+	ret := Retention{ChatID: r.Chat.ID, Window: window, SetBy: r.Caller.Member.ID, SetAt: now}
+	return f.db.UpdateAssist(ctx, now, func(tx Tx) error {
+		if err := tx.SaveAssistRetention(ret); err != nil {
+			return err
+		}
+		if _, err := tx.DropRetainedMessagesBefore(ret.ChatID, retainedSince(window, now)); err != nil {
+			return err
+		}
+		_, _, err := tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: msg})
+		return err
+	})
+}
+
+// retainOff opts the group out: it deletes every retained message and
+// announces it, in one transaction.
+func (f *Feature) retainOff(ctx context.Context, r *bot.Request) error {
+	was := false
+	err := f.db.UpdateAssist(ctx, r.Now(), func(tx Tx) error {
+		var err error
+		if was, err = tx.DeleteAssistRetention(r.Chat.ID); err != nil {
+			return err
+		}
+		n, err := tx.DropRetainedMessages(r.Chat.ID)
+		if err != nil || !was {
+			return err
+		}
+		_, _, err = tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID,
+			Text: fmt.Sprintf("【公告】本群已关闭消息保留，已删除保存的 %d 条消息，机器人不再保存本群的聊天内容。", n)})
+		return err
+	})
+	if err != nil || was {
+		return err
+	}
+	return r.Reply(ctx, "本群未开启消息保留，没有保存任何消息。")
 }
 
 // commandsOnlyNote warns, where the bot sees only commands in groups, that

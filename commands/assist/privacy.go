@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Placeholder kinds, as the model sees them: [成员1], [编号1], [电话1], [证件1].
@@ -50,7 +48,7 @@ type redactor struct {
 // letter or character would wreck the text and identifies nobody.
 const minNameRunes = 2
 
-func newRedactor(people []storage.PrivacyPerson, extraNames []string) *redactor {
+func newRedactor(people []PrivacyPerson, extraNames []string) *redactor {
 	r := &redactor{byKey: map[string]string{}, back: map[string]string{}, counts: map[string]int{}}
 	seen := map[string]bool{}
 	add := func(text, kind, key, show string) {

@@ -3,12 +3,10 @@ package assist
 import (
 	"strings"
 	"testing"
-
-	"github.com/branchbot/branchbot/storage"
 )
 
 func TestRedactorEdgeCases(t *testing.T) {
-	people := []storage.PrivacyPerson{
+	people := []PrivacyPerson{
 		{RosterID: 1, Name: "王五", Number: "2023003"},
 		{RosterID: 2, Name: "王五一", Number: "2023013", Aliases: []string{"五一"}},
 		{MemberID: 9, Name: "a"}, // too short to redact

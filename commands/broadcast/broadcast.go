@@ -19,7 +19,6 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // MaxTextRunes is the longest notice text.
@@ -28,14 +27,14 @@ const MaxTextRunes = 2000
 // Feature is the broadcast feature.
 type Feature struct {
 	engine *bot.Engine
-	db     *storage.DB
+	db     Store
 	cfg    *configs.Config
 	log    *slog.Logger
 	chains map[string][]configs.ReviewLevel // unit name → its configured chain
 }
 
 // New makes the feature.
-func New(e *bot.Engine, db *storage.DB, cfg *configs.Config, log *slog.Logger) *Feature {
+func New(e *bot.Engine, db Store, cfg *configs.Config, log *slog.Logger) *Feature {
 	if log == nil {
 		log = e.Logger()
 	}
@@ -206,13 +205,11 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		}
 	}
 	chain, chainUnit := f.chain(t.review)
-	b := storage.Broadcast{
+	now := r.Now()
+	b := Broadcast{
 		AuthorMember: r.Caller.Member.ID, AuthorName: r.Caller.Name(), OriginChat: r.Chat.ID,
 		Target: t.label, UnitIDs: t.units, ReviewUnit: chainUnit, Levels: len(chain), Text: text, SendAt: sendAt,
-		Status: storage.BroadcastReview, CreatedAt: r.Now(),
-	}
-	if len(chain) == 0 {
-		b.Status = storage.BroadcastSent
+		Status: initialStatus(len(chain)), CreatedAt: now, UpdatedAt: now,
 	}
 	var reviewers []bot.Chat
 	if len(chain) > 0 {
@@ -221,27 +218,33 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		}
 	}
 	var fan []bot.Outgoing
-	if b.Status == storage.BroadcastSent {
+	if b.Status == StatusSent {
 		if fan, err = f.fanout(ctx, b); err != nil {
 			return err
 		}
 	}
-	b, err = f.db.CreateBroadcast(ctx, b, func(b storage.Broadcast) []bot.Outgoing {
+	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
+		var err error
+		if b, err = tx.InsertBroadcast(b); err != nil {
+			return err
+		}
+		if err := tx.AddBroadcastEvent(Event{BroadcastID: b.ID, At: now, ActorMember: b.AuthorMember, ActorName: b.AuthorName, Action: "created"}); err != nil {
+			return err
+		}
 		ack := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
-		if b.Status == storage.BroadcastSent {
+		if b.Status == StatusSent {
 			msgs := f.withKeys(b, fan)
 			ack.Text = fmt.Sprintf("通知 #%d 已发出（无需审核）：发往「%s」及下级单位的 %d 个群%s。发送 /broadcast status %d 查看送达情况。",
 				b.ID, b.Target, len(msgs), when(b, loc), b.ID)
-			return append([]bot.Outgoing{ack}, msgs...)
+			return f.send(tx, &b, []bot.Outgoing{ack}, msgs)
 		}
 		ack.Text = fmt.Sprintf("通知草稿 #%d 已提交（发往「%s」%s），共 %d 级审核，等待「%s」。", b.ID, b.Target, when(b, loc), b.Levels, levelName(chain, 0))
-		return append([]bot.Outgoing{ack}, f.reviewNotices(b, chain, 0, reviewers)...)
+		return queue(tx, append([]bot.Outgoing{ack}, f.reviewNotices(b, chain, 0, reviewers)...))
 	})
 	if err != nil {
 		return err
 	}
 	f.log.Info("broadcast drafted", "broadcast", b.ID, "target", b.Target, "levels", b.Levels, "author", b.AuthorName)
-	f.engine.PokeAll()
 	return nil
 }
 
@@ -252,7 +255,7 @@ func mention(r *bot.Request) int64 {
 	return 0
 }
 
-func when(b storage.Broadcast, loc *time.Location) string {
+func when(b Broadcast, loc *time.Location) string {
 	if b.SendAt.IsZero() {
 		return ""
 	}
@@ -269,7 +272,7 @@ func levelName(chain []configs.ReviewLevel, i int) string {
 // fanout builds one message per group of the broadcast's units' subtrees,
 // including groups the bot has left: the outbox fails those at once and
 // /broadcast status reports them.
-func (f *Feature) fanout(ctx context.Context, b storage.Broadcast) ([]bot.Outgoing, error) {
+func (f *Feature) fanout(ctx context.Context, b Broadcast) ([]bot.Outgoing, error) {
 	units := f.engine.Units()
 	var ids []int64
 	for _, u := range b.UnitIDs {
@@ -292,12 +295,47 @@ func (f *Feature) fanout(ctx context.Context, b storage.Broadcast) ([]bot.Outgoi
 	return out, nil
 }
 
+// queue queues messages in tx, in order.
+func queue(tx Tx, msgs []bot.Outgoing) error {
+	for _, m := range msgs {
+		if _, _, err := tx.Enqueue(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send queues, in tx, the messages of a broadcast that has just been sent:
+// first notes (acknowledgements), then the fan-out, each group's message
+// once (by its key). It records how many groups it was queued for, with
+// the "sent" event.
+func (f *Feature) send(tx Tx, b *Broadcast, notes []bot.Outgoing, fan []bot.Outgoing) error {
+	if err := queue(tx, notes); err != nil {
+		return err
+	}
+	n := 0
+	for _, m := range fan {
+		_, inserted, err := tx.Enqueue(m)
+		if err != nil {
+			return err
+		}
+		if inserted {
+			n++
+		}
+	}
+	b.Chats = n
+	if err := tx.SetBroadcastChats(b.ID, n); err != nil {
+		return err
+	}
+	return tx.AddBroadcastEvent(Event{BroadcastID: b.ID, At: b.UpdatedAt, ActorName: "系统", Action: "sent", Note: strconv.Itoa(n)})
+}
+
 // withKeys gives fan-out messages their idempotency keys once the
 // broadcast's id is known.
-func (f *Feature) withKeys(b storage.Broadcast, ms []bot.Outgoing) []bot.Outgoing {
+func (f *Feature) withKeys(b Broadcast, ms []bot.Outgoing) []bot.Outgoing {
 	out := make([]bot.Outgoing, len(ms))
 	for i, m := range ms {
-		m.IdemKey = storage.BroadcastKeyPrefix(b.ID) + strconv.FormatInt(m.ChatID, 10)
+		m.IdemKey = KeyPrefix(b.ID) + strconv.FormatInt(m.ChatID, 10)
 		out[i] = m
 	}
 	return out
@@ -320,7 +358,7 @@ func (f *Feature) reviewerChats(ctx context.Context, l configs.ReviewLevel) ([]b
 	return f.db.PrivateChatsOf(ctx, members)
 }
 
-func (f *Feature) reviewNotices(b storage.Broadcast, chain []configs.ReviewLevel, level int, chats []bot.Chat) []bot.Outgoing {
+func (f *Feature) reviewNotices(b Broadcast, chain []configs.ReviewLevel, level int, chats []bot.Chat) []bot.Outgoing {
 	loc := f.engine.Location()
 	text := fmt.Sprintf("待审核通知 #%d（%s，%d/%d 级）：%s 发往「%s」%s\n%s\n通过：/approve %d　驳回：/reject %d <理由>",
 		b.ID, levelName(chain, level), level+1, len(chain), b.AuthorName, b.Target, when(b, loc), b.Text, b.ID, b.ID)
@@ -331,18 +369,10 @@ func (f *Feature) reviewNotices(b storage.Broadcast, chain []configs.ReviewLevel
 	return out
 }
 
-// canReview reports whether the caller is a reviewer of level i.
-func canReview(c bot.Caller, l configs.ReviewLevel) bool {
-	if c.Roster == nil {
-		return false
-	}
-	return slices.Contains(l.Titles, c.Roster.Title) || slices.Contains(l.Members, c.Roster.Number)
-}
-
-func (f *Feature) load(ctx context.Context, arg string) (storage.Broadcast, error) {
+func (f *Feature) load(ctx context.Context, arg string) (Broadcast, error) {
 	n, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
 	if err != nil || n <= 0 {
-		return storage.Broadcast{}, bot.Errorf("通知编号应是数字，例：/approve 3")
+		return Broadcast{}, bot.Errorf("通知编号应是数字，例：/approve 3")
 	}
 	b, err := f.db.Broadcast(ctx, n)
 	if errors.Is(err, bot.ErrNotFound) {
@@ -352,33 +382,21 @@ func (f *Feature) load(ctx context.Context, arg string) (storage.Broadcast, erro
 }
 
 // reviewable loads a draft and checks the caller may decide its current level.
-func (f *Feature) reviewable(ctx context.Context, r *bot.Request, arg string) (storage.Broadcast, []configs.ReviewLevel, error) {
+func (f *Feature) reviewable(ctx context.Context, r *bot.Request, arg string) (Broadcast, []configs.ReviewLevel, error) {
 	b, err := f.load(ctx, arg)
 	if err != nil {
 		return b, nil, err
 	}
-	switch b.Status {
-	case storage.BroadcastSent:
-		return b, nil, bot.Errorf("通知 #%d 已审核通过并发出，无需再审。", b.ID)
-	case storage.BroadcastRejected:
-		return b, nil, bot.Errorf("通知 #%d 已被驳回。", b.ID)
-	}
 	chain := f.chainOf(b)
-	if b.Level >= len(chain) {
-		return b, nil, bot.Errorf("通知 #%d 的审核流程已更改，请联系管理员。", b.ID)
-	}
-	if b.AuthorMember == r.Caller.Member.ID {
-		return b, nil, bot.Errorf("不能审核自己提交的通知 #%d。", b.ID)
-	}
-	if !canReview(r.Caller, chain[b.Level]) {
-		return b, nil, bot.Errorf("权限不足：通知 #%d 正在等待「%s」，你不是该级审核人。", b.ID, levelName(chain, b.Level))
+	if err := reviewRefusal(b, chain, r.Caller); err != nil {
+		return b, nil, err
 	}
 	return b, chain, nil
 }
 
 // chainOf is the review chain a draft was created under, looked up again
 // from the config by the unit it was configured on.
-func (f *Feature) chainOf(b storage.Broadcast) []configs.ReviewLevel {
+func (f *Feature) chainOf(b Broadcast) []configs.ReviewLevel {
 	c, _ := f.chain(b.ReviewUnit)
 	return c
 }
@@ -395,16 +413,13 @@ func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
 		return err
 	}
 	loc := f.engine.Location()
-	next := b
-	next.Level, next.UpdatedAt = b.Level+1, r.Now()
-	if next.Level == len(chain) {
-		next.Status = storage.BroadcastSent
-	}
+	now := r.Now()
+	next := approved(b, len(chain), now)
 	var (
 		fan       []bot.Outgoing
 		reviewers []bot.Chat
 	)
-	if next.Status == storage.BroadcastSent {
+	if next.Status == StatusSent {
 		fan, err = f.fanout(ctx, next)
 	} else {
 		reviewers, err = f.reviewerChats(ctx, chain[next.Level])
@@ -413,30 +428,30 @@ func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
 		return err
 	}
 	decided := levelName(chain, b.Level)
-	ev := storage.BroadcastEvent{At: r.Now(), ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "approved", Level: b.Level + 1, LevelName: decided}
-	_, err = f.db.DecideBroadcast(ctx, b, ev, next, func(nb storage.Broadcast) []bot.Outgoing {
+	ev := Event{BroadcastID: b.ID, At: now, ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "approved", Level: b.Level + 1, LevelName: decided}
+	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
+		if err := f.decide(tx, b, next, ev); err != nil {
+			return err
+		}
 		author := bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember}
 		reply := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
-		var msgs []bot.Outgoing
-		if nb.Status == storage.BroadcastSent {
-			msgs = f.withKeys(nb, fan)
+		if next.Status == StatusSent {
+			msgs := f.withKeys(next, fan)
 			author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，已发往「%s」的 %d 个群%s。", b.ID, r.Caller.Name(), decided, b.Target, len(msgs), when(b, loc))
 			reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知已发出。", b.ID, decided)
-		} else {
-			author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, r.Caller.Name(), decided, levelName(chain, nb.Level))
-			reply.Text = fmt.Sprintf("已通过通知 #%d（%s），转「%s」。", b.ID, decided, levelName(chain, nb.Level))
-			msgs = f.reviewNotices(nb, chain, nb.Level, reviewers)
+			return f.send(tx, &next, []bot.Outgoing{reply, author}, msgs)
 		}
-		return append([]bot.Outgoing{reply, author}, msgs...)
+		author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, r.Caller.Name(), decided, levelName(chain, next.Level))
+		reply.Text = fmt.Sprintf("已通过通知 #%d（%s），转「%s」。", b.ID, decided, levelName(chain, next.Level))
+		return queue(tx, append([]bot.Outgoing{reply, author}, f.reviewNotices(next, chain, next.Level, reviewers)...))
 	})
-	if errors.Is(err, storage.ErrStale) {
+	if errors.Is(err, ErrStale) {
 		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
 	}
 	if err != nil {
 		return err
 	}
 	f.log.Info("broadcast approved", "broadcast", b.ID, "level", b.Level+1, "by", r.Caller.Name(), "status", next.Status)
-	f.engine.PokeAll()
 	return nil
 }
 
@@ -453,30 +468,41 @@ func (f *Feature) reject(ctx context.Context, r *bot.Request) error {
 	if n := utf8.RuneCountInString(reason); n > 500 {
 		return bot.Errorf("驳回理由过长（%d 字，最多 500 字）。", n)
 	}
-	next := b
-	next.Status, next.UpdatedAt = storage.BroadcastRejected, r.Now()
+	now := r.Now()
+	next := rejected(b, now)
 	decided := levelName(chain, b.Level)
-	ev := storage.BroadcastEvent{At: r.Now(), ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "rejected", Level: b.Level + 1, LevelName: decided, Note: reason}
-	_, err = f.db.DecideBroadcast(ctx, b, ev, next, func(nb storage.Broadcast) []bot.Outgoing {
-		return []bot.Outgoing{
+	ev := Event{BroadcastID: b.ID, At: now, ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "rejected", Level: b.Level + 1, LevelName: decided, Note: reason}
+	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
+		if err := f.decide(tx, b, next, ev); err != nil {
+			return err
+		}
+		return queue(tx, []bot.Outgoing{
 			{ChatID: r.Chat.ID, MentionMember: mention(r), Text: fmt.Sprintf("已驳回通知 #%d（%s）。", b.ID, decided)},
 			{ChatID: b.OriginChat, MentionMember: b.AuthorMember, Text: fmt.Sprintf("你的通知 #%d 被 %s 在「%s」驳回，理由：%s\n修改后请重新提交。", b.ID, r.Caller.Name(), decided, reason)},
-		}
+		})
 	})
-	if errors.Is(err, storage.ErrStale) {
+	if errors.Is(err, ErrStale) {
 		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
 	}
 	if err != nil {
 		return err
 	}
 	f.log.Info("broadcast rejected", "broadcast", b.ID, "level", b.Level+1, "by", r.Caller.Name())
-	f.engine.PokeAll()
 	return nil
+}
+
+// decide stores a review decision in tx: b, as it was read, becomes next,
+// unless another reviewer decided first (ErrStale); ev is logged.
+func (f *Feature) decide(tx Tx, b, next Broadcast, ev Event) error {
+	if err := tx.MoveBroadcast(b, next); err != nil {
+		return err
+	}
+	return tx.AddBroadcastEvent(ev)
 }
 
 // pending lists the drafts waiting for the caller's decision.
 func (f *Feature) pending(ctx context.Context, r *bot.Request) error {
-	bs, err := f.db.Broadcasts(ctx, storage.BroadcastReview, 200)
+	bs, err := f.db.Broadcasts(ctx, StatusReview, 200)
 	if err != nil {
 		return err
 	}
@@ -506,7 +532,7 @@ func preview(s string, n int) string {
 
 // mayView reports whether the caller may see a broadcast's status and log:
 // its author, an admin, a secretary of its units, or one of its reviewers.
-func (f *Feature) mayView(r *bot.Request, b storage.Broadcast) bool {
+func (f *Feature) mayView(r *bot.Request, b Broadcast) bool {
 	if r.Caller.Admin || r.Caller.Member.ID == b.AuthorMember {
 		return true
 	}
@@ -525,7 +551,7 @@ func (f *Feature) mayView(r *bot.Request, b storage.Broadcast) bool {
 }
 
 // viewable loads a broadcast and checks the caller may see it (mayView).
-func (f *Feature) viewable(ctx context.Context, r *bot.Request, arg string) (storage.Broadcast, error) {
+func (f *Feature) viewable(ctx context.Context, r *bot.Request, arg string) (Broadcast, error) {
 	b, err := f.load(ctx, arg)
 	if err != nil {
 		return b, err
@@ -546,12 +572,12 @@ func (f *Feature) status(ctx context.Context, r *bot.Request, args []string) err
 	}
 	loc := f.engine.Location()
 	switch b.Status {
-	case storage.BroadcastReview:
+	case StatusReview:
 		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出。", b.ID, b.Level, b.Levels))
-	case storage.BroadcastRejected:
+	case StatusRejected:
 		return r.Reply(ctx, fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID))
 	}
-	msgs, err := f.db.OutboxByIdemPrefix(ctx, storage.BroadcastKeyPrefix(b.ID))
+	msgs, err := f.db.OutboxByIdemPrefix(ctx, KeyPrefix(b.ID))
 	if err != nil {
 		return err
 	}
@@ -597,13 +623,13 @@ func (f *Feature) logCmd(ctx context.Context, r *bot.Request, args []string) err
 	if len(args) > 1 {
 		return bot.Errorf("用法：/broadcast log [编号]")
 	}
-	var bs []storage.Broadcast
+	var bs []Broadcast
 	if len(args) == 1 {
 		b, err := f.viewable(ctx, r, args[0])
 		if err != nil {
 			return err
 		}
-		bs = []storage.Broadcast{b}
+		bs = []Broadcast{b}
 	} else {
 		all, err := f.db.Broadcasts(ctx, "", 200)
 		if err != nil {
@@ -618,7 +644,7 @@ func (f *Feature) logCmd(ctx context.Context, r *bot.Request, args []string) err
 	if len(bs) == 0 {
 		return r.Reply(ctx, "没有通知记录。")
 	}
-	statusText := map[string]string{storage.BroadcastReview: "审核中", storage.BroadcastRejected: "已驳回", storage.BroadcastSent: "已发出"}
+	statusText := map[string]string{StatusReview: "审核中", StatusRejected: "已驳回", StatusSent: "已发出"}
 	var lines []string
 	for _, b := range bs {
 		lines = append(lines, fmt.Sprintf("#%d → %s【%s】%s", b.ID, b.Target, statusText[b.Status], preview(b.Text, 30)))

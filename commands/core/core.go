@@ -9,17 +9,16 @@ import (
 	"strings"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Feature is the core command set.
 type Feature struct {
 	engine *bot.Engine
-	db     *storage.DB
+	db     Store
 }
 
 // New makes the core feature.
-func New(e *bot.Engine, db *storage.DB) *Feature { return &Feature{engine: e, db: db} }
+func New(e *bot.Engine, db Store) *Feature { return &Feature{engine: e, db: db} }
 
 func (f *Feature) Name() string { return "core" }
 
@@ -187,7 +186,7 @@ func (f *Feature) iam(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("学号/工号与姓名不符，请检查后重试。")
 	}
 	err = f.db.LinkMember(ctx, r.Caller.Member.ID, entry.ID, r.Now())
-	if errors.Is(err, storage.ErrConflict) {
+	if errors.Is(err, ErrLinked) {
 		return bot.Errorf("该学号/工号已被本平台的另一个账号绑定。如有误，请联系书记用 /unlink %s 解除。", number)
 	}
 	if err != nil {

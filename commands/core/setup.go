@@ -10,16 +10,15 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/roster"
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Setup applies the configured organisation to the database: it creates or
 // re-parents the configured units and, when the roster is empty and a seed
 // file is configured, imports it. It returns the unit tree.
-func Setup(ctx context.Context, db *storage.DB, cfg *configs.Config) (*bot.UnitTree, error) {
-	var defs []storage.UnitDef
+func Setup(ctx context.Context, db SetupStore, cfg *configs.Config) (*bot.UnitTree, error) {
+	var defs []UnitDef
 	cfg.WalkUnits(func(u configs.UnitConfig, parent string) {
-		defs = append(defs, storage.UnitDef{Name: u.Name, Parent: parent})
+		defs = append(defs, UnitDef{Name: u.Name, Parent: parent})
 	})
 	if err := db.SyncUnits(ctx, defs); err != nil {
 		return nil, fmt.Errorf("units: %w", err)

@@ -13,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // header is the YAML header of a content file.
@@ -29,8 +28,8 @@ type header struct {
 
 // ParseContent reads one Markdown file with a YAML header between "---"
 // lines. slug is the item's key (the file name without .md).
-func ParseContent(slug string, data []byte, loc *time.Location, units *bot.UnitTree) (storage.ContentItem, error) {
-	var it storage.ContentItem
+func ParseContent(slug string, data []byte, loc *time.Location, units *bot.UnitTree) (Item, error) {
+	var it Item
 	if !utf8.Valid(data) {
 		return it, fmt.Errorf("not UTF-8 text")
 	}
@@ -79,13 +78,13 @@ func ParseContent(slug string, data []byte, loc *time.Location, units *bot.UnitT
 	for i, t := range h.Tags {
 		h.Tags[i] = strings.TrimSpace(strings.ReplaceAll(t, ",", " "))
 	}
-	return storage.ContentItem{Slug: slug, Column: h.Column, Title: h.Title, Summary: strings.TrimSpace(h.Summary), Link: h.Link,
+	return Item{Slug: slug, Column: h.Column, Title: h.Title, Summary: strings.TrimSpace(h.Summary), Link: h.Link,
 		Body: strings.TrimSpace(body), Tags: h.Tags, Units: h.Units, PublishedAt: pub}, nil
 }
 
 // LoadDir parses every *.md file in dir (not recursively), in name order.
 // Errors name the file; nothing is returned if any file is bad.
-func LoadDir(dir string, loc *time.Location, units *bot.UnitTree) ([]storage.ContentItem, error) {
+func LoadDir(dir string, loc *time.Location, units *bot.UnitTree) ([]Item, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
 	if err != nil {
 		return nil, err
@@ -94,7 +93,7 @@ func LoadDir(dir string, loc *time.Location, units *bot.UnitTree) ([]storage.Con
 		return nil, fmt.Errorf("no .md files in %s", dir)
 	}
 	sort.Strings(names)
-	var items []storage.ContentItem
+	var items []Item
 	var errs []string
 	for _, n := range names {
 		b, err := os.ReadFile(n)
@@ -116,7 +115,7 @@ func LoadDir(dir string, loc *time.Location, units *bot.UnitTree) ([]storage.Con
 
 // visible reports whether an item is for a unit: it names no units, or one
 // of the unit's ancestors or the unit itself.
-func visible(it storage.ContentItem, unitID int64, units *bot.UnitTree) bool {
+func visible(it Item, unitID int64, units *bot.UnitTree) bool {
 	if len(it.Units) == 0 {
 		return true
 	}

@@ -1,4 +1,4 @@
-package study
+package study_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -29,13 +30,13 @@ func testConfig(t testing.TB, pushes ...configs.PushConfig) *configs.Config {
 // harness starts the engine with the study feature and the example content
 // of configs/content imported. setup, if set, adjusts each new feature (it
 // is called again after a restart).
-func harness(t testing.TB, cfg *configs.Config, start time.Time, setup func(*Feature)) (*commandtest.Harness, **Feature) {
+func harness(t testing.TB, cfg *configs.Config, start time.Time, setup func(*study.Feature)) (*commandtest.Harness, **study.Feature) {
 	t.Helper()
 	cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cur *Feature
+	var cur *study.Feature
 	h := commandtest.New(t, commandtest.Options{Config: cfg, Start: start, Features: func(h *commandtest.Harness) []bot.Feature {
 		f := withContent(t, h, cal)
 		if setup != nil {
@@ -49,13 +50,13 @@ func harness(t testing.TB, cfg *configs.Config, start time.Time, setup func(*Fea
 
 // withContent makes the study feature for h, with the example content of
 // configs/content imported.
-func withContent(t testing.TB, h *commandtest.Harness, cal *calendar.Calendar) *Feature {
+func withContent(t testing.TB, h *commandtest.Harness, cal *calendar.Calendar) *study.Feature {
 	t.Helper()
-	f, err := New(h.Engine, h.DB, h.Config, cal, nil)
+	f, err := study.New(h.Engine, h.DB, h.Config, cal, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := LoadDir(commandtest.RepoPath(t, "configs/content"), commandtest.Shanghai, unitsOf(t, h))
+	items, err := study.LoadDir(commandtest.RepoPath(t, "configs/content"), commandtest.Shanghai, unitsOf(t, h))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	lunar "github.com/6tail/lunar-go/calendar"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // maxScan bounds how many cron instants one Tick walks per schedule (a
@@ -76,7 +75,7 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 			continue // the schedule was removed from the config
 		}
 		f.log.Info("finishing interrupted push", "push", p.cfg.Name, "occurrence", run.Occurrence)
-		if _, err := f.fanout(ctx, p, run.Occurrence, now); err != nil {
+		if _, err := f.fanout(ctx, p, run.Occurrence, run.Manual, now); err != nil {
 			return err
 		}
 	}
@@ -104,27 +103,14 @@ func (f *Feature) tickPush(ctx context.Context, p *push, now time.Time) error {
 		since = s // instants up to s were handled by an earlier Tick
 	}
 	f.mu.Unlock()
-	window := f.cfg.Study.CatchUp
-	var (
-		skipped  int
-		lastSkip time.Time
-		due      []time.Time
-	)
-	for _, t := range f.occurrences(p, since, now, maxScan) {
-		if now.Sub(t) > window {
-			skipped++
-			lastSkip = t
-		} else {
-			due = append(due, t)
-		}
-	}
+	due, skipped, lastSkip := catchUp(f.occurrences(p, since, now, maxScan), now, f.cfg.Study.CatchUp)
 	if skipped > 0 {
 		if err := f.skip(ctx, p, lastSkip, skipped, now); err != nil {
 			return err
 		}
 	}
 	for _, t := range due {
-		started, err := f.db.StartPushRun(ctx, p.cfg.Name, t, false, now)
+		started, err := f.startRun(ctx, p, t, false, now)
 		if err != nil {
 			return err
 		}
@@ -134,7 +120,7 @@ func (f *Feature) tickPush(ctx context.Context, p *push, now time.Time) error {
 		if now.Sub(t) > time.Minute {
 			f.log.Info("sending missed push late", "push", p.cfg.Name, "occurrence", t, "late", now.Sub(t).Round(time.Second))
 		}
-		if _, err := f.fanout(ctx, p, t, now); err != nil {
+		if _, err := f.fanout(ctx, p, t, false, now); err != nil {
 			return err
 		}
 	}
@@ -156,15 +142,44 @@ func (f *Feature) skip(ctx context.Context, p *push, last time.Time, count int, 
 	for _, c := range chats {
 		notices = append(notices, bot.Outgoing{ChatID: c.ID, Text: text, IdemKey: fmt.Sprintf("pushskip:%s:%d:%d", p.cfg.Name, last.Unix(), c.ID)})
 	}
-	ok, err := f.db.SkipPushRuns(ctx, p.cfg.Name, last, count, notices, now)
+	// The run is recorded and the notices queued together, once: a second
+	// attempt finds the run and queues nothing.
+	run := PushRun{Schedule: p.cfg.Name, Occurrence: last, Status: RunSkipped, Skipped: count, StartedAt: now, DoneAt: now}
+	recorded := false
+	err = f.db.UpdateStudy(ctx, now, func(tx Tx) error {
+		var err error
+		if recorded, err = tx.InsertPushRun(run); err != nil || !recorded {
+			return err
+		}
+		for _, m := range notices {
+			if _, _, err := tx.Enqueue(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("skip push %s at %d: %w", p.cfg.Name, last.Unix(), err)
 	}
-	if ok {
+	if recorded {
 		f.log.Warn("push occurrences missed beyond catch_up; skipped", "push", p.cfg.Name, "count", count, "last", last, "catch_up", f.cfg.Study.CatchUp, "notified_chats", len(notices))
-		f.engine.PokeAll()
 	}
 	return nil
+}
+
+// startRun records that occurrence occ of p starts its fan-out. It reports
+// false when the occurrence was already handled or started.
+func (f *Feature) startRun(ctx context.Context, p *push, occ time.Time, manual bool, now time.Time) (bool, error) {
+	started := false
+	err := f.db.UpdateStudy(ctx, now, func(tx Tx) error {
+		var err error
+		started, err = tx.InsertPushRun(PushRun{Schedule: p.cfg.Name, Occurrence: occ, Status: RunRunning, Manual: manual, StartedAt: now})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("start push %s at %d: %w", p.cfg.Name, occ.Unix(), err)
+	}
+	return started, nil
 }
 
 // adminChats is where admin notices go: the private chats of the admins
@@ -238,17 +253,24 @@ func (f *Feature) targets(ctx context.Context, p *push) ([]bot.Chat, error) {
 	return out, nil
 }
 
+// send is one group's message of a fan-out.
+type send struct {
+	out    bot.Outgoing // with its idempotency key
+	itemID int64        // the content item sent, 0 for plain text
+}
+
 // fanout queues occurrence occ of p to every target group, in batches, each
 // group once: the outbox key push:<name>:<occurrence>:<chat> makes a batch
-// that is repeated after a crash queue nothing new. It marks the run done.
-func (f *Feature) fanout(ctx context.Context, p *push, occ, now time.Time) (int, error) {
+// that is repeated after a crash queue nothing new. It marks the run done
+// (or manual, for a /push now).
+func (f *Feature) fanout(ctx context.Context, p *push, occ time.Time, manual bool, now time.Time) (int, error) {
 	chats, err := f.targets(ctx, p)
 	if err != nil {
 		return 0, err
 	}
 	var (
-		fixed   *storage.ContentItem
-		column  []storage.ContentItem // oldest first
+		fixed   *Item
+		column  []Item // oldest first
 		pushed  map[int64]map[int64]bool
 		chatIDs = make([]int64, len(chats))
 	)
@@ -277,30 +299,30 @@ func (f *Feature) fanout(ctx context.Context, p *push, occ, now time.Time) (int,
 		}
 	}
 	units := f.engine.Units()
-	prefix := storage.PushKeyPrefix(p.cfg.Name, occ)
-	var sends []storage.PushSend
+	prefix := PushKeyPrefix(p.cfg.Name, occ)
+	var sends []send
 	for _, c := range chats {
-		s := storage.PushSend{Out: bot.Outgoing{ChatID: c.ID, IdemKey: fmt.Sprintf("%s%d", prefix, c.ID), Bulk: true}}
+		s := send{out: bot.Outgoing{ChatID: c.ID, IdemKey: fmt.Sprintf("%s%d", prefix, c.ID), Bulk: true}}
 		header := strings.TrimSpace(p.cfg.Text)
 		switch {
 		case fixed != nil:
 			if visible(*fixed, c.UnitID, units) {
-				s.Out.Text, s.ItemID = render(*fixed, header), fixed.ID
+				s.out.Text, s.itemID = render(*fixed, header), fixed.ID
 			}
 		case p.cfg.Column != "":
 			for _, it := range column {
 				if !pushed[c.ID][it.ID] && visible(it, c.UnitID, units) {
-					s.Out.Text, s.ItemID = render(it, header), it.ID
+					s.out.Text, s.itemID = render(it, header), it.ID
 					break
 				}
 			}
 		default:
-			s.Out.Text = header
+			s.out.Text = header
 		}
-		if s.Out.Text == "" && p.cfg.Item != "" && fixed == nil {
-			s.Out.Text = header
+		if s.out.Text == "" && p.cfg.Item != "" && fixed == nil {
+			s.out.Text = header
 		}
-		if s.Out.Text == "" {
+		if s.out.Text == "" {
 			continue // nothing unread for this group
 		}
 		sends = append(sends, s)
@@ -310,20 +332,56 @@ func (f *Feature) fanout(ctx context.Context, p *push, occ, now time.Time) (int,
 		if err := ctx.Err(); err != nil {
 			return queued, fmt.Errorf("push %s: %w", p.cfg.Name, err)
 		}
-		n, err := f.db.QueuePushes(ctx, p.cfg.Name, occ, sends[start:min(start+f.batch, len(sends))], now)
-		queued += n
+		n, err := f.queueBatch(ctx, p.cfg.Name, occ, sends[start:min(start+f.batch, len(sends))], now)
 		if err != nil {
 			return queued, err
 		}
+		queued += n
 		if f.afterBatch != nil {
 			f.afterBatch()
 		}
 	}
-	if err := f.db.FinishPushRun(context.WithoutCancel(ctx), p.cfg.Name, occ, now); err != nil {
-		return queued, err
+	err = f.db.UpdateStudy(context.WithoutCancel(ctx), now, func(tx Tx) error {
+		chats, err := tx.CountQueued(prefix)
+		if err != nil {
+			return err
+		}
+		return tx.FinishPushRun(PushRun{Schedule: p.cfg.Name, Occurrence: occ, Status: finishedStatus(manual), Manual: manual, Chats: chats, DoneAt: now})
+	})
+	if err != nil {
+		return queued, fmt.Errorf("finish push %s at %d: %w", p.cfg.Name, occ.Unix(), err)
 	}
 	f.log.Info("push queued", "push", p.cfg.Name, "occurrence", occ, "groups", len(sends), "new", queued)
-	f.engine.PokeAll()
+	return queued, nil
+}
+
+// queueBatch queues one batch of a fan-out in one transaction: each message
+// once (by its idempotency key), with the item it carries recorded for its
+// chat. It returns how many messages were new.
+func (f *Feature) queueBatch(ctx context.Context, schedule string, occ time.Time, sends []send, now time.Time) (int, error) {
+	queued := 0
+	err := f.db.UpdateStudy(ctx, now, func(tx Tx) error {
+		queued = 0
+		for _, s := range sends {
+			id, inserted, err := tx.Enqueue(s.out)
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				continue
+			}
+			queued++
+			if s.itemID != 0 {
+				if err := tx.RecordPushDelivery(Delivery{ChatID: s.out.ChatID, ItemID: s.itemID, Schedule: schedule, Occurrence: occ, OutboxID: id}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue push %s: %w", schedule, err)
+	}
 	return queued, nil
 }
 
@@ -396,14 +454,14 @@ func (f *Feature) pushNow(ctx context.Context, r *bot.Request) error {
 		}
 	}
 	occ := r.Now().Truncate(time.Second)
-	started, err := f.db.StartPushRun(ctx, p.cfg.Name, occ, true, r.Now())
+	started, err := f.startRun(ctx, p, occ, true, r.Now())
 	if err != nil {
 		return err
 	}
 	if !started {
 		return bot.Errorf("「%s」刚刚已推送，请稍后再试。", p.cfg.Name)
 	}
-	n, err := f.fanout(ctx, p, occ, r.Now())
+	n, err := f.fanout(ctx, p, occ, true, r.Now())
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package study
+package study_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // pushDates lists the China dates of a push's queued occurrences in one chat.
@@ -124,13 +124,12 @@ func TestCrashMidFanout(t *testing.T) {
 	cfg := testConfig(t, configs.PushConfig{Name: "每日学习", Column: "理论学习", Units: []string{"计算机学院党委"}, Cron: "0 8 * * *", Rule: "workdays"})
 	ctx, cancel := context.WithCancel(context.Background())
 	batches := 0
-	h, f := harness(t, cfg, at("2026-11-23T07:00"), func(f *Feature) {
-		f.batch = 4
-		f.afterBatch = func() {
+	h, f := harness(t, cfg, at("2026-11-23T07:00"), func(f *study.Feature) {
+		study.SetBatch(f, 4, func() {
 			if batches++; batches == 3 {
 				cancel()
 			}
-		}
+		})
 	})
 	groups := bindGroups(t, h, "第一党支部", 30)
 	groups = append(groups, bindGroups(t, h, "第二党支部", 2)...)
@@ -140,7 +139,7 @@ func TestCrashMidFanout(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("tick: %v, want cancelled", err)
 	}
-	prefix := storage.PushKeyPrefix("每日学习", at("2026-11-23T08:00"))
+	prefix := study.PushKeyPrefix("每日学习", at("2026-11-23T08:00"))
 	partial, _ := h.DB.OutboxByIdemPrefix(context.Background(), prefix)
 	if len(partial) != 12 {
 		t.Fatalf("%d queued before the crash, want 12 (3 batches of 4)", len(partial))
@@ -256,9 +255,8 @@ func TestRules(t *testing.T) {
 		configs.PushConfig{Name: "中秋", Text: "x", Units: []string{"第一党支部"}, Cron: "0 9 * * *", Rule: "lunar:08-15"},
 	)
 	_, f := harness(t, cfg, at("2026-09-01T00:00"), nil)
-	holidays, lunar := (*f).pushes[0], (*f).pushes[1]
 	var got []string
-	for _, occ := range (*f).occurrences(holidays, at("2026-09-18T00:00"), at("2026-10-11T00:00"), 100) {
+	for _, occ := range study.Occurrences(*f, 0, at("2026-09-18T00:00"), at("2026-10-11T00:00"), 100) {
 		got = append(got, occ.Format("01-02"))
 	}
 	want := []string{"09-19", "09-25", "09-26", "09-27", "10-01", "10-02", "10-03", "10-04", "10-05", "10-06", "10-07"}
@@ -266,7 +264,7 @@ func TestRules(t *testing.T) {
 		t.Errorf("holidays_only: %v, want %v", got, want)
 	}
 	got = nil
-	for _, occ := range (*f).occurrences(lunar, at("2026-01-01T00:00"), at("2028-12-31T00:00"), 100) {
+	for _, occ := range study.Occurrences(*f, 1, at("2026-01-01T00:00"), at("2028-12-31T00:00"), 100) {
 		got = append(got, occ.Format("2006-01-02 15:04"))
 	}
 	if want := []string{"2026-09-25 09:00", "2027-09-15 09:00", "2028-10-03 09:00"}; !slices.Equal(got, want) {

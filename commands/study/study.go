@@ -23,13 +23,12 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Feature is the study feature.
 type Feature struct {
 	engine *bot.Engine
-	db     *storage.DB
+	db     Store
 	cfg    *configs.Config
 	cal    *calendar.Calendar
 	log    *slog.Logger
@@ -59,7 +58,7 @@ type push struct {
 }
 
 // New makes the feature. The config must have passed validation.
-func New(e *bot.Engine, db *storage.DB, cfg *configs.Config, cal *calendar.Calendar, log *slog.Logger) (*Feature, error) {
+func New(e *bot.Engine, db Store, cfg *configs.Config, cal *calendar.Calendar, log *slog.Logger) (*Feature, error) {
 	if log == nil {
 		log = e.Logger()
 	}
@@ -129,13 +128,13 @@ func unitOf(r *bot.Request) int64 {
 	return 0
 }
 
-func (f *Feature) visibleItems(ctx context.Context, column string, unitID int64, now time.Time) ([]storage.ContentItem, error) {
+func (f *Feature) visibleItems(ctx context.Context, column string, unitID int64, now time.Time) ([]Item, error) {
 	all, err := f.db.PublishedContent(ctx, column, now)
 	if err != nil {
 		return nil, err
 	}
 	units := f.engine.Units()
-	var out []storage.ContentItem
+	var out []Item
 	for _, it := range all {
 		if visible(it, unitID, units) {
 			out = append(out, it)
@@ -178,7 +177,7 @@ func (f *Feature) study(ctx context.Context, r *bot.Request) error {
 }
 
 // item loads item n if it is published and meant for the request's unit.
-func (f *Feature) item(ctx context.Context, r *bot.Request, n int64) (storage.ContentItem, error) {
+func (f *Feature) item(ctx context.Context, r *bot.Request, n int64) (Item, error) {
 	it, err := f.db.ContentItem(ctx, n)
 	if errors.Is(err, bot.ErrNotFound) || err == nil && (it.PublishedAt.After(r.Now()) || !visible(it, unitOf(r), r.Units())) {
 		return it, bot.Errorf("没有编号为 %d 的学习内容。发送 /study list 查看最近的内容。", n)
@@ -213,7 +212,7 @@ func (f *Feature) list(ctx context.Context, r *bot.Request, column string) error
 const maxBodyRunes = 600
 
 // render shows an item; prefix is an optional first line.
-func render(it storage.ContentItem, prefix string) string {
+func render(it Item, prefix string) string {
 	lines := []string{prefix, fmt.Sprintf("📚【%s】%s", it.Column, it.Title)}
 	if it.Summary != "" {
 		lines = append(lines, it.Summary)
@@ -238,7 +237,7 @@ func (f *Feature) studied(ctx context.Context, r *bot.Request) error {
 	if r.Caller.Roster == nil {
 		return bot.Errorf("请先用 /iam <学号/工号> <姓名> 绑定花名册，才能记录学习情况。")
 	}
-	var it storage.ContentItem
+	var it Item
 	switch len(r.Command.Args) {
 	case 0:
 		items, err := f.visibleItems(ctx, "", unitOf(r), r.Now())
@@ -261,22 +260,29 @@ func (f *Feature) studied(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("用法：/studied [编号]")
 	}
 	loc := f.engine.Location()
-	_, _, err := f.db.MarkStudied(ctx, it.ID, r.Caller.Roster.ID, r.Caller.Member.ID, r.Chat.ID, r.Now(), func(first bool, when time.Time) bot.Outgoing {
+	now := r.Now()
+	mark := Mark{ItemID: it.ID, RosterID: r.Caller.Roster.ID, MemberID: r.Caller.Member.ID, ChatID: r.Chat.ID, At: now}
+	return f.db.UpdateStudy(ctx, now, func(tx Tx) error {
+		prev, found, err := tx.StudyMark(it.ID, mark.RosterID)
+		if err != nil {
+			return err
+		}
+		record, first := studied(prev, found, mark)
 		text := fmt.Sprintf("已记录：你已学完「%s」。", it.Title)
-		if !first {
-			text = fmt.Sprintf("你已于 %s 学完「%s」，无需重复标记。", when.In(loc).Format("01-02 15:04"), it.Title)
+		if record {
+			if err := tx.InsertStudyMark(mark); err != nil {
+				return err
+			}
+		} else {
+			text = fmt.Sprintf("你已于 %s 学完「%s」，无需重复标记。", first.At.In(loc).Format("01-02 15:04"), it.Title)
 		}
 		out := bot.Outgoing{ChatID: r.Chat.ID, Text: text}
 		if r.Chat.Kind == bot.Group {
 			out.MentionMember = r.Caller.Member.ID
 		}
-		return out
-	})
-	if err != nil {
+		_, _, err = tx.Enqueue(out)
 		return err
-	}
-	f.engine.PokeAll()
-	return nil
+	})
 }
 
 // unitStats is one unit's completion.

@@ -1,4 +1,4 @@
-package study
+package study_test
 
 import (
 	"testing"

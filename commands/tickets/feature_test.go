@@ -15,7 +15,6 @@ import (
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 func at(t testing.TB, s string) time.Time {
@@ -27,7 +26,7 @@ func at(t testing.TB, s string) time.Time {
 	return v
 }
 
-func ticket(t testing.TB, h *commandtest.Harness, id int64) storage.Ticket {
+func ticket(t testing.TB, h *commandtest.Harness, id int64) tickets.Ticket {
 	t.Helper()
 	tk, err := h.DB.Ticket(context.Background(), id)
 	if err != nil {
@@ -183,7 +182,7 @@ func TestAssistantRoutingAndDraft(t *testing.T) {
 	if last != "希望多组织志愿活动|提建议人补充：最好每月一次" {
 		t.Errorf("draft input = %q", last)
 	}
-	if tk := ticket(t, h, 1); tk.State != storage.TicketOpen || !tk.FirstResponseAt.IsZero() {
+	if tk := ticket(t, h, 1); tk.State != tickets.StateOpen || !tk.FirstResponseAt.IsZero() {
 		t.Errorf("a draft changed the ticket: %+v", tk)
 	}
 	a.draft = ""
@@ -212,10 +211,11 @@ func TestUnroutedTicketsAreRoutedByTick(t *testing.T) {
 		t.Fatal(err)
 	}
 	org, _ := h.Engine.Units().ByName("组织部")
-	err = h.DB.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		return tt.Insert(&storage.Ticket{FilerMemberID: m.ID, FilerName: "张三", ChatID: chat.ID, Text: "党费能否线上交",
-			Category: "党务", Keyword: "党费", DepartmentID: org.ID, CreatedAt: now, FirstDueAt: now.Add(48 * time.Hour),
-			DueAt: now.Add(48 * time.Hour), RemindAt: now.Add(24 * time.Hour)})
+	err = h.DB.UpdateTickets(ctx, now, func(tx tickets.Tx) error {
+		_, err := tx.InsertTicket(tickets.Ticket{FilerMemberID: m.ID, FilerName: "张三", ChatID: chat.ID, Text: "党费能否线上交",
+			Category: "党务", Keyword: "党费", DepartmentID: org.ID, DecidedBy: tickets.DecidedByKeywords, State: tickets.StateOpen,
+			CreatedAt: now, FirstDueAt: now.Add(48 * time.Hour), DueAt: now.Add(48 * time.Hour), RemindAt: now.Add(24 * time.Hour)})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

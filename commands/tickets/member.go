@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
 )
 
 func (f *Feature) suggest(ctx context.Context, r *bot.Request) error {
@@ -65,10 +64,10 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 	if dept == 0 {
 		return bot.Errorf("尚未配置受理建议的部门，请联系管理员。")
 	}
-	t := storage.Ticket{
+	t := Ticket{
 		FilerMemberID: r.Caller.Member.ID, Anonymous: anonymous, ChatID: r.Chat.ID, Text: text,
 		Category: category, Keyword: keyword, DepartmentID: dept, DecidedBy: DecidedByKeywords,
-		State: storage.TicketOpen, CreatedAt: now, FirstDueAt: due, DueAt: due, RemindAt: remind,
+		State: StateOpen, CreatedAt: now, FirstDueAt: due, DueAt: due, RemindAt: remind,
 	}
 	if r.Caller.Roster != nil {
 		t.FilerRosterID = r.Caller.Roster.ID
@@ -82,18 +81,19 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 	if f.assistant == nil {
 		t.RoutedAt = now // keywords decide at once
 	}
-	err := f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		if err := tt.Insert(&t); err != nil {
+	err := f.db.UpdateTickets(ctx, now, func(tx Tx) error {
+		var err error
+		if t, err = tx.InsertTicket(t); err != nil {
 			return err
 		}
-		if _, err := tt.AddEvent(storage.TicketEvent{TicketID: t.ID, Kind: "filed", ByFiler: true, Text: text}); err != nil {
+		if _, err := tx.AddTicketEvent(Event{TicketID: t.ID, Kind: "filed", ByFiler: true, Text: text}); err != nil {
 			return err
 		}
-		if err := tt.Enqueue(f.fileAck(ctx, r, t)); err != nil {
+		if err := queue(tx, f.fileAck(ctx, r, t)); err != nil {
 			return err
 		}
 		if !t.RoutedAt.IsZero() {
-			return f.announceNew(ctx, tt, t, units)
+			return f.announceNew(ctx, tx, t, units)
 		}
 		return nil
 	})
@@ -105,7 +105,6 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 		}
 		return fmt.Errorf("file ticket: %w", err)
 	}
-	f.engine.PokeAll()
 	if t.RoutedAt.IsZero() {
 		f.log.Info("ticket filed", "ticket", t.ID, "anonymous", anonymous)
 		f.routeTicket(ctx, t.ID, now)
@@ -116,7 +115,7 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 }
 
 // fileAck is the acknowledgement to the filer, queued with the ticket.
-func (f *Feature) fileAck(ctx context.Context, r *bot.Request, t storage.Ticket) bot.Outgoing {
+func (f *Feature) fileAck(ctx context.Context, r *bot.Request, t Ticket) bot.Outgoing {
 	out := bot.Outgoing{ChatID: r.Chat.ID}
 	if !t.Anonymous {
 		out.Text = fmt.Sprintf("已收到建议 #%d，将于 %s 前答复。发送 /mytickets 查看进度。", t.ID, f.longDate(t.DueAt))
@@ -143,7 +142,7 @@ func (f *Feature) fileAck(ctx context.Context, r *bot.Request, t storage.Ticket)
 }
 
 // announceNew tells the department's staff chats about a new ticket.
-func (f *Feature) announceNew(ctx context.Context, tt *storage.TicketTx, t storage.Ticket, units *bot.UnitTree) error {
+func (f *Feature) announceNew(ctx context.Context, tx Tx, t Ticket, units *bot.UnitTree) error {
 	chats, err := f.departmentChats(ctx, t.DepartmentID)
 	if err != nil {
 		return err
@@ -161,7 +160,7 @@ func (f *Feature) announceNew(ctx context.Context, tt *storage.TicketTx, t stora
 		fmt.Sprintf("答复请发送 /answer %d <答复内容>", t.ID),
 	}, "\n")
 	for _, c := range chats {
-		if err := tt.Enqueue(bot.Outgoing{ChatID: c.ID, Text: text, IdemKey: fmt.Sprintf("ticket:%d:new:%d", t.ID, c.ID)}); err != nil {
+		if err := queue(tx, bot.Outgoing{ChatID: c.ID, Text: text, IdemKey: fmt.Sprintf("ticket:%d:new:%d", t.ID, c.ID)}); err != nil {
 			return err
 		}
 	}
@@ -201,28 +200,27 @@ func (f *Feature) routeTicket(ctx context.Context, id int64, now time.Time) {
 			}
 		}
 	}
-	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		t, err := tt.Get(id)
+	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
+		t, err := tx.Ticket(id)
 		if err != nil || !t.RoutedAt.IsZero() {
 			return err
 		}
 		t.Category, t.Keyword, t.DepartmentID, t.DecidedBy, t.RoutedAt = category, keyword, dept, decided, now
-		if err := tt.Save(t); err != nil {
+		if err := tx.SaveTicket(t); err != nil {
 			return err
 		}
-		return f.announceNew(ctx, tt, t, units)
+		return f.announceNew(ctx, tx, t, units)
 	})
 	if err != nil {
 		f.log.Error("route ticket", "ticket", id, "err", err)
 		return
 	}
 	f.log.Info("ticket routed", "ticket", id, "department", units.Name(dept), "decided_by", decided)
-	f.engine.PokeAll()
 }
 
 // ownTicket loads a ticket of the caller; another member's ticket looks the
 // same as one that does not exist.
-func (f *Feature) ownTicket(ctx context.Context, r *bot.Request, n int64) (storage.Ticket, error) {
+func (f *Feature) ownTicket(ctx context.Context, r *bot.Request, n int64) (Ticket, error) {
 	t, err := f.db.Ticket(ctx, n)
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return t, fmt.Errorf("load ticket %d: %w", n, err)
@@ -230,7 +228,7 @@ func (f *Feature) ownTicket(ctx context.Context, r *bot.Request, n int64) (stora
 	own := err == nil && (t.FilerMemberID == r.Caller.Member.ID ||
 		(t.FilerRosterID != 0 && r.Caller.Roster != nil && t.FilerRosterID == r.Caller.Roster.ID))
 	if !own {
-		return storage.Ticket{}, bot.Errorf("没有找到你的建议 #%d。发送 /mytickets 查看你提过的建议。", n)
+		return Ticket{}, bot.Errorf("没有找到你的建议 #%d。发送 /mytickets 查看你提过的建议。", n)
 	}
 	return t, nil
 }
@@ -330,7 +328,7 @@ func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.State == storage.TicketClosed {
+	if t.State == StateClosed {
 		return bot.Errorf("建议 #%d 已关闭，不能再补充。如有新的问题，请重新提建议。", n)
 	}
 	units := r.Units()
@@ -343,17 +341,17 @@ func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 	if !t.Anonymous {
 		who = t.FilerName
 	}
-	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		id, err := tt.AddEvent(storage.TicketEvent{TicketID: t.ID, Kind: "followup", ByFiler: true, Text: text})
+	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
+		id, err := tx.AddTicketEvent(Event{TicketID: t.ID, Kind: "followup", ByFiler: true, Text: text})
 		if err != nil {
 			return err
 		}
 		note := fmt.Sprintf("建议 #%d 有补充（%s）：%s", t.ID, who, text)
-		if t.State == storage.TicketAnswered {
+		if t.State == StateAnswered {
 			note += fmt.Sprintf("\n该建议已答复；如需继续处理，请发送 /reopen %d", t.ID)
 		}
 		for _, c := range chats {
-			if err := tt.Enqueue(bot.Outgoing{ChatID: c.ID, Text: note, IdemKey: fmt.Sprintf("ticket:%d:event:%d:%d", t.ID, id, c.ID)}); err != nil {
+			if err := queue(tx, bot.Outgoing{ChatID: c.ID, Text: note, IdemKey: fmt.Sprintf("ticket:%d:event:%d:%d", t.ID, id, c.ID)}); err != nil {
 				return err
 			}
 		}
@@ -361,7 +359,7 @@ func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 		if !t.Anonymous && r.Chat.Kind == bot.Group {
 			ack.MentionMember = r.Caller.Member.ID
 		}
-		return tt.Enqueue(ack)
+		return queue(tx, ack)
 	})
 	if err != nil {
 		if t.Anonymous {
@@ -370,7 +368,6 @@ func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 		}
 		return fmt.Errorf("follow up ticket %d: %w", t.ID, err)
 	}
-	f.engine.PokeAll()
 	return nil
 }
 
@@ -379,7 +376,7 @@ func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 // anonymous ticket filed in a group it is a private message where the
 // platform allows one and the member's private chat is known, else a group
 // message that names no one.
-func (f *Feature) toFiler(ctx context.Context, t storage.Ticket, text, anonText string) (bot.Outgoing, error) {
+func (f *Feature) toFiler(ctx context.Context, t Ticket, text, anonText string) (bot.Outgoing, error) {
 	chat, err := f.db.Chat(ctx, t.ChatID)
 	if err != nil {
 		return bot.Outgoing{}, fmt.Errorf("chat of ticket %d: %w", t.ID, err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // DepartmentStats is one department's line of the SLA report. A ticket's
@@ -40,13 +39,13 @@ type Report struct {
 	Now      time.Time // the instant "overdue" is judged at
 	Depts    []DepartmentStats
 	Total    DepartmentStats
-	Tickets  []storage.Ticket
+	Tickets  []Ticket
 	Units    *bot.UnitTree
 	loc      *time.Location
 }
 
 // BuildReport computes the SLA report for tickets filed in [from, to).
-func BuildReport(ctx context.Context, db *storage.DB, cal *calendar.Calendar, units *bot.UnitTree, from, to, now time.Time) (*Report, error) {
+func BuildReport(ctx context.Context, db Store, cal *calendar.Calendar, units *bot.UnitTree, from, to, now time.Time) (*Report, error) {
 	ts, err := db.TicketsFiled(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("sla report: %w", err)
@@ -55,7 +54,7 @@ func BuildReport(ctx context.Context, db *storage.DB, cal *calendar.Calendar, un
 	byDept := map[int64]*DepartmentStats{}
 	durs := map[int64][]time.Duration{}
 	var all []time.Duration
-	add := func(s *DepartmentStats, t storage.Ticket) {
+	add := func(s *DepartmentStats, t Ticket) {
 		s.Filed++
 		switch {
 		case !t.FirstResponseAt.IsZero() && !t.FirstResponseAt.After(t.FirstDueAt):
@@ -214,7 +213,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 		case r.Now.After(t.FirstDueAt):
 			onTime = "否（未答复）"
 		}
-		state := map[storage.TicketState]string{storage.TicketOpen: "待答复", storage.TicketAnswered: "已答复", storage.TicketClosed: "已关闭"}[t.State]
+		state := map[State]string{StateOpen: "待答复", StateAnswered: "已答复", StateClosed: "已关闭"}[t.State]
 		row := []any{t.ID, r.Units.Name(t.DepartmentID), categoryOrNone(t), decided, filer,
 			t.CreatedAt.In(r.loc).Format(layout), t.FirstDueAt.In(r.loc).Format(layout), first, state, onTime}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)

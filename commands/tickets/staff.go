@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
 )
 
 func (f *Feature) list(ctx context.Context, r *bot.Request) error {
@@ -130,8 +129,8 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 }
 
 // staffEvent is a history entry by the caller.
-func staffEvent(r *bot.Request, t storage.Ticket, kind, text string) storage.TicketEvent {
-	e := storage.TicketEvent{TicketID: t.ID, Kind: kind, ActorName: r.Caller.Name(), Text: text}
+func staffEvent(r *bot.Request, t Ticket, kind, text string) Event {
+	e := Event{TicketID: t.ID, Kind: kind, ActorName: r.Caller.Name(), Text: text}
 	if r.Caller.Roster != nil {
 		e.ActorRosterID = r.Caller.Roster.ID
 	}
@@ -151,7 +150,7 @@ func (f *Feature) answer(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.State == storage.TicketClosed {
+	if t.State == StateClosed {
 		return bot.Errorf("建议 #%d 已关闭。如需再次答复，请先发送 /reopen %d", n, n)
 	}
 	units := r.Units()
@@ -167,43 +166,37 @@ func (f *Feature) answer(ctx context.Context, r *bot.Request) error {
 	if t.Anonymous {
 		ack = fmt.Sprintf("已答复建议 #%d，答复已发给提建议人（匿名，不显示身份）。", t.ID)
 	}
-	err = f.respond(ctx, r, t.ID, now, "answer", text, out, ack, func(cur *storage.Ticket) {
-		cur.State = storage.TicketAnswered
-	})
+	err = f.respond(ctx, r, t.ID, now, "answer", text, out, ack, answered)
 	if err != nil {
 		return fmt.Errorf("answer ticket %d: %w", t.ID, err)
 	}
-	f.engine.PokeAll()
 	f.log.Info("ticket answered", "ticket", t.ID, "department", dept)
 	return nil
 }
 
 // respond records a staff response (an answer, a close) to ticket id in one
-// transaction: change sets its new state, the first response time is set if
-// there was none, the event is logged, out goes to the filer (keyed by the
-// event, so it is never queued twice) and ack to the caller.
-func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now time.Time, kind, text string, out bot.Outgoing, ack string, change func(*storage.Ticket)) error {
-	return f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		cur, err := tt.Get(id)
+// transaction: change gives the ticket after the response (see answered and
+// closed), the event is logged, out goes to the filer (keyed by the event,
+// so it is never queued twice) and ack to the caller.
+func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now time.Time, kind, text string, out bot.Outgoing, ack string, change func(Ticket, time.Time) Ticket) error {
+	return f.db.UpdateTickets(ctx, now, func(tx Tx) error {
+		cur, err := tx.Ticket(id)
 		if err != nil {
 			return err
 		}
-		if cur.FirstResponseAt.IsZero() {
-			cur.FirstResponseAt = now
-		}
-		change(&cur)
-		if err := tt.Save(cur); err != nil {
+		cur = change(cur, now)
+		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		ev, err := tt.AddEvent(staffEvent(r, cur, kind, text))
+		ev, err := tx.AddTicketEvent(staffEvent(r, cur, kind, text))
 		if err != nil {
 			return err
 		}
 		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", id, ev)
-		if err := tt.Enqueue(out); err != nil {
+		if err := queue(tx, out); err != nil {
 			return err
 		}
-		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: ack})
+		return queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: ack})
 	})
 }
 
@@ -216,7 +209,7 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.State == storage.TicketClosed {
+	if t.State == StateClosed {
 		return r.Reply(ctx, fmt.Sprintf("建议 #%d 已经是关闭状态。", n))
 	}
 	now := r.Now()
@@ -226,16 +219,11 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	// Closing is the department's response too: respond sets the first
-	// response time if there was none.
 	ack := fmt.Sprintf("已关闭建议 #%d，并通知了提建议人。", t.ID)
-	err = f.respond(ctx, r, t.ID, now, "close", "", out, ack, func(cur *storage.Ticket) {
-		cur.State, cur.ClosedAt = storage.TicketClosed, now
-	})
+	err = f.respond(ctx, r, t.ID, now, "close", "", out, ack, closed)
 	if err != nil {
 		return fmt.Errorf("close ticket %d: %w", t.ID, err)
 	}
-	f.engine.PokeAll()
 	return nil
 }
 
@@ -248,30 +236,28 @@ func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.State == storage.TicketOpen {
+	if t.State == StateOpen {
 		return r.Reply(ctx, fmt.Sprintf("建议 #%d 仍在等待答复，无需重新打开。", n))
 	}
 	now := r.Now()
 	due, remind := f.deadlines(now)
-	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		cur, err := tt.Get(t.ID)
+	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
+		cur, err := tx.Ticket(t.ID)
 		if err != nil {
 			return err
 		}
-		cur.State, cur.ClosedAt = storage.TicketOpen, time.Time{}
-		cur.DueAt, cur.RemindAt, cur.RemindedAt, cur.EscalatedAt = due, remind, time.Time{}, time.Time{}
-		if err := tt.Save(cur); err != nil {
+		cur = reopened(cur, due, remind)
+		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		if _, err := tt.AddEvent(staffEvent(r, cur, "reopen", "，新期限 "+f.shortDate(due, now))); err != nil {
+		if _, err := tx.AddTicketEvent(staffEvent(r, cur, "reopen", "，新期限 "+f.shortDate(due, now))); err != nil {
 			return err
 		}
-		return tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s。", t.ID, f.longDate(due))})
+		return queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s。", t.ID, f.longDate(due))})
 	})
 	if err != nil {
 		return fmt.Errorf("reopen ticket %d: %w", t.ID, err)
 	}
-	f.engine.PokeAll()
 	return nil
 }
 
@@ -285,7 +271,7 @@ func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.State == storage.TicketClosed {
+	if t.State == StateClosed {
 		return bot.Errorf("建议 #%d 已关闭，不能指派。", n)
 	}
 	units := r.Units()
@@ -302,20 +288,20 @@ func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
-		cur, err := tt.Get(t.ID)
+	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
+		cur, err := tx.Ticket(t.ID)
 		if err != nil {
 			return err
 		}
 		cur.AssigneeRosterID = staff.ID
-		if err := tt.Save(cur); err != nil {
+		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		id, err := tt.AddEvent(staffEvent(r, cur, "assign", staff.Name))
+		id, err := tx.AddTicketEvent(staffEvent(r, cur, "assign", staff.Name))
 		if err != nil {
 			return err
 		}
-		if err := tt.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已把建议 #%d 指派给 %s。", t.ID, staff.Name)}); err != nil {
+		if err := queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已把建议 #%d 指派给 %s。", t.ID, staff.Name)}); err != nil {
 			return err
 		}
 		for _, c := range chats {
@@ -331,7 +317,7 @@ func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
 					break
 				}
 			}
-			if err := tt.Enqueue(out); err != nil {
+			if err := queue(tx, out); err != nil {
 				return err
 			}
 		}
@@ -340,7 +326,6 @@ func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("assign ticket %d: %w", t.ID, err)
 	}
-	f.engine.PokeAll()
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/when"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Tick does the timed work, all of it derived from the database: routing
@@ -29,13 +28,19 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 // remind sends, on the morning of the due day, one message per department
 // listing its tickets due today that still wait for an answer.
 func (f *Feature) remind(ctx context.Context, now time.Time) error {
-	ts, err := f.db.TicketsToRemind(ctx, now)
+	listed, err := f.db.TicketsToRemind(ctx, now, now)
 	if err != nil {
 		return fmt.Errorf("tickets to remind: %w", err)
 	}
+	var ts []Ticket
+	for _, t := range listed {
+		if remindDue(t, now) {
+			ts = append(ts, t)
+		}
+	}
 	units := f.engine.Units()
 	var errs []error
-	for _, group := range groupBy(ts, func(t storage.Ticket) int64 { return t.DepartmentID }) {
+	for _, group := range groupBy(ts, func(t Ticket) int64 { return t.DepartmentID }) {
 		dept := group[0].DepartmentID
 		chats, err := f.departmentChats(ctx, dept)
 		if err != nil {
@@ -46,26 +51,26 @@ func (f *Feature) remind(ctx context.Context, now time.Time) error {
 			f.log.Warn("reminder has no department chat; marking it done", "department", units.Name(dept), "tickets", len(group))
 		}
 		day := now.In(f.cal.Location()).Format(time.DateOnly)
-		err = f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
 			lines := []string{fmt.Sprintf("今日到期提醒（%s）：以下建议今天需要答复", units.Name(dept))}
 			for _, t := range group {
 				// Re-read inside the transaction: an answer may have come in.
-				cur, err := tt.Get(t.ID)
+				cur, err := tx.Ticket(t.ID)
 				if err != nil {
 					return err
 				}
-				if cur.State != storage.TicketOpen || !cur.RemindedAt.IsZero() {
+				if !remindDue(cur, now) {
 					continue
 				}
 				cur.RemindedAt = now
-				if err := tt.Save(cur); err != nil {
+				if err := tx.SaveTicket(cur); err != nil {
 					return err
 				}
-				if _, err := tt.AddEvent(storage.TicketEvent{TicketID: t.ID, Kind: "remind"}); err != nil {
+				if _, err := tx.AddTicketEvent(Event{TicketID: t.ID, Kind: "remind"}); err != nil {
 					return err
 				}
-				line := fmt.Sprintf("#%d %s 截止 · %s", t.ID, t.DueAt.In(f.cal.Location()).Format("15:04"), summary(t.Text, 30))
-				if name := f.rosterName(ctx, t.AssigneeRosterID); name != "" {
+				line := fmt.Sprintf("#%d %s 截止 · %s", cur.ID, cur.DueAt.In(f.cal.Location()).Format("15:04"), summary(cur.Text, 30))
+				if name := f.rosterName(ctx, cur.AssigneeRosterID); name != "" {
 					line += " · 指派：" + name
 				}
 				lines = append(lines, line)
@@ -76,7 +81,7 @@ func (f *Feature) remind(ctx context.Context, now time.Time) error {
 			lines = append(lines, "答复请发送 /answer <编号> <答复内容>")
 			for _, c := range chats {
 				key := fmt.Sprintf("tickets:remind:%d:%s:%d", c.ID, day, group[0].ID)
-				if err := tt.Enqueue(bot.Outgoing{ChatID: c.ID, Text: strings.Join(lines, "\n"), IdemKey: key}); err != nil {
+				if err := queue(tx, bot.Outgoing{ChatID: c.ID, Text: strings.Join(lines, "\n"), IdemKey: key}); err != nil {
 					return err
 				}
 			}
@@ -86,9 +91,6 @@ func (f *Feature) remind(ctx context.Context, now time.Time) error {
 			errs = append(errs, fmt.Errorf("remind %s: %w", units.Name(dept), err))
 		}
 	}
-	if len(ts) > 0 {
-		f.engine.PokeAll()
-	}
 	return errors.Join(errs...)
 }
 
@@ -96,9 +98,15 @@ func (f *Feature) remind(ctx context.Context, now time.Time) error {
 // chat (or, when none is configured or found, to the chats of the
 // department's nearest parent unit that has one), saying how late it is.
 func (f *Feature) escalate(ctx context.Context, now time.Time) error {
-	ts, err := f.db.TicketsToEscalate(ctx, now, f.cfg.EscalateAfter)
+	listed, err := f.db.TicketsToEscalate(ctx, escalateBefore(now, f.cfg.EscalateAfter))
 	if err != nil {
 		return fmt.Errorf("tickets to escalate: %w", err)
+	}
+	var ts []Ticket
+	for _, t := range listed {
+		if escalationDue(t, now, f.cfg.EscalateAfter) {
+			ts = append(ts, t)
+		}
 	}
 	if len(ts) == 0 {
 		return nil
@@ -113,7 +121,7 @@ func (f *Feature) escalate(ctx context.Context, now time.Time) error {
 	// Group the tickets by where they go.
 	type batch struct {
 		chats   []bot.Chat
-		tickets []storage.Ticket
+		tickets []Ticket
 	}
 	var order []string
 	batches := map[string]*batch{}
@@ -154,22 +162,22 @@ func (f *Feature) escalate(ctx context.Context, now time.Time) error {
 	var errs []error
 	for _, key := range order {
 		b := batches[key]
-		err := f.db.TicketTx(ctx, now, func(tt *storage.TicketTx) error {
+		err := f.db.UpdateTickets(ctx, now, func(tx Tx) error {
 			lines := []string{"逾期督办：以下建议已超过答复期限，仍未答复"}
 			for _, t := range b.tickets {
-				cur, err := tt.Get(t.ID)
+				cur, err := tx.Ticket(t.ID)
 				if err != nil {
 					return err
 				}
-				if cur.State != storage.TicketOpen || !cur.EscalatedAt.IsZero() {
+				if !escalationDue(cur, now, f.cfg.EscalateAfter) {
 					continue
 				}
 				late := when.Span(now.Sub(cur.DueAt), when.DayAsDay)
 				cur.EscalatedAt = now
-				if err := tt.Save(cur); err != nil {
+				if err := tx.SaveTicket(cur); err != nil {
 					return err
 				}
-				if _, err := tt.AddEvent(storage.TicketEvent{TicketID: t.ID, Kind: "escalate", Text: "已逾期 " + late}); err != nil {
+				if _, err := tx.AddTicketEvent(Event{TicketID: t.ID, Kind: "escalate", Text: "已逾期 " + late}); err != nil {
 					return err
 				}
 				lines = append(lines, fmt.Sprintf("#%d %s · %s · 期限 %s · 已逾期 %s", t.ID, units.Name(cur.DepartmentID),
@@ -180,7 +188,7 @@ func (f *Feature) escalate(ctx context.Context, now time.Time) error {
 			}
 			for _, c := range b.chats {
 				k := fmt.Sprintf("tickets:escalate:%d:%d:%d", c.ID, b.tickets[0].ID, now.UnixMilli())
-				if err := tt.Enqueue(bot.Outgoing{ChatID: c.ID, Text: strings.Join(lines, "\n"), IdemKey: k}); err != nil {
+				if err := queue(tx, bot.Outgoing{ChatID: c.ID, Text: strings.Join(lines, "\n"), IdemKey: k}); err != nil {
 					return err
 				}
 			}
@@ -194,11 +202,10 @@ func (f *Feature) escalate(ctx context.Context, now time.Time) error {
 			f.log.Info("ticket escalated", "ticket", t.ID, "department", units.Name(t.DepartmentID), "late", now.Sub(t.DueAt).Round(time.Minute))
 		}
 	}
-	f.engine.PokeAll()
 	return errors.Join(errs...)
 }
 
-func categoryOrNone(t storage.Ticket) string {
+func categoryOrNone(t Ticket) string {
 	if t.Category == "" {
 		return "未分类"
 	}

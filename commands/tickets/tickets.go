@@ -23,7 +23,6 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/configs"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Assistant is optional model help; nil means keyword routing only and /draft answers that it is not enabled.
@@ -45,7 +44,7 @@ const routeGrace = time.Minute
 // Feature is the suggestion-ticket feature.
 type Feature struct {
 	engine    *bot.Engine
-	db        *storage.DB
+	db        Store
 	cal       *calendar.Calendar
 	cfg       configs.SLAConfig
 	assistant Assistant
@@ -57,7 +56,7 @@ type Feature struct {
 
 // New makes the feature. assistant may be nil: keyword rules then route every
 // ticket and /draft says the assistant is not enabled.
-func New(e *bot.Engine, db *storage.DB, cal *calendar.Calendar, cfg configs.SLAConfig, assistant Assistant) *Feature {
+func New(e *bot.Engine, db Store, cal *calendar.Calendar, cfg configs.SLAConfig, assistant Assistant) *Feature {
 	return &Feature{engine: e, db: db, cal: cal, cfg: cfg, assistant: assistant, log: e.Logger().With("feature", "tickets"),
 		warnedDest: map[int64]bool{}}
 }
@@ -217,11 +216,11 @@ func (f *Feature) shortDate(t, now time.Time) string {
 	return fmt.Sprintf("%d月%d日(%s) %s", t.Month(), t.Day(), calendar.WeekdayName(t.Weekday()), t.Format("15:04"))
 }
 
-func stateText(t storage.Ticket, now time.Time) string {
+func stateText(t Ticket, now time.Time) string {
 	switch t.State {
-	case storage.TicketClosed:
+	case StateClosed:
 		return "已关闭"
-	case storage.TicketAnswered:
+	case StateAnswered:
 		return "已答复"
 	}
 	if now.After(t.DueAt) {
@@ -293,7 +292,7 @@ func (f *Feature) viewScope(r *bot.Request) ([]int64, error) {
 }
 
 // staffTicket loads a ticket a staff caller may act on.
-func (f *Feature) staffTicket(ctx context.Context, r *bot.Request, n int64) (storage.Ticket, error) {
+func (f *Feature) staffTicket(ctx context.Context, r *bot.Request, n int64) (Ticket, error) {
 	t, err := f.db.Ticket(ctx, n)
 	if errors.Is(err, bot.ErrNotFound) {
 		return t, bot.Errorf("没有建议 #%d。", n)
@@ -334,7 +333,7 @@ func (f *Feature) departmentChats(ctx context.Context, dept int64) ([]bot.Chat, 
 }
 
 // filerLabel names the filer for staff: 匿名 for anonymous tickets.
-func filerLabel(t storage.Ticket, units *bot.UnitTree) string {
+func filerLabel(t Ticket, units *bot.UnitTree) string {
 	if t.Anonymous {
 		return "匿名"
 	}
@@ -344,7 +343,7 @@ func filerLabel(t storage.Ticket, units *bot.UnitTree) string {
 	return t.FilerName
 }
 
-func categoryLabel(t storage.Ticket) string {
+func categoryLabel(t Ticket) string {
 	switch {
 	case t.Category == "":
 		return "未分类"

@@ -1,4 +1,4 @@
-package tickets
+package tickets_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -40,8 +41,8 @@ func TestAnonymousFilerNeverLogged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := New(h.Engine, h.DB, cal, h.Config.SLA, failingAssistant{})
-			f.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			f := tickets.New(h.Engine, h.DB, cal, h.Config.SLA, failingAssistant{})
+			tickets.SetLogger(f, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 			return []bot.Feature{f}
 		}})
 	h.Group("组织部")

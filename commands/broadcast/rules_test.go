@@ -1,0 +1,86 @@
+package broadcast
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/configs"
+)
+
+func TestInitialStatus(t *testing.T) {
+	for levels, want := range map[int]string{0: StatusSent, 1: StatusReview, 3: StatusReview} {
+		if got := initialStatus(levels); got != want {
+			t.Errorf("initialStatus(%d) = %s, want %s", levels, got, want)
+		}
+	}
+}
+
+func TestDecisions(t *testing.T) {
+	created := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	now := created.Add(time.Hour)
+	draft := Broadcast{ID: 1, Levels: 2, Status: StatusReview, CreatedAt: created, UpdatedAt: created}
+	tests := []struct {
+		name       string
+		got        Broadcast
+		wantStatus string
+		wantLevel  int
+	}{
+		{"first of two levels approves: on to the second", approved(draft, 2, now), StatusReview, 1},
+		{"last level approves: sent", approved(approved(draft, 2, now), 2, now), StatusSent, 2},
+		{"a chain shortened meanwhile: sent once past its end", approved(draft, 1, now), StatusSent, 1},
+		{"first level rejects", rejected(draft, now), StatusRejected, 0},
+		{"second level rejects", rejected(approved(draft, 2, now), now), StatusRejected, 1},
+	}
+	for _, tt := range tests {
+		if tt.got.Status != tt.wantStatus || tt.got.Level != tt.wantLevel || !tt.got.UpdatedAt.Equal(now) || !tt.got.CreatedAt.Equal(created) {
+			t.Errorf("%s: %s at level %d (updated %v), want %s at level %d", tt.name, tt.got.Status, tt.got.Level, tt.got.UpdatedAt, tt.wantStatus, tt.wantLevel)
+		}
+	}
+}
+
+func TestReviewRefusal(t *testing.T) {
+	chain := []configs.ReviewLevel{{Name: "组织部审核", Titles: []string{"组织委员"}}, {Members: []string{"T0005"}}}
+	author := bot.Member{ID: 1}
+	caller := func(id int64, title, number string) bot.Caller {
+		c := bot.Caller{Member: bot.Member{ID: id}}
+		if title != "" || number != "" {
+			c.Roster = &bot.RosterEntry{Title: title, Number: number}
+		}
+		return c
+	}
+	waiting := func(level int) Broadcast {
+		return Broadcast{ID: 7, AuthorMember: author.ID, Levels: 2, Level: level, Status: StatusReview}
+	}
+	sent, rej := waiting(2), waiting(0)
+	sent.Status, rej.Status = StatusSent, StatusRejected
+	tests := []struct {
+		name string
+		b    Broadcast
+		c    bot.Caller
+		want string // "" for allowed, else part of the refusal
+	}{
+		{"level 1 reviewer by title", waiting(0), caller(2, "组织委员", "T0004"), ""},
+		{"level 2 reviewer by number", waiting(1), caller(3, "", "T0005"), ""},
+		{"level 2 reviewer at level 1", waiting(0), caller(3, "", "T0005"), "你不是该级审核人"},
+		{"level 1 reviewer at level 2", waiting(1), caller(2, "组织委员", "T0004"), "正在等待「第 2 级审核」"},
+		{"no roster identity", waiting(0), caller(4, "", ""), "你不是该级审核人"},
+		{"the author, even as a reviewer", waiting(0), bot.Caller{Member: author, Roster: &bot.RosterEntry{Title: "组织委员"}}, "不能审核自己提交的"},
+		{"sent already", sent, caller(3, "", "T0005"), "已审核通过并发出"},
+		{"rejected already", rej, caller(2, "组织委员", "T0004"), "已被驳回"},
+		{"chain shorter than the level reached", Broadcast{ID: 7, Level: 2, Status: StatusReview}, caller(3, "", "T0005"), "审核流程已更改"},
+	}
+	for _, tt := range tests {
+		err := reviewRefusal(tt.b, chain, tt.c)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want a refusal saying %q", tt.name, err, tt.want)
+		case err != nil && !errors.As(err, new(*bot.UserError)):
+			t.Errorf("%s: %v is not shown to the user", tt.name, err)
+		}
+	}
+}

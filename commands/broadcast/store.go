@@ -1,0 +1,97 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Broadcast statuses.
+const (
+	StatusReview   = "review"   // waiting for a review level
+	StatusRejected = "rejected" // a reviewer rejected it
+	StatusSent     = "sent"     // approved by every level and queued
+)
+
+// Broadcast is a notice to the groups of one or more units' subtrees.
+type Broadcast struct {
+	ID           int64
+	AuthorMember int64
+	AuthorName   string
+	OriginChat   int64
+	Target       string  // as typed: a unit name or #tag
+	UnitIDs      []int64 // root units; their subtrees receive it
+	ReviewUnit   int64   // the unit whose review chain applies
+	Levels       int     // review levels at creation
+	Level        int     // levels approved so far
+	Text         string
+	SendAt       time.Time // zero: at once
+	Status       string
+	Chats        int // groups it was queued for when sent
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Event is one step in a broadcast's life: who did what, when.
+type Event struct {
+	ID          int64
+	BroadcastID int64
+	At          time.Time
+	ActorMember int64
+	ActorName   string
+	Action      string // created, approved, rejected, sent
+	Level       int    // 1-based level decided
+	LevelName   string
+	Note        string
+}
+
+// ErrStale reports that a broadcast changed since it was read (another
+// reviewer decided first).
+var ErrStale = errors.New("broadcast changed meanwhile")
+
+// KeyPrefix is the outbox idempotency key prefix of a broadcast's fan-out;
+// each group's message is KeyPrefix(id) followed by its chat id.
+func KeyPrefix(id int64) string { return fmt.Sprintf("bc:%d:", id) }
+
+// Store is what the broadcast feature reads and writes. *storage.DB
+// satisfies it.
+type Store interface {
+	Broadcast(ctx context.Context, id int64) (Broadcast, error)
+	// Broadcasts lists broadcasts, newest first; status "" means any.
+	Broadcasts(ctx context.Context, status string, limit int) ([]Broadcast, error)
+	// BroadcastEvents lists a broadcast's events in order.
+	BroadcastEvents(ctx context.Context, id int64) ([]Event, error)
+	// RosterWithTitles lists entries whose title is one of titles or whose
+	// number is one of numbers (a review level's reviewers).
+	RosterWithTitles(ctx context.Context, titles, numbers []string) ([]bot.RosterEntry, error)
+	MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member, error)
+	PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.Chat, error)
+	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
+	Chat(ctx context.Context, id int64) (bot.Chat, error)
+	// OutboxByIdemPrefix lists the messages whose idempotency key starts
+	// with prefix, by id.
+	OutboxByIdemPrefix(ctx context.Context, prefix string) ([]bot.OutboxMessage, error)
+
+	// UpdateBroadcasts runs fn in one write transaction; now stamps the
+	// messages it queues.
+	UpdateBroadcasts(ctx context.Context, now time.Time, fn func(Tx) error) error
+}
+
+// Tx is what the feature may do inside one UpdateBroadcasts transaction.
+type Tx interface {
+	// Enqueue queues a message (see bot.Store's Enqueue); inserted is
+	// false when its idempotency key was queued already.
+	Enqueue(m bot.Outgoing) (id int64, inserted bool, err error)
+	// InsertBroadcast stores a new broadcast and returns it with its ID.
+	InsertBroadcast(b Broadcast) (Broadcast, error)
+	// MoveBroadcast stores to's status, level and update time if the
+	// broadcast still has from's status and level; else it returns
+	// ErrStale.
+	MoveBroadcast(from, to Broadcast) error
+	// SetBroadcastChats records how many groups a broadcast was queued for.
+	SetBroadcastChats(id int64, chats int) error
+	AddBroadcastEvent(ev Event) error
+}
