@@ -240,7 +240,7 @@ func (db *DB) NewRelayWriter(list func(Relay, []RelayEntry) bot.Outgoing) *Relay
 
 // Do applies one op and returns once it is committed.
 func (w *RelayWriter) Do(ctx context.Context, op RelayOp) (RelayResult, error) {
-	return w.g.do(ctx, op)
+	return w.g.Do(ctx, op)
 }
 
 func (w *RelayWriter) run(ctx context.Context, t *Tx, in []RelayOp) ([]RelayResult, error) {

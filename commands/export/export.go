@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -34,7 +35,7 @@ const timeLayout = "2006-01-02 15:04:05"
 
 // Checkin builds the table of a check-in session: everyone who checked in,
 // then the roster entries of the unit who did not.
-func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, storage.CheckinSession, error) {
+func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, checkin.Session, error) {
 	t := Table{Sheet: "签到", Header: []string{"姓名", "学号", "单位", "时间", "状态"}}
 	s, err := db.CheckinSession(ctx, id)
 	if err != nil {
@@ -253,7 +254,7 @@ func (f *Feature) export(ctx context.Context, r *bot.Request) error {
 	)
 	switch kind {
 	case "checkin":
-		var s storage.CheckinSession
+		var s checkin.Session
 		t, s, err = Checkin(ctx, f.db, units, loc, id)
 		if errors.Is(err, bot.ErrNotFound) {
 			return bot.Errorf("没有编号为 #%d 的签到。", id)
