@@ -18,6 +18,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/storage"
 )
 
@@ -99,7 +100,7 @@ func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time
 }
 
 // Relay builds the table of a relay, in list order.
-func Relay(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, storage.Relay, error) {
+func Relay(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, relay.Relay, error) {
 	t := Table{Sheet: "接龙", Header: []string{"序号", "姓名", "学号", "单位", "时间", "备注", "状态"}}
 	rl, err := db.Relay(ctx, id)
 	if err != nil {
@@ -267,7 +268,7 @@ func (f *Feature) export(ctx context.Context, r *bot.Request) error {
 		}
 		label = fmt.Sprintf("签到 #%d「%s」", id, s.Title)
 	case "relay":
-		var rl storage.Relay
+		var rl relay.Relay
 		t, rl, err = Relay(ctx, f.db, units, loc, id)
 		if errors.Is(err, bot.ErrNotFound) {
 			return bot.Errorf("没有编号为 #%d 的接龙。", id)
