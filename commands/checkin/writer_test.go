@@ -31,7 +31,8 @@ func newWriterWorld(t *testing.T) *writerWorld {
 	return w
 }
 
-// open opens a session titled and named chat in a chat of its own.
+// open makes a group chat named chat and opens a session of that title in
+// it through f.
 func (w *writerWorld) open(t *testing.T, f *checkin.Feature, chat string) (bot.Chat, checkin.Session) {
 	t.Helper()
 	ctx := context.Background()
