@@ -154,7 +154,7 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 
 	out := make([]Answer, len(in))
 	var (
-		stored []Checkin
+		stored = make([]Checkin, 0, len(in))
 		moved  = map[*chatCheckins]time.Time{} // sessions whose counts moved: their last check-in
 	)
 	for i, a := range in {
