@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -29,10 +30,11 @@ const (
 	maxLinger = 2 * time.Millisecond
 )
 
-// errRunAgain is returned (wrapped) by a group-commit run that found the
-// database changed under what its writer keeps in memory (check-ins stored
-// by another process): the batch is rolled back, the writer forgets what it
-// kept (after) and runs the batch once more.
+// errRunAgain is returned (wrapped) by a statement of a group-commit batch
+// that found the database changed under what the feature's writer keeps in
+// memory (InsertCheckins: check-ins stored by another process): the batch
+// is rolled back, the writer forgets what it kept (after) and the batch runs
+// once more.
 var errRunAgain = errors.New("database changed outside this writer")
 
 // quietDelay is how long a writer with deferred work waits for more
@@ -56,6 +58,11 @@ type deferredWork interface {
 // holds its action has committed: an action is stored before it is
 // acknowledged.
 //
+// It is the mechanics only. What a batch does is the feature's: the feature
+// declares a Batcher interface (Do, Settle) and the work it hands over, and
+// a constructor here (CheckinBatcher, RelayBatcher) makes a groupCommit of
+// the feature's types whose run calls the feature's batch with the *Tx.
+//
 // The writer goroutine exists only while there is work: it is started by the
 // first waiting action and ends when none is left, so nothing needs closing.
 type groupCommit[In, Out any] struct {
@@ -69,6 +76,10 @@ type groupCommit[In, Out any] struct {
 	// deferred, if set, is work the batches leave for a moment when no
 	// action waits.
 	deferred deferredWork
+	// prepare are the fixed-shape statements the batches run, prepared on
+	// the writer connection before the first action (see prepareWriter).
+	prepare  []string
+	prepared atomic.Bool
 
 	mu      sync.Mutex
 	pending []*job[In, Out]
@@ -87,8 +98,15 @@ type job[In, Out any] struct {
 	done chan struct{}
 }
 
-// do submits one action and waits until it is committed (or failed).
-func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
+// Do submits one action and waits until it is committed (or failed).
+func (g *groupCommit[In, Out]) Do(ctx context.Context, in In) (Out, error) {
+	if len(g.prepare) > 0 && !g.prepared.Load() {
+		if err := g.db.prepareWriter(ctx, g.prepare...); err != nil {
+			var zero Out
+			return zero, fmt.Errorf("%s: %w", g.name, err)
+		}
+		g.prepared.Store(true)
+	}
 	j := &job[In, Out]{in: in, done: make(chan struct{})}
 	g.mu.Lock()
 	g.pending = append(g.pending, j)
@@ -116,9 +134,9 @@ func (g *groupCommit[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	}
 }
 
-// settle waits until the writer has nothing left to do, deferred work
+// Settle waits until the writer has nothing left to do, deferred work
 // included.
-func (g *groupCommit[In, Out]) settle(ctx context.Context) error {
+func (g *groupCommit[In, Out]) Settle(ctx context.Context) error {
 	g.mu.Lock()
 	running, stopped := g.running, g.stopped
 	g.mu.Unlock()
@@ -241,17 +259,20 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	}
 }
 
-// enqueueSnapshots queues many messages inside a batch's transaction. Plain
-// snapshots (text and merge key only: running counts, re-posted lists) are
-// queued with a few statements in all, doing what enqueueTx does for each
-// such message: a pending message with the same merge key in the same chat
-// takes the new text where it stands (see snapshotReplaceSQL); where there
-// is none, the new one is inserted. Any other message goes through
-// enqueueTx. at[i] is when message i was made.
+// EnqueueSnapshots queues many messages inside a transaction (a batch's).
+// Plain snapshots (text and merge key only: running counts, re-posted
+// lists) are queued with a few statements in all, doing what enqueueTx does
+// for each such message: a pending message with the same merge key in the
+// same chat takes the new text where it stands (see snapshotReplaceSQL);
+// where there is none, the new one is inserted. Any other message goes
+// through enqueueTx. at[i] is when message i was made.
 //
-// known maps chat ids to their platforms where the caller already has them
-// (a chat's platform never changes); only the other chats are looked up.
-func (t *Tx) enqueueSnapshots(msgs []bot.Outgoing, at []time.Time, known map[int64]string) error {
+// The platforms of the chats (which never change) come from the rows
+// replaced and from the cached chats; only the others are looked up.
+func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
+	if len(msgs) != len(at) {
+		return fmt.Errorf("enqueue snapshots: %d messages, %d times", len(msgs), len(at))
+	}
 	ctx, tx, db := t.ctx, t.tx, t.db
 	var plain []int
 	for i, m := range msgs {
@@ -282,12 +303,13 @@ func (t *Tx) enqueueSnapshots(msgs []bot.Outgoing, at []time.Time, known map[int
 	}
 	for rows.Next() {
 		var k key
-		if err := rows.Scan(&k.chat, &k.merge); err != nil {
+		var platform string
+		if err := rows.Scan(&k.chat, &k.merge, &platform); err != nil {
 			rows.Close()
 			return err
 		}
 		replaced[k] = true
-		t.queued(known[k.chat]) // "" (no wake) if the caller did not say
+		t.queued(platform)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -303,8 +325,8 @@ func (t *Tx) enqueueSnapshots(msgs []bot.Outgoing, at []time.Time, known map[int
 	platforms := map[int64]string{}
 	for _, i := range plain {
 		m := msgs[i]
-		if p, ok := known[m.ChatID]; ok {
-			platforms[m.ChatID] = p
+		if c, ok := db.cache.chatByID(m.ChatID); ok {
+			platforms[m.ChatID] = c.Platform
 		} else if !seen[m.ChatID] {
 			seen[m.ChatID] = true
 			chatArgs = append(chatArgs, m.ChatID)
@@ -349,7 +371,7 @@ func (t *Tx) enqueueSnapshots(msgs []bot.Outgoing, at []time.Time, known map[int
 	return nil
 }
 
-// The statements of enqueueSnapshots, with their rows as one JSON array
+// The statements of EnqueueSnapshots, with their rows as one JSON array
 // parameter (see checkinInsertSQL).
 const (
 	// [[chat, merge key, text], ...]: a snapshot's pending predecessor
@@ -364,7 +386,7 @@ const (
 	snapshotReplaceSQL = `UPDATE outbox SET text = j.value->>2, buttons = '', mention_member = NULL, reply_to = '', bulk = 0
 		FROM json_each(?) j WHERE outbox.state = 'pending' AND outbox.merge_key != ''
 		AND outbox.chat_id = j.value->>0 AND outbox.merge_key = j.value->>1 AND +outbox.edit_of IS NULL AND +outbox.idem_key IS NULL
-		RETURNING outbox.chat_id, outbox.merge_key`
+		RETURNING outbox.chat_id, outbox.merge_key, outbox.platform`
 	// [[chat, merge key], ...]
 	snapshotSupersedeSQL = `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
 		AND (chat_id, merge_key) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j)`

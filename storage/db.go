@@ -42,10 +42,6 @@ type DB struct {
 	hotW sync.Map // query -> *sql.Stmt
 	// cache holds chats, members and roster entries read per message.
 	cache *lookups
-	// checkinWriters are told when a chat's check-in session is opened or
-	// closed (see checkinSessionChanged).
-	checkinMu      sync.Mutex
-	checkinWriters []*CheckinWriter
 	// queuedHook is told, after a commit, which platforms got messages
 	// (see SetQueuedHook).
 	queuedHook queuedHook

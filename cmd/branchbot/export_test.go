@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
@@ -39,15 +40,15 @@ func TestExportCLI(t *testing.T) {
 	e, _ := db.RosterByNumber(ctx, "2023001")
 	_ = db.LinkMember(ctx, m.ID, e.ID, time.Now())
 	at := time.Date(2026, 11, 23, 9, 5, 0, 0, bot.ShanghaiLocation())
-	_, err = db.OpenCheckin(ctx, storage.CheckinSession{ChatID: chat.ID, UnitID: branch.ID, Title: "主题党日", OpenedBy: m.ID,
-		OpenedAt: at, Deadline: at.Add(time.Hour), EndsAt: at.Add(time.Hour)},
-		func(s storage.CheckinSession) bot.Outgoing {
-			return bot.Outgoing{ChatID: chat.ID, Text: "签到开始"}
-		}, at)
+	err = db.UpdateCheckins(ctx, at, func(tx checkin.Tx) error {
+		s, err := tx.InsertCheckinSession(checkin.Session{ChatID: chat.ID, UnitID: branch.ID, Title: "主题党日", OpenedBy: m.ID,
+			OpenedAt: at, Deadline: at.Add(time.Hour), EndsAt: at.Add(time.Hour)})
+		if err != nil {
+			return err
+		}
+		return tx.InsertCheckins([]checkin.Checkin{{SessionID: s.ID, MemberID: m.ID, RosterID: e.ID, Name: "张三", At: at}})
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.NewCheckinWriter(nil, nil).Checkin(ctx, storage.CheckinAttempt{ChatID: chat.ID, MemberID: m.ID, RosterID: e.ID, Name: "张三", At: at}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

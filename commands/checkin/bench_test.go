@@ -11,7 +11,6 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
-	"github.com/branchbot/branchbot/storage"
 )
 
 const (
@@ -23,6 +22,7 @@ const (
 // to a roster entry, in a real SQLite file behind the real engine.
 type benchWorld struct {
 	h       *commandtest.Harness
+	f       *checkin.Feature
 	roster  []bot.RosterEntry
 	chats   []bot.Chat
 	members [][]bot.Member
@@ -32,12 +32,14 @@ type benchWorld struct {
 func newBenchWorld(b *testing.B) *benchWorld {
 	b.Helper()
 	ctx := context.Background()
+	var f *checkin.Feature
 	h := commandtest.New(b, commandtest.Options{Features: func(h *commandtest.Harness) []bot.Feature {
-		return []bot.Feature{checkin.New(h.Engine, h.DB)}
+		f = checkin.New(h.Engine, h.DB)
+		return []bot.Feature{f}
 	}})
 	units := h.Engine.Units()
 	branch, _ := units.ByName("第一党支部")
-	w := &benchWorld{h: h}
+	w := &benchWorld{h: h, f: f}
 	var entries []bot.RosterEntry
 	for g := range benchGroups {
 		for m := range benchPerChat {
@@ -91,17 +93,12 @@ func (w *benchWorld) openRound(b *testing.B) []int64 {
 	ids := make([]int64, len(w.chats))
 	for i, c := range w.chats {
 		if s, err := w.h.DB.LatestCheckin(ctx, c.ID); err == nil {
-			if _, err := w.h.DB.CloseCheckin(ctx, s.ID, now, func(s storage.CheckinSession, _ []storage.Checkin) bot.Outgoing {
-				return bot.Outgoing{ChatID: s.ChatID, Text: "结束"}
-			}); err != nil {
+			if _, err := w.f.CloseSession(ctx, s.ID, now); err != nil {
 				b.Fatal(err)
 			}
 		}
-		s, err := w.h.DB.OpenCheckin(ctx, storage.CheckinSession{ChatID: c.ID, UnitID: c.UnitID, Title: fmt.Sprintf("第%d轮", w.round),
-			Expected: benchPerChat, OpenedBy: w.members[i][0].ID, OpenedAt: now, Deadline: now.Add(30 * time.Minute), EndsAt: now.Add(30 * time.Minute)},
-			func(s storage.CheckinSession) bot.Outgoing {
-				return bot.Outgoing{ChatID: s.ChatID, Text: "签到开始"}
-			}, now)
+		s, err := w.f.OpenSession(ctx, checkin.Session{ChatID: c.ID, UnitID: c.UnitID, Title: fmt.Sprintf("第%d轮", w.round),
+			Expected: benchPerChat, OpenedBy: w.members[i][0].ID, OpenedAt: now, Deadline: now.Add(30 * time.Minute), EndsAt: now.Add(30 * time.Minute)}, now)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -228,7 +225,7 @@ func BenchmarkCheckinBareInsert(b *testing.B) {
 		t0 := time.Now()
 		for g := range w.chats {
 			for _, m := range w.members[g] {
-				if err := w.h.DB.BareInsertCheckin(ctx, storage.Checkin{SessionID: ids[g], MemberID: m.ID, RosterID: m.RosterID, Name: m.Name, At: at}); err != nil {
+				if err := w.h.DB.BareInsertCheckin(ctx, checkin.Checkin{SessionID: ids[g], MemberID: m.ID, RosterID: m.RosterID, Name: m.Name, At: at}); err != nil {
 					b.Fatal(err)
 				}
 			}

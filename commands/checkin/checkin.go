@@ -4,6 +4,10 @@
 // the end the bot posts who was present, late and absent against the roster
 // of the group's unit. Check-ins go through a group-commit writer, so a whole
 // room checking in at once costs a handful of transactions.
+//
+// The rule for a check-in (decide) and the writer's memory of open sessions
+// live here (writer.go); store.go declares the nouns and what the feature
+// needs from storage, which stores what the feature decided.
 package checkin
 
 import (
@@ -17,7 +21,6 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/when"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // DefaultDuration is how long a session takes on-time check-ins when the
@@ -26,22 +29,23 @@ const DefaultDuration = 30 * time.Minute
 
 // Feature is the check-in feature.
 type Feature struct {
-	engine *bot.Engine
-	db     *storage.DB
-	writer *storage.CheckinWriter
+	engine  *bot.Engine
+	store   Store
+	writer  *writer
+	batcher Batcher
 }
 
 // New makes the feature.
-func New(e *bot.Engine, db *storage.DB) *Feature {
-	f := &Feature{engine: e, db: db}
-	f.writer = db.NewCheckinWriter(f.summary, e.PokeAll)
+func New(e *bot.Engine, store Store) *Feature {
+	f := &Feature{engine: e, store: store, writer: &writer{render: count}}
+	f.batcher = store.CheckinBatcher(f.writer)
 	return f
 }
 
 func (f *Feature) Name() string { return "checkin" }
 
 // Settle waits until the running counts owed for stored check-ins are queued.
-func (f *Feature) Settle(ctx context.Context) error { return f.writer.Settle(ctx) }
+func (f *Feature) Settle(ctx context.Context) error { return f.batcher.Settle(ctx) }
 
 func (f *Feature) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{
@@ -104,49 +108,49 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	if len(args) == 1 {
 		code = args[0]
 	}
-	a := storage.CheckinAttempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.Now()}
+	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.Now()}
 	if r.Caller.Roster != nil {
 		a.RosterID = r.Caller.Roster.ID
 	}
-	res, err := f.writer.Checkin(ctx, a)
+	res, err := f.batcher.Do(ctx, a)
 	if err != nil {
 		return err
 	}
 	s := res.Session
 	switch res.Outcome {
-	case storage.CheckedIn, storage.CheckedInLate:
-		// Stored; the group sees the running count (queued with the
-		// check-in). A button press also gets a private notice.
-		f.engine.PokeAll()
+	case CheckedIn, CheckedInLate:
+		// Stored; the group sees the running count (queued a moment
+		// later). A button press also gets a private notice.
 		if r.IsButton() {
 			msg := "签到成功"
-			if res.Outcome == storage.CheckedInLate {
+			if res.Outcome == CheckedInLate {
 				msg = "已签到（迟到）"
 			}
 			return r.Reply(ctx, fmt.Sprintf("%s：%s", msg, s.Title))
 		}
 		return nil
-	case storage.CheckinAlready:
+	case Repeat:
 		return r.ReplyMention(ctx, fmt.Sprintf("已签到（%s），无需重复签到。", when.Clock(res.Earlier.At.In(f.engine.Location()), r.Now())))
-	case storage.CheckinNoSession:
+	case NoSession:
 		return bot.Errorf("本群当前没有进行中的签到。")
-	case storage.CheckinClosed:
+	case Closed:
 		return bot.Errorf("签到「%s」已结束，未记录。", s.Title)
-	case storage.CheckinNeedCode:
+	case NeedCode:
 		return bot.Errorf("本次签到需要口令，请发送「签到 口令」。")
-	case storage.CheckinWrongCode:
+	case WrongCode:
 		return bot.Errorf("口令不对，未签到。")
 	}
 	return fmt.Errorf("check-in: unexpected outcome %d", res.Outcome)
 }
 
-func (f *Feature) summary(s storage.CheckinSession, present, late int) bot.Outgoing {
-	text := fmt.Sprintf("「%s」已签到 %d", s.Title, present)
+// count is the running count of a session.
+func count(s Session) bot.Outgoing {
+	text := fmt.Sprintf("「%s」已签到 %d", s.Title, s.Present)
 	if s.Expected > 0 {
-		text = fmt.Sprintf("「%s」已签到 %d/%d", s.Title, present, s.Expected)
+		text = fmt.Sprintf("「%s」已签到 %d/%d", s.Title, s.Present, s.Expected)
 	}
-	if late > 0 {
-		text += fmt.Sprintf("（迟到 %d）", late)
+	if s.Late > 0 {
+		text += fmt.Sprintf("（迟到 %d）", s.Late)
 	}
 	return bot.Outgoing{ChatID: s.ChatID, Text: text, MergeKey: fmt.Sprintf("checkin:%d:count", s.ID)}
 }
@@ -195,30 +199,57 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长", k)
 		}
 	}
-	roster, err := f.db.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
+	roster, err := f.store.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
 	if err != nil {
 		return err
 	}
 	now := r.Now()
-	s := storage.CheckinSession{
+	s := Session{
 		ChatID: r.Chat.ID, UnitID: r.Chat.UnitID, Title: name, Code: opts["code"], Expected: len(roster),
 		OpenedBy: r.Caller.Member.ID, OpenedAt: now, Deadline: now.Add(dur), EndsAt: now.Add(dur + late),
 	}
 	caps := r.Capabilities()
-	s, err = f.db.OpenCheckin(ctx, s, func(s storage.CheckinSession) bot.Outgoing {
+	s, err = f.openSession(ctx, s, now, func(s Session) bot.Outgoing {
 		return f.announcement(s, caps, now)
-	}, now)
-	if errors.Is(err, storage.ErrConflict) {
+	})
+	if errors.Is(err, errAlreadyOpen) {
 		return bot.Errorf("本群已有进行中的签到「%s」（截止 %s）。请先 /checkin close 结束它。", s.Title, when.Clock(s.EndsAt.In(f.engine.Location()), now))
 	}
-	if err != nil {
-		return err
-	}
-	f.engine.PokeAll()
-	return nil
+	return err
 }
 
-func (f *Feature) announcement(s storage.CheckinSession, caps bot.Capabilities, now time.Time) bot.Outgoing {
+// errAlreadyOpen: the chat has a session open already.
+var errAlreadyOpen = errors.New("a check-in is open in the chat")
+
+// openSession stores s and, in the same transaction, queues its
+// announcement (rendered once s has its id), unless the chat has a session
+// open at now: then it returns that session and errAlreadyOpen.
+func (f *Feature) openSession(ctx context.Context, s Session, now time.Time, announce func(Session) bot.Outgoing) (Session, error) {
+	err := f.store.UpdateCheckins(ctx, now, func(tx Tx) error {
+		f.writer.markStale(s.ChatID) // while this transaction holds the writer
+		latest, err := tx.LatestCheckinSessions([]int64{s.ChatID})
+		if err != nil {
+			return err
+		}
+		if len(latest) > 0 && !latest[0].Closed(now) {
+			s = latest[0]
+			return errAlreadyOpen
+		}
+		if s, err = tx.InsertCheckinSession(s); err != nil {
+			return err
+		}
+		if s.AnnounceID, _, err = tx.Enqueue(announce(s)); err != nil {
+			return fmt.Errorf("queue announcement: %w", err)
+		}
+		return tx.SetCheckinAnnouncement(s.ID, s.AnnounceID)
+	})
+	if err != nil && !errors.Is(err, errAlreadyOpen) {
+		return s, fmt.Errorf("open check-in in chat %d: %w", s.ChatID, err)
+	}
+	return s, err
+}
+
+func (f *Feature) announcement(s Session, caps bot.Capabilities, now time.Time) bot.Outgoing {
 	loc := f.engine.Location()
 	lines := []string{
 		fmt.Sprintf("签到开始：%s（#%d）", s.Title, s.ID),
@@ -247,7 +278,7 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if len(r.Command.Args) > 0 {
 		return bot.Errorf("用法：/checkin close")
 	}
-	s, err := f.db.LatestCheckin(ctx, r.Chat.ID)
+	s, err := f.store.LatestCheckin(ctx, r.Chat.ID)
 	if errors.Is(err, bot.ErrNotFound) || err == nil && !s.ClosedAt.IsZero() {
 		return bot.Errorf("本群当前没有进行中的签到。")
 	}
@@ -258,9 +289,9 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 }
 
 // finish closes a session and queues its result.
-func (f *Feature) finish(ctx context.Context, s storage.CheckinSession, now time.Time) error {
+func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	units := f.engine.Units()
-	roster, err := f.db.RosterOfUnits(ctx, units.Subtree(s.UnitID))
+	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(s.UnitID))
 	if err != nil {
 		return err
 	}
@@ -268,22 +299,52 @@ func (f *Feature) finish(ctx context.Context, s storage.CheckinSession, now time
 	for i, e := range roster {
 		ids[i] = e.ID
 	}
-	linked, err := f.db.LinkedRosterIDs(ctx, ids)
+	linked, err := f.store.LinkedRosterIDs(ctx, ids)
 	if err != nil {
 		return err
 	}
-	if _, err := f.db.CloseCheckin(ctx, s.ID, now, func(s storage.CheckinSession, cs []storage.Checkin) bot.Outgoing {
+	_, err = f.closeSession(ctx, s.ID, now, func(s Session, cs []Checkin) bot.Outgoing {
 		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked)}
-	}); err != nil {
-		return err
+	})
+	return err
+}
+
+// closeSession ends session id at now and, in the same transaction, queues
+// its result, rendered from the final list of check-ins. It reports false
+// (and queues nothing) if the session had ended already.
+func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, result func(Session, []Checkin) bot.Outgoing) (bool, error) {
+	closed := false
+	err := f.store.UpdateCheckins(ctx, now, func(tx Tx) error {
+		var err error
+		if closed, err = tx.CloseCheckinSession(id, now); err != nil || !closed {
+			return err
+		}
+		s, err := tx.CheckinSession(id)
+		if err != nil {
+			return err
+		}
+		f.writer.markStale(s.ChatID) // while this transaction holds the writer
+		cs, err := tx.CheckinsOfSessions(id)
+		if err != nil {
+			return err
+		}
+		out := result(s, cs)
+		out.IdemKey = fmt.Sprintf("checkin:%d:result", id)
+		rid, _, err := tx.Enqueue(out)
+		if err != nil {
+			return fmt.Errorf("queue result: %w", err)
+		}
+		return tx.SetCheckinResult(id, rid)
+	})
+	if err != nil {
+		return false, fmt.Errorf("close check-in %d: %w", id, err)
 	}
-	f.engine.PokeAll()
-	return nil
+	return closed, nil
 }
 
 // Result renders a closed session: present, late and absent against the
 // roster (bound members by name, never-bound entries as a count).
-func Result(s storage.CheckinSession, cs []storage.Checkin, roster []bot.RosterEntry, linked map[int64]bool) string {
+func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool) string {
 	inRoster := map[int64]bool{}
 	for _, e := range roster {
 		inRoster[e.ID] = true
@@ -351,7 +412,7 @@ func Result(s storage.CheckinSession, cs []storage.Checkin, roster []bot.RosterE
 
 // Tick closes sessions whose time is up and posts their results.
 func (f *Feature) Tick(ctx context.Context, now time.Time) error {
-	due, err := f.db.CheckinsDue(ctx, now)
+	due, err := f.store.CheckinsDue(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -405,7 +466,7 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 		}
 		to = to.AddDate(0, 0, 1)
 	}
-	sessions, err := f.db.CheckinSessionsOfChat(ctx, r.Chat.ID, from, to)
+	sessions, err := f.store.CheckinSessionsOfChat(ctx, r.Chat.ID, from, to)
 	if err != nil {
 		return err
 	}
@@ -416,11 +477,11 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	for i, s := range sessions {
 		ids[i] = s.ID
 	}
-	cs, err := f.db.Checkins(ctx, ids...)
+	cs, err := f.store.Checkins(ctx, ids...)
 	if err != nil {
 		return err
 	}
-	roster, err := f.db.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
+	roster, err := f.store.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
 	if err != nil {
 		return err
 	}
@@ -428,7 +489,7 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 }
 
 // Stats renders each roster member's attendance over sessions, best first.
-func Stats(sessions []storage.CheckinSession, cs []storage.Checkin, roster []bot.RosterEntry, loc *time.Location) string {
+func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time.Location) string {
 	attended := map[int64]int{}
 	lateN := map[int64]int{}
 	for _, c := range cs {

@@ -17,8 +17,21 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/storage"
+	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/relay"
 )
+
+// Store is what the exports read; *storage.DB satisfies it.
+type Store interface {
+	CheckinSession(ctx context.Context, id int64) (checkin.Session, error)
+	Checkins(ctx context.Context, sessionIDs ...int64) ([]checkin.Checkin, error)
+	Relay(ctx context.Context, id int64) (relay.Relay, error)
+	RelayEntries(ctx context.Context, relayID int64) ([]relay.Entry, error)
+	Chat(ctx context.Context, id int64) (bot.Chat, error)
+	RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error)
+	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
+	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
+}
 
 // Table is a sheet of records.
 type Table struct {
@@ -34,17 +47,17 @@ const timeLayout = "2006-01-02 15:04:05"
 
 // Checkin builds the table of a check-in session: everyone who checked in,
 // then the roster entries of the unit who did not.
-func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, storage.CheckinSession, error) {
+func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Location, id int64) (Table, checkin.Session, error) {
 	t := Table{Sheet: "签到", Header: []string{"姓名", "学号", "单位", "时间", "状态"}}
-	s, err := db.CheckinSession(ctx, id)
+	s, err := store.CheckinSession(ctx, id)
 	if err != nil {
 		return t, s, err
 	}
-	cs, err := db.Checkins(ctx, id)
+	cs, err := store.Checkins(ctx, id)
 	if err != nil {
 		return t, s, err
 	}
-	roster, err := db.RosterOfUnits(ctx, units.Subtree(s.UnitID))
+	roster, err := store.RosterOfUnits(ctx, units.Subtree(s.UnitID))
 	if err != nil {
 		return t, s, err
 	}
@@ -63,7 +76,7 @@ func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time
 			checked[c.RosterID] = true
 			e, ok := byID[c.RosterID]
 			if !ok {
-				if e, err = db.RosterEntry(ctx, c.RosterID); err != nil && !errors.Is(err, bot.ErrNotFound) {
+				if e, err = store.RosterEntry(ctx, c.RosterID); err != nil && !errors.Is(err, bot.ErrNotFound) {
 					return t, s, err
 				}
 				status += "（名单外）"
@@ -80,7 +93,7 @@ func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time
 	for _, e := range roster {
 		ids = append(ids, e.ID)
 	}
-	linked, err := db.LinkedRosterIDs(ctx, ids)
+	linked, err := store.LinkedRosterIDs(ctx, ids)
 	if err != nil {
 		return t, s, err
 	}
@@ -98,20 +111,20 @@ func Checkin(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time
 }
 
 // Relay builds the table of a relay, in list order.
-func Relay(ctx context.Context, db *storage.DB, units *bot.UnitTree, loc *time.Location, id int64) (Table, storage.Relay, error) {
+func Relay(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Location, id int64) (Table, relay.Relay, error) {
 	t := Table{Sheet: "接龙", Header: []string{"序号", "姓名", "学号", "单位", "时间", "备注", "状态"}}
-	rl, err := db.Relay(ctx, id)
+	rl, err := store.Relay(ctx, id)
 	if err != nil {
 		return t, rl, err
 	}
-	es, err := db.RelayEntries(ctx, id)
+	es, err := store.RelayEntries(ctx, id)
 	if err != nil {
 		return t, rl, err
 	}
 	for _, e := range es {
 		name, number, unit := e.Name, "", ""
 		if e.RosterID != 0 {
-			re, err := db.RosterEntry(ctx, e.RosterID)
+			re, err := store.RosterEntry(ctx, e.RosterID)
 			if err != nil && !errors.Is(err, bot.ErrNotFound) {
 				return t, rl, err
 			}
@@ -206,13 +219,13 @@ func FileName(kind string, id int64, format string, now time.Time) string {
 // Feature is the /export command.
 type Feature struct {
 	engine *bot.Engine
-	db     *storage.DB
+	store  Store
 	dir    string
 }
 
 // New makes the feature writing under dir (config exports.dir).
-func New(e *bot.Engine, db *storage.DB, dir string) *Feature {
-	return &Feature{engine: e, db: db, dir: dir}
+func New(e *bot.Engine, store Store, dir string) *Feature {
+	return &Feature{engine: e, store: store, dir: dir}
 }
 
 func (f *Feature) Name() string { return "export" }
@@ -253,8 +266,8 @@ func (f *Feature) export(ctx context.Context, r *bot.Request) error {
 	)
 	switch kind {
 	case "checkin":
-		var s storage.CheckinSession
-		t, s, err = Checkin(ctx, f.db, units, loc, id)
+		var s checkin.Session
+		t, s, err = Checkin(ctx, f.store, units, loc, id)
 		if errors.Is(err, bot.ErrNotFound) {
 			return bot.Errorf("没有编号为 #%d 的签到。", id)
 		}
@@ -266,15 +279,15 @@ func (f *Feature) export(ctx context.Context, r *bot.Request) error {
 		}
 		label = fmt.Sprintf("签到 #%d「%s」", id, s.Title)
 	case "relay":
-		var rl storage.Relay
-		t, rl, err = Relay(ctx, f.db, units, loc, id)
+		var rl relay.Relay
+		t, rl, err = Relay(ctx, f.store, units, loc, id)
 		if errors.Is(err, bot.ErrNotFound) {
 			return bot.Errorf("没有编号为 #%d 的接龙。", id)
 		}
 		if err != nil {
 			return err
 		}
-		c, err := f.db.Chat(ctx, rl.ChatID)
+		c, err := f.store.Chat(ctx, rl.ChatID)
 		if err != nil {
 			return err
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/commandtest"
-	"github.com/branchbot/branchbot/storage"
+	"github.com/branchbot/branchbot/commands/relay"
 )
 
 // say hands one message to the engine as the given member, the way a
@@ -37,7 +37,7 @@ func all(h *commandtest.Harness, who []string, text string) {
 	wg.Wait()
 }
 
-func names(es []storage.RelayEntry) []string {
+func names(es []relay.Entry) []string {
 	out := make([]string, len(es))
 	for i, e := range es {
 		out[i] = e.Name

@@ -5,6 +5,11 @@
 // (with join/leave buttons); elsewhere it is re-posted, merged in the outbox
 // so a burst of joins yields one post. Joins and leaves go through a
 // group-commit writer: none is lost or duplicated however many arrive at once.
+//
+// The rules (which relay an op reaches, join, leave, places and the
+// waitlist) are pure functions in rules.go, applied batch by batch in
+// writer.go; store.go declares the nouns and what the feature needs from
+// storage, which stores what the feature decided.
 package relay
 
 import (
@@ -19,7 +24,6 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/when"
-	"github.com/branchbot/branchbot/storage"
 )
 
 // Shown at most this many places (and waitlist places) in a list message;
@@ -34,15 +38,15 @@ const (
 
 // Feature is the relay feature.
 type Feature struct {
-	engine *bot.Engine
-	db     *storage.DB
-	writer *storage.RelayWriter
+	engine  *bot.Engine
+	store   Store
+	batcher Batcher
 }
 
 // New makes the feature.
-func New(e *bot.Engine, db *storage.DB) *Feature {
-	f := &Feature{engine: e, db: db}
-	f.writer = db.NewRelayWriter(f.list)
+func New(e *bot.Engine, store Store) *Feature {
+	f := &Feature{engine: e, store: store}
+	f.batcher = store.RelayBatcher(writer{list: f.list})
 	return f
 }
 
@@ -128,7 +132,7 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("标题太长（最多 %d 字）。", maxTitle)
 	}
 	now := r.Now()
-	rl := storage.Relay{ChatID: r.Chat.ID, Title: title, StartedBy: r.Caller.Member.ID, CreatedAt: now}
+	rl := Relay{ChatID: r.Chat.ID, Title: title, StartedBy: r.Caller.Member.ID, CreatedAt: now}
 	for k, v := range opts {
 		switch k {
 		case "limit":
@@ -150,10 +154,20 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间", k)
 		}
 	}
-	if _, err := f.db.StartRelay(ctx, rl, f.list, now); err != nil {
-		return err
+	err := f.store.UpdateRelays(ctx, now, func(tx Tx) error {
+		rl, err := tx.InsertRelay(rl)
+		if err != nil {
+			return err
+		}
+		id, _, err := tx.Enqueue(f.list(rl, nil))
+		if err != nil {
+			return fmt.Errorf("queue list: %w", err)
+		}
+		return tx.SetRelayList(rl.ID, id)
+	})
+	if err != nil {
+		return fmt.Errorf("start relay in chat %d: %w", rl.ChatID, err)
 	}
-	f.engine.PokeAll()
 	return nil
 }
 
@@ -176,7 +190,7 @@ func joinClock(args []string) []string {
 var clockRE = regexp.MustCompile(`^\d{1,2}[:：]\d{2}$`)
 
 func (f *Feature) show(ctx context.Context, r *bot.Request) error {
-	rs, err := f.db.OpenRelays(ctx, r.Chat.ID, r.Now())
+	rs, err := f.store.OpenRelays(ctx, r.Chat.ID, r.Now())
 	if err != nil {
 		return err
 	}
@@ -185,7 +199,7 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 	}
 	lines := []string{"本群进行中的接龙："}
 	for _, rl := range rs {
-		es, err := f.db.RelayEntries(ctx, rl.ID)
+		es, err := f.store.RelayEntries(ctx, rl.ID)
 		if err != nil {
 			return err
 		}
@@ -195,7 +209,7 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }
 
-func (f *Feature) counts(rl storage.Relay, n int) string {
+func (f *Feature) counts(rl Relay, n int) string {
 	if rl.Cap == 0 {
 		return fmt.Sprintf("已报名 %d 人", n)
 	}
@@ -207,7 +221,7 @@ func (f *Feature) counts(rl storage.Relay, n int) string {
 }
 
 // render is the list text of a relay.
-func (f *Feature) render(rl storage.Relay, es []storage.RelayEntry, closed bool) string {
+func (f *Feature) render(rl Relay, es []Entry, closed bool) string {
 	loc := f.engine.Location()
 	head := fmt.Sprintf("接龙 #%d：%s", rl.ID, rl.Title)
 	if closed {
@@ -224,7 +238,7 @@ func (f *Feature) render(rl storage.Relay, es []storage.RelayEntry, closed bool)
 	if len(terms) > 0 {
 		lines = append(lines, strings.Join(terms, "，"))
 	}
-	entry := func(label string, e storage.RelayEntry) string {
+	entry := func(label string, e Entry) string {
 		s := label + " " + e.Name
 		if e.Note != "" {
 			s += "（" + e.Note + "）"
@@ -272,7 +286,7 @@ func (f *Feature) render(rl storage.Relay, es []storage.RelayEntry, closed bool)
 // list is the list message queued after a change: an edit of the one list
 // message where the platform can edit and has buttons, else a re-post that
 // replaces a still-unsent earlier one.
-func (f *Feature) list(rl storage.Relay, es []storage.RelayEntry) bot.Outgoing {
+func (f *Feature) list(rl Relay, es []Entry) bot.Outgoing {
 	caps := f.engine.Capabilities(rl.Platform)
 	out := bot.Outgoing{ChatID: rl.ChatID, Text: f.render(rl, es, false), MergeKey: fmt.Sprintf("relay:%d:list", rl.ID)}
 	if caps.Buttons {
@@ -286,7 +300,7 @@ func (f *Feature) list(rl storage.Relay, es []storage.RelayEntry) bot.Outgoing {
 
 // final is what closing a relay posts: the final list, and where the list is
 // edited in place, that message without its buttons.
-func (f *Feature) final(rl storage.Relay, es []storage.RelayEntry) []bot.Outgoing {
+func (f *Feature) final(rl Relay, es []Entry) []bot.Outgoing {
 	caps := f.engine.Capabilities(rl.Platform)
 	text := f.render(rl, es, true)
 	key := fmt.Sprintf("relay:%d:list", rl.ID)
@@ -302,23 +316,23 @@ func (f *Feature) final(rl storage.Relay, es []storage.RelayEntry) []bot.Outgoin
 	return []bot.Outgoing{{ChatID: rl.ChatID, Text: text, MergeKey: key, IdemKey: idem}}
 }
 
-func (f *Feature) op(ctx context.Context, r *bot.Request, kind storage.RelayOpKind) error {
+func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 	id, rest, err := number(r.Command.Args)
 	if err != nil {
 		return err
 	}
 	note := strings.Join(rest, " ")
-	if kind == storage.RelayLeave && note != "" {
+	if kind == Leave && note != "" {
 		return bot.Errorf("用法：/leave [#编号]")
 	}
 	if utf8.RuneCountInString(note) > maxNote {
 		return bot.Errorf("备注太长（最多 %d 字）。", maxNote)
 	}
-	op := storage.RelayOp{Kind: kind, ChatID: r.Chat.ID, RelayID: id, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.Now()}
+	op := Op{Kind: kind, ChatID: r.Chat.ID, RelayID: id, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.Now()}
 	if r.Caller.Roster != nil {
 		op.RosterID = r.Caller.Roster.ID
 	}
-	res, err := f.writer.Do(ctx, op)
+	res, err := f.batcher.Do(ctx, op)
 	if err != nil {
 		return err
 	}
@@ -330,38 +344,37 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind storage.RelayOpKi
 		return fmt.Sprintf("第 %d 位", res.Place)
 	}
 	switch res.Outcome {
-	case storage.RelayJoined, storage.RelayNoteChanged, storage.RelayLeft:
+	case Joined, NoteChanged, Left:
 		// Stored; the updated list (queued with it) is the answer.
-		f.engine.PokeAll()
 		if !r.IsButton() {
 			return nil
 		}
 		switch res.Outcome {
-		case storage.RelayJoined:
+		case Joined:
 			return r.Reply(ctx, fmt.Sprintf("已接龙：%s，%s", rl.Title, place()))
-		case storage.RelayNoteChanged:
+		case NoteChanged:
 			return r.Reply(ctx, "已修改备注")
 		}
 		return r.Reply(ctx, "已退出接龙："+rl.Title)
-	case storage.RelayAlready:
+	case Already:
 		return r.ReplyMention(ctx, fmt.Sprintf("你已在接龙 #%d「%s」中，%s。要修改备注请发送「接龙 #%d 新备注」。", rl.ID, rl.Title, place(), rl.ID))
-	case storage.RelayNotIn:
+	case NotIn:
 		return bot.Errorf("你不在接龙 #%d「%s」中。", rl.ID, rl.Title)
-	case storage.RelayNone:
+	case NoRelay:
 		return bot.Errorf("本群当前没有进行中的接龙。")
-	case storage.RelayNotFound:
+	case NotFound:
 		return bot.Errorf("本群没有编号为 #%d 的接龙。发送 /relay 查看进行中的接龙。", id)
-	case storage.RelayClosed:
+	case Closed:
 		return bot.Errorf("接龙 #%d「%s」已结束。", rl.ID, rl.Title)
 	}
 	return fmt.Errorf("relay: unexpected outcome %d", res.Outcome)
 }
 
 func (f *Feature) join(ctx context.Context, r *bot.Request) error {
-	return f.op(ctx, r, storage.RelayJoin)
+	return f.op(ctx, r, Join)
 }
 func (f *Feature) leave(ctx context.Context, r *bot.Request) error {
-	return f.op(ctx, r, storage.RelayLeave)
+	return f.op(ctx, r, Leave)
 }
 
 func (f *Feature) close(ctx context.Context, r *bot.Request) error {
@@ -372,9 +385,9 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if len(rest) > 0 {
 		return bot.Errorf("用法：/relay close [#编号]")
 	}
-	var rl storage.Relay
+	var rl Relay
 	if id == 0 {
-		rs, err := f.db.OpenRelays(ctx, r.Chat.ID, r.Now())
+		rs, err := f.store.OpenRelays(ctx, r.Chat.ID, r.Now())
 		if err != nil {
 			return err
 		}
@@ -383,7 +396,7 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 		}
 		rl = rs[len(rs)-1]
 	} else {
-		rl, err = f.db.Relay(ctx, id)
+		rl, err = f.store.Relay(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) || err == nil && rl.ChatID != r.Chat.ID {
 			return bot.Errorf("本群没有编号为 #%d 的接龙。", id)
 		}
@@ -395,31 +408,58 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if rl.StartedBy != r.Caller.Member.ID && !secretary {
 		return bot.Errorf("只有发起人或本群单位的书记可以结束接龙 #%d。", rl.ID)
 	}
-	closed, err := f.db.CloseRelay(ctx, rl.ID, r.Now(), f.final)
+	closed, err := f.closeRelay(ctx, rl.ID, r.Now())
 	if err != nil {
 		return err
 	}
 	if !closed {
 		return bot.Errorf("接龙 #%d「%s」已结束。", rl.ID, rl.Title)
 	}
-	f.engine.PokeAll()
 	return nil
+}
+
+// closeRelay closes a relay at now and, in the same transaction, queues
+// what closing it posts (final) from its last list. It reports false (and
+// queues nothing) if the relay was closed already.
+func (f *Feature) closeRelay(ctx context.Context, id int64, now time.Time) (bool, error) {
+	closed := false
+	err := f.store.UpdateRelays(ctx, now, func(tx Tx) error {
+		var err error
+		if closed, err = tx.CloseRelay(id, now); err != nil || !closed {
+			return err
+		}
+		rl, err := tx.Relay(id)
+		if err != nil {
+			return err
+		}
+		es, err := tx.RelayEntries(id)
+		if err != nil {
+			return err
+		}
+		for _, m := range f.final(rl, es) {
+			if _, _, err := tx.Enqueue(m); err != nil {
+				return fmt.Errorf("queue final list: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("close relay %d: %w", id, err)
+	}
+	return closed, nil
 }
 
 // Tick closes relays whose deadline has passed.
 func (f *Feature) Tick(ctx context.Context, now time.Time) error {
-	due, err := f.db.RelaysDue(ctx, now)
+	due, err := f.store.RelaysDue(ctx, now)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, rl := range due {
-		if _, err := f.db.CloseRelay(ctx, rl.ID, rl.Until, f.final); err != nil {
+		if _, err := f.closeRelay(ctx, rl.ID, rl.Until); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	if len(due) > 0 {
-		f.engine.PokeAll()
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,168 @@
+package checkin
+
+import (
+	"context"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Session is one check-in (签到) opened in a group.
+type Session struct {
+	ID       int64
+	ChatID   int64
+	UnitID   int64 // the group's unit when the session was opened
+	Title    string
+	Code     string // "" when no code is needed
+	Expected int    // roster size of the unit at opening
+	OpenedBy int64
+	OpenedAt time.Time
+	Deadline time.Time // on-time check-ins before this instant
+	EndsAt   time.Time // late check-ins before this instant (= Deadline if none)
+	ClosedAt time.Time // zero while open
+	// Present and Late count the check-ins so far (Present includes Late).
+	Present, Late int
+	// AnnounceID and ResultID are the outbox ids of the announcement and of
+	// the result message.
+	AnnounceID int64
+	ResultID   int64
+}
+
+// AllowsLate reports whether the session takes late check-ins.
+func (s Session) AllowsLate() bool { return s.EndsAt.After(s.Deadline) }
+
+// Closed reports whether the session takes no more check-ins at now.
+func (s Session) Closed(now time.Time) bool {
+	return !s.ClosedAt.IsZero() || !now.Before(s.EndsAt)
+}
+
+// Checkin is one member's check-in.
+type Checkin struct {
+	SessionID int64
+	MemberID  int64
+	RosterID  int64 // 0 if the member had not linked a roster entry
+	Name      string
+	At        time.Time
+	Late      bool
+}
+
+// Attempt is a member checking in to the current session of a chat.
+type Attempt struct {
+	ChatID   int64
+	MemberID int64
+	RosterID int64
+	Name     string
+	Code     string    // as given; "" if none
+	At       time.Time // when the member checked in: the instant it is judged at
+}
+
+// Outcome is what becomes of an Attempt (see decide).
+type Outcome int
+
+const (
+	CheckedIn     Outcome = iota // stored, on time
+	CheckedInLate                // stored, late
+	Repeat                       // the member had already checked in; nothing changed
+	NoSession                    // the chat never had a session
+	Closed                       // the latest session is over
+	NeedCode                     // the session needs a code and none was given
+	WrongCode                    // the code does not match
+)
+
+// Answer is what the writer tells the member's handler once the batch that
+// held the attempt has committed.
+type Answer struct {
+	Outcome Outcome
+	// Session is the chat's latest session with its counts after the
+	// batch (zero for NoSession).
+	Session Session
+	// Earlier is the member's earlier check-in for Repeat.
+	Earlier Checkin
+}
+
+// Store is what the check-in feature reads and writes; *storage.DB
+// satisfies it.
+type Store interface {
+	// CheckinSession loads a session by id.
+	CheckinSession(ctx context.Context, id int64) (Session, error)
+	// LatestCheckin is the chat's most recent session, open or not.
+	LatestCheckin(ctx context.Context, chatID int64) (Session, error)
+	// CheckinSessionsOfChat lists a chat's sessions opened in [from, to),
+	// oldest first; a zero bound is open.
+	CheckinSessionsOfChat(ctx context.Context, chatID int64, from, to time.Time) ([]Session, error)
+	// CheckinsDue lists sessions still open whose end is at or before now.
+	CheckinsDue(ctx context.Context, now time.Time) ([]Session, error)
+	// Checkins lists the check-ins of sessions, in the order they were made.
+	Checkins(ctx context.Context, sessionIDs ...int64) ([]Checkin, error)
+	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
+	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
+
+	// UpdateCheckins runs fn in one write transaction; now stamps the
+	// messages it queues.
+	UpdateCheckins(ctx context.Context, now time.Time, fn func(Tx) error) error
+	// CheckinBatcher makes a group-commit writer that runs b's batches.
+	CheckinBatcher(b Batch) Batcher
+}
+
+// Tx is what the feature may do inside one write transaction: change
+// sessions and check-ins and queue the messages that say so, which commit
+// together or not at all.
+type Tx interface {
+	// Enqueue queues a message (see bot.Outgoing).
+	Enqueue(m bot.Outgoing) (id int64, inserted bool, err error)
+	// EnqueueSnapshots queues many snapshots at once (running counts: text
+	// and merge key only), each replacing its pending predecessor where it
+	// stands; at[i] is when msgs[i] was made.
+	EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error
+
+	// CheckinSession loads a session by id, with its counts.
+	CheckinSession(id int64) (Session, error)
+	// LatestCheckinSessions reads the latest session of each chat that has
+	// one, with its counts.
+	LatestCheckinSessions(chatIDs []int64) ([]Session, error)
+	// CheckinsOfSessions lists the check-ins of sessions, in the order they
+	// were made.
+	CheckinsOfSessions(sessionIDs ...int64) ([]Checkin, error)
+	// InsertCheckinSession stores a new session and returns it with its id.
+	InsertCheckinSession(s Session) (Session, error)
+	// SetCheckinAnnouncement and SetCheckinResult remember the outbox ids
+	// of a session's announcement and result.
+	SetCheckinAnnouncement(sessionID, outboxID int64) error
+	SetCheckinResult(sessionID, outboxID int64) error
+	// CloseCheckinSession ends a session at at; false if it had ended
+	// already.
+	CloseCheckinSession(id int64, at time.Time) (bool, error)
+	// InsertCheckins stores decided check-ins. If any of them was stored
+	// already (by another process, unknown to the writer), it fails with
+	// an error that makes the batcher run the batch once more, after After
+	// has heard of the failure.
+	InsertCheckins(cs []Checkin) error
+}
+
+// Batcher is a group-commit writer (storage makes one with CheckinBatcher):
+// concurrent attempts share write transactions, so a whole room checking
+// in at once costs a handful of commits. Do returns once the transaction
+// that holds the attempt has committed: a check-in is stored before it is
+// acknowledged.
+type Batcher interface {
+	Do(ctx context.Context, a Attempt) (Answer, error)
+	// Settle returns once every attempt handed over is stored and the
+	// deferred work is done.
+	Settle(ctx context.Context) error
+}
+
+// Batch is the feature's side of a Batcher: the batcher calls its methods
+// from one goroutine at a time, each Run or RunDeferred inside a write
+// transaction of its own.
+type Batch interface {
+	// Run decides and stores a batch of attempts, one answer each.
+	Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
+	// After hears how Run's transaction ended (nil: committed).
+	After(err error)
+	// Deferred reports work left for a quiet moment (no attempt waiting),
+	// which RunDeferred does in a transaction of its own; AfterDeferred
+	// hears how that ended.
+	Deferred() bool
+	RunDeferred(ctx context.Context, tx Tx) error
+	AfterDeferred(err error)
+}

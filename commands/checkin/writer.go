@@ -1,0 +1,307 @@
+package checkin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// decide is the check-in rule: what becomes of attempt a, judged at a.At,
+// given the chat's latest session (nil: the chat never had one) and the
+// member's earlier check-in to it (nil: none).
+func decide(latest *Session, earlier *Checkin, a Attempt) Outcome {
+	switch s := latest; {
+	case s == nil:
+		return NoSession
+	case s.Closed(a.At):
+		return Closed
+	case s.Code != "" && a.Code == "":
+		return NeedCode
+	case s.Code != "" && a.Code != s.Code:
+		return WrongCode
+	case earlier != nil:
+		return Repeat
+	case !a.At.Before(s.Deadline):
+		return CheckedInLate
+	}
+	return CheckedIn
+}
+
+// writer is the feature's side of the check-in Batcher (it implements
+// Batch). It decides every attempt of a batch in memory and hands storage
+// only the new rows: it keeps the latest session of every chat it has seen
+// and, while that session is open, who has checked in to it, so a batch
+// reads nothing and stores its check-ins with one statement.
+//
+// The group sees a running count of each session whose count moved (one
+// message with a merge key, so a burst leaves one count pending per chat).
+// Counts are queued in a transaction of their own once no check-in waits,
+// or by a batch if the writer has been kept busy for countEvery. A
+// check-in is acknowledged once stored; its count follows within moments (a
+// crash in between loses that count, not the check-in: the next check-in or
+// the session's result brings the group up to date).
+//
+// Sessions are opened and closed by the feature outside the writer; inside
+// the transaction that does so (all writes share one connection, so no batch
+// runs meanwhile) it marks the chat stale, and the writer rereads the chat
+// before its next batch or count. That is what keeps a running count from
+// following a session's result. A batch that does not commit makes the
+// writer forget everything it holds; so does a check-in that another
+// process stored meanwhile (InsertCheckins fails and the batch runs again).
+// The writer is the only one in its process storing check-ins to its
+// database (the bot makes one check-in feature).
+type writer struct {
+	render func(Session) bot.Outgoing // the running count of a session
+
+	staleMu sync.Mutex
+	stale   map[int64]bool // chats to reread before the next batch
+
+	// Touched only by the batcher, one call at a time.
+	chats map[int64]*chatCheckins // nil: nothing known
+	// dirty holds the sessions whose counts moved since their running
+	// count was last queued; written holds those the current transaction
+	// queued (forgotten from dirty once it commits).
+	dirty      map[int64]dirtyCount
+	written    []int64
+	lastCounts time.Time // wall clock: when counts were last queued
+}
+
+// chatCheckins is what the writer knows of one chat.
+type chatCheckins struct {
+	ok bool    // false: the chat has no session
+	s  Session // its latest session, with the counts kept current
+	// members are the check-ins to s by member, while s is not closed.
+	members map[int64]Checkin
+}
+
+// countEvery is how often, at most, a writer kept busy queues the running
+// counts within a batch. A count is a snapshot that the next one supersedes
+// before it is sent (chats take a message every few seconds at best), so
+// under a burst most of those queued more often were never sent, and each
+// queueing writes a page or more per chat.
+const countEvery = 250 * time.Millisecond
+
+type dirtyCount struct {
+	s  Session   // with its latest counts
+	at time.Time // the last stored check-in's time
+}
+
+// markStale makes the writer read the chat's latest session again before
+// its next batch. The feature calls it inside the transaction that opens or
+// closes a session.
+func (w *writer) markStale(chatID int64) {
+	w.staleMu.Lock()
+	if w.stale == nil {
+		w.stale = map[int64]bool{}
+	}
+	w.stale[chatID] = true
+	w.staleMu.Unlock()
+}
+
+// forgetStale drops the chats marked stale from what the writer holds, so
+// that they are read again.
+func (w *writer) forgetStale() {
+	w.staleMu.Lock()
+	stale := w.stale
+	w.stale = nil
+	w.staleMu.Unlock()
+	if w.chats == nil {
+		w.chats = map[int64]*chatCheckins{} // all is read again anyway
+		return
+	}
+	for chat := range stale {
+		delete(w.chats, chat)
+	}
+}
+
+// After forgets everything the writer holds when a batch did not commit:
+// sessions, check-ins and counts may have moved in memory only.
+func (w *writer) After(err error) {
+	if err != nil {
+		w.chats = nil
+		w.dirty = nil
+	} else {
+		for _, id := range w.written {
+			delete(w.dirty, id)
+		}
+	}
+	w.written = w.written[:0]
+}
+
+// Run decides a batch from what the writer holds (reading only the chats
+// it has not seen or was told changed) and stores the new check-ins with
+// one call: every statement is a round trip through cgo, and a writer that
+// makes hundreds of them per batch spends its time waiting to be scheduled.
+func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error) {
+	w.forgetStale()
+	var load []int64
+	for _, a := range in {
+		if _, ok := w.chats[a.ChatID]; !ok {
+			w.chats[a.ChatID] = &chatCheckins{}
+			load = append(load, a.ChatID)
+		}
+	}
+	if len(load) > 0 {
+		if err := w.load(tx, load); err != nil {
+			w.chats = nil
+			return nil, fmt.Errorf("sessions: %w", err)
+		}
+	}
+
+	out := make([]Answer, len(in))
+	var (
+		stored = make([]Checkin, 0, len(in))
+		moved  = map[*chatCheckins]time.Time{} // sessions whose counts moved: their last check-in
+	)
+	for i, a := range in {
+		st := w.chats[a.ChatID]
+		var latest *Session
+		if st.ok {
+			latest = &st.s
+		}
+		var earlier *Checkin
+		if prev, ok := st.members[a.MemberID]; ok { // also a second attempt in the same batch
+			earlier = &prev
+		}
+		r := &out[i]
+		r.Outcome = decide(latest, earlier, a)
+		switch r.Outcome {
+		case Repeat:
+			r.Earlier = *earlier
+		case CheckedIn, CheckedInLate:
+			c := Checkin{SessionID: st.s.ID, MemberID: a.MemberID, RosterID: a.RosterID, Name: a.Name, At: a.At, Late: r.Outcome == CheckedInLate}
+			st.members[a.MemberID] = c
+			st.s.Present++
+			if c.Late {
+				st.s.Late++
+			}
+			moved[st] = a.At
+			stored = append(stored, c)
+		}
+	}
+	if len(stored) > 0 {
+		if err := tx.InsertCheckins(stored); err != nil {
+			return nil, fmt.Errorf("insert check-ins: %w", err)
+		}
+	}
+	for i, a := range in {
+		out[i].Session = w.chats[a.ChatID].s
+	}
+
+	if w.dirty == nil {
+		w.dirty = map[int64]dirtyCount{}
+	}
+	for st, at := range moved {
+		w.dirty[st.s.ID] = dirtyCount{s: st.s, at: at}
+	}
+	if len(w.dirty) > 0 && time.Since(w.lastCounts) >= countEvery {
+		if err := w.queueCounts(tx); err != nil {
+			return nil, fmt.Errorf("queue running counts: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Deferred reports running counts owed.
+func (w *writer) Deferred() bool { return len(w.dirty) > 0 }
+
+// RunDeferred queues the running counts owed.
+func (w *writer) RunDeferred(ctx context.Context, tx Tx) error {
+	if err := w.queueCounts(tx); err != nil {
+		return fmt.Errorf("queue running counts: %w", err)
+	}
+	return nil
+}
+
+// AfterDeferred: counts whose transaction failed are given up (they are
+// snapshots; the next check-in queues a fresh one), so a failing database
+// is not retried in a loop.
+func (w *writer) AfterDeferred(err error) {
+	if err != nil {
+		w.dirty = nil
+		w.chats = nil
+	}
+	w.After(nil)
+}
+
+// queueCounts queues the running count of every session in w.dirty that is
+// still the open latest session of its chat.
+func (w *writer) queueCounts(tx Tx) error {
+	// A session may have been opened or closed since the check-ins were
+	// stored (a closed one has its result out: no count may follow it).
+	w.forgetStale()
+	var reread []int64
+	for _, d := range w.dirty {
+		if _, ok := w.chats[d.s.ChatID]; !ok {
+			reread = append(reread, d.s.ChatID)
+			w.chats[d.s.ChatID] = &chatCheckins{}
+		}
+	}
+	if len(reread) > 0 {
+		if err := w.load(tx, reread); err != nil {
+			w.chats = nil
+			return err
+		}
+	}
+	ids := make([]int64, 0, len(w.dirty))
+	for id, d := range w.dirty {
+		if st := w.chats[d.s.ChatID]; !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
+			delete(w.dirty, id)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	msgs := make([]bot.Outgoing, len(ids))
+	ats := make([]time.Time, len(ids))
+	for i, id := range ids {
+		d := w.dirty[id]
+		msgs[i], ats[i] = w.render(d.s), d.at
+	}
+	if err := tx.EnqueueSnapshots(msgs, ats); err != nil {
+		return err
+	}
+	w.written = append(w.written[:0], ids...)
+	w.lastCounts = time.Now()
+	return nil
+}
+
+// load reads the latest session of each chat (each already in w.chats) and,
+// for those not closed, who has checked in.
+func (w *writer) load(tx Tx, chats []int64) error {
+	ss, err := tx.LatestCheckinSessions(chats)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]*chatCheckins{}
+	var open []int64
+	for _, s := range ss {
+		st := &chatCheckins{ok: true, s: s}
+		if s.ClosedAt.IsZero() {
+			st.members = map[int64]Checkin{}
+			open = append(open, s.ID)
+			byID[s.ID] = st
+		}
+		w.chats[s.ChatID] = st
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	cs, err := tx.CheckinsOfSessions(open...)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if st := byID[c.SessionID]; st != nil {
+			st.members[c.MemberID] = c
+		}
+	}
+	return nil
+}
