@@ -20,10 +20,6 @@ var (
 	_ core.SetupStore = (*DB)(nil)
 )
 
-// ErrConflict reports a uniqueness conflict, e.g. a roster entry already
-// linked to another identity.
-var ErrConflict = errors.New("conflict")
-
 func isUnique(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique

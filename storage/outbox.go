@@ -71,17 +71,6 @@ func (db *DB) Enqueue(ctx context.Context, m bot.Outgoing, now time.Time) (id in
 	return id, inserted, err
 }
 
-// EnqueueTx queues a message inside a feature's own transaction, so that a
-// member action and its acknowledgement are stored together.
-func EnqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, now time.Time) (int64, bool, error) {
-	buttons, err := encodeButtons(m.Buttons)
-	if err != nil {
-		return 0, false, err
-	}
-	id, inserted, _, err := enqueueTx(ctx, tx, m, buttons, now)
-	return id, inserted, err
-}
-
 // enqueueTx queues m in tx and reports the platform of its chat.
 func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, now time.Time) (int64, bool, string, error) {
 	var id int64
