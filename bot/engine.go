@@ -353,7 +353,11 @@ func (e *Engine) dispatch(ctx context.Context, req *Request) {
 		return
 	}
 	if no := req.Refusal(spec); no != "" {
-		e.log.Info("permission denied", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", spec.Role.String())
+		needs := spec.Role.String()
+		if spec.Audience != nil {
+			needs += ", " + spec.Audience.Name
+		}
+		e.log.Info("permission denied", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", needs)
 		_ = req.Reply(ctx, no)
 		return
 	}
