@@ -357,7 +357,7 @@ func (e *Engine) dispatch(ctx context.Context, req *Request) {
 		if spec.Audience != nil {
 			needs += ", " + spec.Audience.Name
 		}
-		e.log.Info("permission denied", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", needs)
+		e.log.Info("command refused", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", needs, "answer", no)
 		_ = req.Reply(ctx, no)
 		return
 	}
