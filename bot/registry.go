@@ -168,7 +168,7 @@ func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 		unit = 0
 	}
 	if !c.Is(s.Role, unit, units) {
-		return DenyText(s.Role, c)
+		return denyText(s.Role, c)
 	}
 	if s.Audience != nil && !s.Audience.Admits(c) {
 		return s.Audience.Denial + linkHint(c)
@@ -176,8 +176,9 @@ func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 	return ""
 }
 
-// DenyText is the answer to a caller who lacks role.
-func DenyText(role Role, c Caller) string {
+// denyText is the answer to a caller who lacks role. Features never write
+// it themselves: a spec declares the role and the engine answers.
+func denyText(role Role, c Caller) string {
 	return fmt.Sprintf("权限不足：该命令需要%s权限。", role.Chinese()) + linkHint(c)
 }
 
