@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -123,65 +122,6 @@ func (e *Engine) ReloadUnits(ctx context.Context) error {
 	}
 	e.units.Store(NewUnitTree(us))
 	return nil
-}
-
-// Register adds a feature's commands. Names and aliases must be unique.
-func (e *Engine) Register(f Feature) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := e.addCommands(f.Name(), f.Commands()); err != nil {
-		return err
-	}
-	e.features = append(e.features, f)
-	return nil
-}
-
-// addCommands adds commands to the registry, for /help in registration
-// order and for dispatch by name and alias: all of them, or none if one is
-// refused. The caller holds e.mu.
-func (e *Engine) addCommands(owner string, specs []CommandSpec) error {
-	byName := map[string]*CommandSpec{}
-	added := make([]*CommandSpec, 0, len(specs))
-	for _, c := range specs {
-		spec := c
-		if spec.Handler == nil || spec.Name == "" {
-			return fmt.Errorf("register %s: command %q has no name or handler", owner, spec.Name)
-		}
-		for _, n := range append([]string{spec.Name}, spec.Aliases...) {
-			key := strings.ToLower(n)
-			prev, ok := e.byName[key]
-			if !ok {
-				prev, ok = byName[key]
-			}
-			if ok {
-				return fmt.Errorf("register %s: %q already names /%s", owner, n, prev.Name)
-			}
-			byName[key] = &spec
-		}
-		added = append(added, &spec)
-	}
-	maps.Copy(e.byName, byName)
-	e.specs = append(e.specs, added...)
-	return nil
-}
-
-// Commands lists every registered command in registration order.
-func (e *Engine) Commands() []CommandSpec {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	out := make([]CommandSpec, len(e.specs))
-	for i, s := range e.specs {
-		out[i] = *s
-	}
-	return out
-}
-
-// Lookup finds a command by name or alias (with or without slash).
-func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	s, ok := e.byName[strings.ToLower(strings.TrimLeft(name, "/／"))]
-	return s, ok
 }
 
 // AddPlatform attaches a platform adapter; its limits come from Options.
@@ -315,7 +255,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 	)
 	if isCmd {
 		parsed := isCmd
-		spec, isCmd = e.Lookup(cmd.Name)
+		spec, cmd, isCmd = e.Resolve(cmd)
 		if isCmd && !spec.AppliesTo(m.Platform) {
 			spec, isCmd = nil, false // another platform's own command
 		}
@@ -408,31 +348,43 @@ func (e *Engine) dispatch(ctx context.Context, req *Request) {
 		_ = req.Reply(ctx, fmt.Sprintf("消息过长（最多 %d 字），未处理。", MaxCommandRunes))
 		return
 	}
-	switch {
-	case spec.Where == GroupOnly && req.Chat.Kind != Group:
-		_ = req.Reply(ctx, "该命令只能在群里使用。")
-		return
-	case spec.Where == PrivateOnly && req.Chat.Kind != Private:
-		_ = req.Reply(ctx, "该命令只能在与机器人的私聊中使用。")
+	if spec.Handler == nil {
+		_ = req.Reply(ctx, e.subUsage(req))
 		return
 	}
-	if !req.Can(spec.Role) {
-		e.log.Info("permission denied", "command", spec.Name, "member", req.Caller.Member.ID, "needs", spec.Role.String())
-		_ = req.Reply(ctx, DenyText(spec.Role, req.Caller))
+	if no := req.Refusal(spec); no != "" {
+		needs := spec.Role.String()
+		if spec.Audience != nil {
+			needs += ", " + spec.Audience.Name
+		}
+		e.log.Info("command refused", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", needs, "answer", no)
+		_ = req.Reply(ctx, no)
 		return
 	}
 	if err := spec.Handler(ctx, req); err != nil {
-		e.reportError(ctx, req, spec.Name, err)
+		e.reportError(ctx, req, spec.Invocation(), err)
 	}
 }
 
-// DenyText is the answer to a caller who lacks role.
-func DenyText(role Role, c Caller) string {
-	msg := fmt.Sprintf("权限不足：该命令需要%s权限。", role.Chinese())
-	if c.Roster == nil {
-		msg += "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+// subUsage answers a command that is nothing but its sub-commands, named
+// without one: the usage of those the caller may run here, or, if none, why
+// the first may not be run.
+func (e *Engine) subUsage(req *Request) string {
+	var usage []string
+	first := ""
+	for i := range req.Spec.Subs {
+		sub := &req.Spec.Subs[i]
+		no := req.Refusal(sub)
+		if no == "" {
+			usage = append(usage, sub.Usage)
+		} else if first == "" {
+			first = no
+		}
 	}
-	return msg
+	if len(usage) == 0 {
+		return first
+	}
+	return "用法：" + strings.Join(usage, " | ")
 }
 
 func (e *Engine) reportError(ctx context.Context, req *Request, where string, err error) {

@@ -6,42 +6,6 @@ import (
 	"time"
 )
 
-// Where says in which kind of chat a command may be used.
-type Where int
-
-const (
-	Anywhere Where = iota
-	GroupOnly
-	PrivateOnly
-)
-
-// Handler runs one command. An error of type *UserError is shown to the
-// caller as it is; any other error is logged and the caller is told that
-// something went wrong.
-type Handler func(ctx context.Context, r *Request) error
-
-// CommandSpec describes one command for dispatch, /help and platform menus.
-type CommandSpec struct {
-	Name    string   // English slash name, lower case: "checkin"
-	Aliases []string // Chinese aliases, usable with or without a slash: "签到", "到"
-	Summary string   // one Chinese line for /help and menus
-	Usage   string   // Chinese usage line, e.g. "/checkin open <主题> [时长] [code=口令]"
-	Help    string   // longer Chinese help with examples, for /help <command>
-	Role    Role     // the least role the caller must hold
-	Where   Where
-	// Platform, if set, is the only platform whose chats have the command
-	// (an adapter's own command, such as WeChat's /rebind); in any other
-	// chat it is unknown, like a command that does not exist. Empty: every
-	// platform.
-	Platform string
-	Handler  Handler
-}
-
-// AppliesTo reports whether the command exists in chats of platform.
-func (s CommandSpec) AppliesTo(platform string) bool {
-	return s.Platform == "" || s.Platform == platform
-}
-
 // Feature is a group of commands registered together.
 type Feature interface {
 	Name() string

@@ -13,6 +13,10 @@ type Command struct {
 	Bot     string   // the @BotName after a slash command, if any
 	Args    []string // arguments, split like a shell; quotes removed
 	ArgText string   // everything after the name, trimmed, as typed
+	// Sub is the sub-command word the engine took off Args and ArgText
+	// (folded: "open" for "ＯＰＥＮ"); empty when none was (a command's own
+	// form, or a sub-command named by a flat name).
+	Sub string
 }
 
 // quotePairs maps every opening quote the parser honours to its closing quote.
@@ -109,6 +113,31 @@ func SplitArgs(s string) []string {
 		args = append(args, cur.String())
 	}
 	return args
+}
+
+// afterFirstArg is s without its first argument as SplitArgs reads it
+// (quotes and backslashes included), trimmed.
+func afterFirstArg(s string) string {
+	s = strings.TrimLeftFunc(s, isSpace)
+	var close rune
+	escaped := false
+	for i, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case close != 0:
+			if r == close {
+				close = 0
+			}
+		case r == '\\':
+			escaped = true
+		case quotePairs[r] != 0:
+			close = quotePairs[r]
+		case isSpace(r):
+			return strings.TrimFunc(s[i:], isSpace)
+		}
+	}
+	return ""
 }
 
 // SplitOptions separates key=value options (keys are ASCII letters, the "="

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -35,6 +36,24 @@ func TestParseCommand(t *testing.T) {
 		got, ok := ParseCommand(tt.in)
 		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseCommand(%q) = %#v, %v; want %#v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestAfterFirstArg(t *testing.T) {
+	tests := map[string]string{
+		"open 主题党日 30m":      "主题党日 30m",
+		"open":               "",
+		"open\u3000 x":       "x",
+		`"op en" x`:          "x",
+		"「op en」『y』 z":       "z",
+		`op\ en x`:           "x",
+		`"" x`:               "x",
+		"“unterminated rest": "",
+	}
+	for in, want := range tests {
+		if got := afterFirstArg(in); got != want {
+			t.Errorf("afterFirstArg(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -74,6 +93,12 @@ func FuzzParseCommand(f *testing.F) {
 		for _, a := range c.Args {
 			if len(a) > len(c.ArgText) {
 				t.Fatalf("arg %q longer than ArgText %q", a, c.ArgText)
+			}
+		}
+		// What a sub-command's handler sees is the rest after the word.
+		if len(c.Args) > 0 {
+			if rest := SplitArgs(afterFirstArg(c.ArgText)); !slices.Equal(rest, c.Args[1:]) {
+				t.Fatalf("after the first argument of %q: %q, want %q", s, rest, c.Args[1:])
 			}
 		}
 		again, ok2 := ParseCommand(s)

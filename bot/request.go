@@ -10,8 +10,10 @@ type Request struct {
 	Message Message
 	Chat    Chat
 	Caller  Caller
-	Command Command      // zero for observed messages
-	Spec    *CommandSpec // nil for observed messages
+	Command Command // zero for observed messages
+	// Spec is the form being run: a command, or a sub-command (whose
+	// Parent is its command). Nil for observed messages.
+	Spec *CommandSpec
 
 	engine *Engine
 }
@@ -56,6 +58,18 @@ func (r *Request) ReplyMention(ctx context.Context, text string) error {
 
 // Send queues any message.
 func (r *Request) Send(ctx context.Context, m Outgoing) (int64, error) { return r.engine.Send(ctx, m) }
+
+// Refusal is the answer to the caller if they may not run s here, else ""
+// (see the function Refusal).
+func (r *Request) Refusal(s *CommandSpec) string {
+	return Refusal(s, r.Chat, r.Caller, r.engine.Units())
+}
+
+// May reports whether the caller may run s in this chat: it exists on the
+// chat's platform and Refusal has no objection. /help lists by it.
+func (r *Request) May(s *CommandSpec) bool {
+	return s.AppliesTo(r.Chat.Platform) && r.Refusal(s) == ""
+}
 
 // Can reports whether the caller holds role for the request's chat unit.
 func (r *Request) Can(role Role) bool {

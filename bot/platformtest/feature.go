@@ -49,7 +49,13 @@ func (f *feature) Commands() []bot.CommandSpec {
 		{Name: "secret", Aliases: []string{"私聊"}, Summary: "只在私聊中回答", Where: bot.PrivateOnly, Handler: func(ctx context.Context, r *bot.Request) error {
 			return r.Reply(ctx, secretReply(r.Command.ArgText))
 		}},
-		{Name: "vote", Aliases: []string{"投票"}, Summary: "带按钮的投票", Handler: f.vote},
+		{Name: "vote", Aliases: []string{"投票"}, Summary: "带按钮的投票", Usage: "/vote", Handler: f.vote,
+			// The buttons press the sub-commands: every adapter's presses
+			// go through sub-command dispatch.
+			Subs: []bot.CommandSpec{
+				{Name: "yes", Summary: "赞成", Usage: "/vote yes", Handler: f.choose},
+				{Name: "no", Summary: "反对", Usage: "/vote no", Handler: f.choose},
+			}},
 		{Name: "boom", Summary: "会出错的命令", Handler: func(context.Context, *bot.Request) error { panic("platformtest: boom") }},
 	}
 }
@@ -61,32 +67,44 @@ func echo(ctx context.Context, r *bot.Request) error {
 	return r.Reply(ctx, r.Command.ArgText)
 }
 
-// vote posts a vote with two buttons; a press is answered to the presser
-// and edits the vote's count in place.
+// vote posts a vote with two buttons.
 func (f *feature) vote(ctx context.Context, r *bot.Request) error {
+	if r.IsButton() {
+		return bot.Errorf("无效的选项。")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.post(ctx, r)
+}
+
+func (f *feature) post(ctx context.Context, r *bot.Request) error {
+	id, err := r.Send(ctx, bot.Outgoing{ChatID: r.Chat.ID, Text: voteText(0, 0), Buttons: voteButtons})
+	if err != nil {
+		return err
+	}
+	f.votes[r.Chat.ID] = &vote{msg: id}
+	return nil
+}
+
+// choose is a press of a vote's button (/vote yes, /vote no): answered to
+// the presser, and the vote's count is edited in place. Typed, it posts a
+// new vote.
+func (f *feature) choose(ctx context.Context, r *bot.Request) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !r.IsButton() {
-		id, err := r.Send(ctx, bot.Outgoing{ChatID: r.Chat.ID, Text: voteText(0, 0), Buttons: voteButtons})
-		if err != nil {
-			return err
-		}
-		f.votes[r.Chat.ID] = &vote{msg: id}
-		return nil
+		return f.post(ctx, r)
 	}
 	v := f.votes[r.Chat.ID]
-	if v == nil || len(r.Command.Args) != 1 {
+	if v == nil || len(r.Command.Args) != 0 {
 		return bot.Errorf("这个投票已经结束。")
 	}
 	choice := "赞成"
-	switch r.Command.Args[0] {
-	case "yes":
+	if r.Spec.Name == "yes" {
 		v.yes++
-	case "no":
+	} else {
 		v.no++
 		choice = "反对"
-	default:
-		return bot.Errorf("无效的选项。")
 	}
 	if err := r.Reply(ctx, voteAnswer(choice)); err != nil {
 		return err

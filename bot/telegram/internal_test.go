@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +117,11 @@ func TestClassify(t *testing.T) {
 
 func TestMenuCommands(t *testing.T) {
 	specs := []bot.CommandSpec{
-		{Name: "checkin", Aliases: []string{"签到"}, Summary: "签到"},
+		{Name: "checkin", Aliases: []string{"签到"}, Summary: "签到", Subs: []bot.CommandSpec{
+			// Sub-command words and Chinese flat names are no menu entries.
+			{Name: "open", Aliases: []string{"发起"}, Flat: []string{"checkin_open", "发起签到"}, Summary: "发起签到"},
+			{Name: "close", Flat: []string{"checkin_close"}, Summary: "结束签到", Where: bot.GroupOnly},
+		}},
 		{Name: "签到二"},
 		{Name: "Bad-Name", Summary: "x"},
 		{Name: "nosummary", Usage: "/nosummary <x>"},
@@ -124,8 +129,12 @@ func TestMenuCommands(t *testing.T) {
 		{Name: "rebind", Summary: "另一个平台自己的命令", Platform: "wechat"},
 		{Name: "own", Summary: "Telegram 自己的命令", Platform: Name},
 	}
-	got := MenuCommands(specs, func(w bot.Where) bool { return w != bot.GroupOnly })
-	if len(got) != 3 || got[0].Command != "checkin" || got[0].Description != "签到" || got[1].Description != "/nosummary <x>" || got[2].Command != "own" {
-		t.Fatalf("menu = %+v", got)
+	var got []string
+	for _, c := range MenuCommands(specs, func(w bot.Where) bool { return w != bot.GroupOnly }) {
+		got = append(got, c.Command+" "+c.Description)
+	}
+	want := []string{"checkin 签到", "checkin_open 发起签到", "nosummary /nosummary <x>", "own Telegram 自己的命令"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("menu = %q, want %q", got, want)
 	}
 }

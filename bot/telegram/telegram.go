@@ -280,23 +280,38 @@ func (p *Platform) setCommands(ctx context.Context) {
 
 // MenuCommands turns command specs into Telegram's menu: English names only
 // (Telegram allows [a-z0-9_]{1,32}), the Chinese summary as description, at
-// most 100 entries. Another platform's own commands are left out.
+// most 100 entries. A command is followed by the flat names of its
+// sub-commands that Telegram accepts (/checkin_open), which reach them
+// directly; Chinese aliases and sub-command words cannot be menu entries.
+// Another platform's own commands are left out. The specs are those the
+// engine registered (Engine.Commands), whose sub-commands carry the place
+// and platform they have.
 func MenuCommands(specs []bot.CommandSpec, keep func(bot.Where) bool) []models.BotCommand {
 	out := []models.BotCommand{}
-	for _, s := range specs {
-		if !validCommandName(s.Name) || !s.AppliesTo(Name) || (keep != nil && !keep(s.Where)) {
-			continue
+	add := func(name string, s bot.CommandSpec) bool {
+		if !validCommandName(name) || !s.AppliesTo(Name) || (keep != nil && !keep(s.Where)) {
+			return true
 		}
 		desc := strings.TrimSpace(s.Summary)
 		if desc == "" {
 			desc = strings.TrimSpace(s.Usage)
 		}
 		if desc == "" {
-			desc = "/" + s.Name
+			desc = "/" + name
 		}
-		out = append(out, models.BotCommand{Command: s.Name, Description: truncateUTF16(desc, 256)})
-		if len(out) == 100 {
-			break
+		out = append(out, models.BotCommand{Command: name, Description: truncateUTF16(desc, 256)})
+		return len(out) < 100
+	}
+	for _, s := range specs {
+		if !add(s.Name, s) {
+			return out
+		}
+		for _, sub := range s.Subs {
+			for _, n := range sub.Flat {
+				if !add(n, sub) {
+					return out
+				}
+			}
 		}
 	}
 	return out

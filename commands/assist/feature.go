@@ -69,12 +69,36 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		},
 		{
 			Name: "retain", Aliases: []string{"消息保留", "保留消息"},
-			Summary: "开启或关闭本群消息保留，供讨论总结使用（书记）",
-			Usage:   "/retain on [时长] | /retain off | /retain",
-			Help: "例：/retain on 7d（保存最近7天的群消息）、/retain off（关闭并立即删除已保存的消息）、/retain（查看状态）\n" +
+			Summary: "查看本群消息保留状态（书记）",
+			Usage:   "/retain",
+			Help: "显示本群是否保存消息、保留期和已保存的条数。消息保留供 /summary 讨论总结使用：" +
 				"保留期最短1小时、最长30天，过期的消息自动删除。开启和关闭都会在群里公告。",
 			Role: bot.RoleSecretary, Where: bot.GroupOnly,
-			Handler: f.retain,
+			Handler: f.retainStatus,
+			Subs: []bot.CommandSpec{
+				{
+					Name: "on", Aliases: []string{"开启", "开"},
+					Summary: "开启本群消息保留，供讨论总结使用（书记）",
+					Usage:   "/retain on [时长]",
+					Help:    "例：/retain on 7d（保存最近7天的群消息；默认7天）\n再次开启并换一个保留期会删除超出新保留期的消息。",
+					Role:    bot.RoleSecretary,
+					Handler: f.retainOn,
+				},
+				{
+					Name: "off", Aliases: []string{"关闭", "关"},
+					Summary: "关闭本群消息保留并删除已保存的消息（书记）",
+					Usage:   "/retain off",
+					Role:    bot.RoleSecretary,
+					Handler: f.retainOff,
+				},
+				{
+					Name: "status", Aliases: []string{"状态"},
+					Summary: "同 /retain：查看本群消息保留状态（书记）",
+					Usage:   "/retain status",
+					Role:    bot.RoleSecretary,
+					Handler: f.retainStatus,
+				},
+			},
 		},
 	}
 }
@@ -133,38 +157,12 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (f *Feature) retain(ctx context.Context, r *bot.Request) error {
-	args := r.Command.Args
-	if len(args) == 0 || len(args) == 1 && (args[0] == "status" || args[0] == "状态") {
-		return f.retainStatus(ctx, r)
-	}
-	switch strings.ToLower(args[0]) {
-	case "on", "开启", "开":
-		if len(args) > 2 {
-			return bot.Errorf(retainUsage)
-		}
-		window := defaultRetention
-		if len(args) == 2 {
-			d, err := parseSpan(args[1])
-			if err != nil {
-				return bot.Errorf("无法识别保留时长「%s」。%s", truncateRunes(args[1], 20), retainUsage)
-			}
-			window = d
-		}
-		if window < minRetention || window > maxRetention {
-			return bot.Errorf("保留时长须在1小时到30天之间，不能是%s。", when.Span(window, when.DayAsHours))
-		}
-		return f.retainOn(ctx, r, window)
-	case "off", "关闭", "关":
-		if len(args) != 1 {
-			return bot.Errorf(retainUsage)
-		}
-		return f.retainOff(ctx, r)
-	}
-	return bot.Errorf(retainUsage)
-}
-
+// retainStatus is /retain (or /retain status): whether the group's
+// messages are kept, for how long, and how many are.
 func (f *Feature) retainStatus(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) > 0 {
+		return bot.Errorf(retainUsage)
+	}
 	ret, ok, err := f.db.AssistRetention(ctx, r.Chat.ID)
 	if err != nil {
 		return err
@@ -184,7 +182,23 @@ func (f *Feature) retainStatus(ctx context.Context, r *bot.Request) error {
 		when.Span(ret.Window, when.DayAsHours), ret.SetAt.In(f.engine.Location()).Format("2006-01-02 15:04"), n))
 }
 
-func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Duration) error {
+// retainOn is /retain on [时长]: keep the group's messages for the window.
+func (f *Feature) retainOn(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) > 1 {
+		return bot.Errorf(retainUsage)
+	}
+	window := defaultRetention
+	if len(args) == 1 {
+		d, err := parseSpan(args[0])
+		if err != nil {
+			return bot.Errorf("无法识别保留时长「%s」。%s", truncateRunes(args[0], 20), retainUsage)
+		}
+		window = d
+	}
+	if window < minRetention || window > maxRetention {
+		return bot.Errorf("保留时长须在1小时到30天之间，不能是%s。", when.Span(window, when.DayAsHours))
+	}
 	if !f.ai.Enabled() {
 		return bot.Errorf(DisabledText)
 	}
@@ -222,9 +236,12 @@ func (f *Feature) retainOn(ctx context.Context, r *bot.Request, window time.Dura
 	})
 }
 
-// retainOff opts the group out: it deletes every retained message and
-// announces it, in one transaction.
+// retainOff is /retain off, which opts the group out: it deletes every
+// retained message and announces it, in one transaction.
 func (f *Feature) retainOff(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) > 0 {
+		return bot.Errorf(retainUsage)
+	}
 	was := false
 	err := f.db.UpdateAssist(ctx, r.Now(), func(tx Tx) error {
 		var err error

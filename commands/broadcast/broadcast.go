@@ -50,30 +50,60 @@ func New(e *bot.Engine, db Store, cfg *configs.Config, log *slog.Logger) *Featur
 func (f *Feature) Name() string { return "broadcast" }
 
 func (f *Feature) Commands() []bot.CommandSpec {
+	reviewers := &bot.Audience{
+		Name:   "通知审核人",
+		Admits: func(c bot.Caller) bool { return isReviewer(c, f.chains) },
+		Denial: "权限不足：只有通知审核人可以审核通知。",
+	}
+	viewers := &bot.Audience{
+		Name:   "通知的提交人、审核人、相关单位书记或管理员",
+		Admits: func(c bot.Caller) bool { return c.Is(bot.RoleSecretary, 0, nil) || isReviewer(c, f.chains) },
+		Denial: "权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。",
+	}
 	return []bot.CommandSpec{
 		{
 			Name: "broadcast", Aliases: []string{"通知", "发通知"},
-			Summary: "起草发往单位各群的通知；查看发送情况和记录",
-			Usage:   "/broadcast <单位|#标签> <内容> [at=2026-12-01T08:00] | /broadcast status <编号> | /broadcast log [编号]",
+			Summary: "起草发往单位各群的通知（书记）",
+			Usage:   "/broadcast <单位|#标签> <内容> [at=2026-12-01T08:00]",
 			Help: "例：/broadcast 计算机学院党委 周五下午三点开支部大会 at=2026-12-01T08:00\n" +
 				"通知发往该单位及全部下级单位绑定的群；#标签 表示配置 study.tags 中该标签列出的各单位。\n" +
-				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。\n" +
-				"/broadcast status 3 查看第 3 号通知在各群的送达情况；/broadcast log 查看通知和审核记录。",
-			// Drafting checks the secretary role for the target units;
-			// status and log are open to authors, reviewers and secretaries.
-			Handler: f.broadcast,
+				"只有管理员或目标单位及其上级单位的书记可以发通知。" +
+				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。",
+			// Any secretary may draft; the handler checks the target units.
+			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+			Handler: f.draft,
+			Subs: []bot.CommandSpec{
+				{
+					Name: "status", Aliases: []string{"状态"},
+					Summary:  "查看一条通知在各群的送达情况",
+					Usage:    "/broadcast status <编号>",
+					Help:     "例：/broadcast status 3",
+					Audience: viewers,
+					Handler:  f.status,
+				},
+				{
+					Name: "log", Aliases: []string{"记录"},
+					Summary:  "查看通知和审核记录",
+					Usage:    "/broadcast log [编号]",
+					Help:     "不带编号列出你可以查看的最近 10 条通知。",
+					Audience: viewers,
+					Handler:  f.logCmd,
+				},
+			},
 		},
 		{
 			Name: "approve", Aliases: []string{"通过"},
-			Summary: "审核通过通知草稿；不带编号列出待你审核的草稿",
-			Usage:   "/approve [编号]",
-			Handler: f.approve,
+			Summary:  "审核通过通知草稿；不带编号列出待你审核的草稿",
+			Usage:    "/approve [编号]",
+			Audience: reviewers,
+			Handler:  f.approve,
 		},
 		{
 			Name: "reject", Aliases: []string{"驳回"},
-			Summary: "驳回通知草稿",
-			Usage:   "/reject <编号> <理由>",
-			Handler: f.reject,
+			Summary:  "驳回通知草稿",
+			Usage:    "/reject <编号> <理由>",
+			Audience: reviewers,
+			Handler:  f.reject,
 		},
 	}
 }
@@ -149,21 +179,12 @@ func (f *Feature) chain(unitID int64) ([]configs.ReviewLevel, int64) {
 	return nil, unitID
 }
 
-func (f *Feature) broadcast(ctx context.Context, r *bot.Request) error {
-	args := r.Command.Args
-	if len(args) == 0 {
-		return bot.Errorf("用法：%s", r.Spec.Usage)
-	}
-	switch args[0] {
-	case "status", "状态":
-		return f.status(ctx, r, args[1:])
-	case "log", "记录":
-		return f.logCmd(ctx, r, args[1:])
-	}
-	return f.draft(ctx, r)
-}
-
+// draft is /broadcast <单位|#标签> <内容>: a new notice, sent at once or
+// handed to the target's review chain.
 func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) == 0 {
+		return bot.Errorf("用法：%s", r.Spec.FullUsage())
+	}
 	loc := f.engine.Location()
 	first := r.Command.Args[0]
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.Command.ArgText), first))
@@ -562,7 +583,8 @@ func (f *Feature) viewable(ctx context.Context, r *bot.Request, arg string) (Bro
 	return b, nil
 }
 
-func (f *Feature) status(ctx context.Context, r *bot.Request, args []string) error {
+func (f *Feature) status(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
 	if len(args) != 1 {
 		return bot.Errorf("用法：/broadcast status <编号>")
 	}
@@ -618,7 +640,8 @@ func (f *Feature) status(ctx context.Context, r *bot.Request, args []string) err
 
 var actionText = map[string]string{"created": "提交", "approved": "通过", "rejected": "驳回", "sent": "发出"}
 
-func (f *Feature) logCmd(ctx context.Context, r *bot.Request, args []string) error {
+func (f *Feature) logCmd(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
 	loc := f.engine.Location()
 	if len(args) > 1 {
 		return bot.Errorf("用法：/broadcast log [编号]")

@@ -46,6 +46,19 @@ func canReview(c bot.Caller, l configs.ReviewLevel) bool {
 	return slices.Contains(l.Titles, c.Roster.Title) || slices.Contains(l.Members, c.Roster.Number)
 }
 
+// isReviewer reports whether the caller reviews some level of any of the
+// configured chains (unit name → chain).
+func isReviewer(c bot.Caller, chains map[string][]configs.ReviewLevel) bool {
+	for _, chain := range chains {
+		for _, l := range chain {
+			if canReview(c, l) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // reviewRefusal says why the caller may not decide b's current level under
 // chain, or is nil when they may: b must wait for review at a level the
 // chain still has, and the caller must be that level's reviewer and not the

@@ -84,3 +84,31 @@ func TestReviewRefusal(t *testing.T) {
 		}
 	}
 }
+
+func TestIsReviewer(t *testing.T) {
+	chains := map[string][]configs.ReviewLevel{
+		"计算机学院党委": {{Titles: []string{"副部长"}}, {Titles: []string{"部长"}}},
+		"第二党支部":   {{Members: []string{"2023009"}}},
+	}
+	tests := []struct {
+		name string
+		c    bot.Caller
+		want bool
+	}{
+		{"a title of a first level", bot.Caller{Roster: &bot.RosterEntry{Title: "副部长"}}, true},
+		{"a title of a later level", bot.Caller{Roster: &bot.RosterEntry{Title: "部长"}}, true},
+		{"a number listed in another unit's chain", bot.Caller{Roster: &bot.RosterEntry{Title: "党员", Number: "2023009"}}, true},
+		{"a member of no chain", bot.Caller{Roster: &bot.RosterEntry{Title: "党员", Number: "2023001"}}, false},
+		{"a secretary of no chain", bot.Caller{Roster: &bot.RosterEntry{Title: "书记", Role: bot.RoleSecretary}}, false},
+		{"an admin is no reviewer by being one", bot.Caller{Admin: true}, false},
+		{"not linked to the roster", bot.Caller{}, false},
+	}
+	for _, tt := range tests {
+		if got := isReviewer(tt.c, chains); got != tt.want {
+			t.Errorf("%s: isReviewer = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if isReviewer(bot.Caller{Roster: &bot.RosterEntry{Title: "副部长"}}, nil) {
+		t.Error("a reviewer without any configured chain")
+	}
+}

@@ -48,59 +48,45 @@ func (f *Feature) Name() string { return "checkin" }
 func (f *Feature) Settle(ctx context.Context) error { return f.batcher.Settle(ctx) }
 
 func (f *Feature) Commands() []bot.CommandSpec {
-	return []bot.CommandSpec{
-		{
-			Name: "checkin", Aliases: []string{"签到", "到"},
-			Summary: "签到",
-			Usage:   "/checkin [口令]",
-			Help: "签到：发送 /checkin、「签到」或「到」；需要口令时发送「签到 4827」。\n" +
-				"书记还可以：/checkin open <主题> [时长] [code=口令] [late=迟到时长]、/checkin close、/checkin stats [起] [止]。",
-			Where:   bot.GroupOnly,
-			Handler: f.checkin,
+	return []bot.CommandSpec{{
+		Name: "checkin", Aliases: []string{"签到", "到"},
+		Summary: "签到",
+		Usage:   "/checkin [口令]",
+		Help:    "签到：发送 /checkin、「签到」或「到」；需要口令时发送「签到 4827」。",
+		Where:   bot.GroupOnly,
+		Handler: f.checkin,
+		Subs: []bot.CommandSpec{
+			{
+				Name: "open", Aliases: []string{"发起"}, Flat: []string{"checkin_open", "发起签到"},
+				Summary: "发起签到（书记）",
+				Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长]",
+				Help: "例：/checkin open 主题党日 30m code=4827 late=10m\n" +
+					"时长默认 30 分钟；设了口令，成员须发送「签到 口令」；设了 late，截止后该时长内的签到记为迟到。\n本群须先绑定单位，缺席名单按该单位花名册统计。",
+				Role:    bot.RoleSecretary,
+				Handler: f.open,
+			},
+			{
+				Name: "close", Aliases: []string{"结束"}, Flat: []string{"checkin_close", "结束签到"},
+				Summary: "结束签到并公布结果（书记）",
+				Usage:   "/checkin close",
+				Role:    bot.RoleSecretary,
+				Handler: f.close,
+			},
+			{
+				Name: "stats", Aliases: []string{"统计"}, Flat: []string{"checkin_stats", "签到统计"},
+				Summary: "查看本群一段时间的出勤率（书记）",
+				Usage:   "/checkin stats [起始日期] [结束日期]",
+				Help:    "例：/checkin stats 11月1日 11月30日\n不写日期统计本群全部签到；结束日期当天包含在内。",
+				Role:    bot.RoleSecretary,
+				Handler: f.stats,
+			},
 		},
-		{
-			Name: "checkin_open", Aliases: []string{"发起签到"},
-			Summary: "发起签到（书记）",
-			Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长]",
-			Help: "例：/checkin open 主题党日 30m code=4827 late=10m\n" +
-				"时长默认 30 分钟；设了口令，成员须发送「签到 口令」；设了 late，截止后该时长内的签到记为迟到。\n本群须先绑定单位，缺席名单按该单位花名册统计。",
-			Role: bot.RoleSecretary, Where: bot.GroupOnly,
-			Handler: f.open,
-		},
-		{
-			Name: "checkin_close", Aliases: []string{"结束签到"},
-			Summary: "结束签到并公布结果（书记）",
-			Usage:   "/checkin close",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
-			Handler: f.close,
-		},
-		{
-			Name: "checkin_stats", Aliases: []string{"签到统计"},
-			Summary: "查看本群一段时间的出勤率（书记）",
-			Usage:   "/checkin stats [起始日期] [结束日期]",
-			Help:    "例：/checkin stats 11月1日 11月30日\n不写日期统计本群全部签到；结束日期当天包含在内。",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
-			Handler: f.stats,
-		},
-	}
+	}}
 }
 
-// checkin is /checkin with its subcommands, and the member's check-in.
+// checkin is a member's check-in: /checkin [口令].
 func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	args := r.Command.Args
-	if len(args) > 0 {
-		sub := strings.ToLower(args[0])
-		handler, ok := map[string]bot.Handler{"open": f.open, "close": f.close, "stats": f.stats,
-			"发起": f.open, "结束": f.close, "统计": f.stats}[sub]
-		if ok {
-			if !r.Can(bot.RoleSecretary) {
-				return bot.Errorf("%s", bot.DenyText(bot.RoleSecretary, r.Caller))
-			}
-			r.Command.Args = args[1:]
-			r.Command.ArgText = strings.TrimSpace(strings.TrimPrefix(r.Command.ArgText, args[0]))
-			return handler(ctx, r)
-		}
-	}
 	if len(args) > 1 {
 		return bot.Errorf("用法：/checkin [口令]")
 	}

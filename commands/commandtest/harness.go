@@ -412,3 +412,23 @@ func RunFiles(t *testing.T, pattern string, o Options) {
 		}
 	}
 }
+
+// Golden compares got with the file at path; with -update it rewrites the
+// file instead. For listings reviewed as a whole, such as the registry's
+// commands.
+func Golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to write it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (review, then rewrite with -update):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}

@@ -73,39 +73,81 @@ func (f *Feature) Commands() []bot.CommandSpec {
 func (f *Feature) help(ctx context.Context, r *bot.Request) error {
 	if len(r.Command.Args) > 0 {
 		name := r.Command.Args[0]
-		spec, ok := f.engine.Lookup(name)
+		cmd, ok := bot.ParseCommand(r.Command.ArgText)
+		var spec *bot.CommandSpec
+		if ok {
+			spec, _, ok = f.engine.Resolve(cmd)
+		}
 		if !ok || !spec.AppliesTo(r.Chat.Platform) {
 			return bot.Errorf("没有「%s」这个命令。发送 /help 查看可用命令。", name)
 		}
-		return r.Reply(ctx, DescribeCommand(*spec))
+		return r.Reply(ctx, Describe(r, spec))
 	}
 	var lines []string
 	lines = append(lines, "你可以使用的命令：")
-	for _, s := range f.engine.Commands() {
-		if !r.Can(s.Role) || !s.AppliesTo(r.Chat.Platform) {
-			continue
+	for _, s := range f.engine.Runnables() {
+		if r.May(&s) {
+			lines = append(lines, fmt.Sprintf("%s%s — %s", s.Invocation(), nameText(&s, false), s.Summary))
 		}
-		if s.Where == bot.GroupOnly && r.Chat.Kind != bot.Group || s.Where == bot.PrivateOnly && r.Chat.Kind != bot.Private {
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("/%s%s — %s", s.Name, aliasText(s), s.Summary))
 	}
 	lines = append(lines, "发送 /help <命令> 查看详细用法和示例。")
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }
 
-func aliasText(s bot.CommandSpec) string {
-	if len(s.Aliases) == 0 {
+// nameText is the other names of a form in brackets: a command's aliases;
+// a sub-command's flat names that need no slash, and with all, its other
+// words after the command.
+func nameText(s *bot.CommandSpec, all bool) string {
+	names := s.Aliases
+	if p := s.Parent(); p != nil {
+		names = nil
+		for _, n := range s.Flat {
+			if !menuName(n) {
+				names = append(names, n)
+			}
+		}
+		if all {
+			for _, a := range s.Aliases {
+				names = append(names, "/"+p.Name+" "+a)
+			}
+		}
+	}
+	if len(names) == 0 {
 		return ""
 	}
-	return "（" + strings.Join(s.Aliases, "、") + "）"
+	return "（" + strings.Join(names, "、") + "）"
 }
 
-// DescribeCommand is the full help of one command.
-func DescribeCommand(s bot.CommandSpec) string {
-	lines := []string{fmt.Sprintf("/%s%s — %s", s.Name, aliasText(s), s.Summary), "用法：" + s.Usage}
-	if s.Role != bot.RoleMember {
-		lines = append(lines, "权限："+s.Role.Chinese())
+// menuName reports a name made for menus that take [a-z0-9_] only
+// ("checkin_open"): /help leaves it out, it is what the menu shows.
+func menuName(n string) bool {
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return n != ""
+}
+
+// Describe is the full help of a command or sub-command for the caller of
+// r: what it does, its usage, who may use it and where, its examples, and,
+// for a command, the sub-commands the caller may run here.
+func Describe(r *bot.Request, s *bot.CommandSpec) string {
+	lines := []string{fmt.Sprintf("%s%s — %s", s.Invocation(), nameText(s, true), s.Summary)}
+	if s.Usage != "" {
+		lines = append(lines, "用法："+s.Usage)
+	}
+	if s.Handler != nil {
+		var who []string
+		if s.Role != bot.RoleMember {
+			who = append(who, s.Role.Chinese())
+		}
+		if s.Audience != nil {
+			who = append(who, s.Audience.Name)
+		}
+		if len(who) > 0 {
+			lines = append(lines, "权限："+strings.Join(who, "，"))
+		}
 	}
 	switch s.Where {
 	case bot.GroupOnly:
@@ -115,6 +157,18 @@ func DescribeCommand(s bot.CommandSpec) string {
 	}
 	if s.Help != "" {
 		lines = append(lines, s.Help)
+	}
+	var subs []string
+	for i := range s.Subs {
+		sub := &s.Subs[i]
+		if r.May(sub) {
+			subs = append(subs, fmt.Sprintf("%s%s — %s", sub.Usage, nameText(sub, false), sub.Summary))
+		}
+	}
+	if len(subs) > 0 {
+		lines = append(lines, "子命令：")
+		lines = append(lines, subs...)
+		lines = append(lines, fmt.Sprintf("发送 /help %s <子命令> 查看子命令的详细用法。", s.Name))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -234,68 +234,94 @@ func (f *Feature) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{{
 		Name: "export", Aliases: []string{"导出"},
 		Summary: "导出签到或接龙名单为表格（书记）",
-		Usage:   "/export checkin|relay <编号> [xlsx|csv]",
-		Help:    "例：/export checkin 3、导出 接龙 5 csv\n编号见签到公告或接龙列表中的 #编号。表格写入服务器的导出目录，机器人回复文件位置。",
-		Role:    bot.RoleSecretary,
-		Handler: f.export,
+		Help:    "编号见签到公告或接龙列表中的 #编号。表格写入服务器的导出目录，机器人回复文件位置。",
+		Subs: []bot.CommandSpec{
+			{
+				Name: "checkin", Aliases: []string{"签到"},
+				Summary: "导出一次签到的名单（书记）",
+				Usage:   "/export checkin <编号> [xlsx|csv]",
+				Help:    "例：/export checkin 3、导出 签到 3 csv\n只能导出你管理的单位的签到。",
+				Role:    bot.RoleSecretary,
+				Handler: f.checkin,
+			},
+			{
+				Name: "relay", Aliases: []string{"接龙"},
+				Summary: "导出一个接龙的名单（书记）",
+				Usage:   "/export relay <编号> [xlsx|csv]",
+				Help:    "例：/export relay 5、导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。",
+				Role:    bot.RoleSecretary,
+				Handler: f.relay,
+			},
+		},
 	}}
 }
 
-func (f *Feature) export(ctx context.Context, r *bot.Request) error {
-	args := r.Command.Args
+// exportArgs reads <编号> [xlsx|csv].
+func exportArgs(args []string) (id int64, format string, err error) {
 	usage := bot.Errorf("用法：/export checkin|relay <编号> [xlsx|csv]，例：/export checkin 3")
-	if len(args) < 2 || len(args) > 3 {
-		return usage
+	if len(args) < 1 || len(args) > 2 {
+		return 0, "", usage
 	}
-	kind := map[string]string{"checkin": "checkin", "签到": "checkin", "relay": "relay", "接龙": "relay"}[strings.ToLower(args[0])]
-	id, err := strconv.ParseInt(strings.TrimLeft(args[1], "#＃"), 10, 64)
-	if kind == "" || err != nil || id <= 0 {
-		return usage
+	id, perr := strconv.ParseInt(strings.TrimLeft(args[0], "#＃"), 10, 64)
+	if perr != nil || id <= 0 {
+		return 0, "", usage
 	}
-	format := "xlsx"
-	if len(args) == 3 {
-		format = strings.ToLower(args[2])
+	format = "xlsx"
+	if len(args) == 2 {
+		format = strings.ToLower(args[1])
 		if format != "xlsx" && format != "csv" {
-			return bot.Errorf("格式只能是 xlsx 或 csv。")
+			return 0, "", bot.Errorf("格式只能是 xlsx 或 csv。")
 		}
+	}
+	return id, format, nil
+}
+
+// checkin is /export checkin <编号> [xlsx|csv].
+func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
+	id, format, err := exportArgs(r.Command.Args)
+	if err != nil {
+		return err
 	}
 	units, loc := r.Units(), f.engine.Location()
-	var (
-		t     Table
-		label string
-	)
-	switch kind {
-	case "checkin":
-		var s checkin.Session
-		t, s, err = Checkin(ctx, f.store, units, loc, id)
-		if errors.Is(err, bot.ErrNotFound) {
-			return bot.Errorf("没有编号为 #%d 的签到。", id)
-		}
-		if err != nil {
-			return err
-		}
-		if !r.Caller.Is(bot.RoleSecretary, s.UnitID, units) {
-			return bot.Errorf("权限不足：签到 #%d 不属于你管理的单位。", id)
-		}
-		label = fmt.Sprintf("签到 #%d「%s」", id, s.Title)
-	case "relay":
-		var rl relay.Relay
-		t, rl, err = Relay(ctx, f.store, units, loc, id)
-		if errors.Is(err, bot.ErrNotFound) {
-			return bot.Errorf("没有编号为 #%d 的接龙。", id)
-		}
-		if err != nil {
-			return err
-		}
-		c, err := f.store.Chat(ctx, rl.ChatID)
-		if err != nil {
-			return err
-		}
-		if !r.Caller.Admin && (c.UnitID == 0 || !r.Caller.Is(bot.RoleSecretary, c.UnitID, units)) {
-			return bot.Errorf("权限不足：接龙 #%d 不在你管理的单位的群里。", id)
-		}
-		label = fmt.Sprintf("接龙 #%d「%s」", id, rl.Title)
+	t, s, err := Checkin(ctx, f.store, units, loc, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.Errorf("没有编号为 #%d 的签到。", id)
 	}
+	if err != nil {
+		return err
+	}
+	if !r.Caller.Is(bot.RoleSecretary, s.UnitID, units) {
+		return bot.Errorf("权限不足：签到 #%d 不属于你管理的单位。", id)
+	}
+	return f.write(ctx, r, t, "checkin", id, format, fmt.Sprintf("签到 #%d「%s」", id, s.Title))
+}
+
+// relay is /export relay <编号> [xlsx|csv].
+func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
+	id, format, err := exportArgs(r.Command.Args)
+	if err != nil {
+		return err
+	}
+	units, loc := r.Units(), f.engine.Location()
+	t, rl, err := Relay(ctx, f.store, units, loc, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.Errorf("没有编号为 #%d 的接龙。", id)
+	}
+	if err != nil {
+		return err
+	}
+	c, err := f.store.Chat(ctx, rl.ChatID)
+	if err != nil {
+		return err
+	}
+	if !r.Caller.Admin && (c.UnitID == 0 || !r.Caller.Is(bot.RoleSecretary, c.UnitID, units)) {
+		return bot.Errorf("权限不足：接龙 #%d 不在你管理的单位的群里。", id)
+	}
+	return f.write(ctx, r, t, "relay", id, format, fmt.Sprintf("接龙 #%d「%s」", id, rl.Title))
+}
+
+// write writes t under the export folder and tells the caller where.
+func (f *Feature) write(ctx context.Context, r *bot.Request, t Table, kind string, id int64, format, label string) error {
 	path := filepath.Join(f.dir, FileName(kind, id, format, r.Now()))
 	if err := Write(t, format, path); err != nil {
 		return err

@@ -60,9 +60,24 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/relay <标题> [limit=人数] [until=截止时间]",
 			Help: "例：/relay 周六志愿服务 limit=20 until=周五18:00\n" +
 				"超过人数的报名进入候补，有人退出时按顺序递补。截止时间可写 周五18:00、明天20:00、12月1日18:00、2026-12-01T18:00。\n" +
-				"/relay 不带参数列出本群进行中的接龙；/relay close [#编号] 结束接龙（发起人或书记）。",
+				"/relay 不带参数列出本群进行中的接龙。",
 			Where:   bot.GroupOnly,
 			Handler: f.relay,
+			Subs: []bot.CommandSpec{
+				{
+					Name: "list", Aliases: []string{"列表"},
+					Summary: "列出本群进行中的接龙",
+					Usage:   "/relay list",
+					Handler: f.show,
+				},
+				{
+					Name: "close", Aliases: []string{"结束"}, Flat: []string{"relay_close", "结束接龙"},
+					Summary: "结束接龙（发起人或书记）",
+					Usage:   "/relay close [#编号]",
+					Help:    "不写编号时结束本群最新的接龙。只有发起人或本群单位的书记可以结束。",
+					Handler: f.close,
+				},
+			},
 		},
 		{
 			Name: "join", Aliases: []string{"接龙", "+1"},
@@ -78,13 +93,6 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/leave [#编号]",
 			Where:   bot.GroupOnly,
 			Handler: f.leave,
-		},
-		{
-			Name: "relay_close", Aliases: []string{"结束接龙"},
-			Summary: "结束接龙（发起人或书记）",
-			Usage:   "/relay close [#编号]",
-			Where:   bot.GroupOnly,
-			Handler: f.close,
 		},
 	}
 }
@@ -114,13 +122,6 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("用法：发起接龙 <标题> [limit=人数] [until=截止时间]，例：发起接龙 周六志愿服务 limit=20 until=周五18:00")
 	}
 	if len(args) == 0 {
-		return f.show(ctx, r)
-	}
-	switch strings.ToLower(args[0]) {
-	case "close", "结束":
-		r.Command.Args = args[1:]
-		return f.close(ctx, r)
-	case "list", "列表":
 		return f.show(ctx, r)
 	}
 	pos, opts := bot.SplitOptions(joinClock(args))

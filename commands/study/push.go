@@ -433,19 +433,19 @@ func weekday(t time.Time) string {
 
 func (f *Feature) pushNow(ctx context.Context, r *bot.Request) error {
 	args := r.Command.Args
-	if len(args) != 2 || args[0] != "now" && args[0] != "立即" {
+	if len(args) != 1 {
 		return bot.Errorf("用法：/push now <推送名称>。发送 /pushes 查看推送名称。")
 	}
-	p := f.pushByName(args[1])
+	p := f.pushByName(args[0])
 	if p == nil {
 		var names []string
 		for _, p := range f.pushes {
 			names = append(names, p.cfg.Name)
 		}
 		if len(names) == 0 {
-			return bot.Errorf("没有名为「%s」的定时推送（尚未配置任何推送）。", args[1])
+			return bot.Errorf("没有名为「%s」的定时推送（尚未配置任何推送）。", args[0])
 		}
-		return bot.Errorf("没有名为「%s」的定时推送。现有：%s", args[1], strings.Join(names, "、"))
+		return bot.Errorf("没有名为「%s」的定时推送。现有：%s", args[0], strings.Join(names, "、"))
 	}
 	units := r.Units()
 	for _, n := range p.cfg.Units {

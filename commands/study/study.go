@@ -86,11 +86,28 @@ func (f *Feature) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{
 		{
 			Name: "study", Aliases: []string{"学习"},
-			Summary: "查看最新学习内容；/study stats 查看学习完成情况",
-			Usage:   "/study [编号] | /study list [栏目] | /study stats [单位] [导出]",
-			Help: "/study 显示本群单位最新的学习内容；/study 3 显示第 3 条；/study list 列出最近的内容。\n" +
-				"/study stats [单位] 按成员和单位统计完成情况（书记）；加「导出」生成 .xlsx 文件。",
+			Summary: "查看最新学习内容",
+			Usage:   "/study [编号]",
+			Help:    "/study 显示本群单位最新的学习内容（私聊中为你所在单位的）；/study 3 显示第 3 条。",
 			Handler: f.study,
+			Subs: []bot.CommandSpec{
+				{
+					Name: "list", Aliases: []string{"列表"},
+					Summary: "列出最近的学习内容",
+					Usage:   "/study list [栏目]",
+					Help:    "例：/study list 理论学习\n列出最近的十条内容，可只看一个栏目。",
+					Handler: f.list,
+				},
+				{
+					Name: "stats", Aliases: []string{"统计"},
+					Summary: "查看学习完成情况（书记）",
+					Usage:   "/study stats [单位] [导出]",
+					Help:    "按成员和单位统计完成情况，不写单位时为本群单位（私聊中为你所在单位）；加「导出」生成 .xlsx 文件。只有管理员或该单位及其上级单位的书记可以查看。",
+					// Any secretary; the handler checks the unit asked about.
+					Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+					Handler: f.stats,
+				},
+			},
 		},
 		{
 			Name: "studied", Aliases: []string{"已学"},
@@ -108,10 +125,14 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		{
 			Name: "push", Aliases: []string{"推送"},
 			Summary: "立即执行一次定时推送（书记、管理员）",
-			Usage:   "/push now <推送名称>",
-			Help:    "例：/push now 每日学习\n只有推送涉及的全部单位的书记或管理员可以使用。",
-			Role:    bot.RoleSecretary,
-			Handler: f.pushNow,
+			Subs: []bot.CommandSpec{{
+				Name: "now", Aliases: []string{"立即"},
+				Summary: "立即执行一次定时推送（书记、管理员）",
+				Usage:   "/push now <推送名称>",
+				Help:    "例：/push now 每日学习\n只有推送涉及的全部单位的书记或管理员可以使用。",
+				Role:    bot.RoleSecretary,
+				Handler: f.pushNow,
+			}},
 		},
 	}
 }
@@ -146,15 +167,9 @@ func (f *Feature) visibleItems(ctx context.Context, column string, unitID int64,
 func (f *Feature) study(ctx context.Context, r *bot.Request) error {
 	args := r.Command.Args
 	if len(args) > 0 {
-		switch args[0] {
-		case "stats", "统计":
-			return f.stats(ctx, r, args[1:])
-		case "list", "列表":
-			return f.list(ctx, r, strings.Join(args[1:], " "))
-		}
 		n, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
 		if err != nil || len(args) > 1 {
-			return bot.Errorf("用法：%s", r.Spec.Usage)
+			return bot.Errorf("用法：%s", r.Spec.FullUsage())
 		}
 		it, err := f.item(ctx, r, n)
 		if err != nil {
@@ -185,7 +200,8 @@ func (f *Feature) item(ctx context.Context, r *bot.Request, n int64) (Item, erro
 	return it, err
 }
 
-func (f *Feature) list(ctx context.Context, r *bot.Request, column string) error {
+func (f *Feature) list(ctx context.Context, r *bot.Request) error {
+	column := strings.Join(r.Command.Args, " ")
 	items, err := f.visibleItems(ctx, column, unitOf(r), r.Now())
 	if err != nil {
 		return err
@@ -306,10 +322,10 @@ func pct(done, total int) string {
 	return fmt.Sprintf("%.0f%%", 100*float64(done)/float64(total))
 }
 
-func (f *Feature) stats(ctx context.Context, r *bot.Request, args []string) error {
+func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	export := false
 	var name []string
-	for _, a := range args {
+	for _, a := range r.Command.Args {
 		if a == "导出" || a == "export" || a == "xlsx" {
 			export = true
 			continue

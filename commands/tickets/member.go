@@ -10,18 +10,12 @@ import (
 	"github.com/branchbot/branchbot/bot"
 )
 
+// suggest is /suggest <内容>.
 func (f *Feature) suggest(ctx context.Context, r *bot.Request) error {
-	text := strings.TrimSpace(r.Command.ArgText)
-	anonymous := false
-	for _, flag := range []string{"-a", "－a", "-A", "--anonymous"} {
-		if rest, ok := strings.CutPrefix(text, flag); ok && (rest == "" || isSpace([]rune(rest)[0])) {
-			anonymous, text = true, strings.TrimFunc(rest, isSpace)
-			break
-		}
-	}
-	return f.file(ctx, r, text, anonymous)
+	return f.file(ctx, r, strings.TrimSpace(r.Command.ArgText), false)
 }
 
+// suggestAnon is /suggest -a <内容> (匿名建议).
 func (f *Feature) suggestAnon(ctx context.Context, r *bot.Request) error {
 	return f.file(ctx, r, strings.TrimSpace(r.Command.ArgText), true)
 }

@@ -1,0 +1,350 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+)
+
+// Where says in which kind of chat a command may be used.
+type Where int
+
+const (
+	Anywhere Where = iota
+	GroupOnly
+	PrivateOnly
+)
+
+// Scope says for which unit the engine checks a command's Role.
+type Scope int
+
+const (
+	// ChatUnit: the role for the chat's unit (a secretary of it or of a unit
+	// above it); in a chat bound to no unit, the role for any unit.
+	ChatUnit Scope = iota
+	// AnyUnit: the role for any unit. The handler checks the units it acts
+	// on, which the command names (a broadcast's targets, a unit's
+	// statistics), not the chat it is sent in.
+	AnyUnit
+)
+
+// Audience narrows who may run a command beyond its Role, by a rule of the
+// feature about the caller (the reviewers of a review chain). The engine
+// checks it after Role, /help lists the command only to callers it admits,
+// and a permission matrix asks it as it asks Role.
+type Audience struct {
+	Name   string            // who they are, in Chinese: "通知审核人"
+	Admits func(Caller) bool // whether the caller is one of them
+	Denial string            // the answer to anyone else, in Chinese
+}
+
+// Handler runs one command. An error of type *UserError is shown to the
+// caller as it is; any other error is logged and the caller is told that
+// something went wrong.
+type Handler func(ctx context.Context, r *Request) error
+
+// CommandSpec describes one command, or one sub-command of a command, for
+// dispatch, /help, platform menus and the permission matrix.
+//
+// A command's sub-commands are named by the first word after it
+// (/checkin open, 签到 结束); each declares its own role, place, usage and
+// handler, and the engine checks them as it checks a command's before it
+// calls the sub-command's handler with the remaining arguments. The
+// command's own Role, Usage and Handler are those of its form without a
+// sub-command word (/checkin 4827).
+type CommandSpec struct {
+	// Name is the English slash name, lower case: "checkin"; of a
+	// sub-command, its word: "open".
+	Name string
+	// Aliases of a command are Chinese names usable with or without a slash
+	// ("签到", "到"); of a sub-command, other words for it after the command
+	// ("发起").
+	Aliases []string
+	Summary string // one Chinese line for /help and menus
+	Usage   string // Chinese usage line of this form alone, e.g. "/checkin open <主题> [时长] [code=口令]"
+	Help    string // longer Chinese help with examples, for /help <command>
+	// Role is the least role the caller must hold, for the unit Scope
+	// names. A sub-command's Role is its own: it is not taken from the
+	// command (/broadcast status is open to reviewers, drafting is not).
+	Role     Role
+	Scope    Scope
+	Audience *Audience
+	// Where: a sub-command left at Anywhere takes its command's.
+	Where Where
+	// Platform, if set, is the only platform whose chats have the command
+	// (an adapter's own command, such as WeChat's /rebind); in any other
+	// chat it is unknown, like a command that does not exist. Empty: every
+	// platform. A sub-command always has its command's.
+	Platform string
+	// Handler runs the form. A command whose sub-commands are all it does
+	// (/export checkin|relay) has none: without a sub-command word the
+	// engine answers with the usage of the sub-commands the caller may run.
+	Handler Handler
+	// Subs are the sub-commands (one level: a sub-command has none).
+	Subs []CommandSpec
+	// Flat names reach a sub-command directly, as a command of its own with
+	// all the arguments: "checkin_open" (for menus of platforms that take
+	// [a-z0-9_] names only; needs its slash), "发起签到" (with or without).
+	// They share the namespace of commands' names and aliases.
+	Flat []string
+
+	parent *CommandSpec // set at registration for a sub-command
+}
+
+// AppliesTo reports whether the command exists in chats of platform.
+func (s CommandSpec) AppliesTo(platform string) bool {
+	return s.Platform == "" || s.Platform == platform
+}
+
+// Parent is the command a registered sub-command belongs to; nil for a
+// command.
+func (s *CommandSpec) Parent() *CommandSpec { return s.parent }
+
+// Invocation is how the form is called: "/checkin" or "/checkin open".
+func (s *CommandSpec) Invocation() string {
+	if s.parent != nil {
+		return "/" + s.parent.Name + " " + s.Name
+	}
+	return "/" + s.Name
+}
+
+// Sub finds a sub-command by the word typed after the command, in any case
+// and with full-width letters read as ASCII ("OPEN", "ｏｐｅｎ", "发起").
+func (s *CommandSpec) Sub(word string) (*CommandSpec, bool) {
+	w := foldWord(word)
+	for i := range s.Subs {
+		sub := &s.Subs[i]
+		if foldWord(sub.Name) == w {
+			return sub, true
+		}
+		for _, a := range sub.Aliases {
+			if foldWord(a) == w {
+				return sub, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// FullUsage is the usage of the command's own form and of each of its
+// sub-commands, separated by " | ".
+func (s *CommandSpec) FullUsage() string {
+	var us []string
+	if s.Usage != "" {
+		us = append(us, s.Usage)
+	}
+	for _, sub := range s.Subs {
+		us = append(us, sub.Usage)
+	}
+	return strings.Join(us, " | ")
+}
+
+// foldWord reads a typed word for matching: full-width ASCII forms as ASCII,
+// lower case.
+func foldWord(s string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r >= '！' && r <= '～' {
+			return r - '！' + '!'
+		}
+		return r
+	}, s))
+}
+
+// Refusal is the answer to a caller who may not run s in chat: the wrong
+// kind of chat, a missing role for the unit s's Scope names, or not in its
+// Audience. It is "" when the caller may. Dispatch and /help both decide by
+// it, for commands and sub-commands alike; the platform (AppliesTo) is
+// checked before, as a command of another platform does not exist.
+func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
+	switch {
+	case s.Where == GroupOnly && chat.Kind != Group:
+		return "该命令只能在群里使用。"
+	case s.Where == PrivateOnly && chat.Kind != Private:
+		return "该命令只能在与机器人的私聊中使用。"
+	}
+	unit := chat.UnitID
+	if s.Scope == AnyUnit {
+		unit = 0
+	}
+	if !c.Is(s.Role, unit, units) {
+		return denyText(s.Role, c)
+	}
+	if s.Audience != nil && !s.Audience.Admits(c) {
+		return s.Audience.Denial + linkHint(c)
+	}
+	return ""
+}
+
+// denyText is the answer to a caller who lacks role. Features never write
+// it themselves: a spec declares the role and the engine answers.
+func denyText(role Role, c Caller) string {
+	return fmt.Sprintf("权限不足：该命令需要%s权限。", role.Chinese()) + linkHint(c)
+}
+
+// linkHint tells a caller without a roster link how to be recognised.
+func linkHint(c Caller) string {
+	if c.Roster == nil {
+		return "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+	}
+	return ""
+}
+
+// Register adds a feature's commands. Names and aliases must be unique.
+func (e *Engine) Register(f Feature) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.addCommands(f.Name(), f.Commands()); err != nil {
+		return err
+	}
+	e.features = append(e.features, f)
+	return nil
+}
+
+// addCommands adds commands to the registry, for /help in registration
+// order and for dispatch by name, alias and sub-commands' flat names: all
+// of them, or none if one is refused. Sub-commands get their parent, its
+// platform, and its place unless they name their own. The caller holds
+// e.mu.
+func (e *Engine) addCommands(owner string, specs []CommandSpec) error {
+	byName := map[string]*CommandSpec{}
+	claim := func(n string, s *CommandSpec) error {
+		key := strings.ToLower(n)
+		prev, ok := e.byName[key]
+		if !ok {
+			prev, ok = byName[key]
+		}
+		if ok {
+			return fmt.Errorf("register %s: %q already names %s", owner, n, prev.Invocation())
+		}
+		byName[key] = s
+		return nil
+	}
+	added := make([]*CommandSpec, 0, len(specs))
+	for _, c := range specs {
+		spec := new(CommandSpec)
+		*spec = c
+		spec.parent = nil
+		if spec.Name == "" || spec.Handler == nil && len(spec.Subs) == 0 {
+			return fmt.Errorf("register %s: command %q has no name or handler", owner, spec.Name)
+		}
+		if len(spec.Flat) > 0 {
+			return fmt.Errorf("register %s: /%s: flat names are for sub-commands; give a command aliases", owner, spec.Name)
+		}
+		for _, n := range append([]string{spec.Name}, spec.Aliases...) {
+			if err := claim(n, spec); err != nil {
+				return err
+			}
+		}
+		spec.Subs = append([]CommandSpec(nil), c.Subs...)
+		words := map[string]string{}
+		for i := range spec.Subs {
+			sub := &spec.Subs[i]
+			if err := adopt(spec, sub, words); err != nil {
+				return fmt.Errorf("register %s: %w", owner, err)
+			}
+			for _, n := range sub.Flat {
+				if err := claim(n, sub); err != nil {
+					return err
+				}
+			}
+		}
+		added = append(added, spec)
+	}
+	maps.Copy(e.byName, byName)
+	e.specs = append(e.specs, added...)
+	return nil
+}
+
+// adopt makes sub a sub-command of parent, checking that it can be told
+// apart from its siblings (words: folded word → sibling's name) and that its
+// place and platform agree with its parent's.
+func adopt(parent, sub *CommandSpec, words map[string]string) error {
+	inv := "/" + parent.Name + " " + sub.Name
+	switch {
+	case sub.Name == "" || strings.IndexFunc(sub.Name, isSpace) >= 0:
+		return fmt.Errorf("/%s has a sub-command %q that is not one word", parent.Name, sub.Name)
+	case sub.Handler == nil:
+		return fmt.Errorf("%s has no handler", inv)
+	case len(sub.Subs) > 0:
+		return fmt.Errorf("%s has sub-commands of its own; only one level is supported", inv)
+	case sub.Platform != "" && sub.Platform != parent.Platform:
+		return fmt.Errorf("%s is for platform %q, its command for %q", inv, sub.Platform, parent.Platform)
+	case sub.Where != Anywhere && parent.Where != Anywhere && sub.Where != parent.Where:
+		return fmt.Errorf("%s may be used in another kind of chat than /%s", inv, parent.Name)
+	}
+	for _, w := range append([]string{sub.Name}, sub.Aliases...) {
+		k := foldWord(w)
+		if prev, ok := words[k]; ok {
+			return fmt.Errorf("/%s: the word %q names both %s and %s", parent.Name, w, prev, sub.Name)
+		}
+		words[k] = sub.Name
+	}
+	sub.Aliases = append([]string(nil), sub.Aliases...)
+	sub.Flat = append([]string(nil), sub.Flat...)
+	sub.Platform = parent.Platform
+	if sub.Where == Anywhere {
+		sub.Where = parent.Where
+	}
+	sub.parent = parent
+	return nil
+}
+
+// Commands lists every registered command in registration order, each with
+// its sub-commands.
+func (e *Engine) Commands() []CommandSpec {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]CommandSpec, len(e.specs))
+	for i, s := range e.specs {
+		out[i] = *s
+	}
+	return out
+}
+
+// Runnables lists everything a caller can run, in /help order: each
+// command's own form (if it has a handler), then its sub-commands, each with
+// its effective place, platform, role, scope and audience, and its
+// Invocation. It is the registry's permission matrix.
+func (e *Engine) Runnables() []CommandSpec {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []CommandSpec
+	for _, s := range e.specs {
+		if s.Handler != nil {
+			out = append(out, *s)
+		}
+		out = append(out, s.Subs...)
+	}
+	return out
+}
+
+// Lookup finds a command by name or alias (with or without slash), or a
+// sub-command by one of its flat names.
+func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s, ok := e.byName[strings.ToLower(strings.TrimLeft(name, "/／"))]
+	return s, ok
+}
+
+// Resolve finds what a parsed command line runs: the command its word names
+// (or the sub-command a flat name names), then, for a command with
+// sub-commands, the sub-command its first argument names. It returns the
+// command line as the handler sees it: without the sub-command word in Args
+// and ArgText, which is kept in Sub.
+func (e *Engine) Resolve(cmd Command) (*CommandSpec, Command, bool) {
+	spec, ok := e.Lookup(cmd.Name)
+	if !ok {
+		return nil, cmd, false
+	}
+	if len(spec.Subs) > 0 && len(cmd.Args) > 0 {
+		if sub, ok := spec.Sub(cmd.Args[0]); ok {
+			cmd.Sub = foldWord(cmd.Args[0])
+			cmd.Args = cmd.Args[1:]
+			cmd.ArgText = afterFirstArg(cmd.ArgText)
+			return sub, cmd, true
+		}
+	}
+	return spec, cmd, true
+}
