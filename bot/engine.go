@@ -390,6 +390,9 @@ func (e *Engine) subUsage(req *Request) string {
 func (e *Engine) reportError(ctx context.Context, req *Request, where string, err error) {
 	var ue *UserError
 	if errors.As(err, &ue) {
+		if ue.Denied {
+			e.log.Info("command refused", "command", where, "member", req.Caller.Member.ID, "by", "handler", "answer", ue.Text)
+		}
 		_ = req.Reply(ctx, ue.Text)
 		return
 	}

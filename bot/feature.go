@@ -36,7 +36,12 @@ type Settler interface {
 }
 
 // UserError is an error meant for the person who sent the command, in Chinese.
-type UserError struct{ Text string }
+type UserError struct {
+	Text string
+	// Denied marks a refusal for want of a role (Request.Require): the
+	// engine logs it as it logs the refusals it decides itself.
+	Denied bool
+}
 
 func (e *UserError) Error() string { return e.Text }
 

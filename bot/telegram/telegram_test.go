@@ -155,7 +155,7 @@ func start(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	feat := newRollCall()
-	for _, f := range []bot.Feature{core.New(eng, db), feat} {
+	for _, f := range []bot.Feature{core.New(eng, db, core.Options{}), feat} {
 		if err := eng.Register(f); err != nil {
 			t.Fatal(err)
 		}

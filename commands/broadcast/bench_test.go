@@ -130,7 +130,7 @@ func benchEngine(b *testing.B, ctx context.Context, limits bot.Limits) (*bot.Eng
 	}
 	p := memchat.New("memchat", bot.Capabilities{Private: true})
 	e.AddPlatform(p)
-	if err := e.Register(core.New(e, db)); err != nil {
+	if err := e.Register(core.New(e, db, core.Options{})); err != nil {
 		b.Fatal(err)
 	}
 	if err := e.Register(broadcast.New(e, db, cfg, nil)); err != nil {
