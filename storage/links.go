@@ -164,7 +164,7 @@ func (t *Tx) WithdrawLinkRequests(memberID int64) error {
 // UsableLinkCode implements core.Store.
 func (db *DB) UsableLinkCode(ctx context.Context, rosterID int64, now time.Time) (core.LinkCode, error) {
 	var (
-		c                  core.LinkCode
+		c                 core.LinkCode
 		issued, expiresAt int64
 	)
 	err := db.r.QueryRowContext(ctx, `SELECT id, roster_id, salt, hash, issued_by, issued_at, expires_at FROM link_codes
