@@ -45,6 +45,12 @@ type UserError struct {
 
 func (e *UserError) Error() string { return e.Text }
 
+// Deny makes a UserError that refuses the caller for want of a role, for
+// a refusal Request.Require cannot word.
+func Deny(format string, args ...any) error {
+	return &UserError{Text: fmt.Sprintf(format, args...), Denied: true}
+}
+
 // Errorf makes a UserError.
 func Errorf(format string, args ...any) error {
 	return &UserError{Text: fmt.Sprintf(format, args...)}

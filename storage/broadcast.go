@@ -18,7 +18,7 @@ var (
 	_ broadcast.Tx    = (*Tx)(nil)
 )
 
-const broadcastCols = `id, author_member, author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
+const broadcastCols = `id, author_member, COALESCE(author_roster, 0), author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
 	COALESCE(send_at, 0), status, chats, created_at, updated_at`
 
 func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
@@ -27,7 +27,7 @@ func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
 		units                    string
 		sendAt, created, updated int64
 	)
-	err := row.Scan(&b.ID, &b.AuthorMember, &b.AuthorName, &b.OriginChat, &b.Target, &units, &b.ReviewUnit, &b.Levels, &b.Level, &b.Text,
+	err := row.Scan(&b.ID, &b.AuthorMember, &b.AuthorRoster, &b.AuthorName, &b.OriginChat, &b.Target, &units, &b.ReviewUnit, &b.Levels, &b.Level, &b.Text,
 		&sendAt, &b.Status, &b.Chats, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, bot.ErrNotFound
@@ -62,9 +62,9 @@ func (db *DB) UpdateBroadcasts(ctx context.Context, now time.Time, fn func(broad
 
 // InsertBroadcast implements broadcast.Tx.
 func (t *Tx) InsertBroadcast(b broadcast.Broadcast) (broadcast.Broadcast, error) {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.AuthorMember, b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Level, b.Text, nullTime(b.SendAt),
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_roster, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.AuthorMember, nullID(b.AuthorRoster), b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Level, b.Text, nullTime(b.SendAt),
 		b.Status, b.Chats, ms(b.CreatedAt), ms(b.UpdatedAt))
 	if err != nil {
 		return b, fmt.Errorf("insert broadcast: %w", err)

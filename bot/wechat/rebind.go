@@ -71,7 +71,7 @@ func (rb rebinder) rebind(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("「%s」没有绑定单位，直接在本群用 /bind <单位名称> 绑定即可。", old)
 	}
 	if !rb.allowed(ctx, r, old, prev.UnitID) {
-		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以重新绑定。", units.Name(prev.UnitID))
+		return bot.Deny("你不是%s或其上级单位的书记（也按你在原群「%s」中的身份核对过），不能重新绑定。", units.Name(prev.UnitID), old)
 	}
 	if r.Chat.UnitID != 0 && r.Chat.UnitID != prev.UnitID {
 		return bot.Errorf("本群已绑定到「%s」，请先 /unbind 解除后再重新绑定。", units.Name(r.Chat.UnitID))

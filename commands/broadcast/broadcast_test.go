@@ -35,7 +35,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	for _, g := range []struct{ group, who, number string }{{"第一党支部", "周书记", "T0007"}, {"第二党支部", "陈书记", "T0008"}} {
 		h.Group(g.group)
 		h.As(g.who)
-		h.Say("/iam " + g.number + " " + g.who)
+		h.LinkSpeaker(g.number)
 		h.Say("/bind " + g.group)
 	}
 	if err := h.Engine.ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatLeft, Platform: "terminal", ChatID: "第二党支部"}); err != nil {
@@ -43,7 +43,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	}
 	h.Group("第一党支部")
 	h.As("周书记")
-	if out := strings.Join(h.Say("/broadcast #支部 支部书记例会改到周四。"), "\n"); !strings.Contains(out, "权限不足") {
+	if out := strings.Join(h.Say("/broadcast #支部 支部书记例会改到周四。"), "\n"); !strings.Contains(out, "你不是第二党支部或其上级单位的书记") {
 		t.Fatalf("a branch secretary sent to another branch: %s", out)
 	}
 	h.As("王老师")
@@ -54,7 +54,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	h.Private()
 	for _, r := range []struct{ who, number string }{{"黄伟", "T0004"}, {"赵强", "T0005"}} {
 		h.As(r.who)
-		h.Say("/iam " + r.number + " " + r.who)
+		h.LinkSpeaker(r.number)
 		h.Say("/approve 1")
 	}
 	for range 3 {

@@ -59,6 +59,12 @@ func isReviewer(c bot.Caller, chains map[string][]configs.ReviewLevel) bool {
 	return false
 }
 
+// isAuthor reports whether the caller wrote b: the same account, or any
+// account of the same roster person (an author linked on two platforms).
+func isAuthor(b Broadcast, c bot.Caller) bool {
+	return b.AuthorMember == c.Member.ID || b.AuthorRoster != 0 && c.Roster != nil && c.Roster.ID == b.AuthorRoster
+}
+
 // reviewRefusal says why the caller may not decide b's current level under
 // chain, or is nil when they may: b must wait for review at a level the
 // chain still has, and the caller must be that level's reviewer and not the
@@ -73,11 +79,11 @@ func reviewRefusal(b Broadcast, chain []configs.ReviewLevel, c bot.Caller) error
 	if b.Level >= len(chain) {
 		return bot.Errorf("通知 #%d 的审核流程已更改，请联系管理员。", b.ID)
 	}
-	if b.AuthorMember == c.Member.ID {
+	if isAuthor(b, c) {
 		return bot.Errorf("不能审核自己提交的通知 #%d。", b.ID)
 	}
 	if !canReview(c, chain[b.Level]) {
-		return bot.Errorf("权限不足：通知 #%d 正在等待「%s」，你不是该级审核人。", b.ID, levelName(chain, b.Level))
+		return bot.Errorf("通知 #%d 正在等待「%s」，你不是该级审核人。", b.ID, levelName(chain, b.Level))
 	}
 	return nil
 }

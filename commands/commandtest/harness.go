@@ -18,7 +18,8 @@
 //	:fail 第二党支部      make sends to one chat fail for good; ":fail" clears
 //	:restart             close the engine and database and open them again
 //	:link T0007          link the speaker to a roster entry at once, as the
-//	                     config's roster.link.preset would (no output)
+//	                     config's roster.link.preset would, and make the
+//	                     current chat known as a message would (no output)
 //
 // Link codes are drawn from a random source seeded the same for every
 // script, so the codes a script is given are the same in every run. The
@@ -211,6 +212,25 @@ func (h *Harness) Link(speaker, number string) error {
 	return h.DB.LinkMember(ctx, m.ID, e.ID, h.Clock.Now())
 }
 
+// LinkSpeaker links the current speaker to the roster entry with number
+// (see Link); a failure fails the test.
+func (h *Harness) LinkSpeaker(number string) {
+	h.T.Helper()
+	if err := h.linkHere(number); err != nil {
+		h.T.Fatal(err)
+	}
+}
+
+// linkHere links the speaker and makes the current chat known, as the
+// /iam message it stands for did.
+func (h *Harness) linkHere(number string) error {
+	id, kind, title := h.chatID()
+	if _, err := h.DB.EnsureChat(context.Background(), h.opts.Platform, id, kind, title); err != nil {
+		return err
+	}
+	return h.Link(h.speaker, number)
+}
+
 // As switches the speaker; Group the chat; Private the speaker's private chat.
 func (h *Harness) As(name string)     { h.speaker = name }
 func (h *Harness) Group(title string) { h.group, h.private = title, false }
@@ -330,7 +350,7 @@ func (h *Harness) Do(line string) ([]string, error) {
 		h.setFailures()
 		return h.Flush(), nil
 	case "link":
-		return nil, h.Link(h.speaker, arg)
+		return nil, h.linkHere(arg)
 	default:
 		return nil, fmt.Errorf("unknown directive %q", line)
 	}

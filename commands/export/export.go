@@ -241,7 +241,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Summary: "导出一次签到的名单（书记）",
 				Usage:   "/export checkin <编号> [xlsx|csv]",
 				Help:    "例：/export checkin 3、导出 签到 3 csv\n只能导出你管理的单位的签到。",
-				Role:    bot.RoleSecretary,
+				// The handler checks the unit of the session's group.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.checkin,
 			},
 			{
@@ -249,7 +250,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Summary: "导出一个接龙的名单（书记）",
 				Usage:   "/export relay <编号> [xlsx|csv]",
 				Help:    "例：/export relay 5、导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。",
-				Role:    bot.RoleSecretary,
+				// The handler checks the unit of the relay's group.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.relay,
 			},
 		},
@@ -290,8 +292,8 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if !r.Caller.Is(bot.RoleSecretary, s.UnitID, units) {
-		return bot.Errorf("权限不足：签到 #%d 不属于你管理的单位。", id)
+	if err := r.Require(bot.RoleSecretary, s.UnitID); err != nil {
+		return err
 	}
 	return f.write(ctx, r, t, "checkin", id, format, fmt.Sprintf("签到 #%d「%s」", id, s.Title))
 }
@@ -314,8 +316,11 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if !r.Caller.Admin && (c.UnitID == 0 || !r.Caller.Is(bot.RoleSecretary, c.UnitID, units)) {
-		return bot.Errorf("权限不足：接龙 #%d 不在你管理的单位的群里。", id)
+	if c.UnitID == 0 && !r.Caller.Admin {
+		return bot.Deny("接龙 #%d 所在的群未绑定单位，只有管理员可以导出。", id)
+	}
+	if err := r.Require(bot.RoleSecretary, c.UnitID); err != nil {
+		return err
 	}
 	return f.write(ctx, r, t, "relay", id, format, fmt.Sprintf("接龙 #%d「%s」", id, rl.Title))
 }
