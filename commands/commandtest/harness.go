@@ -35,6 +35,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -84,6 +85,8 @@ type Options struct {
 	Caps     bot.Capabilities
 	// Username is the bot's @name for /cmd@Name addressing.
 	Username string
+	// Logger is the engine's logger; default: through t.Log.
+	Logger *slog.Logger
 }
 
 // Harness is one running engine over a real SQLite file.
@@ -163,7 +166,11 @@ func (h *Harness) open() {
 	if _, err := core.Setup(ctx, db, h.Config); err != nil {
 		t.Fatal(err)
 	}
-	e, err := bot.New(bot.Options{Store: db, Now: h.Clock.Now, Admins: h.Config.Admins, Logger: quietLogger(t)})
+	log := h.opts.Logger
+	if log == nil {
+		log = quietLogger(t)
+	}
+	e, err := bot.New(bot.Options{Store: db, Now: h.Clock.Now, Admins: h.Config.Admins, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +236,36 @@ func (h *Harness) linkHere(number string) error {
 		return err
 	}
 	return h.Link(h.speaker, number)
+}
+
+// Save writes a consistent copy of the database to path (SQLite's online
+// backup), for Load to return to.
+func (h *Harness) Save(path string) error {
+	return h.DB.Backup(context.Background(), path)
+}
+
+// Load closes the engine and database, replaces the database with the copy
+// at path (see Save) and opens everything again: the state the copy holds,
+// with nothing kept in memory from before.
+func (h *Harness) Load(path string) error {
+	if err := h.DB.Close(); err != nil {
+		return err
+	}
+	db := filepath.Join(h.Dir, "branchbot.db")
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(db + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(db, b, 0o600); err != nil {
+		return err
+	}
+	h.open()
+	return nil
 }
 
 // As switches the speaker; Group the chat; Private the speaker's private chat.

@@ -73,7 +73,6 @@ func (f *Feature) staffNumber(r *bot.Request, usage string) (int64, error) {
 }
 
 func (f *Feature) show(ctx context.Context, r *bot.Request) error {
-	f.notePrivate(ctx, r)
 	n, err := f.staffNumber(r, "/ticket <编号>")
 	if err != nil {
 		return err
@@ -82,6 +81,7 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	f.notePrivate(ctx, r)
 	if _, err := f.viewScope(r); err != nil {
 		return err
 	}
@@ -406,7 +406,6 @@ func (f *Feature) findStaff(ctx context.Context, who string, dept int64, units *
 }
 
 func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
-	f.notePrivate(ctx, r)
 	n, err := f.staffNumber(r, "/draft <编号>")
 	if err != nil {
 		return err
@@ -415,6 +414,7 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	f.notePrivate(ctx, r)
 	if f.assistant == nil {
 		return bot.Errorf("智能助手未启用，请直接用 /answer %d <答复内容> 答复。", n)
 	}
