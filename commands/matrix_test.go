@@ -464,7 +464,7 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 	cells, allowed := 0, 0
 	var next stateDump // the state the next cell starts from
-	fresh := true       // next must be read again
+	fresh := true      // next must be read again
 	for i := range runnables {
 		s := &runnables[i]
 		inv := s.Invocation()
