@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/branchbot/branchbot/bot/privfile"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
 
@@ -52,19 +51,8 @@ func runReportSLA(ctx context.Context, env *Env, args []string) error {
 	if path == "" {
 		path = filepath.Join(app.Config.Exports.Dir, "sla-"+from.Format("2006-01")+".xlsx")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := privfile.Write(path, rep.WriteXLSX); err != nil {
 		return fmt.Errorf("report sla: %w", err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("report sla: %w", err)
-	}
-	if err := rep.WriteXLSX(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("report sla: %w", errors.Join(err, os.Remove(path)))
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s (%d tickets)\n", path, len(rep.Tickets))
 	return nil

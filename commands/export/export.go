@@ -8,7 +8,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/privfile"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/relay"
 )
@@ -141,13 +142,9 @@ func Relay(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Loca
 	return t, rl, nil
 }
 
-// Write writes t to path as xlsx or csv.
+// Write writes t to path as xlsx or csv, readable by the bot's user only
+// (privfile: 0600 in a 0700 folder it creates): exports name members.
 func Write(t Table, format, path string) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create export folder %s: %w", dir, err)
-		}
-	}
 	switch format {
 	case "xlsx":
 		return writeXLSX(t, path)
@@ -185,30 +182,29 @@ func writeXLSX(t Table, path string) error {
 	if err := x.SetPanes(t.Sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	if err := x.SaveAs(path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return privfile.Write(path, func(w io.Writer) error {
+		if err := x.Write(w); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 func writeCSV(t Table, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// A byte-order mark makes Excel read the Chinese as UTF-8.
-	if _, err := f.WriteString("\ufeff"); err != nil {
-		f.Close()
-		return err
-	}
-	w := csv.NewWriter(f)
-	_ = w.Write(t.Header)
-	_ = w.WriteAll(t.Rows)
-	if err := w.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
+	return privfile.Write(path, func(f io.Writer) error {
+		// A byte-order mark makes Excel read the Chinese as UTF-8.
+		if _, err := io.WriteString(f, "\ufeff"); err != nil {
+			return err
+		}
+		w := csv.NewWriter(f)
+		_ = w.Write(t.Header)
+		_ = w.WriteAll(t.Rows)
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 // FileName is the default file name of an export made at now.

@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/privfile"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -440,13 +441,15 @@ func (f *Feature) exportStats(root int64, now time.Time, sub []int64, byUnit map
 			}
 		}
 	}
-	dir := f.cfg.Exports.Dir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create exports folder: %w", err)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("study-%s-%s.xlsx", units.Name(root), now.In(f.engine.Location()).Format("20060102-1504")))
-	if err := x.SaveAs(path); err != nil {
-		return "", fmt.Errorf("save %s: %w", path, err)
+	path := filepath.Join(f.cfg.Exports.Dir, fmt.Sprintf("study-%s-%s.xlsx", units.Name(root), now.In(f.engine.Location()).Format("20060102-1504")))
+	err := privfile.Write(path, func(w io.Writer) error {
+		if err := x.Write(w); err != nil {
+			return fmt.Errorf("save %s: %w", path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	return path, nil
 }
