@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot/redact"
 )
 
 // MaxCommandRunes is the longest command line the engine accepts.
@@ -32,6 +34,10 @@ type Options struct {
 	TickEvery time.Duration
 	// ShutdownGrace bounds how long Run waits for handlers in flight.
 	ShutdownGrace time.Duration
+	// Redactor masks credentials in the errors stored with queued
+	// messages (default: by their shape only). The logger should be
+	// wrapped with its Handler too.
+	Redactor *redact.Redactor
 }
 
 // Engine dispatches incoming messages to features and delivers what they
@@ -54,6 +60,7 @@ type Engine struct {
 	senders  map[string]*sender
 	inflight sync.WaitGroup
 	tickMu   sync.Mutex
+	redactor *redact.Redactor
 }
 
 // New makes an engine. Register features and add platforms before Run.
@@ -62,16 +69,17 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no store")
 	}
 	e := &Engine{
-		store:  opts.Store,
-		log:    opts.Logger,
-		now:    opts.Now,
-		loc:    opts.Location,
-		admins: map[string]bool{},
-		limits: opts.Limits,
-		tick:   opts.TickEvery,
-		grace:  opts.ShutdownGrace,
-		byName: map[string]*CommandSpec{},
-		plats:  map[string]Platform{},
+		store:    opts.Store,
+		log:      opts.Logger,
+		now:      opts.Now,
+		loc:      opts.Location,
+		admins:   map[string]bool{},
+		limits:   opts.Limits,
+		tick:     opts.TickEvery,
+		grace:    opts.ShutdownGrace,
+		byName:   map[string]*CommandSpec{},
+		plats:    map[string]Platform{},
+		redactor: opts.Redactor,
 	}
 	if e.log == nil {
 		e.log = slog.Default()

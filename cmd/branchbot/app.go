@@ -10,6 +10,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/redact"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
 	"github.com/branchbot/branchbot/bot/wechat"
@@ -34,7 +35,8 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := newLogger(env.Stderr, cfg.LogLevel)
+	red := redactorFor(cfg)
+	log := newLogger(env.Stderr, cfg.LogLevel, red)
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
@@ -46,7 +48,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	}
 	loc := cfg.Location()
 	app.Engine, err = bot.New(bot.Options{
-		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick,
+		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick, Redactor: red,
 		Limits: map[string]bot.Limits{
 			terminal.Name: limits(cfg.Platforms.Terminal.Limits),
 			telegram.Name: limits(cfg.Platforms.Telegram.Limits),
@@ -95,10 +97,17 @@ func limits(l configs.LimitsConfig) bot.Limits {
 	return out
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger logs text lines at level to w, with every credential masked
+// (red: the configuration's secrets, and whatever looks like a credential).
+func newLogger(w io.Writer, level string, red *redact.Redactor) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(red.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
+}
+
+// redactorFor masks the configuration's secrets wherever they would appear.
+func redactorFor(cfg *configs.Config) *redact.Redactor {
+	return redact.New(cfg.Platforms.Telegram.Token, cfg.Platforms.Telegram.Webhook.Secret, cfg.LLM.APIKey)
 }
 
 func isTerminal(f *os.File) bool {
