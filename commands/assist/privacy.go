@@ -110,9 +110,9 @@ var (
 	// digit possibly set apart by a space, dot or dash as people type them
 	// (138.1234.5678, 110105 19491231 002X). Boundaries are checked by
 	// hand; IDs must carry a plausible birth date.
-	idRE    = regexp.MustCompile(`\d(?:[-. \x{3000}]?\d){16}[-. \x{3000}]?[\dXx]`)
-	oldIDRE = regexp.MustCompile(`\d(?:[-. \x{3000}]?\d){14}`)
-	phoneRE = regexp.MustCompile(`(?:\+?86[-. \x{3000}]?)?1[3-9](?:[-. \x{3000}]?\d){9}`)
+	idRE      = regexp.MustCompile(`\d(?:[-. \x{3000}]?\d){16}[-. \x{3000}]?[\dXx]`)
+	oldIDRE   = regexp.MustCompile(`\d(?:[-. \x{3000}]?\d){14}`)
+	phoneRE   = regexp.MustCompile(`(?:\+?86[-. \x{3000}]?)?1[3-9](?:[-. \x{3000}]?\d){9}`)
 	defuse    = strings.NewReplacer("[", "［", "]", "］", "【", "［", "】", "］")
 	sentinels = regexp.MustCompile("\uE000(\\d+)\uE001")
 	// placeholderRE finds placeholders in the answer, tolerating the
