@@ -374,7 +374,7 @@ func newOutbox(t *testing.T, db *sql.DB, after int64) [][2]string {
 }
 
 // matrixFixtures sets the scene every cell starts from.
-func matrixFixtures(t *testing.T, h *commandtest.Harness) {
+func matrixFixtures(t testing.TB, h *commandtest.Harness) {
 	t.Helper()
 	do := func(lines ...string) {
 		t.Helper()

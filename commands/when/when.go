@@ -5,6 +5,7 @@ package when
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -166,6 +167,10 @@ func validDate(y, mo, d int) bool {
 	return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).Day() == d
 }
 
+// units are the lengths of the units ParseDuration reads after a number.
+var units = map[string]time.Duration{"分钟": time.Minute, "分": time.Minute, "m": time.Minute, "min": time.Minute,
+	"小时": time.Hour, "时": time.Hour, "h": time.Hour, "天": 24 * time.Hour, "d": 24 * time.Hour}
+
 // ParseDuration reads a positive duration: Go's form (30m, 1h30m) or a
 // number with a Chinese or short unit (30分钟, 1小时, 2天, 2d).
 func ParseDuration(s string) (time.Duration, error) {
@@ -173,9 +178,13 @@ func ParseDuration(s string) (time.Duration, error) {
 	var d time.Duration
 	if m := durUnitRE.FindStringSubmatch(s); m != nil {
 		n, _ := strconv.ParseFloat(m[1], 64)
-		unit := map[string]time.Duration{"分钟": time.Minute, "分": time.Minute, "m": time.Minute, "min": time.Minute,
-			"小时": time.Hour, "时": time.Hour, "h": time.Hour, "天": 24 * time.Hour, "d": 24 * time.Hour}[m[2]]
-		d = time.Duration(n * float64(unit))
+		unit := units[m[2]]
+		f := n * float64(unit)
+		if f >= math.MaxInt64 {
+			// Converting it would wrap (or, on some machines, saturate).
+			return 0, fmt.Errorf("时长「%s」太长", s)
+		}
+		d = time.Duration(f)
 	} else {
 		var err error
 		if d, err = time.ParseDuration(s); err != nil {

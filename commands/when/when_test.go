@@ -112,3 +112,12 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+// A duration too long for time.Duration is refused, not wrapped around.
+func TestParseDurationTooLong(t *testing.T) {
+	for _, s := range []string{"99999999999999999999天", "9223372036854775807d", "1e20m"} {
+		if d, err := ParseDuration(s); err == nil {
+			t.Errorf("ParseDuration(%q) = %v", s, d)
+		}
+	}
+}
