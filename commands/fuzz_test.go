@@ -6,10 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/branchbot/branchbot/bot"
-	"github.com/branchbot/branchbot/bot/wechat"
-	"github.com/branchbot/branchbot/commands/commandtest"
 )
 
 // failures records the engine's log lines that mean a handler broke: a
@@ -64,18 +60,8 @@ func FuzzCommandLine(f *testing.F) {
 	} {
 		f.Add(uint8(0), s)
 	}
-	feats := allFeatures(f)
 	broken := &failures{}
-	h := commandtest.New(f, commandtest.Options{
-		Platform: wechat.Name, Caps: bot.Capabilities{Private: true, Mentions: true},
-		Logger: slog.New(broken),
-		Features: func(h *commandtest.Harness) []bot.Feature {
-			return append(feats(h), platformCommands(wechat.Commands(h.DB)))
-		},
-	})
-	h.Config.Exports.Dir = f.TempDir()
-	matrixFixtures(f, h)
-	h.Flush()
+	h := matrixHarness(f, slog.New(broken))
 	broken.take()
 	f.Fuzz(func(t *testing.T, who uint8, line string) {
 		if len(line) > 400 {

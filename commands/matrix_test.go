@@ -411,6 +411,24 @@ func matrixFixtures(t testing.TB, h *commandtest.Harness) {
 		":as 王五", "/iam 2023003 王五")
 }
 
+// matrixHarness is the engine with every feature and WeChat's own
+// commands, on a platform with private chats, logging to log, with the
+// matrix's personas and fixtures in the database.
+func matrixHarness(tb testing.TB, log *slog.Logger) *commandtest.Harness {
+	feats := allFeatures(tb)
+	h := commandtest.New(tb, commandtest.Options{
+		Platform: wechat.Name, Caps: bot.Capabilities{Private: true, Mentions: true},
+		Logger: log,
+		Features: func(h *commandtest.Harness) []bot.Feature {
+			return append(feats(h), platformCommands(wechat.Commands(h.DB)))
+		},
+	})
+	h.Config.Exports.Dir = tb.TempDir()
+	matrixFixtures(tb, h)
+	h.Flush()
+	return h
+}
+
 // TestPermissionMatrix runs every registered form as every persona in
 // every place (see the comment at the top of this file).
 func TestPermissionMatrix(t *testing.T) {
@@ -418,17 +436,7 @@ func TestPermissionMatrix(t *testing.T) {
 		t.Skip("the matrix runs every command 28 times")
 	}
 	seen := &refusals{}
-	feats := allFeatures(t)
-	h := commandtest.New(t, commandtest.Options{
-		Platform: wechat.Name, Caps: bot.Capabilities{Private: true, Mentions: true},
-		Logger: slog.New(seen),
-		Features: func(h *commandtest.Harness) []bot.Feature {
-			return append(feats(h), platformCommands(wechat.Commands(h.DB)))
-		},
-	})
-	h.Config.Exports.Dir = t.TempDir()
-	matrixFixtures(t, h)
-	h.Flush()
+	h := matrixHarness(t, slog.New(seen))
 	template := filepath.Join(t.TempDir(), "template.db")
 	if err := h.Save(template); err != nil {
 		t.Fatal(err)

@@ -1,30 +1,17 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/redact"
 	"github.com/branchbot/branchbot/bot/telegram"
+	"github.com/branchbot/branchbot/commands/commandtest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // When the Bot API cannot be reached the client's errors quote the request
 // URL, whose path holds the bot token. The token reaches neither the log
@@ -32,7 +19,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // token) nor the error stored with a message whose send failed.
 func TestOutageLeaksNoToken(t *testing.T) {
 	const token = "123456:TEST-token" // telegramtest's default
-	logs := &lockedBuffer{}
+	logs := &commandtest.SyncBuffer{}
 	log := slog.New(redact.New(token).Handler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	e := start(t, envOptions{logger: log})
 	ctx := context.Background()

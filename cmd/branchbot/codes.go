@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/privfile"
 	"github.com/branchbot/branchbot/commands/core"
 )
@@ -43,15 +42,12 @@ func runRosterCodes(ctx context.Context, env *Env, args []string) error {
 	if !ok {
 		return fmt.Errorf("roster codes: unknown unit %q", *unit)
 	}
-	entries, err := app.DB.RosterOfUnits(ctx, units.Subtree(u.ID))
+	entries, links, err := core.EntriesWithLinks(ctx, app.DB, units.Subtree(u.ID))
 	if err != nil {
 		return err
 	}
 	if !*all {
-		entries, err = unlinked(ctx, app, entries)
-		if err != nil {
-			return err
-		}
+		entries = core.Unlinked(entries, links)
 	}
 	if len(entries) == 0 {
 		return fmt.Errorf("roster codes: %s has no roster entry without a link (use --all to issue codes for linked ones too)", u.Name)
@@ -73,23 +69,4 @@ func runRosterCodes(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "wrote %d link codes for %s to %s (valid until %s; earlier unused codes of these entries no longer work)\n",
 		len(codes), u.Name, path, codes[0].ExpiresAt.In(loc).Format("2006-01-02 15:04"))
 	return nil
-}
-
-// unlinked keeps the entries no identity is linked to.
-func unlinked(ctx context.Context, app *App, entries []bot.RosterEntry) ([]bot.RosterEntry, error) {
-	ids := make([]int64, len(entries))
-	for i, e := range entries {
-		ids[i] = e.ID
-	}
-	links, err := app.DB.LinksOfRoster(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	var out []bot.RosterEntry
-	for _, e := range entries {
-		if len(links[e.ID]) == 0 {
-			out = append(out, e)
-		}
-	}
-	return out, nil
 }

@@ -347,17 +347,7 @@ func TestPrivacyRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A display name linked to 张三, and an unlinked one.
-	m, err := e.h.DB.EnsureMember(ctx, "wechat", "wx-zhang", "阿三Zhang")
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := e.h.DB.RosterByNumber(ctx, "2023001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.h.DB.LinkMember(ctx, m.ID, z.ID, e.h.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	linkZhang(t, e)
 	if _, err := e.h.DB.EnsureMember(ctx, "telegram", "42", "Momo 学姐"); err != nil {
 		t.Fatal(err)
 	}
@@ -421,17 +411,7 @@ func rosterSecrets(t testing.TB) []string {
 func TestPrivacyFullWidthAndFormerNames(t *testing.T) {
 	e := newEnv(t, func(req openai.ChatCompletionRequest) fakeAnswer { return fakeAnswer{Content: userContent(req)} }, nil)
 	ctx := context.Background()
-	m, err := e.h.DB.EnsureMember(ctx, "wechat", "wx-zhang", "阿三Zhang")
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := e.h.DB.RosterByNumber(ctx, "2023001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.h.DB.LinkMember(ctx, m.ID, z.ID, e.h.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	linkZhang(t, e)
 	// Both rename themselves; older messages still carry the old names.
 	for _, r := range [][3]string{{"wechat", "wx-zhang", "三哥"}, {"telegram", "42", "Momo 学姐"}, {"telegram", "42", "墨墨"}} {
 		if _, err := e.h.DB.EnsureMember(ctx, r[0], r[1], r[2]); err != nil {
@@ -457,5 +437,22 @@ func TestPrivacyFullWidthAndFormerNames(t *testing.T) {
 		if !strings.Contains(draft, s) {
 			t.Errorf("answer lacks %q: %s", s, draft)
 		}
+	}
+}
+
+// linkZhang links the WeChat member 阿三Zhang to 张三 (2023001).
+func linkZhang(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := e.h.DB.EnsureMember(ctx, "wechat", "wx-zhang", "阿三Zhang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := e.h.DB.RosterByNumber(ctx, "2023001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.h.DB.LinkMember(ctx, m.ID, z.ID, e.h.Clock.Now()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -408,15 +408,7 @@ func (f *Feature) links(ctx context.Context, r *bot.Request) error {
 			ids = append(ids, u.ID)
 		}
 	}
-	entries, err := f.db.RosterOfUnits(ctx, ids)
-	if err != nil {
-		return err
-	}
-	rids := make([]int64, len(entries))
-	for i, e := range entries {
-		rids[i] = e.ID
-	}
-	links, err := f.db.LinksOfRoster(ctx, rids)
+	entries, links, err := EntriesWithLinks(ctx, f.db, ids)
 	if err != nil {
 		return err
 	}
@@ -489,20 +481,12 @@ func (f *Feature) issueCodes(ctx context.Context, r *bot.Request) error {
 		if err := r.Require(bot.RoleSecretary, u.ID); err != nil {
 			return err
 		}
-		all, err := f.db.RosterOfUnits(ctx, []int64{u.ID})
+		all, links, err := EntriesWithLinks(ctx, f.db, []int64{u.ID})
 		if err != nil {
 			return err
 		}
-		ids := make([]int64, len(all))
-		for i, e := range all {
-			ids[i] = e.ID
-		}
-		links, err := f.db.LinksOfRoster(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, e := range all {
-			if len(links[e.ID]) == 0 && IssueRefusal(r.Caller, e, units) == "" {
+		for _, e := range Unlinked(all, links) {
+			if IssueRefusal(r.Caller, e, units) == "" {
 				targets = append(targets, e)
 			}
 		}
@@ -535,6 +519,35 @@ func (f *Feature) issueCodes(ctx context.Context, r *bot.Request) error {
 	}
 	f.log.Info("link codes issued", "by", r.Caller.Member.ID, "count", len(codes))
 	return nil
+}
+
+// EntriesWithLinks lists the roster entries of the units with the
+// identities linked to each.
+func EntriesWithLinks(ctx context.Context, db Store, unitIDs []int64) ([]bot.RosterEntry, map[int64][]Link, error) {
+	entries, err := db.RosterOfUnits(ctx, unitIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	links, err := db.LinksOfRoster(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return entries, links, nil
+}
+
+// Unlinked keeps the entries no identity is linked to.
+func Unlinked(entries []bot.RosterEntry, links map[int64][]Link) []bot.RosterEntry {
+	var out []bot.RosterEntry
+	for _, e := range entries {
+		if len(links[e.ID]) == 0 {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // IssuedCode is a code handed out for an entry.
