@@ -39,7 +39,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	units, loc := app.Engine.Units(), app.Engine.Location()
 	var t export.Table
 	if pos[0] == "checkin" {
-		t, _, err = export.Checkin(ctx, app.DB, units, loc, *id)
+		t, _, err = export.Checkin(ctx, app.DB, units, loc, *id, app.Engine.Now())
 	} else {
 		t, _, err = export.Relay(ctx, app.DB, units, loc, *id)
 	}
