@@ -64,7 +64,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/summary [时长]",
 			Help: "例：/summary（最近24小时）、/summary 3d、/summary 90m\n" +
 				"需要本群先用 /retain on 开启消息保留，只总结开启之后保存的消息。发给模型之前，姓名、学号/工号和手机号都会替换成占位符，总结里再换回来。",
-			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.summary,
 		},
 		{
@@ -73,7 +73,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/retain",
 			Help: "显示本群是否保存消息、保留期和已保存的条数。消息保留供 /summary 讨论总结使用：" +
 				"保留期最短1小时、最长30天，过期的消息自动删除。开启和关闭都会在群里公告。",
-			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.retainStatus,
 			Subs: []bot.CommandSpec{
 				{

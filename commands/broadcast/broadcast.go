@@ -71,6 +71,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。",
 			// Any secretary may draft; the handler checks the target units.
 			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+			// "通知 大家明天…" is how a notice is passed on by hand: slash in groups.
+			Bare:    bot.BareInPrivate,
 			Handler: f.draft,
 			Subs: []bot.CommandSpec{
 				{
@@ -96,6 +98,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary:  "审核通过通知草稿；不带编号列出待你审核的草稿",
 			Usage:    "/approve [编号]",
 			Audience: reviewers,
+			Bare:     bot.BareInPrivate,
 			Handler:  f.approve,
 		},
 		{
@@ -103,6 +106,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary:  "驳回通知草稿",
 			Usage:    "/reject <编号> <理由>",
 			Audience: reviewers,
+			Bare:     bot.BareInPrivate,
 			Handler:  f.reject,
 		},
 	}
