@@ -29,6 +29,7 @@ var (
 	durUnitRE = regexp.MustCompile(`^(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)?(个)?(半)?(分钟|分|小时|钟头|时|天|m|min|h|d)$`)
 	dateRE    = regexp.MustCompile(`^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})$`)
 	dayWordRE = regexp.MustCompile(`^(今天|昨天|前天|明天|后天)$`)
+	monthNoRE = regexp.MustCompile(`^(?:(\d{4})(?:[-/.]|年))?(\d{1,2})(月?)$`)
 )
 
 // dayOffsets are the days words name, from today.
@@ -226,6 +227,52 @@ func ParseDate(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, bad
 	}
 	return t, nil
+}
+
+// ParseMonth reads a month: 2026-11, 2026/11, 2026.11, 2026年11月, 11月,
+// 本月 (这个月), 上个月 (上月). It returns the first day of the month. A
+// month without a year is the nearest such month (of two as near, the past
+// one).
+func ParseMonth(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	loc := now.Location()
+	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+	switch s {
+	case "本月", "这个月", "这月":
+		return this, nil
+	case "上个月", "上月":
+		return this.AddDate(0, -1, 0), nil
+	}
+	bad := fmt.Errorf("看不懂月份「%s」，可以写成 11月、2026-11 或 上个月", s)
+	m := monthNoRE.FindStringSubmatch(s)
+	if m == nil || m[1] == "" && m[3] == "" { // a bare number is no month
+		return time.Time{}, bad
+	}
+	mo, _ := strconv.Atoi(m[2])
+	if mo < 1 || mo > 12 {
+		return time.Time{}, bad
+	}
+	if m[1] != "" {
+		y, _ := strconv.Atoi(m[1])
+		return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, loc), nil
+	}
+	// The nearest in months; half a year either way is the past one.
+	diff := mo - int(now.Month())
+	switch {
+	case diff >= 6:
+		diff -= 12
+	case diff < -6:
+		diff += 12
+	}
+	return this.AddDate(0, diff, 0), nil
+}
+
+// Month shows a month: 11月, or 2027年6月 when it is not in now's year.
+func Month(t, now time.Time) string {
+	if t.Year() != now.Year() {
+		return fmt.Sprintf("%d年%d月", t.Year(), t.Month())
+	}
+	return fmt.Sprintf("%d月", t.Month())
 }
 
 func validDate(y, mo, d int) bool {

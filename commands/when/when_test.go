@@ -197,3 +197,30 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMonth(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
+	for in, want := range map[string]string{
+		"2026-11": "2026-11", "2026/1": "2026-01", "2026.02": "2026-02", "2026年11月": "2026-11", "2027-06": "2027-06",
+		"11月": "2026-11", "1月": "2027-01", "5月": "2026-05", "6月": "2026-06",
+		"本月": "2026-11", "这个月": "2026-11", "上个月": "2026-10", "上月": "2026-10",
+	} {
+		got, err := ParseMonth(in, now)
+		if err != nil || got.Format("2006-01 02 15:04") != want+" 01 00:00" {
+			t.Errorf("ParseMonth(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "11", "13月", "下个月", "2026-13", "十一月", "2026-11-01"} {
+		if _, err := ParseMonth(bad, now); err == nil || err.Error() != "看不懂月份「"+bad+"」，可以写成 11月、2026-11 或 上个月" {
+			t.Errorf("ParseMonth(%q): %v", bad, err)
+		}
+	}
+	may := time.Date(2026, 5, 10, 9, 0, 0, 0, loc)
+	if got, _ := ParseMonth("11月", may); got.Format("2006-01") != "2025-11" {
+		t.Errorf("11月 said in May: %v, want the past November", got)
+	}
+	if got := Month(time.Date(2027, 6, 1, 0, 0, 0, 0, loc), now); got != "2027年6月" {
+		t.Errorf("Month = %s", got)
+	}
+}
