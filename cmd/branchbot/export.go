@@ -14,7 +14,7 @@ import (
 // spreadsheet: branchbot export checkin|relay --id N --format xlsx|csv --out FILE.
 func runExport(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "export", " checkin|relay --id N [--format xlsx|csv] [--out FILE]")
-	id := fs.Int64("id", 0, "the session's or relay's number (#N)")
+	id := fs.Int64("id", 0, "the session's or relay's global id (总编号, given by /export in the chat; #N in a group is that group's number)")
 	format := fs.String("format", "xlsx", "xlsx or csv")
 	out := fs.String("out", "", "file to write (default: <exports.dir>/<kind>-<id>-<time>.<format>)")
 	pos, err := parseFlags(fs, args)
@@ -26,7 +26,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return errors.New("export needs checkin or relay")
 	}
 	if *id <= 0 {
-		return errors.New("export needs --id N (the number shown as #N in the chat)")
+		return errors.New("export needs --id N (the global id, 总编号, that /export in the chat gives)")
 	}
 	if *format != "xlsx" && *format != "csv" {
 		return fmt.Errorf("--format must be xlsx or csv, not %q", *format)
