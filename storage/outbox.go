@@ -16,7 +16,7 @@ import (
 const outboxCols = `o.id, o.chat_id, o.text, o.buttons, COALESCE(o.mention_member, 0), o.reply_to, COALESCE(o.idem_key, ''),
 	o.merge_key, COALESCE(o.edit_of, 0), o.bulk, o.not_before, o.state, o.attempts, o.last_error, o.platform_msg_id,
 	o.created_at, o.delivered_at, c.platform, c.external_id, c.kind, c.active,
-	COALESCE(m.external_id, ''), COALESCE(m.name, '')`
+	COALESCE(m.external_id, ''), COALESCE(m.name, ''), o.file`
 
 const outboxFrom = ` FROM outbox o JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member `
 
@@ -30,7 +30,7 @@ func scanOutbox(row rowScanner) (bot.OutboxMessage, error) {
 	)
 	err := row.Scan(&m.ID, &m.ChatID, &m.Text, &buttons, &m.MentionMember, &m.ReplyTo, &m.IdemKey,
 		&m.MergeKey, &m.EditOf, &m.Bulk, &notBefore, &state, &m.Attempts, &m.LastError, &m.PlatformMsgID,
-		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention)
+		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention, &m.File)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, bot.ErrNotFound
 	}
@@ -125,9 +125,9 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 	if notBefore.IsZero() {
 		notBefore = now
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at, file)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now), m.File)
 	if err != nil {
 		return 0, false, "", fmt.Errorf("insert outbox: %w", err)
 	}
