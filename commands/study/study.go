@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/exports"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -393,7 +394,8 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		return r.Reply(ctx, fmt.Sprintf("已导出「%s」学习统计：%s", units.Name(root), path))
+		name := units.Name(root)
+		return exports.Deliver(ctx, r, path, fmt.Sprintf("已导出「%s」的学习统计，共 %d 人。", name, len(ms)), "/study stats "+name+" 导出")
 	}
 	lines := []string{fmt.Sprintf("「%s」学习完成情况（已发布 %d 条内容）：", units.Name(root), len(items)), "按单位："}
 	for _, id := range sub {
@@ -439,13 +441,10 @@ func (f *Feature) exportStats(root int64, now time.Time, sub []int64, byUnit map
 			}
 		}
 	}
-	dir := f.cfg.Exports.Dir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create exports folder: %w", err)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("study-%s-%s.xlsx", units.Name(root), now.In(f.engine.Location()).Format("20060102-1504")))
-	if err := x.SaveAs(path); err != nil {
-		return "", fmt.Errorf("save %s: %w", path, err)
-	}
-	return path, nil
+	path := filepath.Join(f.cfg.Exports.Dir, fmt.Sprintf("study-%s-%s.xlsx", units.Name(root), now.In(f.engine.Location()).Format("20060102-1504")))
+	err := exports.Save(path, func(w io.Writer) error {
+		_, err := x.WriteTo(w)
+		return err
+	})
+	return path, err
 }
