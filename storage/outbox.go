@@ -293,3 +293,23 @@ func (db *DB) PendingCount(ctx context.Context, platform string, now time.Time) 
 		+ (SELECT COUNT(*) FROM outbox WHERE platform = ?1 AND state = 'sending' AND not_before <= ?2)`, platform, ms(now)).Scan(&n)
 	return n, err
 }
+
+// CancelQueued withdraws the pending messages whose idempotency key starts
+// with prefix (a scheduled broadcast taken back): they become cancelled and
+// are never sent. It reports how many it withdrew, and how many of those
+// keys had left the queue already (sending or delivered), which it cannot
+// take back.
+func (t *Tx) CancelQueued(prefix string) (cancelled, gone int, err error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE outbox SET state = ? WHERE idem_key >= ? AND idem_key < ? AND state = 'pending'`,
+		bot.OutboxCancelled, prefix, prefix+"\U0010FFFF")
+	if err != nil {
+		return 0, 0, fmt.Errorf("cancel messages queued as %s…: %w", prefix, err)
+	}
+	n, _ := res.RowsAffected()
+	err = t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM outbox WHERE idem_key >= ? AND idem_key < ? AND state IN ('sending', 'delivered')`,
+		prefix, prefix+"\U0010FFFF").Scan(&gone)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count messages queued as %s…: %w", prefix, err)
+	}
+	return int(n), gone, nil
+}
