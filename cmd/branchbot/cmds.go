@@ -12,6 +12,7 @@ import (
 	"github.com/branchbot/branchbot/bot/roster"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -45,6 +46,9 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if err := addPlatforms(ctx, app); err != nil {
+		return err
+	}
+	if _, err := study.SeedContent(ctx, app.DB, cfg.Study.ContentDir, cfg.Location(), app.Engine.Units(), app.Engine.Now(), app.Log); err != nil {
 		return err
 	}
 	// The first message of every member after a start then costs no read.
