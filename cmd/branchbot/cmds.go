@@ -190,12 +190,13 @@ func openDB(ctx context.Context, cfgPath string) (*configs.Config, *storage.DB, 
 	return cfg, db, nil
 }
 
-func newCalendar(cfgPath string) (*calendar.Calendar, *configs.Config, error) {
+func newCalendar(env *Env, cfgPath string) (*calendar.Calendar, *configs.Config, error) {
 	cfg, err := configs.Load(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	cal, err := calendar.New(calendar.Options{Location: cfg.Location(), HolidaysDir: cfg.Calendar.HolidaysDir})
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location())
+	cal, err := calendar.New(calendar.Options{Location: cfg.Location(), HolidaysDir: cfg.Calendar.HolidaysDir, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar.holidays_dir: %w", err)
 	}
@@ -212,7 +213,7 @@ func runHolidays(ctx context.Context, env *Env, args []string) error {
 	if err != nil || year < 1900 || year > 2200 {
 		return fmt.Errorf("holidays: %q is not a year", arg)
 	}
-	cal, _, err := newCalendar(*cfgPath)
+	cal, _, err := newCalendar(env, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func runSLADeadline(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cal, cfg, err := newCalendar(*cfgPath)
+	cal, cfg, err := newCalendar(env, *cfgPath)
 	if err != nil {
 		return err
 	}

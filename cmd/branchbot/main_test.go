@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,8 +152,14 @@ func TestHolidaysAndDeadline(t *testing.T) {
 		t.Fatalf("deadline with close_of_business 16:00: %v %q", err, out)
 	}
 	out, _, err = run(t, "", "holidays", "2026", "--config", cfg)
-	if err != nil || !strings.Contains(out, "2026-02-14") || !strings.Contains(out, "built-in") {
+	if err != nil || !strings.Contains(out, "2026-02-14 周六 上班 春节调休（内置）") || !strings.Contains(out, "（来源：内置的国务院办公厅放假通知）") {
 		t.Fatalf("holidays: %v %q", err, out)
+	}
+	// A past year is not "not yet published", and no source is in English.
+	out, _, err = run(t, "", "holidays", "1999", "--config", cfg)
+	if err != nil || !strings.HasPrefix(out, "1999年的官方节假日安排未收录") || strings.Contains(out, "尚未发布") ||
+		strings.Contains(out, "provisional") || strings.Contains(out, "built-in") {
+		t.Fatalf("holidays 1999: %v %q", err, out)
 	}
 	if _, _, err := run(t, "", "holidays", "next", "--config", cfg); err == nil {
 		t.Fatal("want an error for a bad year")
@@ -265,5 +272,24 @@ func TestRosterImportGBKAndRemoveMissing(t *testing.T) {
 	os.WriteFile(utf16, []byte("\xff\xfe\x13\x59\x0d\x54"), 0o644)
 	if _, _, err := run(t, "", "roster", "import", utf16, "--config", cfg); err == nil || !strings.Contains(err.Error(), "neither UTF-8 nor GBK/GB18030") {
 		t.Errorf("UTF-16 roster: %v", err)
+	}
+}
+
+// Log lines carry the configured time zone, like every time the bot shows,
+// whatever the machine's zone.
+func TestLogTimesInConfiguredZone(t *testing.T) {
+	cfg, _ := writeConfig(t, "")
+	_, errs, err := run(t, "", "holidays", "2099", "--config", cfg) // logs a warning: no official schedule
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^time=\S+\+08:00 level=WARN `).MatchString(errs) {
+		t.Errorf("log not in China time:\n%s", errs)
+	}
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), "timezone: Asia/Shanghai", "timezone: America/New_York", 1)), 0o644)
+	_, errs, err = run(t, "", "holidays", "2099", "--config", cfg)
+	if err != nil || !regexp.MustCompile(`(?m)^time=\S+-0[45]:00 level=WARN `).MatchString(errs) {
+		t.Errorf("log not in the configured zone: %v\n%s", err, errs)
 	}
 }
