@@ -773,16 +773,34 @@ func (s *Server) batchContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"BaseResponse": base(0), "Count": len(out), "ContactList": out})
 }
 
-func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		baseRequest
-		Msg struct {
-			Type                                           int
-			Content, FromUserName, ToUserName, ClientMsgId string
-		}
+// sendRequest is the body of webwxsendmsg and webwxsendappmsg.
+type sendRequest struct {
+	baseRequest
+	Msg struct {
+		Type                                           int
+		Content, FromUserName, ToUserName, ClientMsgId string
 	}
+}
+
+// readSend decodes a send, answering 400 (and false) to a body that is not
+// one.
+func readSend(w http.ResponseWriter, r *http.Request) (sendRequest, bool) {
+	var req sendRequest
 	if err := decode(r, &req); err != nil {
 		http.Error(w, err.Error(), 400)
+		return req, false
+	}
+	return req, true
+}
+
+// sent is what the server records of a send in ss.
+func (ss *session) sent(req sendRequest) Sent {
+	return Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId}
+}
+
+func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
+	req, ok := readSend(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -792,7 +810,7 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"BaseResponse": base(1101)})
 		return
 	}
-	msg := Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId}
+	msg := ss.sent(req)
 	s.mu.Unlock()
 	s.deliver(w, msg)
 }
@@ -906,15 +924,8 @@ type appMsg struct {
 // sendAppMsg sends an uploaded file (an appmsg of type 6 naming its
 // MediaId); it is recorded and answered as webwxsendmsg is.
 func (s *Server) sendAppMsg(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		baseRequest
-		Msg struct {
-			Type                                           int
-			Content, FromUserName, ToUserName, ClientMsgId string
-		}
-	}
-	if err := decode(r, &req); err != nil {
-		http.Error(w, err.Error(), 400)
+	req, ok := readSend(w, r)
+	if !ok {
 		return
 	}
 	var am appMsg
@@ -932,8 +943,8 @@ func (s *Server) sendAppMsg(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"BaseResponse": base(1)})
 		return
 	}
-	msg := Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId,
-		File: &File{Name: am.Title, Data: append([]byte(nil), up.data...)}}
+	msg := ss.sent(req)
+	msg.File = &File{Name: am.Title, Data: append([]byte(nil), up.data...)}
 	s.mu.Unlock()
 	s.deliver(w, msg)
 }
