@@ -50,12 +50,13 @@ type Engine struct {
 	features []Feature
 	specs    []*CommandSpec
 	byName   map[string]*CommandSpec
+	plats    map[string]Platform
+	senders  map[string]*sender
+	inflight sync.WaitGroup
+	tickMu   sync.Mutex
+
 	// longestName is the length in bytes of the longest name in byName.
 	longestName int
-	plats       map[string]Platform
-	senders     map[string]*sender
-	inflight    sync.WaitGroup
-	tickMu      sync.Mutex
 }
 
 // New makes an engine. Register features and add platforms before Run.
