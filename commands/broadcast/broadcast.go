@@ -72,6 +72,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				"审核人没有私聊过机器人时，会在其单位的群里 @ 提醒。发出前可用 /broadcast cancel <编号> 撤回。",
 			// Any secretary may draft; the handler checks the target units.
 			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+			// "通知 大家明天…" is how a notice is passed on by hand: slash in groups.
+			Bare:    bot.BareInPrivate,
 			Handler: f.draft,
 			Subs: []bot.CommandSpec{
 				{
@@ -87,11 +89,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 					Flat:    []string{"broadcast_cancel", "撤回通知"},
 					Summary: "撤回尚未发出的通知（提交人、管理员）",
 					Usage:   "/broadcast cancel <编号>",
-					Help: "例：/broadcast cancel 3、撤回通知 3\n" +
+					Help: "例：/broadcast cancel 3、/撤回通知 3\n" +
 						"提交人或管理员可以撤回还在审核中的草稿，或用 at= 定时、尚未到时间的通知；已经发出的通知无法撤回。",
 					// Drafting needs a secretary; the handler checks that the
 					// caller wrote this one (or is an admin).
 					Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+					Bare:    bot.BareInPrivate, // "撤回通知吧" is talk about it
 					Handler: f.cancel,
 				},
 				{
@@ -109,6 +112,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary:  "审核通过通知草稿；不带编号列出待你审核的草稿",
 			Usage:    "/approve [编号]",
 			Audience: reviewers,
+			Bare:     bot.BareInPrivate,
 			Handler:  f.approve,
 		},
 		{
@@ -116,6 +120,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary:  "驳回通知草稿",
 			Usage:    "/reject <编号> <理由>",
 			Audience: reviewers,
+			Bare:     bot.BareInPrivate,
 			Handler:  f.reject,
 		},
 	}
