@@ -72,7 +72,8 @@ var places = []place{
 type matrixCase struct {
 	args string
 	// actsOn lists the units the sample arguments make the command act on
-	// in place p; the caller needs the form's role for each of them.
+	// in place p; the caller needs the form's role for each of them (none:
+	// the arguments name nothing there, and the role for some unit will do).
 	actsOn func(p place) []string
 	// anyUnit: the form acts for whatever units the caller holds its role
 	// for (a list of the caller's own); the role for some unit suffices.
@@ -84,6 +85,18 @@ type matrixCase struct {
 }
 
 func on(units ...string) func(place) []string { return func(place) []string { return units } }
+
+// numberedIn is for a number that means the group's own #N in a group and
+// the global id elsewhere: it names the fixture (of unit, in group) only
+// in that group and in a private chat; in other groups it names nothing.
+func numberedIn(group, unit string) func(place) []string {
+	return func(p place) []string {
+		if p.private || p.group == group {
+			return []string{unit}
+		}
+		return nil
+	}
+}
 
 // The fixtures (see matrixFixtures): check-in #1 and relay #1 in the group
 // of 第一党支部, ticket #1 for 组织部, broadcast #1 to 第一党支部 waiting for
@@ -109,6 +122,9 @@ var matrixCases = map[string]matrixCase{
 	"/relay":            {args: "周日读书会 limit=3"},
 	"/relay list":       {},
 	"/relay close":      {args: "#1"},
+	"/relay edit":       {args: "#1 limit=9"},
+	"/relay add":        {args: "#1 王五"},
+	"/relay remove":     {args: "#1 王五"},
 	"/join":             {},
 	"/leave":            {},
 	"/study":            {},
@@ -120,6 +136,7 @@ var matrixCases = map[string]matrixCase{
 	"/broadcast":        {args: "第一党支部 周五下午开支部大会", actsOn: on("第一党支部")},
 	"/broadcast status": {args: "1"},
 	"/broadcast log":    {args: "1"},
+	"/broadcast cancel": {args: "1", anyUnit: true},
 	"/approve":          {args: "1"},
 	"/reject":           {args: "1 内容有误"},
 	"/suggest":          {args: "食堂晚上太吵"},
@@ -139,8 +156,8 @@ var matrixCases = map[string]matrixCase{
 	"/retain on":        {args: "7d"},
 	"/retain off":       {},
 	"/retain status":    {},
-	"/export checkin":   {args: "1", actsOn: on("第一党支部")},
-	"/export relay":     {args: "1", actsOn: on("第一党支部")},
+	"/export checkin":   {args: "1", actsOn: numberedIn("第一党支部群", "第一党支部")},
+	"/export relay":     {args: "1", actsOn: numberedIn("第一党支部群", "第一党支部")},
 	"/rebind":           {args: "第一党支部群", actsOn: on("第一党支部"), handlerRole: bot.RoleSecretary},
 }
 
@@ -252,10 +269,10 @@ func expect(t *testing.T, s *bot.CommandSpec, c matrixCase, p place, who persona
 		if c.actsOn != nil {
 			acts = c.actsOn(p)
 		}
-		if needUnits && len(acts) == 0 && !c.anyUnit {
+		if needUnits && c.actsOn == nil && !c.anyUnit {
 			t.Errorf("%s: a %s command the engine cannot check for the chat's unit: say in matrixCases which units its arguments act on (actsOn), or that it acts for any unit (anyUnit)", s.Invocation(), role)
 		}
-		if c.anyUnit && !holds("") {
+		if (c.anyUnit || len(acts) == 0) && !holds("") {
 			return lacks("")
 		}
 		for _, u := range acts {

@@ -18,7 +18,7 @@ var (
 	_ broadcast.Tx    = (*Tx)(nil)
 )
 
-const broadcastCols = `id, author_member, COALESCE(author_roster, 0), author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
+const broadcastCols = `id, author_member, COALESCE((SELECT roster_id FROM broadcast_authors a WHERE a.broadcast_id = broadcasts.id), 0), author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
 	COALESCE(send_at, 0), status, chats, created_at, updated_at`
 
 func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
@@ -62,15 +62,22 @@ func (db *DB) UpdateBroadcasts(ctx context.Context, now time.Time, fn func(broad
 
 // InsertBroadcast implements broadcast.Tx.
 func (t *Tx) InsertBroadcast(b broadcast.Broadcast) (broadcast.Broadcast, error) {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_roster, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.AuthorMember, nullID(b.AuthorRoster), b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Level, b.Text, nullTime(b.SendAt),
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.AuthorMember, b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Level, b.Text, nullTime(b.SendAt),
 		b.Status, b.Chats, ms(b.CreatedAt), ms(b.UpdatedAt))
 	if err != nil {
 		return b, fmt.Errorf("insert broadcast: %w", err)
 	}
-	b.ID, err = res.LastInsertId()
-	return b, err
+	if b.ID, err = res.LastInsertId(); err != nil {
+		return b, err
+	}
+	if b.AuthorRoster != 0 {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcast_authors(broadcast_id, roster_id) VALUES (?, ?)`, b.ID, b.AuthorRoster); err != nil {
+			return b, fmt.Errorf("record the author of broadcast %d: %w", b.ID, err)
+		}
+	}
+	return b, nil
 }
 
 // MoveBroadcast implements broadcast.Tx. The update is conditional on the
@@ -159,7 +166,7 @@ func (db *DB) RosterWithTitles(ctx context.Context, titles, numbers []string) ([
 	for _, n := range numbers {
 		args = append(args, n)
 	}
-	q := `SELECT ` + rosterCols + ` FROM roster WHERE title IN (` + placeholders(max(len(titles), 1)) + `) OR number IN (` + placeholders(max(len(numbers), 1)) + `) ORDER BY id`
+	q := `SELECT ` + rosterCols + ` FROM roster WHERE (title IN (` + placeholders(max(len(titles), 1)) + `) OR number IN (` + placeholders(max(len(numbers), 1)) + `)) AND` + onRoster + `ORDER BY id`
 	if len(titles) == 0 {
 		args = append([]any{"\x00"}, args...) // matches no title
 	}

@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,50 +9,11 @@ import (
 	"github.com/branchbot/branchbot/commands/core"
 )
 
-// openAt makes a database with the migrations before version upTo applied,
-// runs setup on it, and then opens it with storage, which applies the rest.
-func openAt(t *testing.T, upTo int, setup string) *DB {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version >= upTo {
-			break
-		}
-		if _, err := raw.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		if _, err := raw.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, m.version, m.name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := raw.Exec(setup); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
-	db, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // Links made before codes existed keep working and are marked as made the
 // old way; display names, broadcast authors and closes without an answer
 // are carried over too.
 func TestMigrationKeepsExistingLinks(t *testing.T) {
-	db := openAt(t, 500, `
+	path := openAt(t, 500, `
 		INSERT INTO units(id, name) VALUES (1, '一支部');
 		INSERT INTO roster(id, name, number, unit_id, title, role, updated_at) VALUES (1, '张三', '2023001', 1, '党员', 'member', 0),
 			(2, '周书记', 'T0007', 1, '书记', 'secretary', 0);
@@ -66,6 +25,7 @@ func TestMigrationKeepsExistingLinks(t *testing.T) {
 		INSERT INTO tickets(id, filer_member_id, chat_id, text, department_id, state, created_at, first_due_at, due_at, remind_at, first_response_at, closed_at)
 			VALUES (1, 1, 1, '甲', 1, 'closed', 0, 10, 10, 5, 3, 3), (2, 1, 1, '乙', 1, 'closed', 0, 10, 10, 5, 4, 6);
 		INSERT INTO ticket_events(ticket_id, at, kind) VALUES (1, 3, 'close'), (2, 4, 'answer'), (2, 6, 'close');`)
+	db := openTestDB(t, path)
 	ctx := context.Background()
 	links, err := db.LinksOfRoster(ctx, []int64{1, 2})
 	if err != nil {

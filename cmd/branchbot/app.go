@@ -36,7 +36,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 		return nil, err
 	}
 	red := redactorFor(cfg)
-	log := newLogger(env.Stderr, cfg.LogLevel, red)
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location(), red)
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
@@ -97,12 +97,19 @@ func limits(l configs.LimitsConfig) bot.Limits {
 	return out
 }
 
-// newLogger logs text lines at level to w, with every credential masked
-// (red: the configuration's secrets, and whatever looks like a credential).
-func newLogger(w io.Writer, level string, red *redact.Redactor) *slog.Logger {
+// newLogger logs text lines to w at level, with timestamps in loc (the
+// configured time zone, as every other time the bot shows), not the
+// machine's zone, and with every credential masked (red: the
+// configuration's secrets, and whatever looks like a credential).
+func newLogger(w io.Writer, level string, loc *time.Location, red *redact.Redactor) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(red.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
+	return slog.New(red.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+			a.Value = slog.TimeValue(a.Value.Time().In(loc))
+		}
+		return a
+	}})))
 }
 
 // redactorFor masks the configuration's secrets wherever they would appear.

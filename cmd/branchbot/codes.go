@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/branchbot/branchbot/bot/privfile"
+	"github.com/branchbot/branchbot/bot/exports"
 	"github.com/branchbot/branchbot/commands/core"
 )
 
@@ -60,7 +60,7 @@ func runRosterCodes(ctx context.Context, env *Env, args []string) error {
 	if path == "" {
 		path = filepath.Join(app.Config.Exports.Dir, fmt.Sprintf("linkcodes-%s-%s.txt", u.Name, now.In(loc).Format("20060102-1504")))
 	}
-	err = privfile.Write(path, func(w io.Writer) error {
+	err = exports.Save(path, func(w io.Writer) error {
 		return core.WriteCodeSheet(w, strings.EqualFold(filepath.Ext(path), ".csv"), u.Name, codes, units, now, loc)
 	})
 	if err != nil {

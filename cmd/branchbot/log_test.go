@@ -19,7 +19,7 @@ func TestLoggerMasksSecrets(t *testing.T) {
 	cfg.Platforms.Telegram.Token = "987654:ZYXWVUTSRQPONMLKJIH"
 	cfg.LLM.APIKey = "sk-do-not-log-me-0123"
 	var buf bytes.Buffer
-	log := newLogger(&buf, "debug", redactorFor(cfg))
+	log := newLogger(&buf, "debug", cfg.Location(), redactorFor(cfg))
 	log.Error("llm call failed", "err", errors.New("401 for key sk-do-not-log-me-0123"), "token", cfg.Platforms.Telegram.Token)
 	log.Warn("sync", "err", errors.New(`Get "https://webpush.wx.qq.com/synccheck?sid=S1&skey=%40crypt_K&uin=77&deviceid=e9&synckey=1_2": EOF`))
 	out := buf.String()

@@ -65,6 +65,10 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "查看可用命令",
 			Usage:   "/help [命令]",
 			Help:    "不带参数列出你可以使用的命令；/help 签到 查看某个命令的详细用法。",
+			Bare:    bot.BareWhenExpected,
+			Expecting: &bot.Expecting{When: "单独发送或后面跟命令名时", Now: func(_ context.Context, r *bot.Request) (bool, error) {
+				return len(r.Command.Args) == 0 || f.names(r.Command.ArgText), nil
+			}},
 			Handler: f.help,
 		},
 		{
@@ -76,14 +80,14 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			// The handler checks the unit named and the unit the group is
 			// bound to now: a group bound to no unit is where a secretary
 			// binds it.
-			Role: bot.RoleSecretary, Scope: bot.AnyUnit, Where: bot.GroupOnly,
+			Role: bot.RoleSecretary, Scope: bot.AnyUnit, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.bind,
 		},
 		{
 			Name: "unbind", Aliases: []string{"解绑"},
 			Summary: "解除本群与单位的绑定",
 			Usage:   "/unbind",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.unbind,
 		},
 		{
@@ -93,6 +97,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Help: "例：/iam 2023001 张三 K7QM-4XPA\n学号、姓名须与花名册一致，绑定码由本单位书记发放（只能用一次，过期作废），最好私聊机器人发送。" +
 				"普通成员没有绑定码时可只发送 /iam 2023001 张三，由本单位书记确认；书记、工作人员和管理员必须凭绑定码绑定。" +
 				"每个花名册身份在每个平台只能绑定一个账号；凭绑定码绑定会替换该平台上原来绑定的账号。每次新绑定都会通知该身份已绑定的账号和本单位书记。",
+			// "我是 新来的张三" introduces oneself: slash in groups.
+			Bare:    bot.BareInPrivate,
 			Handler: f.iam,
 		},
 		{
@@ -100,7 +106,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "解除某人的花名册绑定（书记）",
 			Usage:   "/unlink <学号/工号>",
 			Help:    "例：/unlink 2023001\n用于纠正错误的绑定，只能解除本单位（含下级单位）成员的绑定；被解除的账号会收到私信通知。",
-			Role:    bot.RoleSecretary, Scope: bot.AnyUnit,
+			Role:    bot.RoleSecretary, Scope: bot.AnyUnit, Bare: bot.BareInPrivate,
 			Handler: f.unlink,
 		},
 		{
@@ -148,6 +154,15 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Handler: f.whoami,
 		},
 	}
+}
+
+// names reports whether text names a command (/help 签到).
+func (f *Feature) names(text string) bool {
+	cmd, ok := bot.ParseCommand(text)
+	if ok {
+		_, _, ok = f.engine.Resolve(cmd)
+	}
+	return ok
 }
 
 func (f *Feature) help(ctx context.Context, r *bot.Request) error {
@@ -235,6 +250,9 @@ func Describe(r *bot.Request, s *bot.CommandSpec) string {
 	case bot.PrivateOnly:
 		lines = append(lines, "只能在私聊中使用。")
 	}
+	if b := bareText(s); b != "" {
+		lines = append(lines, b)
+	}
 	if s.Help != "" {
 		lines = append(lines, s.Help)
 	}
@@ -251,6 +269,34 @@ func Describe(r *bot.Request, s *bot.CommandSpec) string {
 		lines = append(lines, fmt.Sprintf("发送 /help %s <子命令> 查看子命令的详细用法。", s.Name))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// bareText says when the form's Chinese names work without a slash in a
+// group (its Bare rule), or "" when always.
+func bareText(s *bot.CommandSpec) string {
+	names := s.Aliases
+	if s.Parent() != nil {
+		names = nil
+		for _, n := range s.Flat {
+			if !menuName(n) {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 || s.Where == bot.PrivateOnly {
+		return ""
+	}
+	quoted := "「" + strings.Join(names, "」「") + "」"
+	switch s.Bare {
+	case bot.BareInPrivate:
+		if s.Where == bot.GroupOnly {
+			return fmt.Sprintf("发送时须带斜杠：/%s …", names[0])
+		}
+		return fmt.Sprintf("在群里须带斜杠，如「/%s …」，以免把日常聊天当成命令；私聊中可以直接发送%s。", names[0], quoted)
+	case bot.BareWhenExpected:
+		return fmt.Sprintf("在群里，不带斜杠的%s只在%s有效；其他时候请带斜杠，如「/%s」。", quoted, s.Expecting.When, names[0])
+	}
+	return ""
 }
 
 func (f *Feature) bind(ctx context.Context, r *bot.Request) error {

@@ -82,7 +82,7 @@ func TestApprovalOff(t *testing.T) {
 
 // The demo config's presets link its terminal speakers at start, once: a
 // preset identity whose entry another terminal identity holds is left
-// alone, and an unknown number stops the start.
+// alone, and a number not on the roster is skipped.
 func TestPresetLinks(t *testing.T) {
 	cfg, err := configs.Default()
 	if err != nil {
@@ -108,8 +108,10 @@ func TestPresetLinks(t *testing.T) {
 > [第一党支部] branchbot: 你是 周书记（T0007），第一党支部，书记（由配置绑定）。
 > 本群尚未绑定单位。
 `)
+	// A number not on the roster (a typo, or someone who left) links
+	// nothing and stops nothing.
 	cfg.Roster.Link.Preset = []string{"terminal:某人=T9999"}
-	if _, err := core.Setup(context.Background(), h.DB, cfg); err == nil || !strings.Contains(err.Error(), "roster.link.preset[0]: no roster entry T9999") {
+	if _, err := core.Setup(context.Background(), h.DB, cfg); err != nil {
 		t.Errorf("an unknown preset number: %v", err)
 	}
 }

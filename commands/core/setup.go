@@ -26,7 +26,8 @@ func Setup(ctx context.Context, db SetupStore, cfg *configs.Config) (*bot.UnitTr
 }
 
 // applyPresets links each preset identity that has no link yet to its
-// entry; an entry another identity of the platform holds is left alone.
+// entry; an entry another identity of the platform holds is left alone, and
+// a number not on the roster (any more) is skipped.
 func applyPresets(ctx context.Context, db SetupStore, presets []string) error {
 	for i, s := range presets {
 		p, err := configs.ParsePreset(s)
@@ -35,7 +36,7 @@ func applyPresets(ctx context.Context, db SetupStore, presets []string) error {
 		}
 		e, err := db.RosterByNumber(ctx, p.Number)
 		if errors.Is(err, bot.ErrNotFound) {
-			return fmt.Errorf("roster.link.preset[%d]: no roster entry %s", i, p.Number)
+			continue // not (or no longer) on the roster: nothing to link
 		}
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package when
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,10 +29,16 @@ func FuzzParse(f *testing.F) {
 		if got.IsZero() || got.Location() != now.Location() {
 			t.Fatalf("Parse(%q) = %v", s, got)
 		}
-		_ = Format(got)
+		_ = Format(got, now)
 		_ = Clock(got, now)
 	})
 }
+
+var (
+	numberUnitRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)(分钟|分|小时|钟头|时|天|m|min|h|d)$`)
+	unitLength   = map[string]time.Duration{"分钟": time.Minute, "分": time.Minute, "m": time.Minute, "min": time.Minute,
+		"小时": time.Hour, "钟头": time.Hour, "时": time.Hour, "h": time.Hour, "天": 24 * time.Hour, "d": 24 * time.Hour}
+)
 
 // FuzzParseDuration: a duration is positive or refused.
 func FuzzParseDuration(f *testing.F) {
@@ -44,9 +51,9 @@ func FuzzParseDuration(f *testing.F) {
 			t.Fatalf("ParseDuration(%q) = %v", s, d)
 		}
 		// A number with a unit is that many units, never a wrapped value.
-		if m := durUnitRE.FindStringSubmatch(strings.TrimSpace(s)); m != nil && err == nil {
+		if m := numberUnitRE.FindStringSubmatch(strings.TrimSpace(s)); m != nil && err == nil {
 			n, _ := strconv.ParseFloat(m[1], 64)
-			if want := n * float64(units[m[2]]); math.Abs(float64(d)-want) > want*1e-9+1 {
+			if want := n * float64(unitLength[m[2]]); math.Abs(float64(d)-want) > want*1e-9+1 {
 				t.Fatalf("ParseDuration(%q) = %v, want %v ns", s, d, want)
 			}
 		}
@@ -54,5 +61,24 @@ func FuzzParseDuration(f *testing.F) {
 			_ = Minutes(d)
 			_ = Span(d, DayAsDay)
 		}
+	})
+}
+
+// FuzzParseMonth: the month of /sla is read or refused in Chinese, never a
+// panic; a month read is the first midnight of a month in now's location.
+func FuzzParseMonth(f *testing.F) {
+	for _, s := range []string{"2026-11", "2026/1", "2026年11月", "11月", "1月", "本月", "上个月", "13月", "2026-13", "十一月", "0000-01"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMonth(s, now)
+		if err != nil {
+			return
+		}
+		if m.Day() != 1 || m.Hour() != 0 || m.Minute() != 0 || m.Location() != now.Location() {
+			t.Fatalf("ParseMonth(%q) = %v", s, m)
+		}
+		_ = Month(m, now)
 	})
 }
