@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot/redact"
 )
 
 // MaxCommandRunes is the longest command line the engine accepts.
@@ -32,6 +34,10 @@ type Options struct {
 	TickEvery time.Duration
 	// ShutdownGrace bounds how long Run waits for handlers in flight.
 	ShutdownGrace time.Duration
+	// Redactor masks credentials in the errors stored with queued
+	// messages (default: by their shape only). The logger should be
+	// wrapped with its Handler too.
+	Redactor *redact.Redactor
 }
 
 // Engine dispatches incoming messages to features and delivers what they
@@ -54,6 +60,7 @@ type Engine struct {
 	senders  map[string]*sender
 	inflight sync.WaitGroup
 	tickMu   sync.Mutex
+	redactor *redact.Redactor
 
 	// longestName is the length in bytes of the longest name in byName.
 	longestName int
@@ -65,16 +72,17 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no store")
 	}
 	e := &Engine{
-		store:  opts.Store,
-		log:    opts.Logger,
-		now:    opts.Now,
-		loc:    opts.Location,
-		admins: map[string]bool{},
-		limits: opts.Limits,
-		tick:   opts.TickEvery,
-		grace:  opts.ShutdownGrace,
-		byName: map[string]*CommandSpec{},
-		plats:  map[string]Platform{},
+		store:    opts.Store,
+		log:      opts.Logger,
+		now:      opts.Now,
+		loc:      opts.Location,
+		admins:   map[string]bool{},
+		limits:   opts.Limits,
+		tick:     opts.TickEvery,
+		grace:    opts.ShutdownGrace,
+		byName:   map[string]*CommandSpec{},
+		plats:    map[string]Platform{},
+		redactor: opts.Redactor,
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -429,6 +437,9 @@ func (e *Engine) subUsage(req *Request) string {
 func (e *Engine) reportError(ctx context.Context, req *Request, where string, err error) {
 	var ue *UserError
 	if errors.As(err, &ue) {
+		if ue.Denied {
+			e.log.Info("command refused", "command", where, "member", req.Caller.Member.ID, "by", "handler", "answer", ue.Text)
+		}
 		_ = req.Reply(ctx, ue.Text)
 		return
 	}
