@@ -159,6 +159,11 @@ var matrixCases = map[string]matrixCase{
 	"/export checkin":   {args: "1", actsOn: numberedIn("第一党支部群", "第一党支部")},
 	"/export relay":     {args: "1", actsOn: numberedIn("第一党支部群", "第一党支部")},
 	"/rebind":           {args: "第一党支部群", actsOn: on("第一党支部"), handlerRole: bot.RoleSecretary},
+	"/remind checkin":   {},
+	"/remind relay":     {args: "#1"},
+	"/progress checkin": {},
+	"/progress relay":   {args: "#1"},
+	"/todo":             {},
 }
 
 func nonEmpty(s string) []string {

@@ -51,6 +51,7 @@ type Config struct {
 	Study     StudyConfig     `yaml:"study"`
 	LLM       LLMConfig       `yaml:"llm"`
 	Exports   ExportsConfig   `yaml:"exports"`
+	Followup  FollowupConfig  `yaml:"followup"`
 }
 
 // BotConfig names the bot.
