@@ -23,9 +23,9 @@ var (
 
 const (
 	checkinTaskCols = `'checkin', s.id, s.seq, s.chat_id, c.platform, s.title, COALESCE(s.unit_id, 0), s.opened_by, s.opened_at,
-		s.deadline, s.ends_at, s.closed_at IS NOT NULL, 0, 0 FROM checkin_sessions s JOIN chats c ON c.id = s.chat_id`
+		s.deadline, s.ends_at, s.closed_at IS NOT NULL, 0, 0, s.code != '' FROM checkin_sessions s JOIN chats c ON c.id = s.chat_id`
 	relayTaskCols = `'relay', r.id, r.seq, r.chat_id, c.platform, r.title, COALESCE(r.target_unit, 0), r.started_by, r.created_at,
-		r.until, r.until, r.closed_at IS NOT NULL, r.cap, (SELECT COUNT(*) FROM relay_entries e WHERE e.relay_id = r.id)
+		r.until, r.until, r.closed_at IS NOT NULL, r.cap, (SELECT COUNT(*) FROM relay_entries e WHERE e.relay_id = r.id), 0
 		FROM relays r JOIN chats c ON c.id = r.chat_id`
 )
 
@@ -35,7 +35,7 @@ func scanTask(row rowScanner) (followup.Task, error) {
 		kind                      string
 		created, deadline, closes int64
 	)
-	err := row.Scan(&kind, &t.ID, &t.Seq, &t.ChatID, &t.Platform, &t.Title, &t.Unit, &t.Owner, &created, &deadline, &closes, &t.Closed, &t.Cap, &t.Taken)
+	err := row.Scan(&kind, &t.ID, &t.Seq, &t.ChatID, &t.Platform, &t.Title, &t.Unit, &t.Owner, &created, &deadline, &closes, &t.Closed, &t.Cap, &t.Taken, &t.NeedsCode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, bot.ErrNotFound
 	}

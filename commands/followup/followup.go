@@ -111,18 +111,25 @@ func wordsOf(k Kind) words {
 	return words{noun: "接龙", done: "已接龙", notDone: "未接龙"}
 }
 
-// howTo is what a member sends in the task's group to do it.
+// howTo is what a member sends in the task's group to do it, quoted:
+// 「接龙 #2」, 「签到 口令」（口令见会场）.
 func (f *Feature) howTo(t Task) string {
 	caps := f.engine.Capabilities(t.Platform)
+	var cmd string
 	switch {
 	case t.Kind == KindCheckin && caps.CommandsOnly:
-		return "/checkin"
+		cmd = "/checkin"
 	case t.Kind == KindCheckin:
-		return "签到"
+		cmd = "签到"
 	case caps.CommandsOnly:
-		return fmt.Sprintf("/join #%d", t.Seq)
+		cmd = fmt.Sprintf("/join #%d", t.Seq)
+	default:
+		cmd = fmt.Sprintf("接龙 #%d", t.Seq)
 	}
-	return fmt.Sprintf("接龙 #%d", t.Seq)
+	if t.NeedsCode {
+		return "「" + cmd + " 口令」（口令见会场）"
+	}
+	return "「" + cmd + "」"
 }
 
 // name is the task as members see it: 接龙 #2「党费交纳」.
@@ -238,7 +245,7 @@ func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string,
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("chat of %s %d: %w", t.Kind, t.ID, err)
 		}
-		text := fmt.Sprintf("提醒：群「%s」的%s%s你还没有%s。请在群里发送「%s」。", chat.Title, name(t), due, w.noun, f.howTo(t))
+		text := fmt.Sprintf("提醒：群「%s」的%s%s你还没有%s。请在群里发送%s。", chat.Title, name(t), due, w.noun, f.howTo(t))
 		for _, d := range private {
 			out = append(out, bot.Outgoing{ChatID: d.ChatID, Text: text, Bulk: true,
 				IdemKey: fmt.Sprintf("%s:p%d", key, d.Person.Entry.ID)})
@@ -249,7 +256,7 @@ func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string,
 		for j, p := range c {
 			names[j] = "@" + p.Entry.Name
 		}
-		text := fmt.Sprintf("提醒：%s%s以下同志还没有%s：%s。请发送「%s」。", name(t), due, w.noun, strings.Join(names, " "), f.howTo(t))
+		text := fmt.Sprintf("提醒：%s%s以下同志还没有%s：%s。请发送%s。", name(t), due, w.noun, strings.Join(names, " "), f.howTo(t))
 		out = append(out, bot.Outgoing{ChatID: t.ChatID, Text: text, Bulk: true, IdemKey: fmt.Sprintf("%s:g%d", key, i+1)})
 	}
 	return out, private, group, nil
@@ -399,7 +406,7 @@ func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 		if !t.Deadline.IsZero() {
 			due = "，截止 " + when.Format(t.Deadline.In(f.engine.Location()), now)
 		}
-		lines = append(lines, fmt.Sprintf("%d. 群「%s」的%s%s：在群里发送「%s」", i+1, chat.Title, name(t), due, f.howTo(t)))
+		lines = append(lines, fmt.Sprintf("%d. 群「%s」的%s%s：在群里发送%s", i+1, chat.Title, name(t), due, f.howTo(t)))
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }

@@ -37,6 +37,8 @@ type Task struct {
 	Closed bool // ended by hand or by the ticker
 	Cap    int  // a relay's limit (0: none)
 	Taken  int  // a relay's entries so far
+	// NeedsCode: a check-in session that takes a code (shown in the room).
+	NeedsCode bool
 }
 
 // Key identifies a task across kinds.
