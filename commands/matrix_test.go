@@ -164,6 +164,7 @@ var matrixCases = map[string]matrixCase{
 	"/progress checkin": {},
 	"/progress relay":   {args: "#1"},
 	"/todo":             {},
+	"/ack":              {args: "1"},
 }
 
 func nonEmpty(s string) []string {
