@@ -80,6 +80,10 @@ type groupCommit[In, Out any] struct {
 	// the writer connection before the first action (see prepareWriter).
 	prepare  []string
 	prepared atomic.Bool
+	// receipts: an action is the effect of the update its caller is
+	// handling (a check-in, a relay join), so the batch that stores it
+	// marks that update handled (bot.Receipt).
+	receipts bool
 
 	mu      sync.Mutex
 	pending []*job[In, Out]
@@ -92,10 +96,11 @@ type groupCommit[In, Out any] struct {
 }
 
 type job[In, Out any] struct {
-	in   In
-	out  Out
-	err  error
-	done chan struct{}
+	in      In
+	receipt *bot.Receipt
+	out     Out
+	err     error
+	done    chan struct{}
 }
 
 // Do submits one action and waits until it is committed (or failed).
@@ -108,6 +113,9 @@ func (g *groupCommit[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 		g.prepared.Store(true)
 	}
 	j := &job[In, Out]{in: in, done: make(chan struct{})}
+	if g.receipts {
+		j.receipt = bot.ReceiptFrom(ctx)
+	}
 	g.mu.Lock()
 	g.pending = append(g.pending, j)
 	start := !g.running
@@ -123,7 +131,7 @@ func (g *groupCommit[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 	if start {
 		// The writer outlives this caller's context if need be: the
 		// actions it carries belong to other callers too.
-		go g.loop(context.WithoutCancel(ctx))
+		go g.loop(bot.WithoutReceipt(context.WithoutCancel(ctx)))
 	}
 	select {
 	case <-j.done:
@@ -224,8 +232,12 @@ func (g *groupCommit[In, Out]) waitFor(n int, d time.Duration, timer **time.Time
 
 func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out]) {
 	in := make([]In, len(batch))
+	var receipts []*bot.Receipt
 	for i, j := range batch {
 		in[i] = j.in
+		if j.receipt != nil {
+			receipts = append(receipts, j.receipt)
+		}
 	}
 	var (
 		outs []Out
@@ -234,8 +246,10 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	for attempt := 0; ; attempt++ {
 		err = g.db.Update(ctx, time.Time{}, func(t *Tx) error {
 			var err error
-			outs, err = g.run(ctx, t, in)
-			return err
+			if outs, err = g.run(ctx, t, in); err != nil {
+				return err
+			}
+			return t.useReceipts(receipts...)
 		})
 		if err == nil && len(outs) != len(batch) {
 			err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
@@ -309,7 +323,7 @@ func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
 			return err
 		}
 		replaced[k] = true
-		t.queued(platform)
+		t.queued(platform, k.chat)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -363,7 +377,7 @@ func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
 			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
 		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
-		t.queued(p)
+		t.queued(p, m.ChatID)
 	}
 	if _, err := db.execJSON(ctx, tx, snapshotInsertSQL, insRows); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
@@ -386,6 +400,7 @@ const (
 	snapshotReplaceSQL = `UPDATE outbox SET text = j.value->>2, buttons = '', mention_member = NULL, reply_to = '', bulk = 0
 		FROM json_each(?) j WHERE outbox.state = 'pending' AND outbox.merge_key != ''
 		AND outbox.chat_id = j.value->>0 AND outbox.merge_key = j.value->>1 AND +outbox.edit_of IS NULL AND +outbox.idem_key IS NULL
+		AND outbox.parts_sent = 0
 		RETURNING outbox.chat_id, outbox.merge_key, outbox.platform`
 	// [[chat, merge key], ...]
 	snapshotSupersedeSQL = `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''

@@ -219,8 +219,8 @@ func TestStartupIdentifiesBotAndSetsMenu(t *testing.T) {
 	if err := poll.JSON("allowed_updates", &allowed); err != nil || !slices.Contains(allowed, "my_chat_member") {
 		t.Fatalf("getUpdates allowed_updates = %v (%v)", allowed, err)
 	}
-	if poll.Int("timeout") != 1 {
-		t.Fatalf("getUpdates timeout = %d, want 1 (poll timeout 2s)", poll.Int("timeout"))
+	if poll.Int("timeout") != 2 {
+		t.Fatalf("getUpdates timeout = %d, want 2 (poll timeout 2s)", poll.Int("timeout"))
 	}
 	if len(e.srv.Calls("deleteWebhook")) == 0 {
 		t.Fatal("polling started without deleteWebhook")
@@ -641,7 +641,7 @@ func TestPanicIsRecoveredAndShutdownWaitsForHandlers(t *testing.T) {
 	}
 }
 
-func TestShutdownConfirmsOnlyHandledUpdates(t *testing.T) {
+func TestShutdownConfirmsOnlyStoredUpdates(t *testing.T) {
 	const total = 60
 	for round := 0; round < 3; round++ {
 		e := start(t, envOptions{})
@@ -661,7 +661,8 @@ func TestShutdownConfirmsOnlyHandledUpdates(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-pushed
-		// Every update was handled (its reply sent or queued) or is still
+		// Every update was handled (its reply sent or queued), or is stored
+		// in the inbox to be handled at the next start, or is still
 		// unconfirmed at the server, to be fetched again after a restart:
 		// none lost, none both handled now and fetched again later. (A send
 		// cut off by the shutdown may be both sent and still queued, so
@@ -690,10 +691,14 @@ func TestShutdownConfirmsOnlyHandledUpdates(t *testing.T) {
 				handled++
 			}
 		}
-		if got := handled + e.srv.Pending(); got != total {
-			t.Fatalf("round %d: handled %d + unconfirmed %d = %d, want %d", round, handled, e.srv.Pending(), got, total)
+		stored, err := e.db.InboxCount(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("round %d: handled %d, unconfirmed %d", round, handled, e.srv.Pending())
+		if got := handled + stored + e.srv.Pending(); got != total {
+			t.Fatalf("round %d: handled %d + stored %d + unconfirmed %d = %d, want %d", round, handled, stored, e.srv.Pending(), got, total)
+		}
+		t.Logf("round %d: handled %d, stored %d, unconfirmed %d", round, handled, stored, e.srv.Pending())
 	}
 }
 

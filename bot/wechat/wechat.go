@@ -7,8 +7,11 @@
 // into it runs on one goroutine (the actor in Run): logins, contact lookups
 // and sends. The library's own sync goroutine runs only library code and
 // our callbacks, which copy plain data out (messages, session state) and
-// never call back into it. Incoming messages are queued without blocking
-// the sync loop and handed to the engine in order by a dispatcher.
+// never call back into it. A dispatcher translates each incoming message
+// and hands it to the engine, which stores it (bot.Receiver.Accept); the
+// sync loop waits for that before it asks WeChat for more, so a crash loses
+// at most the messages of the sync in flight (the web protocol never
+// delivers a message twice, so those cannot be recovered).
 //
 // Identity: web-WeChat UserNames change at every login, so a group is known
 // by its name (Chat.ExternalID is the group name) and re-resolved after every
@@ -29,6 +32,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"strings"
 	"sync"
@@ -366,7 +370,8 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 		return nil
 	}
 	b.MessageHandler = func(m *openwechat.Message) {
-		// Runs inline in the library's sync loop: copy and queue, never block.
+		// Runs inline in the library's sync loop: copy the message out and
+		// wait until it is stored; never call into the library.
 		defer func() {
 			if r := recover(); r != nil {
 				p.log.Error("wechat message handler panicked", "panic", r)
@@ -375,7 +380,9 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 		if m.MsgType != openwechat.MsgTypeText || m.Url != "" {
 			return
 		}
-		p.inbox.push(incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime})
+		// The loop asks WeChat for more only after this returns: once the
+		// message is stored.
+		p.inbox.store(incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime}, bctx.Done())
 	}
 	return b, ser
 }
@@ -582,10 +589,24 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 		// know whether WeChat took it and might send it twice. The client's
 		// own 30s timeout bounds it.
 		sctx := context.WithoutCancel(s.bot.Context())
+		var wrote, answered atomic.Bool
+		sctx = httptrace.WithClientTrace(sctx, &httptrace.ClientTrace{
+			WroteRequest: func(info httptrace.WroteRequestInfo) {
+				if info.Err == nil {
+					wrote.Store(true)
+				}
+			},
+			GotFirstResponseByte: func() { answered.Store(true) },
+		})
 		sent, err := s.bot.Caller.WebWxSendMsg(sctx, &openwechat.CallerWebWxSendMsgOptions{
 			LoginInfo: s.bot.Storage.LoginInfo, BaseRequest: s.bot.Storage.Request,
 			Message: openwechat.NewTextSendMessage(text, s.self, to),
 		})
+		var ret openwechat.Ret
+		if err != nil && wrote.Load() && !answered.Load() && !errors.As(err, &ret) {
+			// Handed to WeChat, no answer at all: it may have arrived.
+			return fmt.Errorf("%w: %w", bot.ErrOutcomeUnknown, err)
+		}
 		if err != nil {
 			return err
 		}
@@ -641,7 +662,7 @@ func (p *Platform) classify(s *session, out bot.Outbound, err error) error {
 		return fmt.Errorf("%w: %w", bot.ErrNotConnected, err)
 	case errors.As(err, &ret) && ret == 1:
 		return &bot.PermanentError{Err: fmt.Errorf("wechat refused the message: %w", err)}
-	case errors.Is(err, bot.ErrNotConnected):
+	case errors.Is(err, bot.ErrNotConnected), errors.Is(err, bot.ErrOutcomeUnknown):
 		return err
 	}
 	select {

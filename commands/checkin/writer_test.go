@@ -192,7 +192,7 @@ func TestRunningCountsDeferredUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	wakes := 0
-	db.SetQueuedHook(func(string) { wakes++ })
+	db.SetQueuedHook(func(string, []int64) { wakes++ })
 	batch(false, a, "a4")
 	if got := w.counts(t, a); len(got) != 1 || got[0] != "「g」已签到 4" {
 		t.Fatalf("after the last batch: %q", got)
