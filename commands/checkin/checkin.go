@@ -94,7 +94,8 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	if len(args) == 1 {
 		code = args[0]
 	}
-	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.Now()}
+	// Judged when the member sent it, not when the bot got to it.
+	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.At()}
 	if r.Caller.Roster != nil {
 		a.RosterID = r.Caller.Roster.ID
 	}
