@@ -60,7 +60,7 @@ func (h *suiteHarness) Start(t *testing.T, b platformtest.Bot) bot.Platform {
 			}
 			return base.RoundTrip(r)
 		}),
-		LoginRetry:  50 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond, TooOftenBackoff: tooOften,
+		LoginRetry: 50 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond, TooOftenBackoff: tooOften,
 	})
 	h.mu.Lock()
 	h.p, h.cut = p, cut
