@@ -288,7 +288,8 @@ func edit(t *testing.T, e *env) {
 
 // longText: a text far over any platform's limit arrives whole, in as
 // many pieces as the platform needs, each piece once even when the
-// platform refuses a piece after accepting the first.
+// platform refuses a piece after accepting the first, and even when the
+// bot restarts before the refused piece is sent again.
 func longText(t *testing.T, e *env) {
 	text := longLines("第一篇", 300)
 	e.send(GroupA, bot.Outgoing{Text: text})
@@ -305,6 +306,20 @@ func longText(t *testing.T, e *env) {
 	if len(r.At) != 1 {
 		t.Error("the second piece was not refused")
 	}
+
+	// The same across a restart: the bot stops while the refused piece
+	// waits for its retry; the next process sends only what is missing.
+	before = len(e.texts(GroupA))
+	r = e.h.Refuse(t, GroupA, 1, 1)
+	third := longLines("第三篇", 300)
+	e.send(GroupA, bot.Outgoing{Text: third})
+	select {
+	case <-r.At:
+	case <-time.After(wait):
+		t.Fatalf("the second piece was not refused; %s", e.describe(GroupA))
+	}
+	e.restart()
+	e.awaitWhole(GroupA, third, before)
 }
 
 // longLines is n numbered lines of 30 runes each.

@@ -124,6 +124,27 @@ type envOptions struct {
 	limits  bot.Limits
 	webhook telegram.Webhook
 	grace   time.Duration
+	logs    *logBuffer    // also gets the log, if set
+	client  *http.Client  // the adapter's HTTP client, if set
+	timeout time.Duration // the adapter's send timeout, if set
+}
+
+// logBuffer collects log lines for a test to read.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func testLogger() *slog.Logger {
@@ -147,8 +168,12 @@ func start(t *testing.T, o envOptions) *env {
 	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "校党委"}, {Name: "第一党支部", Parent: "校党委"}}); err != nil {
 		t.Fatal(err)
 	}
+	log := testLogger()
+	if o.logs != nil {
+		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	eng, err := bot.New(bot.Options{
-		Store: db, Logger: testLogger(), Admins: []string{"telegram:1001"}, TickEvery: time.Hour,
+		Store: db, Logger: log, Admins: []string{"telegram:1001"}, TickEvery: time.Hour,
 		Limits: map[string]bot.Limits{telegram.Name: o.limits}, ShutdownGrace: 10 * time.Second,
 	})
 	if err != nil {
@@ -162,7 +187,8 @@ func start(t *testing.T, o envOptions) *env {
 	}
 	tg, err := telegram.New(ctx, telegram.Options{
 		Token: srv.Token, APIURL: srv.URL, PollTimeout: 2 * time.Second,
-		Commands: eng.Commands, Buttons: db, Logger: testLogger(), Webhook: o.webhook, ShutdownGrace: o.grace,
+		Commands: eng.Commands, Buttons: db, Logger: log, Webhook: o.webhook, ShutdownGrace: o.grace,
+		HTTPClient: o.client, SendTimeout: o.timeout,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -108,6 +108,24 @@ type Update struct {
 	EditedMessage *Message           `json:"edited_message,omitempty"`
 	CallbackQuery *CallbackQuery     `json:"callback_query,omitempty"`
 	MyChatMember  *ChatMemberUpdated `json:"my_chat_member,omitempty"`
+	// Raw, if set, is the update as sent instead of the fields above (with
+	// update_id filled in): for shapes this package has no type for, such
+	// as ones a client library cannot decode (PushRaw).
+	Raw json.RawMessage `json:"-"`
+}
+
+// MarshalJSON encodes the update, or its Raw form with update_id set.
+func (u Update) MarshalJSON() ([]byte, error) {
+	if u.Raw == nil {
+		type plain Update
+		return json.Marshal(plain(u))
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(u.Raw, &m); err != nil {
+		return nil, fmt.Errorf("telegramtest: raw update: %w", err)
+	}
+	m["update_id"], _ = json.Marshal(u.UpdateID)
+	return json.Marshal(m)
 }
 
 // BotCommand is one entry of the command menu.
@@ -297,6 +315,13 @@ func (s *Server) Push(u Update) int64 {
 	s.updates = append(s.updates, u)
 	s.notifyLocked()
 	return u.UpdateID
+}
+
+// PushRaw queues an update given as a JSON object (its update_id is
+// assigned, as by Push) and returns its id: an update of a kind, or with a
+// field, that a client library may not be able to decode.
+func (s *Server) PushRaw(raw string) int64 {
+	return s.Push(Update{Raw: json.RawMessage(raw)})
 }
 
 func (s *Server) learnLocked(u Update) {
