@@ -272,21 +272,30 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 		wg.Wait()
 	}()
 	forceQR := false
+	wait := p.o.LoginRetry
 	for ctx.Err() == nil {
 		s, err := p.login(ctx, forceQR)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			// A network outage says nothing about the saved session.
-			forceQR = !errors.Is(err, openwechat.NetworkErr)
-			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", p.o.LoginRetry)
-			if !sleep(ctx, p.o.LoginRetry) {
+			// A network outage says nothing about the saved session; while
+			// it lasts, the pause doubles (to 5 minutes). The other
+			// platforms serve meanwhile.
+			network := errors.Is(err, openwechat.NetworkErr)
+			forceQR = !network
+			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", wait)
+			if !sleep(ctx, wait) {
 				break
+			}
+			if network {
+				wait = min(wait*2, 5*time.Minute)
+			} else {
+				wait = p.o.LoginRetry
 			}
 			continue
 		}
-		forceQR = false
+		forceQR, wait = false, p.o.LoginRetry
 		s.unlink()
 		p.afterLogin(ctx, s, r)
 		p.serve(ctx, s)

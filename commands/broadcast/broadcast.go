@@ -603,7 +603,7 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	var delivered, queued, failed int
+	var delivered, queued, failed, unknown int
 	var lines []string
 	for _, m := range msgs {
 		c, err := f.db.Chat(ctx, m.ChatID)
@@ -618,6 +618,9 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 		case bot.OutboxFailed:
 			failed++
 			state = "失败：" + m.LastError
+		case bot.OutboxUnknown:
+			unknown++
+			state = "结果未知：发送超时，平台可能已收到，为免重复未重发"
 		default:
 			queued++
 			switch {
@@ -632,6 +635,9 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 		lines = append(lines, fmt.Sprintf("%s：%s", c.Title, state))
 	}
 	head := fmt.Sprintf("通知 #%d → %s：共 %d 个群，已送达 %d，排队 %d，失败 %d。", b.ID, b.Target, len(msgs), delivered, queued, failed)
+	if unknown > 0 {
+		head = strings.TrimSuffix(head, "。") + fmt.Sprintf("，结果未知 %d。", unknown)
+	}
 	if len(lines) > 60 {
 		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))
 	}

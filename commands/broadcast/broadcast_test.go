@@ -2,6 +2,7 @@ package broadcast_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/branchbot/branchbot/configs"
@@ -81,5 +82,55 @@ func TestTagAndLeftGroup(t *testing.T) {
 		if s.ChatID == "第二党支部" {
 			t.Errorf("sent to a group the bot has left: %s", s)
 		}
+	}
+}
+
+// A send whose outcome is unknown (it timed out after the platform was
+// handed it) is not sent again, and /broadcast status says so.
+func TestStatusShowsUnknownOutcome(t *testing.T) {
+	cfg, err := configs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Study.Tags = map[string][]string{"支部": {"第一党支部", "第二党支部"}}
+	h := commandtest.New(t, commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
+		return []bot.Feature{broadcast.New(h.Engine, h.DB, h.Config, nil)}
+	}})
+	for _, g := range []struct{ group, who, number string }{{"第一党支部", "周书记", "T0007"}, {"第二党支部", "陈书记", "T0008"}} {
+		h.Group(g.group)
+		h.As(g.who)
+		h.Say("/iam " + g.number + " " + g.who)
+		h.Say("/bind " + g.group)
+	}
+	tries := 0
+	h.Chat.FailWith(func(o bot.Outbound) error {
+		if o.ChatID == "第二党支部" && strings.Contains(o.Text, "例会") {
+			tries++
+			return fmt.Errorf("%w: timeout after the request was written", bot.ErrOutcomeUnknown)
+		}
+		return nil
+	})
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/broadcast #支部 支部书记例会改到周四。")
+	h.Private()
+	for _, r := range []struct{ who, number string }{{"黄伟", "T0004"}, {"赵强", "T0005"}} {
+		h.As(r.who)
+		h.Say("/iam " + r.number + " " + r.who)
+		h.Say("/approve 1")
+	}
+	for range 3 {
+		h.Flush()
+	}
+	h.Group("第一党支部")
+	h.As("王老师")
+	status := strings.Join(h.Say("/broadcast status 1"), "\n")
+	for _, want := range []string{"已送达 1，排队 0，失败 0，结果未知 1", "第二党支部：结果未知"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	if tries != 1 {
+		t.Errorf("the send with an unknown outcome was tried %d times, want once", tries)
 	}
 }
