@@ -628,6 +628,18 @@ func (s *Server) Pending() int {
 	return len(s.updates)
 }
 
+// Confirmed is the highest update id the client has confirmed (by asking
+// for a later offset, or by a webhook answer): every update up to it is
+// gone from the server.
+func (s *Server) Confirmed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.updates) > 0 {
+		return s.updates[0].UpdateID - 1
+	}
+	return s.lastUpdate
+}
+
 // Webhook returns the webhook URL and secret set by the client ("" if none).
 func (s *Server) Webhook() (url, secret string) {
 	s.mu.Lock()
