@@ -39,7 +39,10 @@ var errRunAgain = errors.New("database changed outside this writer")
 
 // quietDelay is how long a writer with deferred work waits for more
 // actions before it decides the moment is quiet: callers acknowledged by a
-// batch usually come back with their next action well within it.
+// batch usually come back with their next action well within it. When the
+// last actions came further apart than that (light load: a check-in now and
+// then), nothing is coming back and the deferred work runs at once, so a
+// lone check-in's running count is not held up.
 const quietDelay = 5 * time.Millisecond
 
 // deferredWork is what a group-commit writer does in its own transaction
@@ -88,6 +91,10 @@ type groupCommit[In, Out any] struct {
 	mu      sync.Mutex
 	pending []*job[In, Out]
 	running bool
+	// arrived is when the last action was handed in, and apart how long
+	// after the one before it (quietDelay).
+	arrived time.Time
+	apart   time.Duration
 	// want > 0: the writer is lingering until this many actions wait;
 	// the caller that makes it so sends on full.
 	want    int
@@ -117,6 +124,8 @@ func (g *groupCommit[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 		j.receipt = bot.ReceiptFrom(ctx)
 	}
 	g.mu.Lock()
+	now := time.Now()
+	g.apart, g.arrived = now.Sub(g.arrived), now
 	g.pending = append(g.pending, j)
 	start := !g.running
 	if start {
@@ -171,8 +180,9 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 		}
 		if len(g.pending) == 0 && g.deferred != nil && g.deferred.pending() {
 			// Work left for a quiet moment: give the callers just
-			// acknowledged a moment to come back first.
-			if g.waitFor(1, quietDelay, &timer) {
+			// acknowledged a moment to come back first, if they came
+			// close together.
+			if g.apart < quietDelay && g.waitFor(1, quietDelay, &timer) {
 				g.mu.Unlock()
 				continue
 			}
