@@ -68,6 +68,9 @@ type Engine struct {
 	in       *inbox
 	maxAge   time.Duration
 	runCtx   atomic.Pointer[context.Context] // handlers' context once Run started
+
+	// longestName is the length in bytes of the longest name in byName.
+	longestName int
 }
 
 // New makes an engine. Register features and add platforms before Run.
@@ -259,8 +262,8 @@ func (e *Engine) Caller(ctx context.Context, m Member) (Caller, error) {
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return c, fmt.Errorf("load roster entry %d: %w", m.RosterID, err)
 		}
-		if err == nil {
-			c.Roster = &r
+		if err == nil && r.Left.IsZero() {
+			c.Roster = &r // an entry that left the roster grants nothing
 		}
 	}
 	c.Admin = e.admins[m.Platform+":"+m.ExternalID] ||
@@ -290,6 +293,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 	if m.Time.IsZero() {
 		m.Time = e.now()
 	}
+	m.Text = Normalize(m.Text) // once, for every command and observer
 	cmd, isCmd := ParseCommand(m.Text)
 	var (
 		spec    *CommandSpec
@@ -336,12 +340,47 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 		_ = req.Reply(ctx, fmt.Sprintf("没有「/%s」这个命令。发送 /help 查看可用命令。", truncate(cmd.Name, 30)))
 		return
 	}
+	if isCmd {
+		req.Command, req.Spec = cmd, spec
+		if e.speech(ctx, req) {
+			req.Command, req.Spec, isCmd = Command{}, nil, false
+		}
+	}
 	if !isCmd {
 		e.observe(ctx, req)
 		return
 	}
-	req.Command, req.Spec = cmd, spec
 	e.dispatch(ctx, req)
+}
+
+// speech reports a command line that its form's Bare rule keeps from running:
+// written without its slash, in a group, not addressed to the bot, where the
+// name may be ordinary speech (see Bare). A sub-command reached by its word
+// after the command's alias (签到 发起) must pass the command's rule too.
+func (e *Engine) speech(ctx context.Context, req *Request) bool {
+	if req.Command.Slash || req.Chat.Kind != Group || req.Message.MentionsBot || req.IsButton() {
+		return false
+	}
+	if p := req.Spec.Parent(); p != nil && req.Command.Sub != "" && e.refusesBare(ctx, req, p) {
+		return true
+	}
+	return e.refusesBare(ctx, req, req.Spec)
+}
+
+// refusesBare applies s's Bare rule to the bare command line of req.
+func (e *Engine) refusesBare(ctx context.Context, req *Request, s *CommandSpec) bool {
+	switch s.Bare {
+	case BareInPrivate:
+		return true
+	case BareWhenExpected:
+		ok, err := s.Expecting.Now(ctx, req)
+		if err != nil {
+			e.log.Error("ask whether a bare command is expected", "command", s.Invocation(), "chat", req.Chat.ID, "err", err)
+			return true
+		}
+		return !ok
+	}
+	return false
 }
 
 func isASCIIWord(s string) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,7 +337,7 @@ func (s *sender) idleWait(ctx context.Context) time.Duration {
 }
 
 func isPlain(m OutboxMessage) bool {
-	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == ""
+	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == "" && m.File == ""
 }
 
 // nextInOrder returns the chat's next due reply when it is older than every
@@ -379,7 +380,7 @@ const (
 func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) {
 	var err error
 	ids := []int64{m.ID}
-	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
+	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && m.File == "" && s.lim.wouldWait(m.ChatID, time.Now()) {
 		more, err := s.e.store.OutboxFollowing(ctx, m.ChatID, m.ID, s.e.now(), 50)
 		if err == nil {
 			n := textLen(m.Text)
@@ -420,7 +421,7 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 		ids = append(ids, c.ID)
 		parts[i] = c.Text
 	}
-	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo}
+	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo, File: m.File}
 	if len(ids) == 1 {
 		// Only a message sent alone records its parts: a merged text is
 		// made anew at each attempt.
@@ -523,6 +524,11 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 
 // send delivers out, editing the earlier message where asked and possible.
 func (s *sender) send(ctx context.Context, m OutboxMessage, out Outbound) (string, error) {
+	if out.File != "" && !s.p.Capabilities().Files {
+		// A feature decides by Capabilities.Files; a file queued for a
+		// platform without them cannot go out by retrying.
+		return "", &PermanentError{Err: fmt.Errorf("平台 %s 不能发送文件 %s", s.p.Name(), filepath.Base(out.File))}
+	}
 	if m.EditOf != 0 {
 		if ed, ok := s.p.(Editor); ok && s.p.Capabilities().Edit {
 			orig, err := s.e.store.OutboxMessage(ctx, m.EditOf)

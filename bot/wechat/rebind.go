@@ -36,6 +36,7 @@ func Commands(st Store) []bot.CommandSpec {
 		Help: "例：/rebind 第一党支部群\n在改名后的微信群里发送。旧群的单位绑定、待发消息和成员身份（含 /iam 绑定）都会转到本群。" +
 			"需要旧群所属单位的书记或管理员。",
 		Where:    bot.GroupOnly,
+		Bare:     bot.BareInPrivate, // "群改名了" is news, not a command: the slash is needed
 		Platform: Name,
 		Handler:  rb.rebind,
 	}}

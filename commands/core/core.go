@@ -29,6 +29,10 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "查看可用命令",
 			Usage:   "/help [命令]",
 			Help:    "不带参数列出你可以使用的命令；/help 签到 查看某个命令的详细用法。",
+			Bare:    bot.BareWhenExpected,
+			Expecting: &bot.Expecting{When: "单独发送或后面跟命令名时", Now: func(_ context.Context, r *bot.Request) (bool, error) {
+				return len(r.Command.Args) == 0 || f.names(r.Command.ArgText), nil
+			}},
 			Handler: f.help,
 		},
 		{
@@ -36,14 +40,14 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "把本群绑定到一个单位（支部、班级等）",
 			Usage:   "/bind <单位名称>",
 			Help:    "例：/bind 第一党支部\n只有管理员或该单位（及上级单位）的书记可以绑定。绑定后，签到、接龙统计和通知都按该单位的花名册进行。",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.bind,
 		},
 		{
 			Name: "unbind", Aliases: []string{"解绑"},
 			Summary: "解除本群与单位的绑定",
 			Usage:   "/unbind",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.unbind,
 		},
 		{
@@ -51,6 +55,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "绑定花名册身份",
 			Usage:   "/iam <学号/工号> <姓名>",
 			Help:    "例：/iam 2023001 张三\n学号与姓名须与花名册一致；每个花名册身份在每个平台只能绑定一个账号。绑定错了请联系书记用 /unlink 解除。",
+			// "我是 新来的张三" introduces oneself: slash in groups.
+			Bare:    bot.BareInPrivate,
 			Handler: f.iam,
 		},
 		{
@@ -58,7 +64,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "解除某人的花名册绑定（书记）",
 			Usage:   "/unlink <学号/工号>",
 			Help:    "例：/unlink 2023001\n用于纠正错误的 /iam 绑定，只能解除本单位（含下级单位）成员的绑定。",
-			Role:    bot.RoleSecretary,
+			Role:    bot.RoleSecretary, Bare: bot.BareInPrivate,
 			Handler: f.unlink,
 		},
 		{
@@ -68,6 +74,15 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Handler: f.whoami,
 		},
 	}
+}
+
+// names reports whether text names a command (/help 签到).
+func (f *Feature) names(text string) bool {
+	cmd, ok := bot.ParseCommand(text)
+	if ok {
+		_, _, ok = f.engine.Resolve(cmd)
+	}
+	return ok
 }
 
 func (f *Feature) help(ctx context.Context, r *bot.Request) error {
@@ -155,6 +170,9 @@ func Describe(r *bot.Request, s *bot.CommandSpec) string {
 	case bot.PrivateOnly:
 		lines = append(lines, "只能在私聊中使用。")
 	}
+	if b := bareText(s); b != "" {
+		lines = append(lines, b)
+	}
 	if s.Help != "" {
 		lines = append(lines, s.Help)
 	}
@@ -171,6 +189,34 @@ func Describe(r *bot.Request, s *bot.CommandSpec) string {
 		lines = append(lines, fmt.Sprintf("发送 /help %s <子命令> 查看子命令的详细用法。", s.Name))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// bareText says when the form's Chinese names work without a slash in a
+// group (its Bare rule), or "" when always.
+func bareText(s *bot.CommandSpec) string {
+	names := s.Aliases
+	if s.Parent() != nil {
+		names = nil
+		for _, n := range s.Flat {
+			if !menuName(n) {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 || s.Where == bot.PrivateOnly {
+		return ""
+	}
+	quoted := "「" + strings.Join(names, "」「") + "」"
+	switch s.Bare {
+	case bot.BareInPrivate:
+		if s.Where == bot.GroupOnly {
+			return fmt.Sprintf("发送时须带斜杠：/%s …", names[0])
+		}
+		return fmt.Sprintf("在群里须带斜杠，如「/%s …」，以免把日常聊天当成命令；私聊中可以直接发送%s。", names[0], quoted)
+	case bot.BareWhenExpected:
+		return fmt.Sprintf("在群里，不带斜杠的%s只在%s有效；其他时候请带斜杠，如「/%s」。", quoted, s.Expecting.When, names[0])
+	}
+	return ""
 }
 
 func (f *Feature) bind(ctx context.Context, r *bot.Request) error {

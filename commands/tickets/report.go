@@ -142,7 +142,7 @@ func (r *Report) Text() string {
 	now := r.Now.In(r.loc)
 	head := fmt.Sprintf("%s建议答复统计（截至 %d月%d日 %s）：", r.Month(), now.Month(), now.Day(), now.Format("15:04"))
 	if r.Total.Filed == 0 {
-		return head + "\n本月没有提交的建议。"
+		return head + "\n该月没有提交的建议。"
 	}
 	lines := []string{head}
 	for _, d := range append(slices.Clone(r.Depts), r.Total) {

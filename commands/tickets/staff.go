@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
 )
 
 func (f *Feature) list(ctx context.Context, r *bot.Request) error {
@@ -419,15 +420,18 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 }
 
 func (f *Feature) slaCommand(ctx context.Context, r *bot.Request) error {
-	now := r.Now()
-	month := now.In(f.cal.Location()).Format("2006-01")
+	now := r.Now().In(f.cal.Location())
+	from, err := when.ParseMonth("本月", now)
 	if len(r.Command.Args) > 0 {
-		month = r.Command.ArgText
+		from, err = when.ParseMonth(r.Command.ArgText, now)
 	}
-	from, to, err := f.cal.ParseMonth(month)
 	if err != nil {
-		return bot.Errorf("%s", err.Error())
+		return bot.Errorf("%v", err)
 	}
+	if from.After(now) {
+		return bot.Errorf("%s还没到。", when.Month(from, now))
+	}
+	to := from.AddDate(0, 1, 0)
 	rep, err := BuildReport(ctx, f.db, f.cal, r.Units(), from, to, now)
 	if err != nil {
 		return err

@@ -71,12 +71,15 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/suggest <内容>",
 			Help: "例：/suggest 希望党课资料提前一天发到群里\n加 -a 匿名提交：/suggest -a 食堂晚上关门太早（或用 /匿名建议）。" +
 				"匿名建议的提交人对工作人员完全保密。答复期限按国家法定工作日计算：提交当天不算，第二个工作日下班前答复。",
+			// Sentences start with 建议 and 意见: in a group they need the slash.
+			Bare:    bot.BareInPrivate,
 			Handler: f.suggest,
 			Subs: []bot.CommandSpec{{
 				Name: "-a", Aliases: []string{"--anonymous"}, Flat: []string{"suggest_anon", "匿名建议"},
 				Summary: "匿名提意见建议",
 				Usage:   "/suggest -a <内容>",
 				Help:    "例：/匿名建议 宿舍热水经常中断\n工作人员看不到提交人；答复会私信发给你（平台不支持私信时发在群里，不提及任何人）。在群里发送时群成员仍能看到是谁发的，最好私聊机器人提交。",
+				Bare:    bot.BareInPrivate,
 				Handler: f.suggestAnon,
 			}},
 		},
@@ -85,6 +88,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "查看自己提的建议及答复",
 			Usage:   "/mytickets [编号]",
 			Help:    "不带编号列出你提过的建议、状态和答复期限；/mytickets 3 查看建议 #3 的全部记录。只能查看自己的建议。",
+			Bare:    bot.BareInPrivate,
 			Handler: f.mytickets,
 		},
 		{
@@ -92,6 +96,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "给自己的建议补充说明",
 			Usage:   "/followup <编号> <内容>",
 			Help:    "例：/followup 3 补充：三楼也有同样的问题\n补充内容会转给负责的部门。",
+			Bare:    bot.BareInPrivate,
 			Handler: f.followup,
 		},
 		{
@@ -99,7 +104,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "本部门待办建议（按期限）",
 			Usage:   "/tickets",
 			Help:    "在私聊或本部门工作群中使用；列出未关闭的建议，最早到期的在前。",
-			Role:    bot.RoleStaff, Handler: f.list,
+			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.list,
 		},
 		{
 			Name: "ticket", Aliases: []string{"查看建议"},
@@ -112,13 +117,13 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "答复一条建议",
 			Usage:   "/answer <编号> <答复内容>",
 			Help:    "例：/answer 3 已联系后勤，本周内修复。\n答复会发到提建议人提交的地方；匿名建议不会透露提交人。",
-			Role:    bot.RoleStaff, Handler: f.answer,
+			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.answer,
 		},
 		{
 			Name: "close", Aliases: []string{"关闭建议", "办结"},
 			Summary: "关闭（办结）一条建议",
 			Usage:   "/close <编号>",
-			Role:    bot.RoleStaff, Handler: f.close,
+			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.close,
 		},
 		{
 			Name: "reopen", Aliases: []string{"重开建议"},
@@ -131,14 +136,14 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "把建议指派给本部门的工作人员",
 			Usage:   "/assign <编号> <姓名或工号>",
 			Help:    "例：/assign 3 黄伟",
-			Role:    bot.RoleStaff, Handler: f.assign,
+			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.assign,
 		},
 		{
 			Name: "draft", Aliases: []string{"起草"},
 			Summary: "让智能助手起草答复（只发给你本人）",
 			Usage:   "/draft <编号>",
 			Help:    "草稿只发给你本人，不会发给提建议人；确认后用 /answer 发送。需要配置智能助手（llm）。",
-			Role:    bot.RoleStaff, Handler: f.draft,
+			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.draft,
 		},
 		{
 			Name: "sla", Aliases: []string{"答复统计"},
