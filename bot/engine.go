@@ -745,7 +745,10 @@ func (e *Engine) Flush(ctx context.Context) {
 	e.mu.RUnlock()
 	for _, s := range ss {
 		for ctx.Err() == nil {
-			if sent, _ := s.round(ctx); !sent {
+			before := s.dispatched.Load()
+			again, _ := s.round(ctx)
+			s.sends.Wait() // sends handed to goroutines finish first
+			if !again && s.dispatched.Load() == before {
 				break
 			}
 		}

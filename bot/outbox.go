@@ -34,13 +34,14 @@ type sender struct {
 	workers int
 	prober  Prober
 
-	mu       sync.Mutex
-	inflight map[int64]bool      // chats with a send in flight
-	held     map[int64]time.Time // chats with work, held by their limit until then (as of the last round)
-	down     bool                // the platform did not answer a probe
-	slots    chan struct{}       // one per send in flight
-	sends    sync.WaitGroup      // sends in flight
-	rounds   atomic.Int64        // outbox reads, for tests
+	mu         sync.Mutex
+	inflight   map[int64]bool      // chats with a send in flight
+	held       map[int64]time.Time // chats with work, held by their limit until then (as of the last round)
+	down       bool                // the platform did not answer a probe
+	slots      chan struct{}       // one per send in flight
+	sends      sync.WaitGroup      // sends in flight
+	rounds     atomic.Int64        // outbox reads, for tests
+	dispatched atomic.Int64        // sends handed to goroutines
 }
 
 const (
@@ -195,7 +196,6 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 // each chat). It reports whether to look again at once and, if not, how
 // long to sleep before looking again (a wake cuts it short).
 func (s *sender) round(ctx context.Context) (again bool, wait time.Duration) {
-	s.rounds.Add(1)
 	heads, err := s.e.store.OutboxHeads(ctx, s.p.Name(), s.e.now(), headsPerRound)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -309,6 +309,7 @@ func (s *sender) dispatch(ctx context.Context, m OutboxMessage) {
 	s.mu.Lock()
 	s.inflight[m.ChatID] = true
 	s.mu.Unlock()
+	s.dispatched.Add(1)
 	s.sends.Add(1)
 	go func() {
 		defer s.sends.Done()

@@ -176,3 +176,21 @@ func TestConcurrentSendsKeepEachChatsOrder(t *testing.T) {
 		t.Errorf("at most %d sends were in flight at once, want several", most.Load())
 	}
 }
+
+// TestFlushWaitsForConcurrentSends: Flush (tests, one-shot commands)
+// returns only once every due message is out, sends in flight included.
+func TestFlushWaitsForConcurrentSends(t *testing.T) {
+	p := memchat.New("mem", bot.Capabilities{})
+	p.FailWith(func(bot.Outbound) error { time.Sleep(5 * time.Millisecond); return nil })
+	v := newEnv(t, "", bot.Limits{Concurrency: 4}, p)
+	ctx := context.Background()
+	for i := range 12 {
+		if _, err := v.e.Send(ctx, bot.Outgoing{ChatID: v.chat(fmt.Sprintf("群%d", i%4)).ID, Text: fmt.Sprintf("%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v.e.Flush(ctx)
+	if n := len(p.Sent()); n != 12 {
+		t.Fatalf("Flush returned with %d of 12 messages sent", n)
+	}
+}
