@@ -177,8 +177,11 @@ func (s *sender) sleep(ctx context.Context, d time.Duration) {
 }
 
 // sleepUntil waits for a real instant, not interruptible by pokes.
-func sleepUntil(ctx context.Context, at time.Time) bool {
-	d := time.Until(at)
+func sleepUntil(ctx context.Context, at time.Time) bool { return Sleep(ctx, time.Until(at)) }
+
+// Sleep waits d, or less if ctx ends first; it reports whether ctx is
+// still alive (the whole wait passed). Adapters use it for their pauses.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}

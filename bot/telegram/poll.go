@@ -62,7 +62,7 @@ func (p *Platform) runPolling(ctx context.Context, r bot.Receiver) error {
 				wait = max(wait, ra.after)
 			}
 			p.log.Warn("telegram getUpdates failed; trying again", "in", wait, "err", p.redact(err))
-			if !sleepCtx(ctx, wait) {
+			if !bot.Sleep(ctx, wait) {
 				break
 			}
 			wait = min(wait*2, 30*time.Second)
@@ -77,7 +77,7 @@ func (p *Platform) runPolling(ctx context.Context, r bot.Receiver) error {
 				}
 				// Not stored: not confirmed either, so fetched again.
 				p.log.Error("telegram updates could not be stored; fetching them again", "err", err)
-				if !sleepCtx(ctx, time.Second) {
+				if !bot.Sleep(ctx, time.Second) {
 					break
 				}
 				continue

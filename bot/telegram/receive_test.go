@@ -8,6 +8,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/commands/commandtest"
 )
 
 // poison are updates go-telegram/bot cannot decode: a forward from an origin
@@ -23,7 +24,7 @@ var poison = []string{
 // pushPoison pushes the poison updates between two good ones and checks
 // that both good ones are answered and each poison update is logged with
 // its id.
-func pushPoison(t *testing.T, e *env, logs *logBuffer) {
+func pushPoison(t *testing.T, e *env, logs *commandtest.SyncBuffer) {
 	t.Helper()
 	g := telegramtest.Group(-520, "群")
 	e.srv.Say(g, member, "/ping 之前")
@@ -45,7 +46,7 @@ func pushPoison(t *testing.T, e *env, logs *logBuffer) {
 }
 
 func TestUndecodableUpdatesAreSkippedWhenPolling(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &commandtest.SyncBuffer{}
 	e := start(t, envOptions{logs: logs})
 	pushPoison(t, e, logs)
 	// Confirmed with the rest: a restart does not meet them again.
@@ -64,7 +65,7 @@ func TestUndecodableUpdatesAreSkippedOnTheWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &commandtest.SyncBuffer{}
 	e := start(t, envOptions{logs: logs, webhook: telegram.Webhook{URL: "http://" + ln.Addr().String() + "/hook", Secret: "s", Listener: ln}})
 	e.srv.WaitCall(t, "setWebhook", wait, nil)
 	pushPoison(t, e, logs)

@@ -219,23 +219,12 @@ func (p *Platform) awaitIdentity(ctx context.Context) error {
 			return nil
 		}
 		p.log.Warn("telegram cannot be reached; asking again", "in", wait, "err", p.redact(err))
-		if !sleepCtx(ctx, wait) {
+		if !bot.Sleep(ctx, wait) {
 			return nil
 		}
 		wait = min(wait*2, time.Minute)
 	}
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // redact takes the token out of an error's text.

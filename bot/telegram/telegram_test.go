@@ -20,6 +20,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -124,27 +125,9 @@ type envOptions struct {
 	limits  bot.Limits
 	webhook telegram.Webhook
 	grace   time.Duration
-	logs    *logBuffer    // also gets the log, if set
-	client  *http.Client  // the adapter's HTTP client, if set
-	timeout time.Duration // the adapter's send timeout, if set
-}
-
-// logBuffer collects log lines for a test to read.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	logs    *commandtest.SyncBuffer // also gets the log, if set
+	client  *http.Client            // the adapter's HTTP client, if set
+	timeout time.Duration           // the adapter's send timeout, if set
 }
 
 func testLogger() *slog.Logger {

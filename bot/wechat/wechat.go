@@ -288,7 +288,7 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 			network := errors.Is(err, openwechat.NetworkErr)
 			forceQR = !network
 			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", wait)
-			if !sleep(ctx, wait) {
+			if !bot.Sleep(ctx, wait) {
 				break
 			}
 			if network {
@@ -320,17 +320,6 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 		}
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // newBot makes a library bot for one login attempt, with our callbacks.
@@ -378,7 +367,7 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 			return err
 		}
 		p.log.Warn("微信同步出错，稍后重试", "err", err)
-		sleep(bctx, p.o.SyncErrorPause)
+		bot.Sleep(bctx, p.o.SyncErrorPause)
 		return nil
 	}
 	b.MessageHandler = func(m *openwechat.Message) {

@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/commands/commandtest"
 )
 
 func telegramConfig(t *testing.T, srv *telegramtest.Server, token string) string {
@@ -83,25 +83,6 @@ func TestRunAnswersOnTelegram(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the bot's writer and the test's
-// reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestTelegramUnreachableAtStartKeepsTheBotUp: getMe fails (the Bot API is
 // down) when the bot starts: the terminal serves meanwhile, getMe is asked
 // again with backoff, and Telegram serves once it answers.
@@ -129,7 +110,7 @@ func TestTelegramUnreachableAtStartKeepsTheBotUp(t *testing.T) {
 	}
 	in, w := io.Pipe()
 	defer w.Close()
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &commandtest.SyncBuffer{}, &commandtest.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
