@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot/redact"
 )
 
 // MaxCommandRunes is the longest command line the engine accepts.
@@ -39,6 +41,10 @@ type Options struct {
 	// and still count as when the member acted (default
 	// DefaultMaxMessageAge); see Request.At.
 	MaxMessageAge time.Duration
+	// Redactor masks credentials in the errors stored with queued
+	// messages (default: by their shape only). The logger should be
+	// wrapped with its Handler too.
+	Redactor *redact.Redactor
 }
 
 // DefaultMaxMessageAge is how old a message's platform time may be and still
@@ -68,6 +74,7 @@ type Engine struct {
 	in       *inbox
 	maxAge   time.Duration
 	runCtx   atomic.Pointer[context.Context] // handlers' context once Run started
+	redactor *redact.Redactor
 
 	// longestName is the length in bytes of the longest name in byName.
 	longestName int
@@ -79,18 +86,19 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no store")
 	}
 	e := &Engine{
-		store:  opts.Store,
-		log:    opts.Logger,
-		now:    opts.Now,
-		loc:    opts.Location,
-		admins: map[string]bool{},
-		limits: opts.Limits,
-		tick:   opts.TickEvery,
-		grace:  opts.ShutdownGrace,
-		byName: map[string]*CommandSpec{},
-		plats:  map[string]Platform{},
-		in:     newInbox(opts.MaxBacklog),
-		maxAge: opts.MaxMessageAge,
+		store:    opts.Store,
+		log:      opts.Logger,
+		now:      opts.Now,
+		loc:      opts.Location,
+		admins:   map[string]bool{},
+		limits:   opts.Limits,
+		tick:     opts.TickEvery,
+		grace:    opts.ShutdownGrace,
+		byName:   map[string]*CommandSpec{},
+		plats:    map[string]Platform{},
+		in:       newInbox(opts.MaxBacklog),
+		maxAge:   opts.MaxMessageAge,
+		redactor: opts.Redactor,
 	}
 	if e.maxAge <= 0 {
 		e.maxAge = DefaultMaxMessageAge
@@ -473,6 +481,9 @@ func (e *Engine) subUsage(req *Request) string {
 func (e *Engine) reportError(ctx context.Context, req *Request, where string, err error) {
 	var ue *UserError
 	if errors.As(err, &ue) {
+		if ue.Denied {
+			e.log.Info("command refused", "command", where, "member", req.Caller.Member.ID, "by", "handler", "answer", ue.Text)
+		}
 		_ = req.Reply(ctx, ue.Text)
 		return
 	}

@@ -23,7 +23,9 @@ type Scope int
 
 const (
 	// ChatUnit: the role for the chat's unit (a secretary of it or of a unit
-	// above it); in a chat bound to no unit, the role for any unit.
+	// above it). In a group bound to no unit only admins hold a role; in a
+	// private chat the role for any unit, and the handler checks the units
+	// it acts on (Request.Require), as for AnyUnit.
 	ChatUnit Scope = iota
 	// AnyUnit: the role for any unit. The handler checks the units it acts
 	// on, which the command names (a broadcast's targets, a unit's
@@ -204,8 +206,11 @@ func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 	if s.Scope == AnyUnit {
 		unit = 0
 	}
+	if s.Role != RoleMember && s.Scope == ChatUnit && chat.Kind == Group && chat.UnitID == 0 && !c.Admin {
+		return UnboundText(s.Role)
+	}
 	if !c.Is(s.Role, unit, units) {
-		return denyText(s.Role, c)
+		return DenyText(s.Role, unit, c, units)
 	}
 	if s.Audience != nil && !s.Audience.Admits(c) {
 		return s.Audience.Denial + linkHint(c)
@@ -213,16 +218,10 @@ func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 	return ""
 }
 
-// denyText is the answer to a caller who lacks role. Features never write
-// it themselves: a spec declares the role and the engine answers.
-func denyText(role Role, c Caller) string {
-	return fmt.Sprintf("权限不足：该命令需要%s权限。", role.Chinese()) + linkHint(c)
-}
-
 // linkHint tells a caller without a roster link how to be recognised.
 func linkHint(c Caller) string {
 	if c.Roster == nil {
-		return "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+		return "如果你有该身份，请先绑定花名册。" + LinkHowTo
 	}
 	return ""
 }

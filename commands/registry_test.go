@@ -17,7 +17,7 @@ import (
 
 // allFeatures builds every feature as the program does, for a harness
 // (which registers core itself).
-func allFeatures(t *testing.T) func(h *commandtest.Harness) []bot.Feature {
+func allFeatures(t testing.TB) func(h *commandtest.Harness) []bot.Feature {
 	return func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai})
 		if err != nil {

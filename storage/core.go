@@ -237,32 +237,6 @@ func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member
 	return collect(rows, scanMember)
 }
 
-// LinkMember links a platform identity to a roster entry. It returns
-// core.ErrLinked if another identity on the same platform holds the entry.
-func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.Time) error {
-	defer db.cache.dropMember(memberID)
-	_, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = ?, linked_at = ? WHERE id = ?`, rosterID, ms(at), memberID)
-	if isUnique(err) {
-		return core.ErrLinked
-	}
-	if err != nil {
-		return fmt.Errorf("link member %d to roster %d: %w", memberID, rosterID, err)
-	}
-	return nil
-}
-
-// UnlinkRoster removes every platform link to a roster entry and returns how
-// many there were.
-func (db *DB) UnlinkRoster(ctx context.Context, rosterID int64) (int, error) {
-	defer db.cache.dropMembers()
-	res, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = NULL, linked_at = NULL WHERE roster_id = ?`, rosterID)
-	if err != nil {
-		return 0, fmt.Errorf("unlink roster %d: %w", rosterID, err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // Units implements bot.Store.
 func (db *DB) Units(ctx context.Context) ([]bot.Unit, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, COALESCE(parent_id, 0) FROM units ORDER BY id`)

@@ -28,6 +28,9 @@ type Tx struct {
 	// receipts are the inbox items this transaction marks handled (see
 	// bot.Receipt); they are marked used once it has committed.
 	receipts []*bot.Receipt
+	// linked collects the members whose roster link the transaction
+	// changed, for UpdateLinks to drop from the cache after it.
+	linked *[]int64
 }
 
 // Update runs fn in one write transaction; now stamps the messages it

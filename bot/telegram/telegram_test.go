@@ -126,6 +126,7 @@ type envOptions struct {
 	webhook telegram.Webhook
 	grace   time.Duration
 	logs    *commandtest.SyncBuffer // also gets the log, if set
+	logger  *slog.Logger            // the log, if set (else testLogger)
 	client  *http.Client            // the adapter's HTTP client, if set
 	timeout time.Duration           // the adapter's send timeout, if set
 }
@@ -151,7 +152,10 @@ func start(t *testing.T, o envOptions) *env {
 	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "校党委"}, {Name: "第一党支部", Parent: "校党委"}}); err != nil {
 		t.Fatal(err)
 	}
-	log := testLogger()
+	log := o.logger
+	if log == nil {
+		log = testLogger()
+	}
 	if o.logs != nil {
 		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -163,7 +167,7 @@ func start(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	feat := newRollCall()
-	for _, f := range []bot.Feature{core.New(eng, db), feat} {
+	for _, f := range []bot.Feature{core.New(eng, db, core.Options{}), feat} {
 		if err := eng.Register(f); err != nil {
 			t.Fatal(err)
 		}

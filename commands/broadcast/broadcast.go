@@ -53,12 +53,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 	reviewers := &bot.Audience{
 		Name:   "通知审核人",
 		Admits: func(c bot.Caller) bool { return isReviewer(c, f.chains) },
-		Denial: "权限不足：只有通知审核人可以审核通知。",
+		Denial: "只有通知审核人可以审核通知。",
 	}
 	viewers := &bot.Audience{
 		Name:   "通知的提交人、审核人、相关单位书记或管理员",
 		Admits: func(c bot.Caller) bool { return c.Is(bot.RoleSecretary, 0, nil) || isReviewer(c, f.chains) },
-		Denial: "权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。",
+		Denial: "只有通知的提交人、审核人、相关单位书记或管理员可以查看。",
 	}
 	return []bot.CommandSpec{
 		{
@@ -233,15 +233,8 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	units := r.Units()
-	for _, id := range t.units {
-		if !r.Caller.Is(bot.RoleSecretary, id, units) {
-			hint := ""
-			if r.Caller.Roster == nil {
-				hint = "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
-			}
-			return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以向它发通知。%s", units.Name(id), hint)
-		}
+	if err := r.Require(bot.RoleSecretary, t.units...); err != nil {
+		return err
 	}
 	chain, chainUnit := f.chain(t.review)
 	now := r.Now()
@@ -249,6 +242,9 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		AuthorMember: r.Caller.Member.ID, AuthorName: r.Caller.Name(), OriginChat: r.Chat.ID,
 		Target: t.label, UnitIDs: t.units, ReviewUnit: chainUnit, Levels: len(chain), Text: text, SendAt: sendAt,
 		Status: initialStatus(len(chain)), CreatedAt: now, UpdatedAt: now,
+	}
+	if r.Caller.Roster != nil {
+		b.AuthorRoster = r.Caller.Roster.ID
 	}
 	var rc reach
 	if len(chain) > 0 {
@@ -594,7 +590,7 @@ func (f *Feature) pending(ctx context.Context, r *bot.Request) error {
 	var lines []string
 	for _, b := range bs {
 		chain := f.chainOf(b)
-		if b.Level >= len(chain) || !canReview(r.Caller, chain[b.Level]) || b.AuthorMember == r.Caller.Member.ID {
+		if b.Level >= len(chain) || !canReview(r.Caller, chain[b.Level]) || isAuthor(b, r.Caller) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("#%d %s → %s（%s，%s 提交）：%s", b.ID, b.AuthorName, b.Target, levelName(chain, b.Level),
@@ -617,7 +613,7 @@ func preview(s string, n int) string {
 // mayView reports whether the caller may see a broadcast's status and log:
 // its author, an admin, a secretary of its units, or one of its reviewers.
 func (f *Feature) mayView(r *bot.Request, b Broadcast) bool {
-	if r.Caller.Admin || r.Caller.Member.ID == b.AuthorMember {
+	if r.Caller.Admin || isAuthor(b, r.Caller) {
 		return true
 	}
 	for _, l := range f.chainOf(b) {
@@ -641,7 +637,7 @@ func (f *Feature) viewable(ctx context.Context, r *bot.Request, arg string) (Bro
 		return b, err
 	}
 	if !f.mayView(r, b) {
-		return b, bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
+		return b, bot.Errorf("只有通知 #%d 的提交人、审核人、相关单位书记或管理员可以查看。", b.ID)
 	}
 	return b, nil
 }
@@ -823,7 +819,7 @@ func (f *Feature) cancel(ctx context.Context, r *bot.Request) error {
 			return err
 		}
 		msgs := []bot.Outgoing{{ChatID: r.Chat.ID, MentionMember: mention(r), Text: text}}
-		if r.Caller.Member.ID != b.AuthorMember {
+		if !isAuthor(b, r.Caller) {
 			msgs = append(msgs, bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember,
 				Text: fmt.Sprintf("你的通知 #%d 已被 %s 撤回，不会发出。", b.ID, r.Caller.Name())})
 		}

@@ -20,8 +20,8 @@ import (
 func TestCheckinsSentWhileTheBotWasDown(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: features})
 	for _, line := range []string{
-		":as 周书记", "/iam T0007 周书记", "/bind 第一党支部",
-		":as 张三", "/iam 2023001 张三", ":as 李四", "/iam 2023002 李四", ":as 王五", "/iam 2023003 王五",
+		":as 周书记", ":link T0007", "/bind 第一党支部",
+		":as 张三", ":link 2023001", ":as 李四", ":link 2023002", ":as 王五", ":link 2023003",
 		":as 周书记", "/checkin open 短会 40s",
 	} {
 		if _, err := h.Do(line); err != nil {

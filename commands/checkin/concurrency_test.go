@@ -100,10 +100,10 @@ func TestConcurrentCheckins(t *testing.T) {
 func TestExportXLSX(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: features})
 	h.Group("第一党支部")
-	for _, who := range [][2]string{{"张三", "/iam 2023001 张三"}, {"李四", "/iam 2023002 李四"}, {"周书记", "/iam T0007 周书记"}, {"路人", ""}} {
+	for _, who := range [][2]string{{"张三", "2023001"}, {"李四", "2023002"}, {"周书记", "T0007"}, {"路人", ""}} {
 		h.As(who[0])
 		if who[1] != "" {
-			h.Say(who[1])
+			h.LinkSpeaker(who[1])
 		}
 	}
 	h.As("周书记")
@@ -158,9 +158,9 @@ func TestExportXLSX(t *testing.T) {
 func TestExportWhileOpen(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: features})
 	h.Group("第一党支部")
-	for _, who := range [][2]string{{"张三", "/iam 2023001 张三"}, {"李四", "/iam 2023002 李四"}, {"周书记", "/iam T0007 周书记"}} {
+	for _, who := range [][2]string{{"张三", "2023001"}, {"李四", "2023002"}, {"周书记", "T0007"}} {
 		h.As(who[0])
-		h.Say(who[1])
+		h.LinkSpeaker(who[1])
 	}
 	h.Say("/bind 第一党支部")
 	h.Say("/checkin open 主题党日 30m")

@@ -76,7 +76,7 @@ func newTGWorld(b *testing.B, groups int) *tgWorld {
 		b.Fatal(err)
 	}
 	f := checkin.New(eng, db)
-	for _, ft := range []bot.Feature{core.New(eng, db), f} {
+	for _, ft := range []bot.Feature{core.New(eng, db, core.Options{}), f} {
 		if err := eng.Register(ft); err != nil {
 			b.Fatal(err)
 		}

@@ -238,7 +238,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Summary: "导出一次签到的名单（书记）",
 				Usage:   "/export checkin <编号> [xlsx|csv]",
 				Help:    "例：/export checkin 3、/导出 签到 3 csv\n只能导出你管理的单位的签到；进行中的签到也可以导出，尚未签到的人记为「未签到（进行中）」。名单含学号等个人信息：在与机器人的私聊中发送（用总编号），文件会发到私聊里；在群里只回复导出结果，不发文件。",
-				Role:    bot.RoleSecretary,
+				// The handler checks the unit of the session's group.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.checkin,
 			},
 			{
@@ -246,7 +247,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Summary: "导出一个接龙的名单（书记）",
 				Usage:   "/export relay <编号> [xlsx|csv]",
 				Help:    "例：/export relay 5、/导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。在与机器人的私聊中发送（用总编号），文件会发到私聊里；在群里不发文件。",
-				Role:    bot.RoleSecretary,
+				// The handler checks the unit of the relay's group.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.relay,
 			},
 		},
@@ -304,8 +306,8 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if !r.Caller.Is(bot.RoleSecretary, s.UnitID, units) {
-		return bot.Errorf("权限不足：签到 #%d 不属于你管理的单位。", n)
+	if err := r.Require(bot.RoleSecretary, s.UnitID); err != nil {
+		return err
 	}
 	return f.write(ctx, r, t, "checkin", s.ID, format, f.label(ctx, r, "签到", s.ChatID, s.Seq, s.ID, s.Title))
 }
@@ -340,8 +342,11 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if !r.Caller.Admin && (c.UnitID == 0 || !r.Caller.Is(bot.RoleSecretary, c.UnitID, units)) {
-		return bot.Errorf("权限不足：接龙 #%d 不在你管理的单位的群里。", n)
+	if c.UnitID == 0 && !r.Caller.Admin {
+		return bot.Deny("接龙 #%d 所在的群未绑定单位，只有管理员可以导出。", n)
+	}
+	if err := r.Require(bot.RoleSecretary, c.UnitID); err != nil {
+		return err
 	}
 	return f.write(ctx, r, t, "relay", rl.ID, format, f.label(ctx, r, "接龙", rl.ChatID, rl.Seq, rl.ID, rl.Title))
 }

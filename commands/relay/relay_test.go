@@ -39,7 +39,7 @@ func TestProxyEntriesInExport(t *testing.T) {
 	h.As("王老师")
 	h.Say("/bind 第一党支部")
 	h.As("周书记")
-	h.Say("/iam T0007 周书记")
+	h.LinkSpeaker("T0007")
 	h.Say("/relay 周六志愿服务 limit=1")
 	h.Say("接龙")
 	h.Say("代接龙 王五 带家属")

@@ -139,7 +139,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Summary: "立即执行一次定时推送（书记、管理员）",
 				Usage:   "/push now <推送名称>",
 				Help:    "例：/push now 每日学习\n只有推送涉及的全部单位的书记或管理员可以使用。",
-				Role:    bot.RoleSecretary,
+				// The handler checks the push's units.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.pushNow,
 			}},
 		},
@@ -374,8 +375,8 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if root == 0 {
 		return bot.Errorf("请指明单位，例：/study stats 第一党支部")
 	}
-	if !r.Caller.Is(bot.RoleSecretary, root, units) {
-		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以查看学习统计。", units.Name(root))
+	if err := r.Require(bot.RoleSecretary, root); err != nil {
+		return err
 	}
 	sub := units.Subtree(root)
 	entries, err := f.db.RosterOfUnits(ctx, sub)

@@ -95,7 +95,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Name: "followup", Aliases: []string{"补充建议"},
 			Summary: "给自己的建议补充说明",
 			Usage:   "/followup <编号> <内容>",
-			Help:    "例：/followup 3 补充：三楼也有同样的问题\n补充内容会转给负责的部门。",
+			Help:    "例：/followup 3 补充：三楼也有同样的问题\n补充内容会转给负责的部门。匿名建议请在与机器人的私聊中补充。",
 			Bare:    bot.BareInPrivate,
 			Handler: f.followup,
 		},
@@ -104,53 +104,56 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "本部门待办建议（按期限）",
 			Usage:   "/tickets",
 			Help:    "在私聊或本部门工作群中使用；列出未关闭的建议，最早到期的在前。",
-			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.list,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.list,
 		},
 		{
 			Name: "ticket", Aliases: []string{"查看建议"},
 			Summary: "查看一条建议及其记录",
 			Usage:   "/ticket <编号>",
-			Role:    bot.RoleStaff, Handler: f.show,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.show,
 		},
 		{
 			Name: "answer", Aliases: []string{"答复"},
 			Summary: "答复一条建议",
 			Usage:   "/answer <编号> <答复内容>",
 			Help:    "例：/answer 3 已联系后勤，本周内修复。\n答复会发到提建议人提交的地方；匿名建议不会透露提交人。",
-			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.answer,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.answer,
 		},
 		{
 			Name: "close", Aliases: []string{"关闭建议", "办结"},
 			Summary: "关闭（办结）一条建议",
-			Usage:   "/close <编号>",
-			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.close,
+			Usage:   "/close <编号> [理由]",
+			Help: "例：/close 3\n已答复的建议可直接关闭；从未答复的建议关闭时必须写明理由，理由会发给提建议人，例：/close 5 与建议 #3 重复，已合并处理。" +
+				"未答复就关闭的建议不算按时答复，在答复统计中单独列出。",
+			Role: bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.close,
 		},
 		{
 			Name: "reopen", Aliases: []string{"重开建议"},
 			Summary: "重新打开一条建议（重新计算答复期限）",
 			Usage:   "/reopen <编号>",
-			Role:    bot.RoleStaff, Handler: f.reopen,
+			Help:    "例：/reopen 3\n提建议人会收到通知和新的答复期限。",
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.reopen,
 		},
 		{
 			Name: "assign", Aliases: []string{"指派"},
 			Summary: "把建议指派给本部门的工作人员",
 			Usage:   "/assign <编号> <姓名或工号>",
 			Help:    "例：/assign 3 黄伟",
-			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.assign,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.assign,
 		},
 		{
 			Name: "draft", Aliases: []string{"起草"},
 			Summary: "让智能助手起草答复（只发给你本人）",
 			Usage:   "/draft <编号>",
 			Help:    "草稿只发给你本人，不会发给提建议人；确认后用 /answer 发送。需要配置智能助手（llm）。",
-			Role:    bot.RoleStaff, Bare: bot.BareInPrivate, Handler: f.draft,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.draft,
 		},
 		{
 			Name: "sla", Aliases: []string{"答复统计"},
 			Summary: "建议答复时效统计",
 			Usage:   "/sla [月份]",
 			Help:    "例：/sla 2026-11\n按部门统计当月提交数、按时答复、逾期和首次响应时间中位数（工作小时）。",
-			Role:    bot.RoleStaff, Handler: f.slaCommand,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.slaCommand,
 		},
 	}
 }
@@ -305,8 +308,9 @@ func (f *Feature) staffTicket(ctx context.Context, r *bot.Request, n int64) (Tic
 	if err != nil {
 		return t, fmt.Errorf("load ticket %d: %w", n, err)
 	}
-	if !inPurview(r.Caller, t.DepartmentID, r.Units()) {
-		return t, bot.Errorf("建议 #%d 由%s负责，你无权处理。", n, r.Units().Name(t.DepartmentID))
+	// Staff act for their department and the units below it.
+	if err := r.Require(bot.RoleStaff, t.DepartmentID); err != nil {
+		return t, err
 	}
 	return t, nil
 }

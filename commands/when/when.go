@@ -8,6 +8,7 @@ package when
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -326,7 +327,12 @@ func readDuration(s string) (time.Duration, bool) {
 		if m[3] != "" {
 			n += 0.5
 		}
-		return time.Duration(n * float64(unit)), true
+		f := n * float64(unit)
+		if f >= math.MaxInt64 {
+			// Converting it would wrap around (amd64) or saturate (arm64).
+			return 0, false
+		}
+		return time.Duration(f), true
 	}
 	if strings.HasPrefix(s, "+") {
 		return 0, false

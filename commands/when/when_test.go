@@ -224,3 +224,12 @@ func TestParseMonth(t *testing.T) {
 		t.Errorf("Month = %s", got)
 	}
 }
+
+// A duration too long for time.Duration is refused, not wrapped around.
+func TestParseDurationTooLong(t *testing.T) {
+	for _, s := range []string{"99999999999999999999天", "9223372036854775807d", "1e20m"} {
+		if d, err := ParseDuration(s); err == nil {
+			t.Errorf("ParseDuration(%q) = %v", s, d)
+		}
+	}
+}
