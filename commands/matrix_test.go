@@ -165,6 +165,10 @@ var matrixCases = map[string]matrixCase{
 	"/progress relay":   {args: "#1"},
 	"/todo":             {},
 	"/ack":              {args: "1"},
+	"/absence":          {args: "下午有课"},
+	"/absence approve":  {args: "1"},
+	"/absence reject":   {args: "1 请按时参加"},
+	"/absence list":     {},
 }
 
 func nonEmpty(s string) []string {

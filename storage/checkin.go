@@ -246,3 +246,68 @@ func (db *DB) BareInsertCheckin(ctx context.Context, c checkin.Checkin) error {
 	}
 	return nil
 }
+
+const leaveCols = `id, session_id, roster_id, member_id, name, reason, status, COALESCE(decided_by, 0), decider_name, note, created_at, COALESCE(decided_at, 0)`
+
+func scanLeave(row rowScanner) (checkin.Leave, error) {
+	var (
+		l                checkin.Leave
+		created, decided int64
+	)
+	err := row.Scan(&l.ID, &l.SessionID, &l.RosterID, &l.MemberID, &l.Name, &l.Reason, &l.Status, &l.DecidedBy, &l.DeciderName, &l.Note, &created, &decided)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, bot.ErrNotFound
+	}
+	l.CreatedAt = fromMS(created)
+	if decided != 0 {
+		l.DecidedAt = fromMS(decided)
+	}
+	return l, err
+}
+
+// CheckinLeaves lists the leave requests of sessions, oldest first.
+func (db *DB) CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]checkin.Leave, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id`, int64JSON(sessionIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read leave requests: %w", err)
+	}
+	return collect(rows, scanLeave)
+}
+
+// CheckinLeave loads one leave request.
+func (db *DB) CheckinLeave(ctx context.Context, id int64) (checkin.Leave, error) {
+	return scanLeave(db.r.QueryRowContext(ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE id = ?`, id))
+}
+
+// RequestLeave stores a leave request, or returns the person's earlier one
+// for the session and false.
+func (t *Tx) RequestLeave(l checkin.Leave) (checkin.Leave, bool, error) {
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_leaves(session_id, roster_id, member_id, name, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, roster_id) DO NOTHING RETURNING id`, l.SessionID, l.RosterID, l.MemberID, l.Name, l.Reason, ms(l.CreatedAt)).Scan(&l.ID)
+	if err == nil {
+		l.Status = checkin.LeavePending
+		return l, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return l, false, fmt.Errorf("store leave request: %w", err)
+	}
+	old, err := scanLeave(t.tx.QueryRowContext(t.ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE session_id = ? AND roster_id = ?`, l.SessionID, l.RosterID))
+	return old, false, err
+}
+
+// DecideLeave records a decision on a pending request; ErrStale when it
+// was decided meanwhile.
+func (t *Tx) DecideLeave(to checkin.Leave) error {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE checkin_leaves SET status = ?, decided_by = ?, decider_name = ?, note = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
+		to.Status, nullID(to.DecidedBy), to.DeciderName, to.Note, ms(to.DecidedAt), to.ID)
+	if err != nil {
+		return fmt.Errorf("decide leave request %d: %w", to.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return checkin.ErrStale
+	}
+	return nil
+}

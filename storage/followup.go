@@ -104,6 +104,29 @@ func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followu
 	return out, nil
 }
 
+// TasksOnLeave lists, per task, the roster entries on approved leave: from
+// check-in sessions (relays have no leave).
+func (db *DB) TasksOnLeave(ctx context.Context, tasks []followup.Task) (map[followup.Key]map[int64]bool, error) {
+	var ids []int64
+	for _, t := range tasks {
+		if t.Kind == followup.KindCheckin {
+			ids = append(ids, t.ID)
+		}
+	}
+	out := map[followup.Key]map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	sets, err := db.idSets(ctx, "read approved leave", `SELECT session_id, roster_id FROM checkin_leaves WHERE status = 'approved' AND session_id IN (`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, set := range sets {
+		out[followup.Key{Kind: followup.KindCheckin, ID: id}] = set
+	}
+	return out, nil
+}
+
 // Identities lists the chat identities linked to the roster entries, each
 // with the private chat the bot has with it: the chat whose platform id is
 // the member's user id (Telegram, WeChat) or "private:<id>" (the terminal

@@ -91,7 +91,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Handler: f.stats,
 			},
 		},
-	}}
+	}, f.leaveSpec()}
 }
 
 // checkin is a member's check-in: /checkin [口令].
@@ -316,8 +316,12 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	leaves, err := f.store.CheckinLeaves(ctx, s.ID)
+	if err != nil {
+		return err
+	}
 	_, err = f.closeSession(ctx, s.ID, now, func(s Session, cs []Checkin) bot.Outgoing {
-		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, units)}
+		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, OnLeave(leaves), units)}
 	})
 	return err
 }
@@ -363,7 +367,9 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 // late and absent members (linked ones by name), the roster members who never
 // linked a chat identity (by name, for the secretary to chase), and the
 // check-ins of others, counted as the running count counts them (KindOf).
-func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool, units *bot.UnitTree) string {
+// Those on approved leave (onLeave) who did not check in are 请假, not
+// absent.
+func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, units *bot.UnitTree) string {
 	checked := map[int64]bool{}
 	var onTime, late, others []string
 	for _, c := range cs {
@@ -383,10 +389,12 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 			onTime = append(onTime, c.Name)
 		}
 	}
-	var absent, never []string
+	var absent, never, leave []string
 	for _, e := range roster {
 		switch {
 		case checked[e.ID]:
+		case onLeave[e.ID]:
+			leave = append(leave, e.Name)
 		case linked[e.ID]:
 			absent = append(absent, e.Name)
 		default:
@@ -400,6 +408,9 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 		return strings.Join(ns, "、")
 	}
 	head := fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），缺席 %d 人", len(roster), len(onTime)+len(late), len(late), len(absent))
+	if len(leave) > 0 {
+		head = fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），请假 %d 人，缺席 %d 人", len(roster), len(onTime)+len(late), len(late), len(leave), len(absent))
+	}
 	if len(never) > 0 {
 		head += fmt.Sprintf("，未绑定花名册无法核对 %d 人", len(never))
 	}
@@ -410,6 +421,9 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 	}
 	if s.AllowsLate() || len(late) > 0 {
 		lines = append(lines, "迟到："+list(late))
+	}
+	if len(leave) > 0 {
+		lines = append(lines, "请假："+list(leave))
 	}
 	lines = append(lines, "缺席："+list(absent))
 	if len(never) > 0 {
@@ -463,11 +477,22 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, Stats(sessions, cs, roster, f.engine.Location(), r.Now()))
+	leaves, err := f.store.CheckinLeaves(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, Stats(sessions, cs, roster, leaves, f.engine.Location(), r.Now()))
 }
 
-// Stats renders each roster member's attendance over sessions, best first.
-func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time.Location, now time.Time) string {
+// Stats renders each roster member's attendance over sessions, best first,
+// with their approved leave.
+func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []Leave, loc *time.Location, now time.Time) string {
+	leaveN := map[int64]int{}
+	for _, l := range leaves {
+		if l.Status == LeaveApproved {
+			leaveN[l.RosterID]++
+		}
+	}
 	attended := map[int64]int{}
 	lateN := map[int64]int{}
 	for _, c := range cs {
@@ -493,6 +518,9 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time
 		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, len(sessions), r.n*100/len(sessions))
 		if r.l > 0 {
 			line += fmt.Sprintf("，迟到 %d 次", r.l)
+		}
+		if n := leaveN[r.e.ID]; n > 0 {
+			line += fmt.Sprintf("，请假 %d 次", n)
 		}
 		lines = append(lines, line)
 	}

@@ -2,6 +2,7 @@ package checkin
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -48,6 +49,43 @@ type Checkin struct {
 	Name      string
 	At        time.Time
 	Late      bool
+}
+
+// Leave statuses.
+const (
+	LeavePending  = "pending"
+	LeaveApproved = "approved"
+	LeaveRejected = "rejected"
+)
+
+// Leave is a member's request for leave (请假) from a session, and the
+// secretary's decision.
+type Leave struct {
+	ID        int64
+	SessionID int64
+	RosterID  int64
+	MemberID  int64
+	Name      string
+	Reason    string
+	Status    string
+	// DecidedBy and DeciderName: the secretary who approved or rejected it,
+	// with Note (the reason of a rejection).
+	DecidedBy   int64
+	DeciderName string
+	Note        string
+	CreatedAt   time.Time
+	DecidedAt   time.Time
+}
+
+// OnLeave lists the roster entries whose leave from a session is approved.
+func OnLeave(ls []Leave) map[int64]bool {
+	out := map[int64]bool{}
+	for _, l := range ls {
+		if l.Status == LeaveApproved {
+			out[l.RosterID] = true
+		}
+	}
+	return out
 }
 
 // Attempt is a member checking in to the current session of a chat.
@@ -104,6 +142,10 @@ type Store interface {
 	Checkins(ctx context.Context, sessionIDs ...int64) ([]Checkin, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
+	// CheckinLeaves lists the leave requests of sessions, oldest first.
+	CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]Leave, error)
+	// CheckinLeave loads one leave request.
+	CheckinLeave(ctx context.Context, id int64) (Leave, error)
 
 	// UpdateCheckins runs fn in one write transaction; now stamps the
 	// messages it queues.
@@ -149,7 +191,16 @@ type Tx interface {
 	// an error that makes the batcher run the batch once more, after After
 	// has heard of the failure.
 	InsertCheckins(cs []Checkin) error
+	// RequestLeave stores a leave request; when the person asked for leave
+	// from the session already, it returns that request and false.
+	RequestLeave(l Leave) (Leave, bool, error)
+	// DecideLeave stores to's status and decision if the request is still
+	// pending; else it returns ErrStale.
+	DecideLeave(to Leave) error
 }
+
+// ErrStale reports that a leave request was decided meanwhile.
+var ErrStale = errors.New("leave request decided meanwhile")
 
 // Batcher is a group-commit writer (storage makes one with CheckinBatcher):
 // concurrent attempts share write transactions, so a whole room checking

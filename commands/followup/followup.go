@@ -218,13 +218,17 @@ func (f *Feature) load(ctx context.Context, tasks []Task) (map[Key]Progress, err
 			}
 		}
 	}
+	leave, err := f.store.TasksOnLeave(ctx, tasks)
+	if err != nil {
+		return nil, err
+	}
 	ids, err := f.store.Identities(ctx, owing)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[Key]Progress, len(tasks))
 	for _, t := range tasks {
-		out[t.Key()] = progress(expected[t.Key()], done[t.Key()], ids)
+		out[t.Key()] = progress(expected[t.Key()], done[t.Key()], leave[t.Key()], ids)
 	}
 	return out, nil
 }
@@ -286,7 +290,11 @@ func (f *Feature) remindHandler(kind Kind) bot.Handler {
 		if err != nil {
 			return err
 		}
-		lines := []string{fmt.Sprintf("%s：应参加 %d 人，%s %d 人。", name(t), p.Expected(), w.done, len(p.Done))}
+		head := fmt.Sprintf("%s：应参加 %d 人，%s %d 人", name(t), p.Expected(), w.done, len(p.Done))
+		if len(p.Leave) > 0 {
+			head += fmt.Sprintf("，请假 %d 人（不提醒）", len(p.Leave))
+		}
+		lines := []string{head + "。"}
 		if len(private) > 0 {
 			var ns []string
 			for _, d := range private {
@@ -346,10 +354,13 @@ func (f *Feature) progressHandler(kind Kind) bot.Handler {
 		}
 		lines := []string{head,
 			fmt.Sprintf("应参加 %d 人（%s全体）：%s %d，%s %d，未绑定 %d", p.Expected(), r.Units().Name(t.Unit), w.done, len(p.Done), w.notDone, len(p.Pending), len(p.Unlinked))}
+		if len(p.Leave) > 0 {
+			lines[1] += fmt.Sprintf("，请假 %d", len(p.Leave))
+		}
 		for _, part := range []struct {
 			label string
 			ps    []Person
-		}{{w.done, p.Done}, {w.notDone, p.Pending}, {"未绑定花名册（无法提醒）", p.Unlinked}} {
+		}{{w.done, p.Done}, {"请假", p.Leave}, {w.notDone, p.Pending}, {"未绑定花名册（无法提醒）", p.Unlinked}} {
 			if len(part.ps) > 0 {
 				lines = append(lines, part.label+"："+names(part.ps))
 			}
@@ -382,7 +393,11 @@ func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	mine = slices.DeleteFunc(mine, func(t Task) bool { return done[t.Key()][me.ID] })
+	leave, err := f.store.TasksOnLeave(ctx, mine)
+	if err != nil {
+		return err
+	}
+	mine = slices.DeleteFunc(mine, func(t Task) bool { return done[t.Key()][me.ID] || leave[t.Key()][me.ID] })
 	if len(mine) == 0 {
 		return r.Reply(ctx, "你没有待办：需要你参加的签到和接龙都已完成。")
 	}

@@ -18,25 +18,29 @@ type Person struct {
 	Identities []Identity
 }
 
-// Progress splits a task's expected roster: who has done it, who has not
-// and can be reminded, and who has not and has no chat identity at all.
+// Progress splits a task's expected roster: who has done it, who is on
+// approved leave, who has not and can be reminded, and who has not and has
+// no chat identity at all.
 type Progress struct {
-	Done, Pending, Unlinked []Person
+	Done, Leave, Pending, Unlinked []Person
 }
 
 // Expected is how many are expected.
-func (p Progress) Expected() int { return len(p.Done) + len(p.Pending) + len(p.Unlinked) }
+func (p Progress) Expected() int { return len(p.Done) + len(p.Leave) + len(p.Pending) + len(p.Unlinked) }
 
 // progress is the rule for a task's progress: expected are the roster
 // entries of its unit (in roster order), done those who have done it,
-// ids the identities linked to each entry.
-func progress(expected []bot.RosterEntry, done map[int64]bool, ids map[int64][]Identity) Progress {
+// leave those on approved leave (never reminded), ids the identities
+// linked to each entry.
+func progress(expected []bot.RosterEntry, done, leave map[int64]bool, ids map[int64][]Identity) Progress {
 	var p Progress
 	for _, e := range expected {
 		who := Person{Entry: e, Identities: ids[e.ID]}
 		switch {
 		case done[e.ID]:
 			p.Done = append(p.Done, who)
+		case leave[e.ID]:
+			p.Leave = append(p.Leave, who)
 		case len(who.Identities) == 0:
 			p.Unlinked = append(p.Unlinked, who)
 		default:

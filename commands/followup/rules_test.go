@@ -89,8 +89,9 @@ func TestProgressAndRoute(t *testing.T) {
 	id := func(platform string, member, private int64) Identity {
 		return Identity{Member: bot.Member{ID: member, Platform: platform}, PrivateChat: private}
 	}
-	expected := []bot.RosterEntry{e(1, "甲"), e(2, "乙"), e(3, "丙"), e(4, "丁"), e(5, "戊"), e(6, "己")}
+	expected := []bot.RosterEntry{e(1, "甲"), e(2, "乙"), e(3, "丙"), e(4, "丁"), e(5, "戊"), e(6, "己"), e(7, "庚")}
 	done := map[int64]bool{1: true, 6: true}
+	leave := map[int64]bool{7: true, 1: true} // done counts before leave
 	ids := map[int64][]Identity{
 		1: {id("wechat", 11, 0)},
 		2: {id("telegram", 21, 201), id("wechat", 22, 202)}, // private on both: the task's platform wins
@@ -99,7 +100,7 @@ func TestProgressAndRoute(t *testing.T) {
 		// 5 has no identity: unlinked
 		6: nil,
 	}
-	p := progress(expected, done, ids)
+	p := progress(expected, done, leave, ids)
 	names := func(ps []Person) (out []string) {
 		for _, x := range ps {
 			out = append(out, x.Entry.Name)
@@ -108,6 +109,9 @@ func TestProgressAndRoute(t *testing.T) {
 	}
 	if got := names(p.Done); !slices.Equal(got, []string{"甲", "己"}) {
 		t.Errorf("done %v", got)
+	}
+	if got := names(p.Leave); !slices.Equal(got, []string{"庚"}) {
+		t.Errorf("leave %v", got)
 	}
 	if got := names(p.Pending); !slices.Equal(got, []string{"乙", "丙", "丁"}) {
 		t.Errorf("pending %v", got)

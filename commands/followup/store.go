@@ -69,6 +69,9 @@ type Store interface {
 	// TasksDone lists, per task, the roster entries who have done it (checked
 	// in, joined).
 	TasksDone(ctx context.Context, tasks []Task) (map[Key]map[int64]bool, error)
+	// TasksOnLeave lists, per task, the roster entries on approved leave
+	// from it (请假 from a check-in session).
+	TasksOnLeave(ctx context.Context, tasks []Task) (map[Key]map[int64]bool, error)
 	// RosterOfUnits lists the roster entries of units (not those who left).
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	// Identities lists the chat identities linked to roster entries.
