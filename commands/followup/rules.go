@@ -26,7 +26,9 @@ type Progress struct {
 }
 
 // Expected is how many are expected.
-func (p Progress) Expected() int { return len(p.Done) + len(p.Leave) + len(p.Pending) + len(p.Unlinked) }
+func (p Progress) Expected() int {
+	return len(p.Done) + len(p.Leave) + len(p.Pending) + len(p.Unlinked)
+}
 
 // progress is the rule for a task's progress: expected are the roster
 // entries of its unit (in roster order), done those who have done it,
