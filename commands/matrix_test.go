@@ -119,6 +119,7 @@ var matrixCases = map[string]matrixCase{
 	"/checkin open":     {args: "组织生活会 30m"},
 	"/checkin close":    {},
 	"/checkin stats":    {},
+	"/checkin makeup":   {args: "#1 王五"},
 	"/relay":            {args: "周日读书会 limit=3"},
 	"/relay list":       {},
 	"/relay close":      {args: "#1"},

@@ -311,3 +311,35 @@ func (t *Tx) DecideLeave(to checkin.Leave) error {
 	}
 	return nil
 }
+
+// CheckinMakeups lists the make-up sign-ins of sessions.
+func (db *DB) CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]checkin.Makeup, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT session_id, roster_id, name, recorded_by, recorder_name, at FROM checkin_makeups
+		WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY at`, int64JSON(sessionIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read make-up sign-ins: %w", err)
+	}
+	return collect(rows, func(r rowScanner) (checkin.Makeup, error) {
+		var (
+			m  checkin.Makeup
+			at int64
+		)
+		err := r.Scan(&m.SessionID, &m.RosterID, &m.Name, &m.RecordedBy, &m.RecorderName, &at)
+		m.At = fromMS(at)
+		return m, err
+	})
+}
+
+// AddMakeup stores a make-up sign-in; false when there is one already.
+func (t *Tx) AddMakeup(m checkin.Makeup) (bool, error) {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO checkin_makeups(session_id, roster_id, name, recorded_by, recorder_name, at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, m.SessionID, m.RosterID, m.Name, m.RecordedBy, m.RecorderName, ms(m.At))
+	if err != nil {
+		return false, fmt.Errorf("store make-up sign-in: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

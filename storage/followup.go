@@ -101,6 +101,22 @@ func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followu
 			out[followup.Key{Kind: kind, ID: id}] = set
 		}
 	}
+	// A make-up sign-in (补签) is a check-in.
+	if ids := byKind[followup.KindCheckin]; len(ids) > 0 {
+		sets, err := db.idSets(ctx, "read make-up sign-ins", `SELECT session_id, roster_id FROM checkin_makeups WHERE session_id IN (`, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id, set := range sets {
+			k := followup.Key{Kind: followup.KindCheckin, ID: id}
+			if out[k] == nil {
+				out[k] = map[int64]bool{}
+			}
+			for rid := range set {
+				out[k][rid] = true
+			}
+		}
+	}
 	return out, nil
 }
 

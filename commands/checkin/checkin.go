@@ -90,6 +90,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Role:    bot.RoleSecretary,
 				Handler: f.stats,
 			},
+			f.makeupSpec(),
 		},
 	}, f.leaveSpec()}
 }
@@ -320,8 +321,12 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	makeups, err := f.store.CheckinMakeups(ctx, s.ID)
+	if err != nil {
+		return err
+	}
 	_, err = f.closeSession(ctx, s.ID, now, func(s Session, cs []Checkin) bot.Outgoing {
-		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, OnLeave(leaves), units)}
+		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)}
 	})
 	return err
 }
@@ -368,8 +373,8 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 // linked a chat identity (by name, for the secretary to chase), and the
 // check-ins of others, counted as the running count counts them (KindOf).
 // Those on approved leave (onLeave) who did not check in are 请假, not
-// absent.
-func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, units *bot.UnitTree) string {
+// absent; those a secretary signed in (madeUp: by whom) are present, 补签.
+func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, madeUp map[int64]string, units *bot.UnitTree) string {
 	checked := map[int64]bool{}
 	var onTime, late, others []string
 	for _, c := range cs {
@@ -389,10 +394,12 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave m
 			onTime = append(onTime, c.Name)
 		}
 	}
-	var absent, never, leave []string
+	var absent, never, leave, made []string
 	for _, e := range roster {
 		switch {
 		case checked[e.ID]:
+		case madeUp[e.ID] != "":
+			made = append(made, e.Name+"（"+madeUp[e.ID]+"补签）")
 		case onLeave[e.ID]:
 			leave = append(leave, e.Name)
 		case linked[e.ID]:
@@ -408,8 +415,12 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave m
 		return strings.Join(ns, "、")
 	}
 	head := fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），缺席 %d 人", len(roster), len(onTime)+len(late), len(late), len(absent))
-	if len(leave) > 0 {
-		head = fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），请假 %d 人，缺席 %d 人", len(roster), len(onTime)+len(late), len(late), len(leave), len(absent))
+	present := fmt.Sprintf("实到 %d 人（其中迟到 %d 人）", len(onTime)+len(late), len(late))
+	if len(made) > 0 {
+		present = fmt.Sprintf("实到 %d 人（其中迟到 %d 人，补签 %d 人）", len(onTime)+len(late)+len(made), len(late), len(made))
+	}
+	if len(leave) > 0 || len(made) > 0 {
+		head = fmt.Sprintf("应到 %d 人，%s，请假 %d 人，缺席 %d 人", len(roster), present, len(leave), len(absent))
 	}
 	if len(never) > 0 {
 		head += fmt.Sprintf("，未绑定花名册无法核对 %d 人", len(never))
@@ -421,6 +432,9 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave m
 	}
 	if s.AllowsLate() || len(late) > 0 {
 		lines = append(lines, "迟到："+list(late))
+	}
+	if len(made) > 0 {
+		lines = append(lines, "补签："+list(made))
 	}
 	if len(leave) > 0 {
 		lines = append(lines, "请假："+list(leave))
@@ -481,12 +495,20 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, Stats(sessions, cs, roster, leaves, f.engine.Location(), r.Now()))
+	makeups, err := f.store.CheckinMakeups(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, Stats(sessions, cs, roster, leaves, makeups, f.engine.Location(), r.Now()))
 }
 
 // Stats renders each roster member's attendance over sessions, best first,
 // with their approved leave.
-func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []Leave, loc *time.Location, now time.Time) string {
+func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []Leave, makeups []Makeup, loc *time.Location, now time.Time) string {
+	madeN := map[int64]int{}
+	for _, m := range makeups {
+		madeN[m.RosterID]++
+	}
 	leaveN := map[int64]int{}
 	for _, l := range leaves {
 		if l.Status == LeaveApproved {
@@ -509,7 +531,7 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []
 	}
 	rows := make([]row, len(roster))
 	for i, e := range roster {
-		rows[i] = row{e, attended[e.ID], lateN[e.ID]}
+		rows[i] = row{e, attended[e.ID] + madeN[e.ID], lateN[e.ID]}
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return b.n - a.n })
 	first, last := sessions[0].OpenedAt.In(loc), sessions[len(sessions)-1].OpenedAt.In(loc)
@@ -518,6 +540,9 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []
 		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, len(sessions), r.n*100/len(sessions))
 		if r.l > 0 {
 			line += fmt.Sprintf("，迟到 %d 次", r.l)
+		}
+		if n := madeN[r.e.ID]; n > 0 {
+			line += fmt.Sprintf("，补签 %d 次", n)
 		}
 		if n := leaveN[r.e.ID]; n > 0 {
 			line += fmt.Sprintf("，请假 %d 次", n)

@@ -88,6 +88,27 @@ func OnLeave(ls []Leave) map[int64]bool {
 	return out
 }
 
+// Makeup is a make-up sign-in (补签): a secretary recorded that the roster
+// member attended a session they did not check in to.
+type Makeup struct {
+	SessionID    int64
+	RosterID     int64
+	Name         string
+	RecordedBy   int64
+	RecorderName string
+	At           time.Time
+}
+
+// MadeUp lists the roster entries with a make-up sign-in, with who
+// recorded it.
+func MadeUp(ms []Makeup) map[int64]string {
+	out := map[int64]string{}
+	for _, m := range ms {
+		out[m.RosterID] = m.RecorderName
+	}
+	return out
+}
+
 // Attempt is a member checking in to the current session of a chat.
 type Attempt struct {
 	ChatID   int64
@@ -144,6 +165,9 @@ type Store interface {
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
 	// CheckinLeaves lists the leave requests of sessions, oldest first.
 	CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]Leave, error)
+	// CheckinMakeups lists the make-up sign-ins of sessions.
+	CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]Makeup, error)
+	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
 	// CheckinLeave loads one leave request.
 	CheckinLeave(ctx context.Context, id int64) (Leave, error)
 
@@ -197,6 +221,9 @@ type Tx interface {
 	// DecideLeave stores to's status and decision if the request is still
 	// pending; else it returns ErrStale.
 	DecideLeave(to Leave) error
+	// AddMakeup stores a make-up sign-in; false when the person has one
+	// for the session already.
+	AddMakeup(m Makeup) (bool, error)
 }
 
 // ErrStale reports that a leave request was decided meanwhile.

@@ -35,6 +35,7 @@ type Store interface {
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
 	CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]checkin.Leave, error)
+	CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]checkin.Makeup, error)
 }
 
 // Table is a sheet of records.
@@ -107,8 +108,21 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 		return t, s, err
 	}
 	onLeave := checkin.OnLeave(leaves)
+	makeups, err := store.CheckinMakeups(ctx, s.ID)
+	if err != nil {
+		return t, s, err
+	}
+	madeAt := map[int64]time.Time{}
+	for _, m := range makeups {
+		madeAt[m.RosterID] = m.At
+	}
+	madeUp := checkin.MadeUp(makeups)
 	for _, e := range roster {
 		if checked[e.ID] {
+			continue
+		}
+		if by := madeUp[e.ID]; by != "" {
+			t.Rows = append(t.Rows, []string{e.Name, e.Number, units.Name(e.UnitID), madeAt[e.ID].In(loc).Format(timeLayout), "补签（" + by + "）"})
 			continue
 		}
 		status := "缺席"
