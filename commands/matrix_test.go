@@ -162,6 +162,7 @@ var matrixCases = map[string]matrixCase{
 	"/rebind":           {args: "第一党支部群", actsOn: on("第一党支部"), handlerRole: bot.RoleSecretary},
 	"/remind checkin":   {},
 	"/remind relay":     {args: "#1"},
+	"/remind broadcast": {args: "1", actsOn: on("第一党支部")},
 	"/progress checkin": {},
 	"/progress relay":   {args: "#1"},
 	"/todo":             {},

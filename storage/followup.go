@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/followup"
 )
 
@@ -87,8 +88,9 @@ func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followu
 	}
 	out := map[followup.Key]map[int64]bool{}
 	for kind, q := range map[followup.Kind]string{
-		followup.KindCheckin: `SELECT session_id, roster_id FROM checkins WHERE roster_id IS NOT NULL AND session_id IN (`,
-		followup.KindRelay:   `SELECT relay_id, roster_id FROM relay_entries WHERE roster_id IS NOT NULL AND relay_id IN (`,
+		followup.KindCheckin:   `SELECT session_id, roster_id FROM checkins WHERE roster_id IS NOT NULL AND session_id IN (`,
+		followup.KindRelay:     `SELECT relay_id, roster_id FROM relay_entries WHERE roster_id IS NOT NULL AND relay_id IN (`,
+		followup.KindBroadcast: `SELECT broadcast_id, roster_id FROM broadcast_receipts WHERE broadcast_id IN (`,
 	} {
 		if len(byKind[kind]) == 0 {
 			continue
@@ -219,6 +221,38 @@ func (t *Tx) ClaimRun(k followup.Key, offset time.Duration, outcome string, remi
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// BroadcastTask is broadcast id as a follow-up task: its target units, the
+// groups it was delivered to, and whether it takes confirmations (Closed
+// unless it was sent with confirm=yes; Closes AckWindow after it went out).
+func (db *DB) BroadcastTask(ctx context.Context, id int64) (followup.Task, error) {
+	b, err := db.Broadcast(ctx, id)
+	if err != nil {
+		return followup.Task{}, err
+	}
+	sent := b.UpdatedAt
+	if b.SendAt.After(sent) {
+		sent = b.SendAt
+	}
+	title := []rune(strings.ReplaceAll(b.Text, "\n", " "))
+	if len(title) > 20 {
+		title = append(title[:20], '…')
+	}
+	t := followup.Task{Kind: followup.KindBroadcast, ID: b.ID, Seq: b.ID, ChatID: b.OriginChat, Title: string(title), Units: b.UnitIDs,
+		Owner: b.AuthorMember, Created: b.CreatedAt, Closes: sent.Add(broadcast.AckWindow), Closed: !b.Confirm || b.Status != broadcast.StatusSent}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id IN (SELECT chat_id FROM outbox
+		WHERE idem_key >= ?1 || ':' AND idem_key < ?1 || ';' AND state = 'delivered') AND kind = 'group' ORDER BY id`, fmt.Sprintf("bc:%d", b.ID))
+	if err != nil {
+		return t, fmt.Errorf("groups of broadcast %d: %w", id, err)
+	}
+	if t.Chats, err = collect(rows, scanChat); err != nil {
+		return t, err
+	}
+	if len(t.Chats) > 0 {
+		t.Platform = t.Chats[0].Platform
+	}
+	return t, nil
 }
 
 // int64JSON is ids as a JSON array, for json_each.

@@ -16,9 +16,11 @@ import (
 // buttons); each roster person's first confirmation is stored, and
 // /broadcast status lists per unit who confirmed and who has not.
 
-// ackWindow is how long after delivery a group's 收到 still confirms a
-// notice.
-const ackWindow = 7 * 24 * time.Hour
+// AckWindow is how long after delivery a group's 收到 still confirms a
+// notice (and the follow-up still reminds of it).
+const AckWindow = 7 * 24 * time.Hour
+
+const ackWindow = AckWindow
 
 // acking is the Expecting hook of a bare 收到: the group got a notice that
 // asks for confirmation within ackWindow.

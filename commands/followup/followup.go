@@ -61,7 +61,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		return bot.CommandSpec{
 			Name: string(kind), Aliases: []string{verb},
 			Summary: summary, Usage: usage,
-			Role: bot.RoleSecretary, Handler: h(kind),
+			Role: bot.RoleSecretary, Where: bot.GroupOnly, Handler: h(kind),
 		}
 	}
 	return []bot.CommandSpec{
@@ -70,11 +70,20 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "提醒还没签到或接龙的人（书记）",
 			Help: "例：/remind relay #2、/催 接龙、/提醒 签到\n" +
 				"按花名册只提醒应参加而还没完成的人：能私聊的（平台支持私聊且本人私聊过机器人）私聊提醒，其余在本群发一条消息点名。已完成的人不会收到提醒。" +
-				"接龙要在发起时写 for=单位，才知道该提醒谁。不写编号时是本群最近的一个。",
-			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
+				"接龙要在发起时写 for=单位，才知道该提醒谁。不写编号时是本群最近的一个。签到和接龙在群里发送；要求回执的通知（/remind broadcast 编号）在哪里都可以。",
+			Role: bot.RoleSecretary, Bare: bot.BareInPrivate,
 			Subs: []bot.CommandSpec{
 				sub(KindCheckin, "签到", "/remind checkin [#编号]", "提醒还没签到的人（书记）", f.remindHandler),
 				sub(KindRelay, "接龙", "/remind relay [#编号]", "提醒还没接龙的人（书记）", f.remindHandler),
+				{
+					Name: string(KindBroadcast), Aliases: []string{"通知"},
+					Summary: "提醒还没确认要求回执的通知的人（书记）",
+					Usage:   "/remind broadcast <通知编号>",
+					Help:    "例：/remind broadcast 3、/催 通知 3\n只对加了 confirm=yes 的通知，发出后 7 天内有效。私聊提醒能私聊的人，其余在其单位收到通知的群里点名。",
+					// The handler checks the notice's target units.
+					Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+					Handler: f.remindBroadcast,
+				},
 			},
 		},
 		{
@@ -105,8 +114,11 @@ type words struct {
 }
 
 func wordsOf(k Kind) words {
-	if k == KindCheckin {
+	switch k {
+	case KindCheckin:
 		return words{noun: "签到", done: "已签到", notDone: "未签到"}
+	case KindBroadcast:
+		return words{noun: "确认", done: "已确认", notDone: "未确认"}
 	}
 	return words{noun: "接龙", done: "已接龙", notDone: "未接龙"}
 }
@@ -117,6 +129,8 @@ func (f *Feature) howTo(t Task) string {
 	caps := f.engine.Capabilities(t.Platform)
 	var cmd string
 	switch {
+	case t.Kind == KindBroadcast:
+		return fmt.Sprintf("「收到」（或 /ack %d）", t.ID)
 	case t.Kind == KindCheckin && caps.CommandsOnly:
 		cmd = "/checkin"
 	case t.Kind == KindCheckin:
@@ -133,7 +147,20 @@ func (f *Feature) howTo(t Task) string {
 }
 
 // name is the task as members see it: 接龙 #2「党费交纳」.
-func name(t Task) string { return fmt.Sprintf("%s #%d「%s」", wordsOf(t.Kind).noun, t.Seq, t.Title) }
+func name(t Task) string {
+	if t.Kind == KindBroadcast {
+		return fmt.Sprintf("通知 #%d「%s」", t.ID, t.Title)
+	}
+	return fmt.Sprintf("%s #%d「%s」", wordsOf(t.Kind).noun, t.Seq, t.Title)
+}
+
+// roots are the units whose rosters a task expects.
+func roots(t Task) []int64 {
+	if len(t.Units) > 0 {
+		return t.Units
+	}
+	return []int64{t.Unit}
+}
 
 // over reports whether the task no longer takes part at now.
 func over(t Task, now time.Time) bool {
@@ -181,14 +208,16 @@ func (f *Feature) load(ctx context.Context, tasks []Task) (map[Key]Progress, err
 	seen := map[int64]bool{}
 	subtree := map[int64][]int64{}
 	for _, t := range tasks {
-		if _, ok := subtree[t.Unit]; ok {
-			continue
-		}
-		subtree[t.Unit] = units.Subtree(t.Unit)
-		for _, u := range subtree[t.Unit] {
-			if !seen[u] {
-				seen[u] = true
-				all = append(all, u)
+		for _, root := range roots(t) {
+			if _, ok := subtree[root]; ok {
+				continue
+			}
+			subtree[root] = units.Subtree(root)
+			for _, u := range subtree[root] {
+				if !seen[u] {
+					seen[u] = true
+					all = append(all, u)
+				}
 			}
 		}
 	}
@@ -208,12 +237,19 @@ func (f *Feature) load(ctx context.Context, tasks []Task) (map[Key]Progress, err
 	var owing []int64
 	owes := map[int64]bool{}
 	for _, t := range tasks {
-		for _, u := range subtree[t.Unit] {
-			for _, e := range byUnit[u] {
-				expected[t.Key()] = append(expected[t.Key()], e)
-				if !done[t.Key()][e.ID] && !owes[e.ID] {
-					owes[e.ID] = true
-					owing = append(owing, e.ID)
+		inTask := map[int64]bool{}
+		for _, root := range roots(t) {
+			for _, u := range subtree[root] {
+				if inTask[u] {
+					continue
+				}
+				inTask[u] = true
+				for _, e := range byUnit[u] {
+					expected[t.Key()] = append(expected[t.Key()], e)
+					if !done[t.Key()][e.ID] && !owes[e.ID] {
+						owes[e.ID] = true
+						owing = append(owing, e.ID)
+					}
 				}
 			}
 		}
@@ -236,34 +272,81 @@ func (f *Feature) load(ctx context.Context, tasks []Task) (map[Key]Progress, err
 // reminders are the messages that remind the pending of t: one private
 // message each where route finds a private chat, and group messages that
 // name the rest. key prefixes their idempotency keys; at is when it is.
-func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string, now time.Time) ([]bot.Outgoing, []Delivery, []Person, error) {
-	private, group := route(p.Pending, t.Platform, f.engine.Capabilities)
+// unplaced are those reminded in no group because no group of the task
+// reaches them.
+func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string, now time.Time) (out []bot.Outgoing, private []Delivery, group, unplaced []Person, err error) {
+	private, group = route(p.Pending, t.Platform, f.engine.Capabilities)
 	w := wordsOf(t.Kind)
 	due := ""
 	if !t.Deadline.IsZero() {
 		due = "将于 " + when.Format(t.Deadline.In(f.engine.Location()), now) + " 截止，"
 	}
-	var out []bot.Outgoing
 	if len(private) > 0 {
-		chat, err := f.store.Chat(ctx, t.ChatID)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("chat of %s %d: %w", t.Kind, t.ID, err)
+		var text string
+		if t.Kind == KindBroadcast {
+			text = fmt.Sprintf("提醒：%s要求回执，你还没有确认。请在收到通知的群里回复%s。", name(t), f.howTo(t))
+		} else {
+			chat, err := f.store.Chat(ctx, t.ChatID)
+			if err != nil {
+				return nil, nil, nil, nil, fmt.Errorf("chat of %s %d: %w", t.Kind, t.ID, err)
+			}
+			text = fmt.Sprintf("提醒：群「%s」的%s%s你还没有%s。请在群里发送%s。", chat.Title, name(t), due, w.noun, f.howTo(t))
 		}
-		text := fmt.Sprintf("提醒：群「%s」的%s%s你还没有%s。请在群里发送%s。", chat.Title, name(t), due, w.noun, f.howTo(t))
 		for _, d := range private {
 			out = append(out, bot.Outgoing{ChatID: d.ChatID, Text: text, Bulk: true,
 				IdemKey: fmt.Sprintf("%s:p%d", key, d.Person.Entry.ID)})
 		}
 	}
-	for i, c := range chunks(group, f.opts.Chunk) {
-		names := make([]string, len(c))
-		for j, p := range c {
-			names[j] = "@" + p.Entry.Name
+	byChat, order, unplaced := f.placeInGroups(t, group)
+	for _, chat := range order {
+		for i, c := range chunks(byChat[chat], f.opts.Chunk) {
+			names := make([]string, len(c))
+			for j, p := range c {
+				names[j] = "@" + p.Entry.Name
+			}
+			text := fmt.Sprintf("提醒：%s%s以下同志还没有%s：%s。请发送%s。", name(t), due, w.noun, strings.Join(names, " "), f.howTo(t))
+			idem := fmt.Sprintf("%s:g%d", key, i+1)
+			if t.Kind == KindBroadcast {
+				idem = fmt.Sprintf("%s:c%d:g%d", key, chat, i+1)
+			}
+			out = append(out, bot.Outgoing{ChatID: chat, Text: text, Bulk: true, IdemKey: idem})
 		}
-		text := fmt.Sprintf("提醒：%s%s以下同志还没有%s：%s。请发送%s。", name(t), due, w.noun, strings.Join(names, " "), f.howTo(t))
-		out = append(out, bot.Outgoing{ChatID: t.ChatID, Text: text, Bulk: true, IdemKey: fmt.Sprintf("%s:g%d", key, i+1)})
 	}
-	return out, private, group, nil
+	group = slices.DeleteFunc(group, func(p Person) bool { return slices.ContainsFunc(unplaced, func(u Person) bool { return u.Entry.ID == p.Entry.ID }) })
+	return out, private, group, unplaced, nil
+}
+
+// placeInGroups says in which group each person reminded in a group is
+// named: the task's group, or, for a task delivered to several groups,
+// the one bound to the person's unit or the nearest unit above it.
+// unplaced are those no group of the task reaches.
+func (f *Feature) placeInGroups(t Task, group []Person) (byChat map[int64][]Person, order []int64, unplaced []Person) {
+	byChat = map[int64][]Person{}
+	add := func(chat int64, p Person) {
+		if _, ok := byChat[chat]; !ok {
+			order = append(order, chat)
+		}
+		byChat[chat] = append(byChat[chat], p)
+	}
+	units := f.engine.Units()
+	for _, p := range group {
+		if len(t.Chats) == 0 {
+			add(t.ChatID, p)
+			continue
+		}
+		placed := false
+		for _, u := range append([]int64{p.Entry.UnitID}, units.Ancestors(p.Entry.UnitID)...) {
+			if i := slices.IndexFunc(t.Chats, func(c bot.Chat) bool { return c.UnitID == u }); i >= 0 {
+				add(t.Chats[i].ID, p)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			unplaced = append(unplaced, p)
+		}
+	}
+	return byChat, order, unplaced
 }
 
 func (f *Feature) remindHandler(kind Kind) bot.Handler {
@@ -272,56 +355,107 @@ func (f *Feature) remindHandler(kind Kind) bot.Handler {
 		if err != nil {
 			return err
 		}
-		now := r.Now()
-		if over(t, now) {
+		if over(t, r.Now()) {
 			return bot.Errorf("%s已结束，不再提醒。用 /progress %s #%d 查看完成情况。", name(t), t.Kind, t.Seq)
 		}
-		ps, err := f.load(ctx, []Task{t})
-		if err != nil {
-			return err
-		}
-		p := ps[t.Key()]
-		w := wordsOf(kind)
-		if len(p.Pending) == 0 && len(p.Unlinked) == 0 {
-			return r.Reply(ctx, fmt.Sprintf("%s：应参加的 %d 人都%s，不用提醒。", name(t), p.Expected(), w.done))
-		}
-		key := fmt.Sprintf("fu:%s:%d:m%d", t.Kind, t.ID, now.UnixMilli())
-		outs, private, group, err := f.reminders(ctx, t, p, key, now)
-		if err != nil {
-			return err
-		}
-		head := fmt.Sprintf("%s：应参加 %d 人，%s %d 人", name(t), p.Expected(), w.done, len(p.Done))
-		if len(p.Leave) > 0 {
-			head += fmt.Sprintf("，请假 %d 人（不提醒）", len(p.Leave))
-		}
-		lines := []string{head + "。"}
-		if len(private) > 0 {
-			var ns []string
-			for _, d := range private {
-				ns = append(ns, d.Person.Entry.Name)
-			}
-			lines = append(lines, fmt.Sprintf("已私聊提醒 %d 人：%s", len(ns), strings.Join(ns, "、")))
-		}
-		if len(group) > 0 {
-			lines = append(lines, fmt.Sprintf("已在本群点名提醒 %d 人：%s", len(group), names(group)))
-		}
-		if len(p.Unlinked) > 0 {
-			lines = append(lines, fmt.Sprintf("未绑定花名册、无法提醒 %d 人：%s（请当面提醒，或发绑定码：/linkcode）", len(p.Unlinked), names(p.Unlinked)))
-		}
-		err = f.store.UpdateFollowup(ctx, now, func(tx Tx) error {
-			for _, o := range outs {
-				if _, _, err := tx.Enqueue(o); err != nil {
-					return fmt.Errorf("queue reminder: %w", err)
-				}
-			}
-			_, _, err := tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: strings.Join(lines, "\n")})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("remind %s %d: %w", t.Kind, t.ID, err)
-		}
-		return nil
+		return f.remind(ctx, r, t)
 	}
+}
+
+// remindBroadcast is /remind broadcast <n>: the readers of a notice that
+// asks for confirmation who have not confirmed it.
+func (f *Feature) remindBroadcast(ctx context.Context, r *bot.Request) error {
+	args := r.Command.Args
+	if len(args) != 1 {
+		return bot.Errorf("用法：%s", r.Spec.Usage)
+	}
+	n, err := strconv.ParseInt(strings.TrimLeft(args[0], "#＃"), 10, 64)
+	if err != nil || n <= 0 {
+		return bot.Errorf("通知编号应是数字，例：/remind broadcast 3")
+	}
+	t, err := f.store.BroadcastTask(ctx, n)
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.Errorf("没有编号为 %d 的通知。", n)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Require(bot.RoleSecretary, t.Units...); err != nil {
+		return err
+	}
+	switch {
+	case t.Closed:
+		return bot.Errorf("%s没有要求回执，或还没有发出，不用提醒。", name(t))
+	case over(t, r.Now()):
+		return bot.Errorf("%s发出已超过 7 天，不再收回执，也不再提醒。", name(t))
+	}
+	return f.remind(ctx, r, t)
+}
+
+// remind reminds the pending of t now, on a secretary's request, and
+// tells the secretary who was reminded how.
+func (f *Feature) remind(ctx context.Context, r *bot.Request, t Task) error {
+	now := r.Now()
+	ps, err := f.load(ctx, []Task{t})
+	if err != nil {
+		return err
+	}
+	p := ps[t.Key()]
+	w := wordsOf(t.Kind)
+	if len(p.Pending) == 0 && len(p.Unlinked) == 0 {
+		return r.Reply(ctx, fmt.Sprintf("%s：应%s的 %d 人都%s，不用提醒。", name(t), verbOf(t), p.Expected(), w.done))
+	}
+	key := fmt.Sprintf("fu:%s:%d:m%d", t.Kind, t.ID, now.UnixMilli())
+	outs, private, group, unplaced, err := f.reminders(ctx, t, p, key, now)
+	if err != nil {
+		return err
+	}
+	head := fmt.Sprintf("%s：应%s %d 人，%s %d 人", name(t), verbOf(t), p.Expected(), w.done, len(p.Done))
+	if len(p.Leave) > 0 {
+		head += fmt.Sprintf("，请假 %d 人（不提醒）", len(p.Leave))
+	}
+	lines := []string{head + "。"}
+	if len(private) > 0 {
+		var ns []string
+		for _, d := range private {
+			ns = append(ns, d.Person.Entry.Name)
+		}
+		lines = append(lines, fmt.Sprintf("已私聊提醒 %d 人：%s", len(ns), strings.Join(ns, "、")))
+	}
+	if len(group) > 0 {
+		where := "本群"
+		if t.Kind == KindBroadcast {
+			where = "其单位的群里"
+		}
+		lines = append(lines, fmt.Sprintf("已在%s点名提醒 %d 人：%s", where, len(group), names(group)))
+	}
+	if len(unplaced) > 0 {
+		lines = append(lines, fmt.Sprintf("没有私聊、通知也没有发到其单位的群，无法提醒 %d 人：%s", len(unplaced), names(unplaced)))
+	}
+	if len(p.Unlinked) > 0 {
+		lines = append(lines, fmt.Sprintf("未绑定花名册、无法提醒 %d 人：%s（请当面提醒，或发绑定码：/linkcode）", len(p.Unlinked), names(p.Unlinked)))
+	}
+	err = f.store.UpdateFollowup(ctx, now, func(tx Tx) error {
+		for _, o := range outs {
+			if _, _, err := tx.Enqueue(o); err != nil {
+				return fmt.Errorf("queue reminder: %w", err)
+			}
+		}
+		_, _, err := tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: strings.Join(lines, "\n")})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remind %s %d: %w", t.Kind, t.ID, err)
+	}
+	return nil
+}
+
+// verbOf is what the expected are expected to do, after 应: 参加, 确认.
+func verbOf(t Task) string {
+	if t.Kind == KindBroadcast {
+		return "确认"
+	}
+	return "参加"
 }
 
 func names(ps []Person) string {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/followup"
@@ -22,6 +23,15 @@ func config(t testing.TB) *configs.Config {
 	}
 	cfg.Roster.SeedFile = "testdata/roster.csv"
 	cfg.Roster.Link.Preset = nil
+	// Notices go out without review.
+	var strip func(us []configs.UnitConfig)
+	strip = func(us []configs.UnitConfig) {
+		for i := range us {
+			us[i].Review = nil
+			strip(us[i].Children)
+		}
+	}
+	strip(cfg.Units)
 	return cfg
 }
 
@@ -29,6 +39,7 @@ func features(h *commandtest.Harness) []bot.Feature {
 	return []bot.Feature{
 		checkin.New(h.Engine, h.DB),
 		relay.New(h.Engine, h.DB),
+		broadcast.New(h.Engine, h.DB, h.Config, nil),
 		followup.New(h.Engine, h.DB, commands.FollowupOptions(h.Config.Followup)),
 	}
 }

@@ -14,6 +14,9 @@ type Kind string
 const (
 	KindCheckin Kind = "checkin" // a check-in session: the roster of its unit
 	KindRelay   Kind = "relay"   // a relay started with for=<单位>
+	// KindBroadcast: a broadcast with confirm=yes, the roster of its target
+	// units, done by confirming (收到); reminded on request only.
+	KindBroadcast Kind = "broadcast"
 )
 
 // Task is something the roster of a unit (and of the units below it) is
@@ -26,6 +29,10 @@ type Task struct {
 	Platform string
 	Title    string
 	Unit     int64 // whose roster is expected
+	// Units, when set, are several units whose rosters are expected (a
+	// broadcast's targets), and Chats the groups it was delivered to.
+	Units []int64
+	Chats []bot.Chat
 	Owner    int64 // member id of who opened or started it
 	Created  time.Time
 	// Deadline is when it is due (a session's on-time end, a relay's
@@ -80,6 +87,10 @@ type Store interface {
 	// done (sent or skipped).
 	FollowupRuns(ctx context.Context, tasks []Task) (map[Key][]time.Duration, error)
 	Chat(ctx context.Context, id int64) (bot.Chat, error)
+	// BroadcastTask is broadcast id as a task: Closed unless it was sent
+	// asking for confirmation, Closes when confirmations are no longer
+	// taken, Chats the groups it was delivered to.
+	BroadcastTask(ctx context.Context, id int64) (Task, error)
 
 	// UpdateFollowup runs fn in one write transaction; now stamps the
 	// messages it queues.

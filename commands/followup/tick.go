@@ -74,7 +74,7 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 				}
 				p := progress[k]
 				key := fmt.Sprintf("fu:%s:%d:%d", k.Kind, k.ID, int64(w.round.Send/time.Second))
-				outs, private, group, err := f.reminders(ctx, w.task, p, key, now)
+				outs, private, group, _, err := f.reminders(ctx, w.task, p, key, now)
 				if err != nil {
 					return err
 				}
