@@ -312,7 +312,9 @@ func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string,
 			out = append(out, bot.Outgoing{ChatID: chat, Text: text, Bulk: true, IdemKey: idem})
 		}
 	}
-	group = slices.DeleteFunc(group, func(p Person) bool { return slices.ContainsFunc(unplaced, func(u Person) bool { return u.Entry.ID == p.Entry.ID }) })
+	group = slices.DeleteFunc(group, func(p Person) bool {
+		return slices.ContainsFunc(unplaced, func(u Person) bool { return u.Entry.ID == p.Entry.ID })
+	})
 	return out, private, group, unplaced, nil
 }
 

@@ -31,10 +31,10 @@ type Task struct {
 	Unit     int64 // whose roster is expected
 	// Units, when set, are several units whose rosters are expected (a
 	// broadcast's targets), and Chats the groups it was delivered to.
-	Units []int64
-	Chats []bot.Chat
-	Owner    int64 // member id of who opened or started it
-	Created  time.Time
+	Units   []int64
+	Chats   []bot.Chat
+	Owner   int64 // member id of who opened or started it
+	Created time.Time
 	// Deadline is when it is due (a session's on-time end, a relay's
 	// until); zero for a relay without one.
 	Deadline time.Time
