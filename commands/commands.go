@@ -77,8 +77,9 @@ func Register(d Deps) error {
 func FollowupOptions(c configs.FollowupConfig) followup.Options {
 	start, end := c.QuietHours()
 	return followup.Options{
-		Offsets: map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin},
-		Quiet:   followup.Quiet{Start: start, End: end},
-		Chunk:   c.MentionChunk,
+		Offsets:   map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin},
+		Quiet:     followup.Quiet{Start: start, End: end},
+		Chunk:     c.MentionChunk,
+		FlagAfter: c.Flag(),
 	}
 }

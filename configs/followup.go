@@ -19,6 +19,18 @@ type FollowupConfig struct {
 	QuietEnd   string `yaml:"quiet_end"`
 	// MentionChunk is how many members one group reminder names at most.
 	MentionChunk int `yaml:"mention_chunk"`
+	// FlagAfter: a member who missed this many check-in sessions in a row
+	// (not checked in, not made up, no approved leave) is flagged to their
+	// unit's secretaries privately, once per streak. 0 turns it off.
+	FlagAfter *int `yaml:"flag_after"`
+}
+
+// Flag is flag_after with its default.
+func (f FollowupConfig) Flag() int {
+	if f.FlagAfter == nil {
+		return 3
+	}
+	return *f.FlagAfter
 }
 
 // FollowupOffsets are the automatic reminders of each task kind.
@@ -60,6 +72,9 @@ func init() {
 		}
 		if _, err := ParseClock(f.QuietEnd); err != nil {
 			return fmt.Errorf("followup.quiet_end: %w", err)
+		}
+		if n := f.Flag(); n < 0 || n > 50 {
+			return fmt.Errorf("followup.flag_after: must be 0 (off) to 50, not %d", n)
 		}
 		if f.MentionChunk < 1 || f.MentionChunk > 100 {
 			return fmt.Errorf("followup.mention_chunk: must be 1–100, not %d", f.MentionChunk)

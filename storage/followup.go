@@ -61,6 +61,27 @@ func (db *DB) OpenTasks(ctx context.Context, now time.Time) ([]followup.Task, er
 	return collect(rows, scanTask)
 }
 
+// ClosedCheckins lists the sessions bound to a unit that ended at or after
+// since.
+func (db *DB) ClosedCheckins(ctx context.Context, since time.Time) ([]followup.Task, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.closed_at >= ? AND s.unit_id IS NOT NULL ORDER BY s.id`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("read ended sessions: %w", err)
+	}
+	return collect(rows, scanTask)
+}
+
+// CheckinsExpecting lists the ended sessions of the units opened at or
+// before upTo, the latest first, at most limit.
+func (db *DB) CheckinsExpecting(ctx context.Context, unitIDs []int64, upTo time.Time, limit int) ([]followup.Task, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.unit_id IN (SELECT value FROM json_each(?)) AND s.closed_at IS NOT NULL
+		AND s.opened_at <= ? ORDER BY s.opened_at DESC, s.id DESC LIMIT ?`, int64JSON(unitIDs), ms(upTo), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read sessions of %d units: %w", len(unitIDs), err)
+	}
+	return collect(rows, scanTask)
+}
+
 // TaskByNumber is the chat's session or relay numbered seq, or its latest
 // for seq 0.
 func (db *DB) TaskByNumber(ctx context.Context, kind followup.Kind, chatID, seq int64) (followup.Task, error) {

@@ -37,6 +37,9 @@ type Options struct {
 	Quiet   Quiet
 	// Chunk is how many members one group reminder names at most.
 	Chunk int
+	// FlagAfter: flag a member to their secretaries after this many
+	// check-ins missed in a row (0: never).
+	FlagAfter int
 }
 
 // Feature is the follow-up feature.

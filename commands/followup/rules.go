@@ -161,3 +161,19 @@ func due(t Task, offsets []time.Duration, handled []time.Duration, now time.Time
 	r.Send, r.SendOK = last, true
 	return r
 }
+
+// streak is the rule for a member's run of misses: missed are their
+// outcomes in the sessions that expected them, the latest first; it counts
+// the misses before the latest attendance (checked in, made up, or on
+// approved leave). A member is flagged when the streak reaches the
+// configured length exactly: once per streak.
+func streak(missed []bool) int {
+	n := 0
+	for _, m := range missed {
+		if !m {
+			break
+		}
+		n++
+	}
+	return n
+}

@@ -131,3 +131,20 @@ func TestProgressAndRoute(t *testing.T) {
 		t.Errorf("chunks %v", got)
 	}
 }
+
+func TestStreak(t *testing.T) {
+	for _, c := range []struct {
+		missed []bool
+		want   int
+	}{
+		{nil, 0},
+		{[]bool{false, true, true}, 0},
+		{[]bool{true, true, true}, 3},
+		{[]bool{true, true, false, true}, 2},
+		{[]bool{true, true, true, true}, 4},
+	} {
+		if got := streak(c.missed); got != c.want {
+			t.Errorf("streak(%v) = %d, want %d", c.missed, got, c.want)
+		}
+	}
+}

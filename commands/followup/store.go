@@ -87,6 +87,12 @@ type Store interface {
 	// done (sent or skipped).
 	FollowupRuns(ctx context.Context, tasks []Task) (map[Key][]time.Duration, error)
 	Chat(ctx context.Context, id int64) (bot.Chat, error)
+	// ClosedCheckins lists the check-in sessions of a unit that ended at or
+	// after since.
+	ClosedCheckins(ctx context.Context, since time.Time) ([]Task, error)
+	// CheckinsExpecting lists the ended sessions of the units opened at or
+	// before upTo, the latest first, at most limit.
+	CheckinsExpecting(ctx context.Context, unitIDs []int64, upTo time.Time, limit int) ([]Task, error)
 	// BroadcastTask is broadcast id as a task: Closed unless it was sent
 	// asking for confirmation, Closes when confirmations are no longer
 	// taken, Chats the groups it was delivered to.

@@ -11,11 +11,15 @@ import (
 // with their reminders: a large tick does not hold the writer for long.
 const tasksPerTx = 200
 
-// Tick sends the automatic reminder rounds that are due (see due): for each
+// Tick flags members who missed check-ins in a row (see flagMisses) and
+// sends the automatic reminder rounds that are due (see due): for each
 // open task of a kind with offsets whose round has come, the reminders of
 // that round and the record of it commit together, so a round is sent once
 // whatever restarts or second processes there are.
 func (f *Feature) Tick(ctx context.Context, now time.Time) error {
+	if err := f.flagMisses(ctx, now); err != nil {
+		return err
+	}
 	open, err := f.store.OpenTasks(ctx, now)
 	if err != nil {
 		return err
