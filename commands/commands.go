@@ -14,6 +14,7 @@ import (
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/export"
 	"github.com/branchbot/branchbot/commands/followup"
+	"github.com/branchbot/branchbot/commands/meetings"
 	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
@@ -48,7 +49,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
-		checkin.New(d.Engine, d.DB),
+		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()),
 		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
@@ -56,6 +57,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 		assist.NewFeature(d.Engine, d.DB, ai),
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
 		followup.New(d.Engine, d.DB, FollowupOptions(d.Config.Followup)),
+		meetings.New(d.Engine, d.DB, d.Config.Meetings.Types),
 	}, nil
 }
 

@@ -171,6 +171,7 @@ var matrixCases = map[string]matrixCase{
 	"/absence approve":  {args: "1"},
 	"/absence reject":   {args: "1 请按时参加"},
 	"/absence list":     {},
+	"/meetings":         {args: "第一党支部", actsOn: on("第一党支部")},
 }
 
 func nonEmpty(s string) []string {

@@ -24,7 +24,7 @@ var (
 // page rewritten by every batch of check-ins.
 const sessionCols = `s.id, s.seq, s.chat_id, COALESCE(s.unit_id, 0), s.title, s.code, s.expected, s.opened_by, s.opened_at, s.deadline, s.ends_at,
 	s.closed_at, (SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id),
-	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0)`
+	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0), s.meeting_type`
 
 func scanSession(row rowScanner) (checkin.Session, error) {
 	var (
@@ -33,7 +33,7 @@ func scanSession(row rowScanner) (checkin.Session, error) {
 		closed                   sql.NullInt64
 	)
 	err := row.Scan(&s.ID, &s.Seq, &s.ChatID, &s.UnitID, &s.Title, &s.Code, &s.Expected, &s.OpenedBy, &opened, &deadline, &endsAt,
-		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID)
+		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID, &s.MeetingType)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, bot.ErrNotFound
 	}
@@ -143,9 +143,9 @@ func (t *Tx) CheckinsOfSessions(sessionIDs ...int64) ([]checkin.Checkin, error) 
 // InsertCheckinSession stores a new session and returns it with its id
 // and the next number of its chat.
 func (t *Tx) InsertCheckinSession(s checkin.Session) (checkin.Session, error) {
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at)
-		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
-		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt)).Scan(&s.ID, &s.Seq)
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at, meeting_type)
+		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
+		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt), s.MeetingType).Scan(&s.ID, &s.Seq)
 	if err != nil {
 		return s, fmt.Errorf("insert check-in session: %w", err)
 	}
@@ -342,4 +342,11 @@ func (t *Tx) AddMakeup(m checkin.Makeup) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// MeetingsOfUnit lists the sessions of the unit that carry a meeting type,
+// opened in [from, to), oldest first.
+func (db *DB) MeetingsOfUnit(ctx context.Context, unitID int64, from, to time.Time) ([]checkin.Session, error) {
+	return sessionQuery(ctx, db.r, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE s.unit_id = ? AND s.meeting_type != ''
+		AND s.opened_at >= ? AND s.opened_at < ? ORDER BY s.opened_at`, unitID, ms(from), ms(to))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/followup"
+	"github.com/branchbot/branchbot/commands/meetings"
 )
 
 // The follow-up feature's statements: the tasks (open check-in sessions,
@@ -20,6 +21,7 @@ import (
 var (
 	_ followup.Store = (*DB)(nil)
 	_ followup.Tx    = (*Tx)(nil)
+	_ meetings.Store = (*DB)(nil)
 )
 
 const (

@@ -38,6 +38,16 @@ type Feature struct {
 	writer  *writer
 	batcher Batcher
 	latest  latestSessions
+	// meetingTypes are the 三会一课 types a session may be (type=, or a
+	// title that is one).
+	meetingTypes []string
+}
+
+// WithMeetingTypes sets the meeting types (meetings.types) a session may
+// carry, and returns f.
+func (f *Feature) WithMeetingTypes(types []string) *Feature {
+	f.meetingTypes = types
+	return f
 }
 
 // New makes the feature.
@@ -67,11 +77,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			{
 				Name: "open", Aliases: []string{"发起"}, Flat: []string{"checkin_open", "发起签到"},
 				Summary: "发起签到（书记）",
-				Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长]",
+				Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长] [type=会议类型]",
 				Help: "例：/checkin open 主题党日 30m code=4827 late=10m\n" +
 					"时长默认 30 分钟，可写 30m、90分钟、1小时、半小时；主题中有空格请加引号：/checkin open \"支部 大会\" 1h。\n" +
 					"设了口令，成员须发送「签到 口令」或只发送口令；设了 late，截止后该时长内的签到记为迟到。\n" +
-					"本群须先绑定单位，缺席名单按该单位花名册统计；发起人（在花名册上的）自动签到。",
+					"本群须先绑定单位，缺席名单按该单位花名册统计；发起人（在花名册上的）自动签到。\n" +
+					"三会一课：type=支委会 或以会议类型为主题（/checkin open 支部党员大会 1h），记入 /meetings 的台账。",
 				Role:    bot.RoleSecretary,
 				Handler: f.open,
 			},
@@ -173,6 +184,10 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 			if v == "" || utf8.RuneCountInString(v) > 16 || strings.TrimRightFunc(v, decoration) != v {
 				return bot.Errorf("口令须为 1–16 个字符，不以标点或表情结尾，例：code=4827")
 			}
+		case "type":
+			if !slices.Contains(f.meetingTypes, v) {
+				return bot.Errorf("type=%s 不是会议类型，可用：%s", v, strings.Join(f.meetingTypes, "、"))
+			}
 		case "late":
 			d, err := when.ParseDuration(v)
 			if err != nil {
@@ -183,7 +198,7 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 			}
 			late = d
 		default:
-			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长", k)
+			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长、type=会议类型", k)
 		}
 	}
 	units := r.Units()
@@ -195,6 +210,10 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 	s := Session{
 		ChatID: r.Chat.ID, UnitID: r.Chat.UnitID, Title: name, Code: opts["code"], Expected: len(roster),
 		OpenedBy: r.Caller.Member.ID, OpenedAt: now, Deadline: now.Add(dur), EndsAt: now.Add(dur + late),
+		MeetingType: opts["type"],
+	}
+	if s.MeetingType == "" && slices.Contains(f.meetingTypes, name) {
+		s.MeetingType = name // /checkin open 支部党员大会 1h
 	}
 	// The opener runs the meeting: on the roster, they are present.
 	var opener *Checkin

@@ -12,17 +12,20 @@ import (
 type Session struct {
 	ID int64 // global: exports and the command line name a session by it
 	// Seq numbers the sessions of one chat (1, 2, …): members see #Seq.
-	Seq      int64
-	ChatID   int64
-	UnitID   int64 // the group's unit when the session was opened
-	Title    string
-	Code     string // "" when no code is needed
-	Expected int    // roster size of the unit at opening
-	OpenedBy int64
-	OpenedAt time.Time
-	Deadline time.Time // on-time check-ins before this instant
-	EndsAt   time.Time // late check-ins before this instant (= Deadline if none)
-	ClosedAt time.Time // zero while open
+	Seq    int64
+	ChatID int64
+	UnitID int64 // the group's unit when the session was opened
+	Title  string
+	// MeetingType is the 三会一课 type the session is a meeting of
+	// (meetings.types: 支部党员大会, 支委会, …); "" for an ordinary check-in.
+	MeetingType string
+	Code        string // "" when no code is needed
+	Expected    int    // roster size of the unit at opening
+	OpenedBy    int64
+	OpenedAt    time.Time
+	Deadline    time.Time // on-time check-ins before this instant
+	EndsAt      time.Time // late check-ins before this instant (= Deadline if none)
+	ClosedAt    time.Time // zero while open
 	// Present and Late count the check-ins so far, by anyone (Present
 	// includes Late); see Tally for the roster's count.
 	Present, Late int
