@@ -350,3 +350,33 @@ func (db *DB) MeetingsOfUnit(ctx context.Context, unitID int64, from, to time.Ti
 	return sessionQuery(ctx, db.r, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE s.unit_id = ? AND s.meeting_type != ''
 		AND s.opened_at >= ? AND s.opened_at < ? ORDER BY s.opened_at`, unitID, ms(from), ms(to))
 }
+
+// CheckinNotes lists the minutes of sessions, in order.
+func (db *DB) CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]checkin.Note, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT session_id, text, member_id, author_name, at FROM checkin_notes
+		WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id`, int64JSON(sessionIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read minutes: %w", err)
+	}
+	return collect(rows, func(r rowScanner) (checkin.Note, error) {
+		var (
+			n  checkin.Note
+			at int64
+		)
+		err := r.Scan(&n.SessionID, &n.Text, &n.MemberID, &n.AuthorName, &at)
+		n.At = fromMS(at)
+		return n, err
+	})
+}
+
+// AddNote stores a piece of a session's minutes.
+func (t *Tx) AddNote(n checkin.Note) error {
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO checkin_notes(session_id, text, member_id, author_name, at) VALUES (?, ?, ?, ?, ?)`,
+		n.SessionID, n.Text, n.MemberID, n.AuthorName, ms(n.At)); err != nil {
+		return fmt.Errorf("store minutes of session %d: %w", n.SessionID, err)
+	}
+	return nil
+}

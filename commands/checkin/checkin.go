@@ -102,6 +102,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Handler: f.stats,
 			},
 			f.makeupSpec(),
+			f.noteSpec(),
 		},
 	}, f.leaveSpec()}
 }

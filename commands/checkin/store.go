@@ -112,6 +112,15 @@ func MadeUp(ms []Makeup) map[int64]string {
 	return out
 }
 
+// Note is a piece of a meeting's minutes (会议记录).
+type Note struct {
+	SessionID  int64
+	Text       string
+	MemberID   int64
+	AuthorName string
+	At         time.Time
+}
+
 // Attempt is a member checking in to the current session of a chat.
 type Attempt struct {
 	ChatID   int64
@@ -171,6 +180,8 @@ type Store interface {
 	// CheckinMakeups lists the make-up sign-ins of sessions.
 	CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]Makeup, error)
 	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
+	// CheckinNotes lists the minutes of sessions, in order.
+	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]Note, error)
 	// CheckinLeave loads one leave request.
 	CheckinLeave(ctx context.Context, id int64) (Leave, error)
 
@@ -227,6 +238,8 @@ type Tx interface {
 	// AddMakeup stores a make-up sign-in; false when the person has one
 	// for the session already.
 	AddMakeup(m Makeup) (bool, error)
+	// AddNote stores a piece of a session's minutes.
+	AddNote(n Note) error
 }
 
 // ErrStale reports that a leave request was decided meanwhile.

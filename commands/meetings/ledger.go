@@ -29,6 +29,7 @@ type Row struct {
 	Present  int // checked in, late or made up (补签)
 	Leave    int // approved leave (请假)
 	Absent   []string
+	Minutes  []string // pieces of 会议记录, each with its author
 }
 
 // UnitLedger is a unit's meetings of a year.
@@ -58,6 +59,13 @@ func Ledger(ctx context.Context, store LedgerStore, units *bot.UnitTree, loc *ti
 				return nil, fmt.Errorf("attendance of meeting %d: %w", m.ID, err)
 			}
 			row := Row{Date: m.OpenedAt.In(loc), Type: m.MeetingType, Title: m.Title}
+			notes, err := store.CheckinNotes(ctx, m.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, n := range notes {
+				row.Minutes = append(row.Minutes, n.Text+"（"+n.AuthorName+"）")
+			}
 			for _, r := range t.Rows {
 				name, status := r[0], r[4]
 				switch {
@@ -80,7 +88,7 @@ func Ledger(ctx context.Context, store LedgerStore, units *bot.UnitTree, loc *ti
 }
 
 // WriteXLSX writes the ledgers as a workbook, one sheet per unit: 日期,
-// 类型, 主题, 应到, 实到, 请假, 缺席 (by name).
+// 类型, 主题, 应到, 实到, 请假, 缺席 (by name), 会议记录.
 func WriteXLSX(ls []UnitLedger, w io.Writer) error {
 	x := excelize.NewFile()
 	defer x.Close()
@@ -93,9 +101,9 @@ func WriteXLSX(ls []UnitLedger, w io.Writer) error {
 		} else if _, err := x.NewSheet(sheet); err != nil {
 			return fmt.Errorf("sheet %s: %w", sheet, err)
 		}
-		rows := [][]any{{"日期", "类型", "主题", "应到", "实到", "请假", "缺席"}}
+		rows := [][]any{{"日期", "类型", "主题", "应到", "实到", "请假", "缺席", "会议记录"}}
 		for _, r := range l.Rows {
-			rows = append(rows, []any{r.Date.Format("2006-01-02 15:04"), r.Type, r.Title, r.Expected, r.Present, r.Leave, strings.Join(r.Absent, "、")})
+			rows = append(rows, []any{r.Date.Format("2006-01-02 15:04"), r.Type, r.Title, r.Expected, r.Present, r.Leave, strings.Join(r.Absent, "、"), strings.Join(r.Minutes, "\n")})
 		}
 		for j, row := range rows {
 			cell, _ := excelize.CoordinatesToCellName(1, j+1)

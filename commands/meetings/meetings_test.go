@@ -40,7 +40,7 @@ func TestLedger(t *testing.T) {
 		return []bot.Feature{checkin.New(h.Engine, h.DB).WithMeetingTypes(h.Config.Meetings.Names())}
 	}})
 	for _, l := range []string{":at 2026-11-02T19:00", ":group 第一党支部", ":as 周书记", ":link T0007", "/bind 第一党支部",
-		"/checkin open 支委会 1h", ":as 张三", ":link 2023001", "/请假 出差", ":as 周书记", "/准假 1", "/补签 李四", "/checkin close",
+		"/checkin open 支委会 1h", ":as 张三", ":link 2023001", "/请假 出差", ":as 周书记", "/准假 1", "/补签 李四", "/checkin close", "/会议记录 传达学习了全会精神",
 		"/checkin open 读书会 1h", "/checkin close"} {
 		if _, err := h.Do(l); err != nil {
 			t.Fatal(err)
@@ -71,7 +71,7 @@ func TestLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "2026-11-02 19:00 支委会 支委会 4 2 1 王五"
+	want := "2026-11-02 19:00 支委会 支委会 4 2 1 王五 传达学习了全会精神（周书记）"
 	if len(rows) != 2 || strings.Join(rows[1], " ") != want {
 		t.Errorf("sheet 第一党支部: %q, want the header and %q", rows, want)
 	}

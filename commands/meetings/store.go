@@ -13,4 +13,6 @@ type Store interface {
 	// MeetingsOfUnit lists the sessions of the unit's groups that carry a
 	// meeting type, opened in [from, to), oldest first.
 	MeetingsOfUnit(ctx context.Context, unitID int64, from, to time.Time) ([]checkin.Session, error)
+	// CheckinNotes lists the minutes of sessions, in order.
+	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]checkin.Note, error)
 }
