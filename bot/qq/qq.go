@@ -106,7 +106,12 @@ type Platform struct {
 
 	queue   eventQueue
 	running atomic.Bool
+	sending atomic.Int64 // sends in flight
 }
+
+// finishSends is how long a stopping adapter keeps its connection for the
+// sends in flight (the sender's own bound on one send is 30s).
+const finishSends = 35 * time.Second
 
 // New makes the adapter; Run serves bridges.
 func New(o Options) (*Platform, error) {
@@ -203,6 +208,11 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 	p.eventLoop(ctx, r)
 	p.running.Store(false)
 	_ = srv.Close()
+	// A send that has started finishes even during a shutdown (see
+	// bot.Platform): its connection stays until it is answered.
+	for deadline := time.Now().Add(finishSends); p.sending.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	p.mu.Lock()
 	conns := []*conn{p.api, p.events}
 	p.mu.Unlock()

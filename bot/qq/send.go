@@ -76,6 +76,11 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	p.sending.Add(1)
+	defer p.sending.Add(-1)
+	if !p.running.Load() {
+		return "", bot.ErrNotConnected
+	}
 	if o.group {
 		if wait := p.mutedFor(out.ChatID); wait > 0 {
 			return "", &bot.RetryAfterError{After: wait, Err: errors.New("机器人在该QQ群被禁言")}
@@ -93,7 +98,34 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 	if errors.Is(err, errDropped) {
 		return p.afterDrop(ctx, c, o, start)
 	}
+	if o.group && isRetcode(err, 1200) && p.notInGroup(ctx, c, o.target) {
+		p.log.Warn("the bot is no longer in the QQ group", "group", o.target)
+		return "", bot.ErrChatGone
+	}
 	return id, p.classify(err)
+}
+
+func isRetcode(err error, code int) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Retcode == code
+}
+
+// notInGroup asks the bridge whether the account is still in group, after
+// a send there failed: NapCat answers 1200 both for risk control and for a
+// group the bot has left. It is false when the bridge cannot tell.
+func (p *Platform) notInGroup(ctx context.Context, c *conn, group int64) bool {
+	var groups []struct {
+		GroupID ID `json:"group_id"`
+	}
+	if err := c.call(ctx, "get_group_list", map[string]any{"no_cache": true}, &groups); err != nil {
+		return false
+	}
+	for _, g := range groups {
+		if int64(g.GroupID) == group {
+			return false
+		}
+	}
+	return true
 }
 
 // sendOn calls the send action on c and returns the message id.

@@ -150,6 +150,15 @@ func (w *World) AddGroup(g Group) {
 	}
 }
 
+// RemoveGroup takes the account out of a group (kicked, or the group
+// dissolved) without telling the bot: sends there fail with retcode 1200
+// and get_group_list no longer lists it.
+func (w *World) RemoveGroup(id int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.groups, id)
+}
+
 // AddUser adds a user who is in no group (a private chat partner).
 func (w *World) AddUser(m Member) {
 	w.mu.Lock()
@@ -626,6 +635,14 @@ func (b *Bridge) action(ctx context.Context, ws *websocket.Conn, data []byte) {
 			return
 		}
 		ok(map[string]any{"group_id": g.ID, "group_name": g.Name, "member_count": len(g.Members), "max_member_count": 500})
+	case "get_group_list":
+		b.w.mu.Lock()
+		list := []map[string]any{}
+		for _, g := range b.w.groups {
+			list = append(list, map[string]any{"group_id": g.ID, "group_name": g.Name, "member_count": len(g.Members), "max_member_count": 500})
+		}
+		b.w.mu.Unlock()
+		ok(list)
 	case "get_group_member_list":
 		b.w.mu.Lock()
 		g := b.w.groups[int64(p.GroupID)]
