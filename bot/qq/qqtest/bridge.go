@@ -193,6 +193,25 @@ func (w *World) Delivered() []Sent {
 	return out
 }
 
+// Said is one message in a chat's history.
+type Said struct {
+	ID      int64
+	UserID  int64 // the sender; the bot's account for its own messages
+	Message []Segment
+}
+
+// History lists the messages of a group (user 0) or of the private chat
+// with user (group 0), members' and the bot's, in order.
+func (w *World) History(group, user int64) []Said {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []Said
+	for _, h := range w.history[chatKey(group, user)] {
+		out = append(out, Said{ID: h.ID, UserID: h.UserID, Message: h.Msg})
+	}
+	return out
+}
+
 // Calls lists every action name received, in order.
 func (w *World) Calls() []string {
 	w.mu.Lock()
