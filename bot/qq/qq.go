@@ -12,10 +12,11 @@
 //
 // A frame with post_type is an event, one without is an action result,
 // matched to its call by echo (as raw JSON: bridges echo any type). Events
-// are handed to the engine one at a time, in order, and stored before the
-// next one is read (bot.Receiver.Accept); a bridge never delivers an event
-// twice and drops events while the bot is away, so there is nothing to
-// confirm. Heartbeats drive the connection state: three missed intervals
+// are handed to the engine one at a time, in order, each stored
+// (bot.Receiver.Accept) before the next is handed over; a bridge never
+// delivers an event twice and drops events while the bot is away, so there
+// is nothing to confirm, and a crash loses at most the events read and not
+// yet stored. Heartbeats drive the connection state: three missed intervals
 // close the connection.
 //
 // Sends are send_group_msg / send_private_msg with array messages only, so
