@@ -206,3 +206,20 @@ func TestUnsupportedActionFailsForGood(t *testing.T) {
 		t.Errorf("sent %d times, want once", n)
 	}
 }
+
+// TestPacing: the outbox's pacing holds for QQ: a burst to one group leaves
+// with at least the minimum pause between sends.
+func TestPacing(t *testing.T) {
+	const gap = 150 * time.Millisecond
+	r := newRig(t, rigOptions{limits: bot.Limits{MinGap: gap, MaxGap: 2 * gap}})
+	for i := range 4 {
+		r.enqueue(fmt.Sprintf("通知%d", i))
+	}
+	r.await(0, "通知3", 0)
+	d := r.world.Delivered()
+	for i := 1; i < len(d); i++ {
+		if got := d[i].At.Sub(d[i-1].At); got < gap {
+			t.Errorf("%q left %s after %q, want at least %s", d[i].Text(), got, d[i-1].Text(), gap)
+		}
+	}
+}

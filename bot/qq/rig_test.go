@@ -55,6 +55,7 @@ type rigOptions struct {
 	bridge  qqtest.Options // URL and Token are filled in
 	noStart bool           // no bridge
 	qq      qq.Options     // Listener, Logger, AccessToken are filled in
+	limits  bot.Limits     // the outbox's limits for QQ
 }
 
 func logger() *slog.Logger {
@@ -101,7 +102,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	r.addr = ln.Addr().String()
 	r.url = "ws://" + r.addr + qq.DefaultPath
-	r.start(cfg, ln, o.qq)
+	r.start(cfg, ln, o)
 	if !o.noStart {
 		bo := o.bridge
 		bo.URL, bo.Token = r.url, token
@@ -114,7 +115,8 @@ func newRig(t *testing.T, o rigOptions) *rig {
 }
 
 // start opens the database and runs the bot on ln, as app.Open and run do.
-func (r *rig) start(cfg *configs.Config, ln net.Listener, o qq.Options) {
+func (r *rig) start(cfg *configs.Config, ln net.Listener, ro rigOptions) {
+	o := ro.qq
 	t := r.t
 	ctx := context.Background()
 	db, err := storage.Open(ctx, cfg.Database)
@@ -125,7 +127,8 @@ func (r *rig) start(cfg *configs.Config, ln net.Listener, o qq.Options) {
 		t.Fatal(err)
 	}
 	log := logger()
-	eng, err := bot.New(bot.Options{Store: db, Logger: log, Location: cfg.Location(), TickEvery: time.Hour, ShutdownGrace: waitLimit})
+	eng, err := bot.New(bot.Options{Store: db, Logger: log, Location: cfg.Location(), TickEvery: time.Hour, ShutdownGrace: waitLimit,
+		Limits: map[string]bot.Limits{qq.Name: ro.limits}})
 	if err != nil {
 		t.Fatal(err)
 	}
