@@ -167,11 +167,41 @@ func Loopback(addr string) bool {
 
 func (p *Platform) Name() string { return Name }
 
-// Capabilities: plain text with @mentions and replies, private chats; QQ
-// through OneBot has no buttons here and cannot edit; the bot sees every
-// group message.
+// Capabilities: plain text with @mentions and replies, private chats, group
+// member lists; QQ through OneBot has no buttons here and cannot edit; the
+// bot sees every group message.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true}
+	return bot.Capabilities{Mentions: true, Private: true, Members: true}
+}
+
+// GroupMembers implements bot.MemberLister with get_group_member_list
+// (fresh, not the bridge's cache), the bot itself left out.
+func (p *Platform) GroupMembers(ctx context.Context, chatID string) ([]bot.GroupMember, error) {
+	c, _ := p.actionConn()
+	if c == nil {
+		return nil, bot.ErrNotConnected
+	}
+	var list []struct {
+		UserID   ID     `json:"user_id"`
+		Nickname string `json:"nickname"`
+		Card     string `json:"card"`
+	}
+	if err := c.call(ctx, "get_group_member_list", map[string]any{"group_id": mustID(chatID), "no_cache": true}, &list); err != nil {
+		return nil, fmt.Errorf("qq: members of group %s: %w", chatID, err)
+	}
+	self := p.SelfID()
+	out := make([]bot.GroupMember, 0, len(list))
+	for _, m := range list {
+		if int64(m.UserID) == self || m.UserID == 0 {
+			continue
+		}
+		name := m.Card
+		if name == "" {
+			name = m.Nickname
+		}
+		out = append(out, bot.GroupMember{UserID: m.UserID.String(), Name: name})
+	}
+	return out, nil
 }
 
 // Connected reports whether a confirmed bridge connection carries actions.

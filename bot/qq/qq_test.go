@@ -3,6 +3,7 @@ package qq_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -168,4 +169,29 @@ func (r *rig) chat(t *testing.T) chatRecord {
 type chatRecord struct {
 	Title  string
 	Active bool
+}
+
+// TestUnlinked: /unlinked lists the group's members (get_group_member_list)
+// who are not linked to the roster, however large the group: a 500-member
+// answer (about 70 KB) needs the raised read limit.
+func TestUnlinked(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.setUpBranch()
+	r.sayText(secQQ, "/unlinked")
+	r.await(0, "本群 5 人都已绑定花名册", 0)
+
+	var crowd []qqtest.Member
+	for i := range 500 {
+		crowd = append(crowd, qqtest.Member{UserID: int64(50000 + i), Nickname: fmt.Sprintf("新同学%03d", i), Card: strings.Repeat("很长的群名片", 3)})
+	}
+	r.world.AddMembers(branchQQ, crowd...)
+	n := r.delivered(0)
+	r.sayText(secQQ, "/未绑定")
+	got := r.await(0, "未绑定花名册的有 500 人", n)
+	if !strings.Contains(got.Text(), "（50000）") || !strings.Contains(got.Text(), "等 500 人") {
+		t.Errorf("the answer is %q", got.Text())
+	}
+	if strings.Contains(got.Text(), "周书记（") {
+		t.Errorf("a linked member is listed: %q", got.Text())
+	}
 }

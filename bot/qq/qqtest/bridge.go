@@ -150,6 +150,17 @@ func (w *World) AddGroup(g Group) {
 	}
 }
 
+// AddMembers adds members to a group.
+func (w *World) AddMembers(group int64, ms ...Member) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	g := w.groups[group]
+	g.Members = append(g.Members, ms...)
+	for _, m := range ms {
+		w.users[m.UserID] = m
+	}
+}
+
 // RemoveGroup takes the account out of a group (kicked, or the group
 // dissolved) without telling the bot: sends there fail with retcode 1200
 // and get_group_list no longer lists it.
