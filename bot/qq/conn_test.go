@@ -2,10 +2,13 @@ package qq_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/qq"
@@ -221,5 +224,64 @@ func TestPacing(t *testing.T) {
 		if got := d[i].At.Sub(d[i-1].At); got < gap {
 			t.Errorf("%q left %s after %q, want at least %s", d[i].Text(), got, d[i-1].Text(), gap)
 		}
+	}
+}
+
+// TestAPIAndEventConnections: a bridge may use two connections, one for
+// actions and one for events; messages come in on one and answers go out
+// on the other.
+func TestAPIAndEventConnections(t *testing.T) {
+	r := newRig(t, rigOptions{noStart: true})
+	api := qqtest.Start(r.world, qqtest.Options{URL: r.url, Token: token, Role: "API", Name: "api"})
+	t.Cleanup(api.Close)
+	events := qqtest.Start(r.world, qqtest.Options{URL: r.url, Token: token, Role: "Event", Name: "event"})
+	t.Cleanup(events.Close)
+	if !waitFor(func() bool { return r.p.Connected() && events.Connected() }) {
+		t.Fatal("the pair did not connect")
+	}
+	r.bridge = events
+	r.setUpBranch()
+	for _, s := range r.world.Sent() {
+		if s.Via != "api" {
+			t.Errorf("%q went out on the %s connection", s.Text(), s.Via)
+		}
+	}
+}
+
+// TestStreamAndStrayFrames: several answers for one echo (a stream
+// action), an answer nobody waits for and a frame that is not JSON do not
+// disturb the connection.
+func TestStreamAndStrayFrames(t *testing.T) {
+	r := newRig(t, rigOptions{noStart: true})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	ws, _, err := qqtest.Dial(ctx, r.url, token, selfQQ, "Universal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	_, data, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		Action string          `json:"action"`
+		Echo   json.RawMessage `json:"echo"`
+	}
+	if err := json.Unmarshal(data, &req); err != nil || req.Action != "get_login_info" {
+		t.Fatalf("first frame %s", data)
+	}
+	for _, frame := range []string{
+		`not json`,
+		`{"status":"ok","retcode":0,"data":null,"echo":{"seq":99}}`,
+		`{"status":"ok","retcode":0,"data":{"user_id":"10001","nickname":"支部助手"},"echo":` + string(req.Echo) + `,"stream":"stream-action"}`,
+		`{"status":"ok","retcode":0,"data":{"user_id":10001},"echo":` + string(req.Echo) + `,"stream":"stream-action"}`,
+	} {
+		if err := ws.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !waitFor(r.p.Connected) {
+		t.Fatal("the adapter did not take the connection")
 	}
 }
