@@ -20,6 +20,10 @@ type QQConfig struct {
 	// BRANCHBOT_QQ_ACCESS_TOKEN); required unless Listen is a loopback
 	// address.
 	AccessToken string `yaml:"access_token"`
+	// Files sends exports as files (upload_group_file, upload_private_file
+	// with the file's path): only when the bridge reads the bot's files at
+	// the same paths (default false: the answer says where the file is).
+	Files bool `yaml:"files"`
 	// ReconnectWait: how long a send whose connection dropped waits for the
 	// bridge to come back and tell whether it arrived (default 10s).
 	ReconnectWait time.Duration `yaml:"reconnect_wait"`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/branchbot/branchbot/bot/qq"
 	"github.com/branchbot/branchbot/bot/qq/qqtest"
 )
 
@@ -59,6 +60,42 @@ func TestMeetingTranscript(t *testing.T) {
 		}
 	}
 	t.Logf("the meeting as the group saw it:%s", r.transcript())
+}
+
+// TestExportFileUploaded: where the bridge reads the bot's files, an
+// export asked for in a private chat arrives as a file
+// (upload_private_file), after its caption.
+func TestExportFileUploaded(t *testing.T) {
+	r := newRig(t, rigOptions{qq: qq.Options{Files: true}})
+	r.setUpBranch()
+	r.sayText(secQQ, "/relay 周六志愿服务")
+	r.await(0, "接龙 #1", 0)
+	if _, err := r.bridge.SayPrivate(secQQ, qqtest.Text("/export relay 1")); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool {
+		for _, s := range r.world.Delivered() {
+			if s.File != nil {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no file arrived; %s", r.dump(secQQ))
+	}
+	var got []qqtest.Sent
+	for _, s := range r.world.Delivered() {
+		if s.User == secQQ {
+			got = append(got, s)
+		}
+	}
+	if len(got) != 2 || got[1].File == nil || got[1].Action != "upload_private_file" ||
+		!strings.HasPrefix(got[1].File.Name, "relay-1-") || !strings.HasPrefix(string(got[1].File.Data), "PK") {
+		t.Fatalf("the secretary got %+v, want the caption and then the xlsx", got)
+	}
+	if !strings.Contains(got[0].Text(), "已导出") {
+		t.Errorf("the caption is %q", got[0].Text())
+	}
 }
 
 // transcript is every message of the branch group and of the secretary's

@@ -80,6 +80,11 @@ type Options struct {
 	// ReconnectWait is how long a send whose connection dropped waits for
 	// the bridge to come back and tell whether the message arrived (10s).
 	ReconnectWait time.Duration
+	// Files makes the adapter send files (exports) with upload_group_file
+	// and upload_private_file, which take a path the bridge reads: only
+	// for a bridge that sees the bot's files at the same paths (the same
+	// machine, or a shared volume mounted at the same place).
+	Files bool
 	// RiskBackoff is the first account-wide pause after retcode 1200 (an
 	// NTQQ timeout, which is what risk control looks like); it doubles
 	// while 1200 repeats, up to 10 minutes (1m).
@@ -168,10 +173,10 @@ func Loopback(addr string) bool {
 func (p *Platform) Name() string { return Name }
 
 // Capabilities: plain text with @mentions and replies, private chats, group
-// member lists; QQ through OneBot has no buttons here and cannot edit; the
+// member lists, files where Options.Files says the bridge can read them; QQ through OneBot has no buttons here and cannot edit; the
 // bot sees every group message.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true, Members: true}
+	return bot.Capabilities{Mentions: true, Private: true, Members: true, Files: p.o.Files}
 }
 
 // GroupMembers implements bot.MemberLister with get_group_member_list

@@ -74,7 +74,7 @@ func (h *suiteHarness) Start(t *testing.T, b platformtest.Bot) bot.Platform {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	p, err := qq.New(qq.Options{Listener: ln, AccessToken: token, Logger: b.Logger, ReconnectWait: 2 * time.Second, RiskBackoff: riskBackoff})
+	p, err := qq.New(qq.Options{Listener: ln, AccessToken: token, Logger: b.Logger, ReconnectWait: 2 * time.Second, RiskBackoff: riskBackoff, Files: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +153,10 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 			continue
 		}
 		m := platformtest.Message{ID: strconv.FormatInt(s.MessageID, 10), Text: s.Text(), At: s.At}
+		if s.File != nil {
+			// QQ shows no caption with a file: the text came before it.
+			m.File = &platformtest.File{Name: s.File.Name, Data: s.File.Data}
+		}
 		if at := s.AtQQ(); at != "" {
 			m.Mention, m.Text = h.name(at), strings.TrimPrefix(m.Text, " ")
 		}

@@ -15,7 +15,7 @@ func addQQ(app *App) error {
 	}
 	p, err := qq.New(qq.Options{
 		Listen: q.Listen, Path: q.Path, AccessToken: q.AccessToken, Logger: app.Log,
-		ReconnectWait: q.ReconnectWait, RiskBackoff: q.RiskBackoff,
+		ReconnectWait: q.ReconnectWait, RiskBackoff: q.RiskBackoff, Files: q.Files,
 	})
 	if err != nil {
 		return fmt.Errorf("platforms.qq.access_token: %w", err)

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,15 @@ type Sent struct {
 	MessageID int64
 	At        time.Time
 	Via       string // the Name of the bridge that received it
+	// File is the file of upload_group_file / upload_private_file, read
+	// from the path the bot gave.
+	File *File
+}
+
+// File is an uploaded file.
+type File struct {
+	Name string
+	Data []byte
 }
 
 // Text is the message's text segments joined.
@@ -703,7 +713,7 @@ func (b *Bridge) action(ctx context.Context, ws *websocket.Conn, data []byte) {
 		}
 		b.w.mu.Unlock()
 		ok(map[string]any{"messages": msgs})
-	case "send_group_msg", "send_private_msg", "send_msg":
+	case "send_group_msg", "send_private_msg", "send_msg", "upload_group_file", "upload_private_file":
 		b.send(ctx, ws, req, p.GroupID, p.UserID, p.Message, answer)
 	default:
 		answer("failed", 1404, nil, "不支持的Api "+req.Action)
@@ -712,13 +722,28 @@ func (b *Bridge) action(ctx context.Context, ws *websocket.Conn, data []byte) {
 
 func (b *Bridge) send(ctx context.Context, ws *websocket.Conn, req request, group, user flexID, message json.RawMessage, answer func(string, int, any, string)) {
 	var segs []Segment
-	if err := json.Unmarshal(message, &segs); err != nil {
+	var file *File
+	if strings.HasPrefix(req.Action, "upload_") {
+		// NapCat reads the file at the path it is given.
+		var up struct {
+			File string `json:"file"`
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(req.Params, &up)
+		data, err := os.ReadFile(strings.TrimPrefix(up.File, "file://"))
+		if err != nil {
+			answer("failed", 1200, nil, "文件不存在: "+err.Error())
+			return
+		}
+		file = &File{Name: up.Name, Data: data}
+		segs = []Segment{{Type: "file", Data: map[string]string{"name": up.Name}}}
+	} else if err := json.Unmarshal(message, &segs); err != nil {
 		// A string (CQ codes) or one segment: the adapter must never send
 		// these, so record them as they are for the test to see.
 		segs = []Segment{{Type: "raw", Data: map[string]string{"json": string(message)}}}
 	}
-	s := Sent{Action: req.Action, Message: segs, Raw: req.Params, At: time.Now(), Via: b.o.Name}
-	if req.Action == "send_group_msg" {
+	s := Sent{Action: req.Action, Message: segs, Raw: req.Params, At: time.Now(), Via: b.o.Name, File: file}
+	if req.Action == "send_group_msg" || req.Action == "upload_group_file" {
 		s.Group = int64(group)
 	} else {
 		s.User = int64(user)
@@ -746,6 +771,10 @@ func (b *Bridge) send(ctx context.Context, ws *websocket.Conn, req request, grou
 	b.w.mu.Unlock()
 	switch fault {
 	case Deliver:
+		if file != nil {
+			answer("ok", 0, nil, "") // NapCat's uploads answer no message id
+			return
+		}
 		answer("ok", 0, map[string]any{"message_id": b.id(s.MessageID)}, "")
 	case Fail1200:
 		answer("failed", 1200, nil, "Timeout: NTEvent serviceAndMethod:NodeIKernelMsgService/sendMsg")
