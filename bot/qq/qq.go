@@ -445,7 +445,8 @@ func (p *Platform) uninstall(c *conn) {
 	}
 }
 
-// conn returns the connection for actions, nil when none is live.
+// actionConn returns the connection for actions (nil when none is live or
+// the account is offline) and a channel closed when that changes.
 func (p *Platform) actionConn() (*conn, <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
