@@ -446,7 +446,8 @@ func (p *Platform) uninstall(c *conn) {
 }
 
 // actionConn returns the connection for actions (nil when none is live or
-// the account is offline) and a channel closed when that changes.
+// the account is offline) and a channel closed when the action connection
+// changes.
 func (p *Platform) actionConn() (*conn, <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
