@@ -17,14 +17,7 @@ func noReview(t *testing.T) *configs.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var strip func(us []configs.UnitConfig)
-	strip = func(us []configs.UnitConfig) {
-		for i := range us {
-			us[i].Review = nil
-			strip(us[i].Children)
-		}
-	}
-	strip(cfg.Units)
+	commandtest.NoReview(cfg)
 	return cfg
 }
 

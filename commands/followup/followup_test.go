@@ -23,15 +23,7 @@ func config(t testing.TB) *configs.Config {
 	}
 	cfg.Roster.SeedFile = "testdata/roster.csv"
 	cfg.Roster.Link.Preset = nil
-	// Notices go out without review.
-	var strip func(us []configs.UnitConfig)
-	strip = func(us []configs.UnitConfig) {
-		for i := range us {
-			us[i].Review = nil
-			strip(us[i].Children)
-		}
-	}
-	strip(cfg.Units)
+	commandtest.NoReview(cfg) // notices go out without review
 	return cfg
 }
 
