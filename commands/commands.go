@@ -57,7 +57,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 		assist.NewFeature(d.Engine, d.DB, ai),
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
 		followup.New(d.Engine, d.DB, FollowupOptions(d.Config.Followup)),
-		meetings.New(d.Engine, d.DB, d.Config.Meetings.Types),
+		meetings.New(d.Engine, d.DB, d.Config.Meetings),
 	}, nil
 }
 

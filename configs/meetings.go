@@ -1,11 +1,26 @@
 package configs
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // MeetingsConfig configures 三会一课: the kinds of meeting a branch must
 // hold and how often, for the compliance calendar (/meetings).
 type MeetingsConfig struct {
 	Types []MeetingType `yaml:"types"`
+	// RemindBefore: this long before a month, quarter or year ends
+	// without its meeting, the unit's secretaries are reminded privately
+	// (default 7 days; 0 turns it off).
+	RemindBefore *time.Duration `yaml:"remind_before"`
+}
+
+// Remind is remind_before with its default.
+func (m MeetingsConfig) Remind() time.Duration {
+	if m.RemindBefore == nil {
+		return 7 * 24 * time.Hour
+	}
+	return *m.RemindBefore
 }
 
 // MeetingType is one kind of meeting and how often it is due: every
@@ -34,6 +49,9 @@ func init() {
 		}
 	})
 	validators = append(validators, func(c *Config) error {
+		if d := c.Meetings.Remind(); d < 0 || d > 60*24*time.Hour {
+			return fmt.Errorf("meetings.remind_before: must be 0 (off) to 1440h, not %s", d)
+		}
 		seen := map[string]bool{}
 		for i, t := range c.Meetings.Types {
 			if t.Name == "" {

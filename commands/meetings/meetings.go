@@ -20,14 +20,15 @@ import (
 
 // Feature is the meetings feature.
 type Feature struct {
-	engine *bot.Engine
-	store  Store
-	types  []configs.MeetingType
+	engine       *bot.Engine
+	store        Store
+	types        []configs.MeetingType
+	remindBefore time.Duration
 }
 
-// New makes the feature.
-func New(e *bot.Engine, store Store, types []configs.MeetingType) *Feature {
-	return &Feature{engine: e, store: store, types: types}
+// New makes the feature from the meetings config.
+func New(e *bot.Engine, store Store, cfg configs.MeetingsConfig) *Feature {
+	return &Feature{engine: e, store: store, types: cfg.Types, remindBefore: cfg.Remind()}
 }
 
 func (f *Feature) Name() string { return "meetings" }

@@ -23,7 +23,7 @@ func TestTranscripts(t *testing.T) {
 	commandtest.RunFiles(t, "testdata/*.txtar", commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
 		return []bot.Feature{
 			checkin.New(h.Engine, h.DB).WithMeetingTypes(h.Config.Meetings.Names()),
-			meetings.New(h.Engine, h.DB, h.Config.Meetings.Types),
+			meetings.New(h.Engine, h.DB, h.Config.Meetings),
 		}
 	}})
 }
