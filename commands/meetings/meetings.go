@@ -1,9 +1,11 @@
 // Package meetings is the 三会一课 record: which of the configured meeting
 // types (meetings.types: 支部党员大会 every quarter, 支委会 every month, …) a
 // unit held in each month, quarter or year, and which are still due or
-// were missed. A meeting is a check-in session that carries a type
-// (/checkin open … type=支委会, or a title that is a type), so its
-// attendance is the check-in's.
+// were missed; the 台账 workbook (Ledger, for branchbot report meetings);
+// and a private reminder to a unit's secretaries before a period ends
+// without its meeting (remind.go). A meeting is a check-in session that
+// carries a type (/checkin open … type=支委会, or a title that is a type),
+// so its attendance (and its minutes, /checkin note) are the check-in's.
 package meetings
 
 import (
