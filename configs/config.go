@@ -51,6 +51,7 @@ type Config struct {
 	Study     StudyConfig     `yaml:"study"`
 	LLM       LLMConfig       `yaml:"llm"`
 	Exports   ExportsConfig   `yaml:"exports"`
+	Console   ConsoleConfig   `yaml:"console"`
 }
 
 // BotConfig names the bot.

@@ -1,0 +1,274 @@
+package console
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/commands/tickets"
+)
+
+// page is what every template gets.
+type page struct {
+	Title  string
+	Error  string // shown in red; the request failed
+	Flash  string // shown in green; what the last action did
+	Next   string // sign-in: where to go afterwards
+	Number string // sign-in: the 工号 typed
+
+	Me    string // 刘芳（组织部 组织员）
+	Nav   nav
+	Data  any
+	Query url.Values
+}
+
+type nav struct {
+	Tickets bool  // staff and admins
+	Unit    int64 // secretaries and admins: their roster page
+	Active  string
+}
+
+var pageNames = []string{"login", "error", "queue", "ticket", "unit"}
+
+func (s *Server) parseTemplates() error {
+	s.pages = map[string]*template.Template{}
+	funcs := template.FuncMap{"list": func(s ...string) []string { return s }}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return fmt.Errorf("console template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	return nil
+}
+
+// render writes a page with its layout; a template that fails writes a
+// plain 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	s.renderTemplate(w, r, status, name, "layout", p)
+}
+
+func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status int, name, tmpl string, p page) {
+	if c, ok := r.Context().Value(callerKey{}).(bot.Caller); ok {
+		p.Me, p.Nav = s.whoAndNav(c, p.Nav.Active)
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, tmpl, p); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "内部错误", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
+	units := s.opts.Engine.Units()
+	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units)}
+	if c.Roster == nil {
+		return "管理员", n
+	}
+	if c.Is(bot.RoleSecretary, c.Roster.UnitID, units) {
+		n.Unit = c.Roster.UnitID
+	}
+	return fmt.Sprintf("%s（%s）", c.Roster.Name, c.Roster.Describe(units)), n
+}
+
+// fail answers a request that failed: a refusal or a user's mistake in the
+// feature's words, anything else as an internal error (logged).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ue *bot.UserError
+	if errors.As(err, &ue) {
+		status := http.StatusBadRequest
+		if ue.Denied {
+			status = http.StatusForbidden
+		}
+		s.render(w, r, status, "error", page{Title: "无法完成", Error: ue.Text})
+		return
+	}
+	s.log.Error("console request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.render(w, r, http.StatusInternalServerError, "error", page{Title: "出错了", Error: "处理请求时出错了，已记录。请稍后再试。"})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	c := caller(r)
+	_, n := s.whoAndNav(c, "")
+	switch {
+	case n.Tickets:
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+	case n.Unit != 0:
+		http.Redirect(w, r, fmt.Sprintf("/units/%d", n.Unit), http.StatusSeeOther)
+	default:
+		s.render(w, r, http.StatusOK, "error", page{Title: "控制台", Error: "你的身份在控制台中没有可用的页面。"})
+	}
+}
+
+// queueFilter reads the queue's filters from the query.
+func queueFilter(q url.Values) tickets.QueueFilter {
+	dept, _ := strconv.ParseInt(q.Get("department"), 10, 64)
+	return tickets.QueueFilter{Department: dept, Status: q.Get("status"), Category: q.Get("category"), Overdue: q.Get("overdue") == "1"}
+}
+
+func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
+	s.queuePage(w, r, "layout")
+}
+
+// queueRows is the queue's table body alone, which the page reloads every
+// minute (htmx) so that the countdowns stay current.
+func (s *Server) queueRows(w http.ResponseWriter, r *http.Request) {
+	s.queuePage(w, r, "rows")
+}
+
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, tmpl string) {
+	q, err := s.opts.Tickets.DeskQueue(r.Context(), caller(r), queueFilter(r.URL.Query()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderTemplate(w, r, http.StatusOK, "queue", tmpl, page{Title: "建议工单", Nav: nav{Active: "tickets"}, Data: q, Query: r.URL.Query()})
+}
+
+func ticketID(r *http.Request) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, bot.Errorf("建议编号应为数字。")
+	}
+	return n, nil
+}
+
+// ticketData is the ticket page: the ticket and what was typed into a form
+// that failed.
+type ticketData struct {
+	T      tickets.TicketView
+	Answer string
+	Reason string
+}
+
+func (s *Server) ticket(w http.ResponseWriter, r *http.Request) {
+	s.ticketPage(w, r, http.StatusOK, ticketData{}, "")
+}
+
+func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request, status int, d ticketData, errText string) {
+	n, err := ticketID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.T, err = s.opts.Tickets.DeskTicket(r.Context(), caller(r), n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "ticket", page{Title: fmt.Sprintf("建议 #%d", n), Nav: nav{Active: "tickets"}, Data: d, Error: errText, Flash: s.takeFlash(w, r)})
+}
+
+// act runs one ticket operation from a form and goes back to the ticket
+// page with its acknowledgement; a refusal or mistake shows the page again
+// with the error and what was typed.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, d ticketData, op func(n int64) (string, error)) {
+	n, err := ticketID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ack, err := op(n)
+	var ue *bot.UserError
+	if errors.As(err, &ue) && !ue.Denied {
+		s.ticketPage(w, r, http.StatusBadRequest, d, ue.Text)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setFlash(w, r, ack)
+	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
+}
+
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
+	text := strings.TrimSpace(r.PostFormValue("text"))
+	s.act(w, r, ticketData{Answer: text}, func(n int64) (string, error) {
+		return s.opts.Tickets.DeskAnswer(r.Context(), caller(r), n, text)
+	})
+}
+
+func (s *Server) close(w http.ResponseWriter, r *http.Request) {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	s.act(w, r, ticketData{Reason: reason}, func(n int64) (string, error) {
+		return s.opts.Tickets.DeskClose(r.Context(), caller(r), n, reason)
+	})
+}
+
+func (s *Server) reopen(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, ticketData{}, func(n int64) (string, error) {
+		return s.opts.Tickets.DeskReopen(r.Context(), caller(r), n)
+	})
+}
+
+// setFlash keeps an acknowledgement for the page the browser is sent to.
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, text string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookieName, Value: url.QueryEscape(text), Path: "/", MaxAge: 60,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	ck, err := r.Cookie(flashCookieName)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	text, err := url.QueryUnescape(ck.Value)
+	if err != nil {
+		return ""
+	}
+	return text
+}
+
+// unitData is a unit's roster page.
+type unitData struct {
+	Unit     bot.Unit
+	Rows     []core.RosterRow
+	Linked   int
+	Unlinked int
+	Choices  []bot.Unit // the units the caller may open
+}
+
+func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, bot.Errorf("没有这个单位。"))
+		return
+	}
+	c := caller(r)
+	units := s.opts.Engine.Units()
+	rows, err := core.UnitRoster(r.Context(), s.opts.Store, c, units, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := unitData{Rows: rows}
+	d.Unit, _ = units.Get(id)
+	for _, row := range rows {
+		if len(row.Links) > 0 {
+			d.Linked++
+		} else {
+			d.Unlinked++
+		}
+	}
+	for _, u := range units.All() {
+		if c.Is(bot.RoleSecretary, u.ID, units) {
+			d.Choices = append(d.Choices, u)
+		}
+	}
+	s.render(w, r, http.StatusOK, "unit", page{Title: d.Unit.Name + " 花名册", Nav: nav{Active: "unit"}, Data: d})
+}
