@@ -1,0 +1,315 @@
+package console_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// The browser tests drive Debian's Chromium through chromedp (v0.23.1's
+// generic API). Without a Chromium they skip, saying so (go test -v shows
+// it); with CI set they fail instead, so CI never skips them (.ci/run
+// installs chromium and fonts-wqy-microhei).
+
+var screenshots = flag.String("screenshots", "", "also save the browser tests' screenshots in this folder (README's pictures: -screenshots ../docs/console)")
+
+// chromium finds the browser: $BRANCHBOT_CHROMIUM, else chromium on PATH.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("BRANCHBOT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("browser tests: no chromium found, and CI must not skip them (.ci/run installs chromium)")
+	}
+	t.Skip("browser tests SKIPPED: no chromium found (apt-get install chromium fonts-wqy-microhei, or set BRANCHBOT_CHROMIUM)")
+	return ""
+}
+
+// browser starts a headless Chromium for one test; it makes no network
+// request beyond loopback.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+		chromedp.WindowSize(1280, 860),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	// Any dialog (alert, confirm) fails the test: the console opens none,
+	// so one would be script injected through user text.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			t.Errorf("a JavaScript dialog opened: %q", ev.Message)
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return ctx
+}
+
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("read %s: %v", css, err)
+	}
+	return s
+}
+
+// browserSignIn fills the sign-in form and submits it.
+func (d *desk) browserSignIn(t *testing.T, ctx context.Context, number, password string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(d.srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("number"), number),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+	)
+	submit(t, ctx, "signin")
+}
+
+// submit clicks the button with the id and waits for the page it leads to.
+func submit(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.ID(id)))); err != nil {
+		t.Fatalf("submit %s: %v", id, err)
+	}
+}
+
+// screenshot saves a full-page PNG under the test's temporary folder, and
+// in -screenshots when set.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{t.TempDir()}
+	if *screenshots != "" {
+		dirs = append(dirs, *screenshots)
+	}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestBrowserSignInAndAnswerReachesMembersChat(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.suggest("/suggest 党课资料能否提前一天发到群里") // Monday 09:00: due Wednesday 17:30
+	d.h.Clock.Advance(48 * time.Hour)
+	d.h.Private()
+	d.h.Say("/suggest -a 希望组织关系转接的流程写成一页纸") // Wednesday: due Friday 17:30
+	d.h.Group("第一党支部")
+	d.h.Say("/suggest 入党积极分子培训的时间和地点请早点通知")
+	d.h.Clock.Advance(49 * time.Hour) // Friday 10:00: #1 is overdue by Thursday (9 working hours) and 1.5, #2 and #3 due today
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	if who := text(t, ctx, "#who"); who != "刘芳（组织部的组织员）" {
+		t.Fatalf("signed in as %q", who)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#queue-rows tr[id]").length`))
+	if err != nil || rows != 3 {
+		t.Fatalf("queue rows = %d (%v), want 3", rows, err)
+	}
+	classes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#queue-rows tr[id]")].map(r => r.id + " " + r.className)`))
+	if err != nil || strings.Join(classes, ",") != "t1 overdue,t2 dueday,t3 dueday" {
+		t.Fatalf("rows = %q (%v), want #1 overdue (red), #2 and #3 due today (amber)", classes, err)
+	}
+	if left := text(t, ctx, "#t1 td.left"); left != "已逾期 10 工作小时 30 分" {
+		t.Fatalf("#1's countdown = %q", left)
+	}
+	if filer := text(t, ctx, "#t2 td:nth-child(7)"); filer != "匿名" {
+		t.Fatalf("the anonymous ticket's filer reads %q", filer)
+	}
+	screenshot(t, ctx, "console-queue.png")
+
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#t1 a`)))); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.ID("answer-text"), "已请各支部在上课前一天把资料发到群里。"),
+	)
+	submit(t, ctx, "answer-send")
+	if flash := text(t, ctx, "#flash"); !strings.Contains(flash, "已答复建议 #1") {
+		t.Fatalf("flash = %q", flash)
+	}
+	if st := text(t, ctx, "#status"); !strings.HasPrefix(st, "已答复") {
+		t.Fatalf("status after answering = %q", st)
+	}
+	screenshot(t, ctx, "console-ticket.png")
+	// The member hears it in the chat where they filed, through the outbox.
+	got := strings.Join(d.h.Flush(), "\n")
+	want := "[第一党支部] branchbot: @张三 你的建议 #1 有了答复（组织部）：\n已请各支部在上课前一天把资料发到群里。"
+	if got != want {
+		t.Fatalf("the member's chat got:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Closing without a reason is allowed once answered; reopening asks
+	// nothing and tells the member the new deadline.
+	submit(t, ctx, "close-send")
+	if st := text(t, ctx, "#status"); st != "已关闭" {
+		t.Fatalf("status after closing = %q", st)
+	}
+	submit(t, ctx, "reopen-send")
+	out := strings.Join(d.h.Flush(), "\n")
+	if !strings.Contains(out, "你的建议 #1 已办结关闭") || !strings.Contains(out, "你的建议 #1 已由组织部重新打开") {
+		t.Fatalf("the member's chat after close and reopen:\n%s", out)
+	}
+}
+
+func TestBrowserCloseUnansweredNeedsReason(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.suggest("/suggest 党费缴纳能否支持线上")
+	d.h.Flush()
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/tickets/1"))
+	submit(t, ctx, "close-send")
+	if e := text(t, ctx, "#error"); !strings.Contains(e, "未答复就关闭须写明理由") {
+		t.Fatalf("closing unanswered without a reason: %q", e)
+	}
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("close-reason"), "与建议 #3 重复，已合并处理"))
+	submit(t, ctx, "close-send")
+	if out := strings.Join(d.h.Flush(), "\n"); !strings.Contains(out, "理由：与建议 #3 重复，已合并处理") {
+		t.Fatalf("the member was not told the reason:\n%s", out)
+	}
+}
+
+func TestBrowserLockout(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	for i := 0; i < 5; i++ {
+		d.browserSignIn(t, ctx, staffNumber, fmt.Sprintf("错误的密码%d", i))
+		if e := text(t, ctx, "#error"); !strings.Contains(e, "工号或密码不正确") {
+			t.Fatalf("attempt %d: %q", i+1, e)
+		}
+	}
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	if e := text(t, ctx, "#error"); !strings.Contains(e, "已暂时锁定") {
+		t.Fatalf("the right password after five failures: %q", e)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
+		t.Fatalf("a locked sign-in went on to %s", loc)
+	}
+}
+
+func TestBrowserScriptInTicketTextRendersAsText(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	evil := "</script><script>alert(1)</script>党课<b>加粗</b>"
+	d.suggest("/suggest " + evil)
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	if s := text(t, ctx, "#t1 td.text"); !strings.HasPrefix(s, "</script><script>alert(1)</script>党课<b>") {
+		t.Fatalf("the queue shows %q, want the text as typed (shortened)", s)
+	}
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/tickets/1"), chromedp.WaitVisible(chromedp.ID("text")))
+	if s := text(t, ctx, "#text"); s != evil {
+		t.Fatalf("the ticket page shows %q, want the text as typed", s)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("b").length`))
+	if err != nil || n != 0 {
+		t.Fatalf("%d <b> elements made from ticket text (%v)", n, err)
+	}
+	// An answer with markup goes through the form and shows as text too.
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("answer-text"), `<img src=x onerror=alert(2)>`))
+	submit(t, ctx, "answer-send")
+	if h := text(t, ctx, "#history"); !strings.Contains(h, `<img src=x onerror=alert(2)>`) {
+		t.Fatalf("history = %q", h)
+	}
+	// The dialog listener (see browser) fails the test if anything ran.
+	do(t, ctx, chromedp.Sleep(200*time.Millisecond))
+}
+
+func TestBrowserCrossSitePostRefused(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.suggest("/suggest 党课资料能否提前一天发到群里")
+	d.h.Flush()
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	// Another origin (another port) serves a page with a form that posts
+	// an answer to the console; the browser holds the console's cookie.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><form method="post" action="%s/tickets/1/answer"><input name="text" value="伪造的答复"><button id="go">go</button></form>`, d.srv.URL)
+	}))
+	defer evil.Close()
+	do(t, ctx, chromedp.Navigate(evil.URL))
+	submit(t, ctx, "go")
+	if e := text(t, ctx, "#error"); !strings.Contains(e, "跨站请求已被拒绝") {
+		t.Fatalf("cross-site POST answered: %q", e)
+	}
+	if out := d.h.Flush(); len(out) != 0 {
+		t.Fatalf("the cross-site POST reached the chat: %q", out)
+	}
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/tickets/1"), chromedp.WaitVisible(chromedp.ID("history")))
+	if h := text(t, ctx, "#history"); strings.Contains(h, "伪造的答复") {
+		t.Fatalf("the ticket was answered: %q", h)
+	}
+}
+
+func TestBrowserSecretaryCannotOpenAnotherBranch(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, fmt.Sprintf("/units/%d", d.unitID("第一党支部"))) {
+		t.Fatalf("a secretary lands on %s, want their branch's roster", loc)
+	}
+	if s := text(t, ctx, "#summary"); !strings.Contains(s, "第一党支部") {
+		t.Fatalf("summary = %q", s)
+	}
+	screenshot(t, ctx, "console-roster.png")
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(fmt.Sprintf("%s/units/%d", d.srv.URL, d.unitID(otherBranch))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusForbidden {
+		t.Fatalf("another branch by URL = %d, want 403", resp.Status)
+	}
+	if e := text(t, ctx, "#error"); e != "你不是第二党支部或其上级单位的书记。" {
+		t.Fatalf("refusal = %q", e)
+	}
+	if body := text(t, ctx, "main"); strings.Contains(body, "赵六") {
+		t.Fatal("the refusal shows another branch's roster")
+	}
+}
+
