@@ -312,4 +312,3 @@ func TestBrowserSecretaryCannotOpenAnotherBranch(t *testing.T) {
 		t.Fatal("the refusal shows another branch's roster")
 	}
 }
-
