@@ -312,3 +312,70 @@ func TestBrowserSecretaryCannotOpenAnotherBranch(t *testing.T) {
 		t.Fatal("the refusal shows another branch's roster")
 	}
 }
+
+func TestBrowserBroadcastReview(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.h.Group("第一党支部")
+	d.h.As("王老师")
+	d.h.Say("/bind 第一党支部")
+	d.h.As("周书记")
+	d.h.LinkSpeaker(secNumber)
+	d.h.Say("/broadcast 第一党支部 本周六上午九点在党员活动室开展主题党日，请准时参加。")
+	d.h.Say("/broadcast 第一党支部 草稿：下周一交党费")
+	d.h.Flush()
+
+	d.browserSignIn(t, ctx, viceNumber, vicePass)
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/broadcasts"), chromedp.WaitVisible(chromedp.ID("b1")))
+	if h := text(t, ctx, "#b1 h2"); h != "通知 #1：周书记 → 第一党支部（分管副部长审核）" {
+		t.Fatalf("draft heading = %q", h)
+	}
+	submit(t, ctx, "approve-1")
+	if f := text(t, ctx, "#flash"); f != "已通过通知 #1（分管副部长审核），转「部长审批」。" {
+		t.Fatalf("flash = %q", f)
+	}
+	if out := strings.Join(d.h.Flush(), "\n"); !strings.Contains(out, "你的通知 #1 已由 黄伟 通过「分管副部长审核」，等待「部长审批」。") {
+		t.Fatalf("the author was not told:\n%s", out)
+	}
+	// The first level's reviewer no longer sees #1; the author never sees
+	// their own drafts.
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#b1").length`)); n != 0 {
+		t.Fatal("#1 is still listed for the first level")
+	}
+	submit(t, ctx, "logout")
+
+	d.browserSignIn(t, ctx, headNumber, headPass)
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/broadcasts"), chromedp.WaitVisible(chromedp.ID("b1")))
+	screenshot(t, ctx, "console-review.png")
+	submit(t, ctx, "reject-1")
+	if e := text(t, ctx, "#error"); e != "驳回须写明理由。" {
+		t.Fatalf("reject without a reason: %q", e)
+	}
+	submit(t, ctx, "approve-1")
+	if f := text(t, ctx, "#flash"); f != "已通过通知 #1（部长审批），审核完成，通知已发出。" {
+		t.Fatalf("flash = %q", f)
+	}
+	out := strings.Join(d.h.Flush(), "\n")
+	if !strings.Contains(out, "本周六上午九点在党员活动室开展主题党日") || !strings.Contains(out, "审核完成，已发往「第一党支部」的 1 个群") {
+		t.Fatalf("the notice did not go out:\n%s", out)
+	}
+
+	// #2 waits at the first level: 赵强 cannot decide it.
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#b2").length`)); n != 0 {
+		t.Fatal("the second level sees a draft waiting for the first")
+	}
+	submit(t, ctx, "logout")
+	d.browserSignIn(t, ctx, viceNumber, vicePass)
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/broadcasts"), chromedp.WaitVisible(chromedp.ID("b2")),
+		chromedp.SendKeys(chromedp.ID("reason-2"), "日期未定，请确认后再发"))
+	submit(t, ctx, "reject-2")
+	if f := text(t, ctx, "#flash"); f != "已驳回通知 #2（分管副部长审核）。" {
+		t.Fatalf("flash = %q", f)
+	}
+	if out := strings.Join(d.h.Flush(), "\n"); !strings.Contains(out, "你的通知 #2 被 黄伟 在「分管副部长审核」驳回，理由：日期未定，请确认后再发") {
+		t.Fatalf("the author was not told the reason:\n%s", out)
+	}
+	if s := text(t, ctx, "#none"); s != "没有等待你审核的通知。" {
+		t.Fatalf("review page after deciding all = %q", s)
+	}
+}

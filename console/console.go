@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
 
@@ -39,7 +40,9 @@ type Options struct {
 	Engine  *bot.Engine
 	Store   Store
 	Tickets *tickets.Feature
-	Log     *slog.Logger
+	// Broadcasts gives the review pages; nil leaves them out.
+	Broadcasts *broadcast.Feature
+	Log        *slog.Logger
 	// SessionTTL is how long a sign-in lasts (console.session_ttl).
 	SessionTTL time.Duration
 	// BaseURL is the address people open (console.base_url); an https one
@@ -95,6 +98,11 @@ func New(o Options) (*Server, error) {
 	mux.Handle("POST /tickets/{id}/close", s.signedIn(s.close))
 	mux.Handle("POST /tickets/{id}/reopen", s.signedIn(s.reopen))
 	mux.Handle("GET /units/{id}", s.signedIn(s.unit))
+	if o.Broadcasts != nil {
+		mux.Handle("GET /broadcasts", s.signedIn(s.drafts))
+		mux.Handle("POST /broadcasts/{id}/approve", s.signedIn(s.approve))
+		mux.Handle("POST /broadcasts/{id}/reject", s.signedIn(s.reject))
+	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
@@ -33,27 +34,35 @@ const (
 	secPass      = "第一党支部书记密码"
 	otherBranch  = "第二党支部"
 	memberNumber = "2023001" // 张三, 第一党支部
+	viceNumber   = "T0004"   // 黄伟, 组织部 副部长: first review level of 计算机学院党委
+	vicePass     = "黄伟的审核密码2026"
+	headNumber   = "T0005" // 赵强, 组织部 部长: second review level
+	headPass     = "赵强的审批密码2026"
 )
 
 func newDesk(t *testing.T) *desk {
 	t.Helper()
-	var tk *tickets.Feature
+	var (
+		tk *tickets.Feature
+		bc *broadcast.Feature
+	)
 	h := commandtest.New(t, commandtest.Options{Caps: bot.Capabilities{Private: true}, Features: func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		tk = tickets.New(h.Engine, h.DB, cal, h.Config.SLA, nil)
-		return []bot.Feature{tk}
+		bc = broadcast.New(h.Engine, h.DB, h.Config, slog.New(slog.DiscardHandler))
+		return []bot.Feature{tk, bc}
 	}})
-	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Log: slog.New(slog.DiscardHandler)})
+	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &desk{t: t, h: h, srv: httptest.NewServer(srv)}
 	t.Cleanup(d.srv.Close)
 	ctx := context.Background()
-	for number, pass := range map[string]string{staffNumber: staffPass, secNumber: secPass} {
+	for number, pass := range map[string]string{staffNumber: staffPass, secNumber: secPass, viceNumber: vicePass, headNumber: headPass} {
 		if _, err := console.SetPassword(ctx, h.Engine, h.DB, number, pass, h.Clock.Now()); err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
@@ -32,10 +33,11 @@ type page struct {
 type nav struct {
 	Tickets bool  // staff and admins
 	Unit    int64 // secretaries and admins: their roster page
+	Review  bool  // the broadcast review pages are served
 	Active  string
 }
 
-var pageNames = []string{"login", "error", "queue", "ticket", "unit"}
+var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -74,7 +76,7 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
-	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units)}
+	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil}
 	if c.Roster == nil {
 		return "管理员", n
 	}
@@ -271,4 +273,63 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "unit", page{Title: d.Unit.Name + " 花名册", Nav: nav{Active: "unit"}, Data: d})
+}
+
+// draftsData is the review page: the drafts waiting for the caller, and
+// the reason typed into a reject form that failed.
+type draftsData struct {
+	Drafts   []broadcast.Draft
+	RejectID int64
+	Reason   string
+}
+
+func (s *Server) drafts(w http.ResponseWriter, r *http.Request) {
+	s.draftsPage(w, r, http.StatusOK, draftsData{}, "")
+}
+
+func (s *Server) draftsPage(w http.ResponseWriter, r *http.Request, status int, d draftsData, errText string) {
+	var err error
+	d.Drafts, err = s.opts.Broadcasts.DeskPending(r.Context(), caller(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "drafts", page{Title: "通知审核", Nav: nav{Active: "review"}, Data: d, Error: errText, Flash: s.takeFlash(w, r)})
+}
+
+// decideDraft runs one review decision from a form and goes back to the
+// review page with its acknowledgement; a mistake (a missing reason, a
+// draft decided meanwhile) shows the page again with the error.
+func (s *Server) decideDraft(w http.ResponseWriter, r *http.Request, d draftsData, op func(n int64) (string, error)) {
+	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || n <= 0 {
+		s.fail(w, r, bot.Errorf("通知编号应为数字。"))
+		return
+	}
+	ack, err := op(n)
+	var ue *bot.UserError
+	if errors.As(err, &ue) && !ue.Denied {
+		d.RejectID = n
+		s.draftsPage(w, r, http.StatusBadRequest, d, ue.Text)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setFlash(w, r, ack)
+	http.Redirect(w, r, "/broadcasts", http.StatusSeeOther)
+}
+
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
+	s.decideDraft(w, r, draftsData{}, func(n int64) (string, error) {
+		return s.opts.Broadcasts.DeskApprove(r.Context(), caller(r), n)
+	})
+}
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request) {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	s.decideDraft(w, r, draftsData{Reason: reason}, func(n int64) (string, error) {
+		return s.opts.Broadcasts.DeskReject(r.Context(), caller(r), n, reason)
+	})
 }

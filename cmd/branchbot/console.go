@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -24,13 +25,19 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 	if !cfg.Enabled {
 		return func() {}, nil
 	}
-	var tk *tickets.Feature
+	var (
+		tk *tickets.Feature
+		bc *broadcast.Feature
+	)
 	for _, f := range app.Features {
-		if t, ok := f.(*tickets.Feature); ok {
-			tk = t
+		switch f := f.(type) {
+		case *tickets.Feature:
+			tk = f
+		case *broadcast.Feature:
+			bc = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
