@@ -47,6 +47,8 @@ type DB struct {
 	// queuedHook is told, after a commit, which platforms got messages
 	// (see SetQueuedHook).
 	queuedHook queuedHook
+	// inbox stores received updates and marks them handled (inbox.go).
+	inbox inboxWriters
 	// ckpt copies the WAL back into the database (see checkpoint.go).
 	ckpt            *checkpointer
 	stopCheckpoints context.CancelFunc
@@ -82,6 +84,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
 	db := &DB{path: path, w: w, cache: newLookups(), ckpt: cp}
+	db.inbox = newInboxWriters(db)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		ck.Close()

@@ -38,7 +38,7 @@ func (f *Feature) DeskPending(ctx context.Context, c bot.Caller) ([]Draft, error
 			continue
 		}
 		out = append(out, Draft{ID: b.ID, Author: b.AuthorName, Target: b.Target, Level: levelName(chain, b.Level),
-			Created: b.CreatedAt.In(loc).Format("01-02 15:04"), When: strings.TrimPrefix(when(b, loc), "，"), Text: b.Text})
+			Created: b.CreatedAt.In(loc).Format("01-02 15:04"), When: strings.TrimPrefix(sendsAt(b, loc), "，"), Text: b.Text})
 	}
 	return out, nil
 }
