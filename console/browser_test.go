@@ -410,3 +410,73 @@ func TestBrowserBroadcastReview(t *testing.T) {
 		t.Fatalf("review page after deciding all = %q", s)
 	}
 }
+
+// checkinsInBranch runs two check-in sessions in the 第一党支部 group, the
+// second titled with script: 周书记 opens both (and so is present), 张三
+// comes to the first, 李四 late to the second; 王五 never linked.
+func (d *desk) checkinsInBranch(title2 string) {
+	d.t.Helper()
+	h := d.h
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/bind 第一党支部")
+	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002"} {
+		h.As(name)
+		h.LinkSpeaker(number)
+	}
+	h.As("周书记")
+	h.Say("/checkin open 十一月主题党日 30m")
+	h.As("张三")
+	h.Say("签到")
+	h.Clock.Advance(40 * time.Minute)
+	h.Tick()
+	h.Clock.Advance(24 * time.Hour)
+	h.As("周书记")
+	h.Say("/checkin open " + title2 + " 30m late=10m")
+	h.Clock.Advance(35 * time.Minute)
+	h.As("李四")
+	h.Say("签到")
+	h.Clock.Advance(10 * time.Minute)
+	h.Tick()
+}
+
+func TestBrowserAttendanceChartWithChineseLabels(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	evil := "</script><script>alert(1)</script>支部大会"
+	d.checkinsInBranch(evil)
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	do(t, ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/units/%d/attendance", d.srv.URL, d.unitID("第一党支部"))),
+		chromedp.WaitVisible(chromedp.CSS(`#attendance-chart[data-drawn="1"] canvas`)),
+	)
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`echarts.getInstanceByDom(document.getElementById("attendance-chart")).getOption().xAxis[0].data`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"第一党支部 #1 十一月主题党日", "第一党支部 #2 " + evil}
+	if strings.Join(labels, "|") != strings.Join(want, "|") {
+		t.Fatalf("chart labels = %q, want %q", labels, want)
+	}
+	counts, err := chromedp.Run(ctx, chromedp.Evaluate[[][]int](`echarts.getInstanceByDom(document.getElementById("attendance-chart")).getOption().series.map(s => s.data)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 按时, 迟到, 缺席, 未绑定: #1 周书记 and 张三 on time, 李四 absent, 王五
+	// unlinked; #2 周书记 on time, 李四 late, 张三 absent.
+	if fmt.Sprint(counts) != "[[2 1] [0 1] [1 1] [1 1]]" {
+		t.Fatalf("chart counts = %v", counts)
+	}
+	if row := text(t, ctx, "#attendance tbody tr:first-child td:nth-child(2)"); row != "#2 "+evil {
+		t.Fatalf("the table shows %q", row)
+	}
+	screenshot(t, ctx, "console-attendance.png")
+
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(fmt.Sprintf("%s/units/%d/attendance", d.srv.URL, d.unitID(otherBranch))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusForbidden || text(t, ctx, "#error") != "你不是第二党支部或其上级单位的书记。" {
+		t.Fatalf("another branch's check-ins by URL = %d %q", resp.Status, text(t, ctx, "#error"))
+	}
+}

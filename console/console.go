@@ -26,6 +26,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
 
@@ -40,8 +41,10 @@ type Options struct {
 	Engine  *bot.Engine
 	Store   Store
 	Tickets *tickets.Feature
-	// Broadcasts gives the review pages; nil leaves them out.
+	// Broadcasts gives the review pages, Checkin the attendance pages; nil
+	// leaves them out.
 	Broadcasts *broadcast.Feature
+	Checkin    *checkin.Feature
 	Log        *slog.Logger
 	// SessionTTL is how long a sign-in lasts (console.session_ttl).
 	SessionTTL time.Duration
@@ -98,6 +101,9 @@ func New(o Options) (*Server, error) {
 	mux.Handle("POST /tickets/{id}/close", s.signedIn(s.close))
 	mux.Handle("POST /tickets/{id}/reopen", s.signedIn(s.reopen))
 	mux.Handle("GET /units/{id}", s.signedIn(s.unit))
+	if o.Checkin != nil {
+		mux.Handle("GET /units/{id}/attendance", s.signedIn(s.attendance))
+	}
 	if o.Broadcasts != nil {
 		mux.Handle("GET /broadcasts", s.signedIn(s.drafts))
 		mux.Handle("POST /broadcasts/{id}/approve", s.signedIn(s.approve))

@@ -216,3 +216,23 @@ func TestSecretaryScope(t *testing.T) {
 		t.Fatalf("a secretary's ticket queue = %d:\n%s", code, body)
 	}
 }
+
+func TestChartOptionsAreEscapedJSON(t *testing.T) {
+	d := newDesk(t)
+	d.checkinsInBranch("</script><script>alert(1)</script>支部大会")
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	code, body := d.get(c, fmt.Sprintf("/units/%d/attendance", d.unitID("第一党支部")))
+	if code != http.StatusOK {
+		t.Fatalf("attendance = %d:\n%s", code, body)
+	}
+	if strings.Contains(body, "<script>alert(1)") {
+		t.Fatalf("the page carries the title's script unescaped:\n%s", body)
+	}
+	if !strings.Contains(body, `\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e支部大会`) {
+		t.Fatalf("the chart options do not carry the title as escaped JSON:\n%s", body)
+	}
+	if code, _ := d.get(c, fmt.Sprintf("/units/%d/attendance", d.unitID(otherBranch))); code != http.StatusForbidden {
+		t.Fatalf("another branch's attendance = %d, want 403", code)
+	}
+}

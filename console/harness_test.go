@@ -13,6 +13,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/broadcast"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
@@ -45,6 +46,7 @@ func newDesk(t *testing.T) *desk {
 	var (
 		tk *tickets.Feature
 		bc *broadcast.Feature
+		ci *checkin.Feature
 	)
 	h := commandtest.New(t, commandtest.Options{Caps: bot.Capabilities{Private: true}, Features: func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai, Logger: slog.New(slog.DiscardHandler)})
@@ -53,9 +55,10 @@ func newDesk(t *testing.T) *desk {
 		}
 		tk = tickets.New(h.Engine, h.DB, cal, h.Config.SLA, nil)
 		bc = broadcast.New(h.Engine, h.DB, h.Config, slog.New(slog.DiscardHandler))
-		return []bot.Feature{tk, bc}
+		ci = checkin.New(h.Engine, h.DB)
+		return []bot.Feature{tk, bc, ci}
 	}})
-	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Log: slog.New(slog.DiscardHandler)})
+	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
@@ -34,10 +36,12 @@ type nav struct {
 	Tickets bool  // staff and admins
 	Unit    int64 // secretaries and admins: their roster page
 	Review  bool  // the broadcast review pages are served
-	Active  string
+	// Attendance: the attendance pages are served.
+	Attendance bool
+	Active     string
 }
 
-var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts"}
+var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", "attendance"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -76,7 +80,7 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
-	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil}
+	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil}
 	if c.Roster == nil {
 		return "管理员", n
 	}
@@ -267,11 +271,7 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 			d.Unlinked++
 		}
 	}
-	for _, u := range units.All() {
-		if c.Is(bot.RoleSecretary, u.ID, units) {
-			d.Choices = append(d.Choices, u)
-		}
-	}
+	d.Choices = secretaryUnits(c, units)
 	s.render(w, r, http.StatusOK, "unit", page{Title: d.Unit.Name + " 花名册", Nav: nav{Active: "unit"}, Data: d})
 }
 
@@ -332,4 +332,94 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request) {
 	s.decideDraft(w, r, draftsData{Reason: reason}, func(n int64) (string, error) {
 		return s.opts.Broadcasts.DeskReject(r.Context(), caller(r), n, reason)
 	})
+}
+
+// attendanceData is a unit's check-in page: the sessions, and the chart of
+// them built in Go (ECharts options; html/template writes them as JSON).
+type attendanceData struct {
+	Unit     bot.Unit
+	Sessions []checkin.SessionAttendance
+	Choices  []bot.Unit
+	Chart    map[string]any
+	loc      *time.Location
+}
+
+// Time writes a session's opening time.
+func (d attendanceData) Time(t time.Time) string { return t.In(d.loc).Format("2006-01-02 15:04") }
+
+// attendanceWindow is how far back the attendance page looks.
+const attendanceWindow = 90 * 24 * time.Hour
+
+func (s *Server) attendance(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, bot.Errorf("没有这个单位。"))
+		return
+	}
+	c := caller(r)
+	units := s.opts.Engine.Units()
+	sessions, err := s.opts.Checkin.UnitAttendance(r.Context(), c, id, s.opts.Engine.Now().Add(-attendanceWindow))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := attendanceData{Sessions: sessions, Choices: secretaryUnits(c, units), loc: s.opts.Engine.Location()}
+	d.Unit, _ = units.Get(id)
+	d.Chart = attendanceChart(sessions)
+	s.render(w, r, http.StatusOK, "attendance", page{Title: d.Unit.Name + " 签到出勤", Nav: nav{Active: "attendance"}, Data: d})
+}
+
+// secretaryUnits lists the units c may open as secretary, in tree order.
+func secretaryUnits(c bot.Caller, units *bot.UnitTree) []bot.Unit {
+	var out []bot.Unit
+	for _, u := range units.All() {
+		if c.Is(bot.RoleSecretary, u.ID, units) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// attendanceChart is a stacked bar per session, oldest first: on time,
+// late, absent and not linked, by count.
+func attendanceChart(sessions []checkin.SessionAttendance) map[string]any {
+	n := len(sessions)
+	labels := make([]string, n)
+	series := []struct {
+		name, color string
+		of          func(checkin.SessionAttendance) []string
+	}{
+		{"按时", "#2da44e", func(a checkin.SessionAttendance) []string { return a.OnTime }},
+		{"迟到", "#d4a72c", func(a checkin.SessionAttendance) []string { return a.Late }},
+		{"缺席", "#cf222e", func(a checkin.SessionAttendance) []string { return a.Absent }},
+		{"未绑定花名册", "#8c959f", func(a checkin.SessionAttendance) []string { return a.Unlinked }},
+	}
+	data := make([][]int, len(series))
+	for i := range data {
+		data[i] = make([]int, n)
+	}
+	for i, a := range sessions {
+		j := n - 1 - i // oldest first
+		labels[j] = fmt.Sprintf("%s #%d %s", a.Group, a.Seq, a.Title)
+		for k, sr := range series {
+			data[k][j] = len(sr.of(a))
+		}
+	}
+	var out []map[string]any
+	var names []string
+	for k, sr := range series {
+		names = append(names, sr.name)
+		out = append(out, map[string]any{"name": sr.name, "type": "bar", "stack": "人数", "data": data[k],
+			"itemStyle": map[string]any{"color": sr.color}, "barMaxWidth": 48})
+	}
+	return map[string]any{
+		"animation": false,
+		"title":     map[string]any{"text": "各场签到出勤人数", "left": "center", "textStyle": map[string]any{"fontSize": 15}},
+		"tooltip":   map[string]any{"trigger": "axis"},
+		"legend":    map[string]any{"data": names, "top": 28},
+		"grid":      map[string]any{"top": 70, "left": 50, "right": 60, "bottom": 110},
+		"xAxis":     map[string]any{"type": "category", "data": labels, "axisLabel": map[string]any{"interval": 0, "rotate": 20}},
+		"yAxis":     map[string]any{"type": "value", "name": "人数", "minInterval": 1},
+		"series":    out,
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/branchbot/branchbot/commands/broadcast"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -28,6 +29,7 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 	var (
 		tk *tickets.Feature
 		bc *broadcast.Feature
+		ci *checkin.Feature
 	)
 	for _, f := range app.Features {
 		switch f := f.(type) {
@@ -35,9 +37,11 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 			tk = f
 		case *broadcast.Feature:
 			bc = f
+		case *checkin.Feature:
+			ci = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
