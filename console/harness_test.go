@@ -22,7 +22,7 @@ import (
 // desk is the console over a real engine, SQLite file and in-memory chat
 // platform (commandtest), serving on a loopback test server.
 type desk struct {
-	t   *testing.T
+	t   testing.TB
 	h   *commandtest.Harness
 	srv *httptest.Server
 }
@@ -41,7 +41,10 @@ const (
 	headPass     = "赵强的审批密码2026"
 )
 
-func newDesk(t *testing.T) *desk {
+func newDesk(t *testing.T) *desk { return newDeskTB(t) }
+
+// newDeskTB is newDesk for tests and benchmarks.
+func newDeskTB(t testing.TB) *desk {
 	t.Helper()
 	var (
 		tk *tickets.Feature
@@ -91,6 +94,14 @@ func (d *desk) unitID(name string) int64 {
 		d.t.Fatalf("no unit %s", name)
 	}
 	return u.ID
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 // client is a Go HTTP client with a cookie jar that does not follow

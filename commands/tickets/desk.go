@@ -53,10 +53,13 @@ type Queue struct {
 	Items       []QueueItem
 	Departments []bot.Unit // the departments in the caller's purview
 	Categories  []string
+	// Truncated: more tickets are open than one page holds (QueueLimit);
+	// the queue has those with the earliest deadlines.
+	Truncated bool
 }
 
-// queueLimit bounds one page of the queue.
-const queueLimit = 1000
+// QueueLimit bounds one page of the queue.
+const QueueLimit = 1000
 
 // DeskQueue lists the tickets not closed that c may see as staff, filtered.
 func (f *Feature) DeskQueue(ctx context.Context, c bot.Caller, filter QueueFilter) (Queue, error) {
@@ -88,10 +91,11 @@ func (f *Feature) DeskQueue(ctx context.Context, c bot.Caller, filter QueueFilte
 		}
 		depts = units.Subtree(filter.Department)
 	}
-	ts, err := f.db.OpenTickets(ctx, depts, queueLimit)
+	ts, err := f.db.OpenTickets(ctx, depts, QueueLimit)
 	if err != nil {
 		return q, fmt.Errorf("desk queue: %w", err)
 	}
+	q.Truncated = len(ts) == QueueLimit
 	now := f.engine.Now()
 	names := map[int64]string{}
 	for _, t := range ts {
