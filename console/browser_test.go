@@ -480,3 +480,22 @@ func TestBrowserAttendanceChartWithChineseLabels(t *testing.T) {
 		t.Fatalf("another branch's check-ins by URL = %d %q", resp.Status, text(t, ctx, "#error"))
 	}
 }
+
+func TestBrowserSLAReportChart(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.ticketsForReport()
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	do(t, ctx,
+		chromedp.Navigate(d.srv.URL+"/reports/sla?month=2026-11"),
+		chromedp.WaitVisible(chromedp.CSS(`#sla-chart[data-drawn="1"] canvas`)),
+	)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const o = echarts.getInstanceByDom(document.getElementById("sla-chart")).getOption(); return o.xAxis[0].data.map((n, i) => n + "=" + o.series[0].data[i]); })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "组织部=50,学生工作部=0" {
+		t.Fatalf("chart = %q", got)
+	}
+	screenshot(t, ctx, "console-sla.png")
+}

@@ -100,6 +100,8 @@ func New(o Options) (*Server, error) {
 	mux.Handle("POST /tickets/{id}/answer", s.signedIn(s.answer))
 	mux.Handle("POST /tickets/{id}/close", s.signedIn(s.close))
 	mux.Handle("POST /tickets/{id}/reopen", s.signedIn(s.reopen))
+	mux.Handle("GET /reports/sla", s.signedIn(s.report))
+	mux.Handle("GET /reports/sla.xlsx", s.signedIn(s.reportXLSX))
 	mux.Handle("GET /units/{id}", s.signedIn(s.unit))
 	if o.Checkin != nil {
 		mux.Handle("GET /units/{id}/attendance", s.signedIn(s.attendance))

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/console"
 )
@@ -234,5 +237,61 @@ func TestChartOptionsAreEscapedJSON(t *testing.T) {
 	}
 	if code, _ := d.get(c, fmt.Sprintf("/units/%d/attendance", d.unitID(otherBranch))); code != http.StatusForbidden {
 		t.Fatalf("another branch's attendance = %d, want 403", code)
+	}
+}
+
+// ticketsForReport files three tickets as 张三 and answers the first on
+// time as 刘芳 in her private chat: 组织部 1 of 2 on time, 学生工作部 0 of 1.
+func (d *desk) ticketsForReport() {
+	d.t.Helper()
+	d.suggest("/suggest 党课资料能否提前一天发到群里")
+	d.h.Say("/suggest 入党积极分子培训的时间请早点通知")
+	d.h.Private()
+	d.h.Say("/suggest -a 食堂晚上关门太早")
+	d.h.As("刘芳")
+	d.h.Private()
+	d.h.LinkSpeaker(staffNumber)
+	d.h.Say("/answer 1 已请各支部提前一天发资料。")
+	d.h.Clock.Advance(4 * 24 * time.Hour)
+	d.h.Flush()
+}
+
+func TestSLAReportAndDownload(t *testing.T) {
+	d := newDesk(t)
+	d.ticketsForReport()
+	c := d.client()
+	d.signIn(c, staffNumber, staffPass)
+	code, body := d.get(c, "/reports/sla?month=2026-11")
+	if code != http.StatusOK || !strings.Contains(body, "2026年11月建议答复统计") ||
+		!strings.Contains(body, "<tr><td>组织部</td><td>2</td><td>1</td><td>1</td><td>1</td><td>0</td><td>0</td><td>50%</td>") {
+		t.Fatalf("report = %d:\n%s", code, body)
+	}
+	resp, err := c.Get(d.srv.URL + "/reports/sla.xlsx?month=2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Disposition") != `attachment; filename="sla-2026-11.xlsx"` {
+		t.Fatalf("download = %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
+	x, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows("明细")
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("明细 = %v (%v), want a header and 3 tickets", rows, err)
+	}
+	if rows[3][4] != "匿名" || rows[1][4] == "匿名" {
+		t.Fatalf("filers = %q, %q, want 张三's name and 匿名 for the anonymous ticket", rows[1][4], rows[3][4])
+	}
+	// Secretaries and members' numbers get neither.
+	c2 := d.client()
+	d.signIn(c2, secNumber, secPass)
+	if code, _ := d.get(c2, "/reports/sla.xlsx?month=2026-11"); code != http.StatusForbidden {
+		t.Fatalf("a secretary's download = %d, want 403", code)
+	}
+	if code, body := d.get(c, "/reports/sla?month=2099-01"); code != http.StatusBadRequest || !strings.Contains(body, "还没到") {
+		t.Fatalf("a month to come = %d:\n%s", code, body)
 	}
 }

@@ -41,7 +41,7 @@ type nav struct {
 	Active     string
 }
 
-var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", "attendance"}
+var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", "attendance", "report"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -421,5 +421,71 @@ func attendanceChart(sessions []checkin.SessionAttendance) map[string]any {
 		"xAxis":     map[string]any{"type": "category", "data": labels, "axisLabel": map[string]any{"interval": 0, "rotate": 20}},
 		"yAxis":     map[string]any{"type": "value", "name": "人数", "minInterval": 1},
 		"series":    out,
+	}
+}
+
+// reportData is the SLA report page.
+type reportData struct {
+	R          *tickets.Report
+	Rows       []tickets.DepartmentStats // the departments, then the total
+	Month      string                    // as typed
+	MonthParam string                    // the report's month, 2026-11
+	Chart      map[string]any
+}
+
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	month := strings.TrimSpace(r.URL.Query().Get("month"))
+	rep, err := s.opts.Tickets.DeskReport(r.Context(), caller(r), month)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := reportData{R: rep, Month: month, MonthParam: rep.From.In(s.opts.Engine.Location()).Format("2006-01"), Chart: onTimeChart(rep)}
+	if d.Month == "" {
+		d.Month = d.MonthParam
+	}
+	if rep.Total.Filed > 0 {
+		d.Rows = append(append(d.Rows, rep.Depts...), rep.Total)
+	}
+	s.render(w, r, http.StatusOK, "report", page{Title: rep.Month() + "建议答复统计", Nav: nav{Active: "report"}, Data: d})
+}
+
+// reportXLSX downloads the month's report as the command line writes it:
+// sheets 汇总 and 明细 (anonymous tickets' filer is 匿名).
+func (s *Server) reportXLSX(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.opts.Tickets.DeskReport(r.Context(), caller(r), r.URL.Query().Get("month"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteXLSX(&buf); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "sla-" + rep.From.In(s.opts.Engine.Location()).Format("2006-01") + ".xlsx"
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// onTimeChart is a bar per department of its on-time rate in percent.
+func onTimeChart(rep *tickets.Report) map[string]any {
+	var names []string
+	var rates []float64
+	for _, d := range rep.Depts {
+		names = append(names, d.Department)
+		rates = append(rates, float64(int(d.OnTimeRate()*1000+0.5))/10)
+	}
+	return map[string]any{
+		"animation": false,
+		"title":     map[string]any{"text": rep.Month() + "各部门按时答复率", "left": "center", "textStyle": map[string]any{"fontSize": 15}},
+		"tooltip":   map[string]any{"trigger": "axis"},
+		"grid":      map[string]any{"top": 60, "left": 50, "right": 30, "bottom": 50},
+		"xAxis":     map[string]any{"type": "category", "data": names},
+		"yAxis":     map[string]any{"type": "value", "name": "按时率（%）", "min": 0, "max": 100},
+		"series": []map[string]any{{"name": "按时率", "type": "bar", "data": rates, "barMaxWidth": 60,
+			"itemStyle": map[string]any{"color": "#b71c1c"}, "label": map[string]any{"show": true, "position": "top", "formatter": "{c}%"}}},
 	}
 }

@@ -237,3 +237,28 @@ func (f *Feature) DeskReopen(ctx context.Context, c bot.Caller, n int64) (string
 	}
 	return ack, err
 }
+
+// DeskReport is the monthly SLA report as /sla gives it (every department;
+// staff and admins), for a month as people write it (empty: this month).
+func (f *Feature) DeskReport(ctx context.Context, c bot.Caller, month string) (*Report, error) {
+	if err := bot.Require(c, f.engine.Units(), bot.RoleStaff, 0); err != nil {
+		return nil, err
+	}
+	return f.monthReport(ctx, month)
+}
+
+// OnTimeRate is the share of filed tickets first answered by their deadline
+// (0 when none were filed).
+func (d DepartmentStats) OnTimeRate() float64 {
+	if d.Filed == 0 {
+		return 0
+	}
+	return float64(d.OnTime) / float64(d.Filed)
+}
+
+// OnTimeText is the on-time rate as the report writes it (85%, or - when
+// nothing was filed).
+func (d DepartmentStats) OnTimeText() string { return d.onTimeRate() }
+
+// MedianText is the median first response as the report writes it.
+func (d DepartmentStats) MedianText() string { return d.medianText() }

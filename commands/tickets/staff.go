@@ -518,21 +518,26 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 }
 
 func (f *Feature) slaCommand(ctx context.Context, r *bot.Request) error {
-	now := r.Now().In(f.cal.Location())
-	from, err := when.ParseMonth("本月", now)
-	if len(r.Command.Args) > 0 {
-		from, err = when.ParseMonth(r.Command.ArgText, now)
-	}
-	if err != nil {
-		return bot.Errorf("%v", err)
-	}
-	if from.After(now) {
-		return bot.Errorf("%s还没到。", when.Month(from, now))
-	}
-	to := from.AddDate(0, 1, 0)
-	rep, err := BuildReport(ctx, f.db, f.cal, r.Units(), from, to, now)
+	rep, err := f.monthReport(ctx, r.Command.ArgText)
 	if err != nil {
 		return err
 	}
 	return r.Reply(ctx, rep.Text())
+}
+
+// monthReport is the SLA report of a month as people write it (2026-11,
+// 11月, 上月; empty: this month), not one still to come.
+func (f *Feature) monthReport(ctx context.Context, month string) (*Report, error) {
+	now := f.engine.Now().In(f.cal.Location())
+	if strings.TrimSpace(month) == "" {
+		month = "本月"
+	}
+	from, err := when.ParseMonth(month, now)
+	if err != nil {
+		return nil, bot.Errorf("%v", err)
+	}
+	if from.After(now) {
+		return nil, bot.Errorf("%s还没到。", when.Month(from, now))
+	}
+	return BuildReport(ctx, f.db, f.cal, f.engine.Units(), from, from.AddDate(0, 1, 0), now)
 }
