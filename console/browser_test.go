@@ -499,3 +499,38 @@ func TestBrowserSLAReportChart(t *testing.T) {
 	}
 	screenshot(t, ctx, "console-sla.png")
 }
+
+func TestBrowserRosterUploadShowsLineNumbers(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "花名册.csv")
+	if err := os.WriteFile(bad, []byte("姓名,学号/工号,单位,角色,手机\n钱七,2023005,第一党支部,党员,\n孙八,2023006,不存在的支部,党员,\n,2023007,第一党支部,党员,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.browserSignIn(t, ctx, adminNumber, adminPass)
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/roster/import"), chromedp.SetUploadFiles(chromedp.ID("roster-file"), []string{bad}))
+	submit(t, ctx, "roster-send")
+	if e := text(t, ctx, "#error"); e != "「花名册.csv」有 2 行有误，没有导入任何一行。请改正后重新上传。" {
+		t.Fatalf("error = %q", e)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#bad-rows li")].map(li => li.textContent)`))
+	if err != nil || len(rows) != 2 || !strings.HasPrefix(rows[0], "第 3 行：") || !strings.HasPrefix(rows[1], "第 4 行：") {
+		t.Fatalf("bad rows = %q (%v)", rows, err)
+	}
+	if _, err := d.h.DB.RosterByNumber(context.Background(), "2023005"); err == nil {
+		t.Fatal("a file with bad rows imported its good row")
+	}
+	good := filepath.Join(dir, "good.csv")
+	if err := os.WriteFile(good, []byte("姓名,学号/工号,单位,角色,手机\n钱七,2023005,第一党支部,党员,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.SetUploadFiles(chromedp.ID("roster-file"), []string{good}))
+	submit(t, ctx, "roster-send")
+	if f := text(t, ctx, "#flash"); !strings.HasPrefix(f, "已导入「good.csv」：新增 1 人，更新 0 人，未变 0 人。花名册中另有 14 人不在文件中，已保留") {
+		t.Fatalf("flash = %q", f)
+	}
+	if e, err := d.h.DB.RosterByNumber(context.Background(), "2023005"); err != nil || e.Name != "钱七" {
+		t.Fatalf("钱七 = %+v, %v", e, err)
+	}
+}

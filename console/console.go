@@ -102,6 +102,8 @@ func New(o Options) (*Server, error) {
 	mux.Handle("POST /tickets/{id}/reopen", s.signedIn(s.reopen))
 	mux.Handle("GET /reports/sla", s.signedIn(s.report))
 	mux.Handle("GET /reports/sla.xlsx", s.signedIn(s.reportXLSX))
+	mux.Handle("GET /roster/import", s.signedIn(s.rosterForm))
+	mux.Handle("POST /roster/import", s.signedIn(s.rosterUpload))
 	mux.Handle("GET /units/{id}", s.signedIn(s.unit))
 	if o.Checkin != nil {
 		mux.Handle("GET /units/{id}/attendance", s.signedIn(s.attendance))

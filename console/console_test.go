@@ -295,3 +295,12 @@ func TestSLAReportAndDownload(t *testing.T) {
 		t.Fatalf("a month to come = %d:\n%s", code, body)
 	}
 }
+
+func TestRosterUploadOnlyForAdmins(t *testing.T) {
+	d := newDesk(t)
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	if code, body := d.get(c, "/roster/import"); code != http.StatusForbidden || !strings.Contains(body, "只有管理员") {
+		t.Fatalf("a secretary's roster upload page = %d:\n%s", code, body)
+	}
+}

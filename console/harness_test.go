@@ -39,6 +39,8 @@ const (
 	vicePass     = "黄伟的审核密码2026"
 	headNumber   = "T0005" // 赵强, 组织部 部长: second review level
 	headPass     = "赵强的审批密码2026"
+	adminNumber  = "T0001" // 王老师, 校党委 管理员
+	adminPass    = "王老师的管理员密码"
 )
 
 func newDesk(t *testing.T) *desk { return newDeskTB(t) }
@@ -68,7 +70,7 @@ func newDeskTB(t testing.TB) *desk {
 	d := &desk{t: t, h: h, srv: httptest.NewServer(srv)}
 	t.Cleanup(d.srv.Close)
 	ctx := context.Background()
-	for number, pass := range map[string]string{staffNumber: staffPass, secNumber: secPass, viceNumber: vicePass, headNumber: headPass} {
+	for number, pass := range map[string]string{staffNumber: staffPass, secNumber: secPass, viceNumber: vicePass, headNumber: headPass, adminNumber: adminPass} {
 		if _, err := console.SetPassword(ctx, h.Engine, h.DB, number, pass, h.Clock.Now()); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/roster"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/core"
@@ -38,10 +39,11 @@ type nav struct {
 	Review  bool  // the broadcast review pages are served
 	// Attendance: the attendance pages are served.
 	Attendance bool
+	Roster     bool // admins: the roster upload
 	Active     string
 }
 
-var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", "attendance", "report"}
+var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", "attendance", "report", "roster"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -80,7 +82,8 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
-	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil}
+	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil,
+		Roster: core.MayImportRoster(c, units) == nil}
 	if c.Roster == nil {
 		return "管理员", n
 	}
@@ -488,4 +491,69 @@ func onTimeChart(rep *tickets.Report) map[string]any {
 		"series": []map[string]any{{"name": "按时率", "type": "bar", "data": rates, "barMaxWidth": 60,
 			"itemStyle": map[string]any{"color": "#b71c1c"}, "label": map[string]any{"show": true, "position": "top", "formatter": "{c}%"}}},
 	}
+}
+
+// rosterData is the roster upload page: the rows a refused file had wrong.
+type rosterData struct {
+	File string
+	Bad  []roster.RowError
+}
+
+// maxRosterUpload bounds an uploaded roster file.
+const maxRosterUpload = 8 << 20
+
+func (s *Server) rosterForm(w http.ResponseWriter, r *http.Request) {
+	if err := core.MayImportRoster(caller(r), s.opts.Engine.Units()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "roster", page{Title: "导入花名册", Nav: nav{Active: "roster"}, Data: rosterData{}, Flash: s.takeFlash(w, r)})
+}
+
+// rosterUpload imports an uploaded .csv or .xlsx roster as `branchbot
+// roster import` does: every bad row is listed by its line and nothing is
+// imported then; entries the file leaves out are kept.
+func (s *Server) rosterUpload(w http.ResponseWriter, r *http.Request) {
+	c := caller(r)
+	units := s.opts.Engine.Units()
+	if err := core.MayImportRoster(c, units); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxRosterUpload)
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		s.render(w, r, http.StatusBadRequest, "roster", page{Title: "导入花名册", Nav: nav{Active: "roster"}, Data: rosterData{},
+			Error: "请选择一个 .csv 或 .xlsx 文件（不超过 8 MB）。"})
+		return
+	}
+	defer f.Close()
+	d := rosterData{File: hdr.Filename}
+	res, err := roster.Read(f, hdr.Filename, units)
+	if err != nil {
+		msg := "无法读取这个文件，请另存为 .xlsx 或「CSV UTF-8（逗号分隔）」后再试。"
+		if strings.Contains(err.Error(), "only .csv and .xlsx") {
+			msg = "只能导入 .csv 或 .xlsx 文件。"
+		}
+		s.render(w, r, http.StatusBadRequest, "roster", page{Title: "导入花名册", Nav: nav{Active: "roster"}, Data: d, Error: msg})
+		return
+	}
+	if len(res.Bad) > 0 {
+		d.Bad = res.Bad
+		s.render(w, r, http.StatusBadRequest, "roster", page{Title: "导入花名册", Nav: nav{Active: "roster"}, Data: d,
+			Error: fmt.Sprintf("「%s」有 %d 行有误，没有导入任何一行。请改正后重新上传。", hdr.Filename, len(res.Bad))})
+		return
+	}
+	added, updated, unchanged, missing, err := s.opts.Store.UploadRoster(r.Context(), res.Entries, s.opts.Engine.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("roster imported from the console", "by", c.Roster.ID, "added", added, "updated", updated)
+	msg := fmt.Sprintf("已导入「%s」：新增 %d 人，更新 %d 人，未变 %d 人。", hdr.Filename, added, updated, unchanged)
+	if missing > 0 {
+		msg += fmt.Sprintf("花名册中另有 %d 人不在文件中，已保留（移出花名册请用命令行 branchbot roster import --remove-missing）。", missing)
+	}
+	s.setFlash(w, r, msg)
+	http.Redirect(w, r, "/roster/import", http.StatusSeeOther)
 }

@@ -40,6 +40,11 @@ type Store interface {
 	LoginFailures(ctx context.Context, address, account string, since time.Time) (byAddress, byAccount int, err error)
 	// ClearLoginFailures forgets an account's failures after a sign-in.
 	ClearLoginFailures(ctx context.Context, account string) error
+	// UploadRoster adds and updates roster entries by number in one
+	// transaction, as `branchbot roster import` without --remove-missing
+	// does; missing counts the entries on the roster the file leaves out
+	// (kept).
+	UploadRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time) (added, updated, unchanged, missing int, err error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)

@@ -126,3 +126,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// UploadRoster implements console.Store with SyncRoster, keeping the
+// entries the file leaves out.
+func (db *DB) UploadRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time) (added, updated, unchanged, missing int, err error) {
+	r, err := db.SyncRoster(ctx, entries, at, false)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return r.Added, r.Updated, r.Unchanged, len(r.Missing), nil
+}

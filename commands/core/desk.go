@@ -42,3 +42,10 @@ func UnitRoster(ctx context.Context, db Store, c bot.Caller, units *bot.UnitTree
 	}
 	return rows, nil
 }
+
+// MayImportRoster is nil when c may replace roster entries from a file
+// outside a chat (the web console's upload, as `branchbot roster import`):
+// admins only, since a row sets anyone's unit and role.
+func MayImportRoster(c bot.Caller, units *bot.UnitTree) error {
+	return bot.Require(c, units, bot.RoleAdmin, 0)
+}
