@@ -6,6 +6,7 @@ require (
 	github.com/6tail/lunar-go v1.4.6
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
+	github.com/coder/websocket v1.8.15
 	github.com/eatmoreapple/openwechat v1.4.8
 	github.com/go-telegram/bot v1.19.0
 	github.com/mattn/go-sqlite3 v1.14.32
