@@ -147,13 +147,17 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, tmpl string) 
 	s.renderTemplate(w, r, http.StatusOK, "queue", tmpl, page{Title: "建议工单", Nav: nav{Active: "tickets"}, Data: q, Query: r.URL.Query()})
 }
 
-func ticketID(r *http.Request) (int64, error) {
+// pathID reads the {id} of the request's path; bad is the answer when it is
+// no positive number.
+func pathID(r *http.Request, bad string) (int64, error) {
 	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || n <= 0 {
-		return 0, bot.Errorf("建议编号应为数字。")
+		return 0, bot.Errorf("%s", bad)
 	}
 	return n, nil
 }
+
+func ticketID(r *http.Request) (int64, error) { return pathID(r, "建议编号应为数字。") }
 
 // ticketData is the ticket page: the ticket and what was typed into a form
 // that failed.
@@ -191,9 +195,17 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, d ticketData, op fu
 		return
 	}
 	ack, err := op(n)
+	s.afterForm(w, r, ack, err, fmt.Sprintf("/tickets/%d", n), func(text string) { s.ticketPage(w, r, http.StatusBadRequest, d, text) })
+}
+
+// afterForm finishes a form's operation: on success the browser goes to
+// next, which shows the acknowledgement; a mistake in the feature's words
+// shows the form's page again through again; a refusal or a failure the
+// error page.
+func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, ack string, err error, next string, again func(text string)) {
 	var ue *bot.UserError
 	if errors.As(err, &ue) && !ue.Denied {
-		s.ticketPage(w, r, http.StatusBadRequest, d, ue.Text)
+		again(ue.Text)
 		return
 	}
 	if err != nil {
@@ -201,7 +213,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, d ticketData, op fu
 		return
 	}
 	s.setFlash(w, r, ack)
-	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
@@ -253,9 +265,9 @@ type unitData struct {
 }
 
 func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "没有这个单位。")
 	if err != nil {
-		s.fail(w, r, bot.Errorf("没有这个单位。"))
+		s.fail(w, r, err)
 		return
 	}
 	c := caller(r)
@@ -304,24 +316,14 @@ func (s *Server) draftsPage(w http.ResponseWriter, r *http.Request, status int, 
 // review page with its acknowledgement; a mistake (a missing reason, a
 // draft decided meanwhile) shows the page again with the error.
 func (s *Server) decideDraft(w http.ResponseWriter, r *http.Request, d draftsData, op func(n int64) (string, error)) {
-	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || n <= 0 {
-		s.fail(w, r, bot.Errorf("通知编号应为数字。"))
-		return
-	}
-	ack, err := op(n)
-	var ue *bot.UserError
-	if errors.As(err, &ue) && !ue.Denied {
-		d.RejectID = n
-		s.draftsPage(w, r, http.StatusBadRequest, d, ue.Text)
-		return
-	}
+	n, err := pathID(r, "通知编号应为数字。")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.setFlash(w, r, ack)
-	http.Redirect(w, r, "/broadcasts", http.StatusSeeOther)
+	ack, err := op(n)
+	d.RejectID = n
+	s.afterForm(w, r, ack, err, "/broadcasts", func(text string) { s.draftsPage(w, r, http.StatusBadRequest, d, text) })
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
@@ -354,9 +356,9 @@ func (d attendanceData) Time(t time.Time) string { return t.In(d.loc).Format("20
 const attendanceWindow = 90 * 24 * time.Hour
 
 func (s *Server) attendance(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "没有这个单位。")
 	if err != nil {
-		s.fail(w, r, bot.Errorf("没有这个单位。"))
+		s.fail(w, r, err)
 		return
 	}
 	c := caller(r)
