@@ -193,6 +193,12 @@ func TestBrowserSignInAndAnswerReachesMembersChat(t *testing.T) {
 		t.Fatalf("the anonymous ticket's filer reads %q", filer)
 	}
 	screenshot(t, ctx, "console-queue.png")
+	// The rows refresh through htmx (every minute); ask htmx for them now
+	// and see it swap the table body for the server's fragment.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#t1 td.left").textContent = "stale"; htmx.ajax("GET", "/tickets/rows", {target: "#queue-rows", swap: "outerHTML"})`))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#t1 td.left").textContent === "已逾期 10 工作小时 30 分"`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("htmx did not swap in fresh rows: %v", err)
+	}
 
 	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#t1 a`)))); err != nil {
 		t.Fatal(err)
