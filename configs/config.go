@@ -51,6 +51,7 @@ type Config struct {
 	Study     StudyConfig     `yaml:"study"`
 	LLM       LLMConfig       `yaml:"llm"`
 	Exports   ExportsConfig   `yaml:"exports"`
+	Console   ConsoleConfig   `yaml:"console"`
 	// MessageAgeLimit bounds how far before the bot's clock a message's
 	// platform time may lie and still count as when the member acted.
 	MessageAgeLimit time.Duration `yaml:"message_age_limit"`

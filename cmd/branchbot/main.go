@@ -37,6 +37,7 @@ func subcommands() []subcommand {
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},
 		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
 		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
+		{"console passwd", "set the web console password of a staff member, secretary or admin (<工号>)", runConsolePasswd},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -304,15 +304,7 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 // finish closes a session and queues its result.
 func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	units := f.engine.Units()
-	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(s.UnitID))
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, len(roster))
-	for i, e := range roster {
-		ids[i] = e.ID
-	}
-	linked, err := f.store.LinkedRosterIDs(ctx, ids)
+	roster, linked, err := f.rosterOf(ctx, s.UnitID, units)
 	if err != nil {
 		return err
 	}
@@ -320,6 +312,24 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, units)}
 	})
 	return err
+}
+
+// rosterOf is the roster of a unit and the units below it, and which of
+// its entries have a linked chat identity.
+func (f *Feature) rosterOf(ctx context.Context, unitID int64, units *bot.UnitTree) ([]bot.RosterEntry, map[int64]bool, error) {
+	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(unitID))
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(roster))
+	for i, e := range roster {
+		ids[i] = e.ID
+	}
+	linked, err := f.store.LinkedRosterIDs(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return roster, linked, nil
 }
 
 // closeSession ends session id at now and, in the same transaction, queues
@@ -364,35 +374,8 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 // linked a chat identity (by name, for the secretary to chase), and the
 // check-ins of others, counted as the running count counts them (KindOf).
 func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool, units *bot.UnitTree) string {
-	checked := map[int64]bool{}
-	var onTime, late, others []string
-	for _, c := range cs {
-		k := KindOf(s, c, units)
-		if k != Expected {
-			name := arrival(c, k)
-			if c.Late {
-				name += "（迟到）"
-			}
-			others = append(others, name)
-			continue
-		}
-		checked[c.RosterID] = true
-		if c.Late {
-			late = append(late, c.Name)
-		} else {
-			onTime = append(onTime, c.Name)
-		}
-	}
-	var absent, never []string
-	for _, e := range roster {
-		switch {
-		case checked[e.ID]:
-		case linked[e.ID]:
-			absent = append(absent, e.Name)
-		default:
-			never = append(never, e.Name)
-		}
-	}
+	a := classify(s, cs, roster, linked, units)
+	onTime, late, absent, never, others := a.OnTime, a.Late, a.Absent, a.Unlinked, a.Others
 	list := func(ns []string) string {
 		if len(ns) == 0 {
 			return "无"
@@ -419,6 +402,49 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 		lines = append(lines, fmt.Sprintf("名单外签到 %d 人：%s", len(others), list(others)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Attendance is a session's check-ins against the roster of its unit, by
+// name (see Result).
+type Attendance struct {
+	OnTime, Late []string // roster members who checked in
+	Absent       []string // linked roster members who did not
+	Unlinked     []string // roster members who never linked a chat identity
+	Others       []string // check-ins of people not on the unit's roster, with why
+}
+
+// classify sorts a session's check-ins against the roster of its unit, as
+// the running count counts them (KindOf).
+func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool, units *bot.UnitTree) Attendance {
+	var a Attendance
+	checked := map[int64]bool{}
+	for _, c := range cs {
+		k := KindOf(s, c, units)
+		if k != Expected {
+			name := arrival(c, k)
+			if c.Late {
+				name += "（迟到）"
+			}
+			a.Others = append(a.Others, name)
+			continue
+		}
+		checked[c.RosterID] = true
+		if c.Late {
+			a.Late = append(a.Late, c.Name)
+		} else {
+			a.OnTime = append(a.OnTime, c.Name)
+		}
+	}
+	for _, e := range roster {
+		switch {
+		case checked[e.ID]:
+		case linked[e.ID]:
+			a.Absent = append(a.Absent, e.Name)
+		default:
+			a.Unlinked = append(a.Unlinked, e.Name)
+		}
+	}
+	return a
 }
 
 // Tick closes sessions whose time is up and posts their results.
