@@ -279,6 +279,21 @@ func (e *Engine) Caller(ctx context.Context, m Member) (Caller, error) {
 	return c, nil
 }
 
+// CallerOfRoster is the caller for a roster entry acting outside any chat
+// (signed in to the web console): its roster role, and admin as Caller
+// decides it for a roster entry. An entry that left the roster is
+// bot.ErrNotFound.
+func (e *Engine) CallerOfRoster(ctx context.Context, rosterID int64) (Caller, error) {
+	r, err := e.store.RosterEntry(ctx, rosterID)
+	if err != nil {
+		return Caller{}, err
+	}
+	if !r.Left.IsZero() {
+		return Caller{}, ErrNotFound
+	}
+	return Caller{Roster: &r, Admin: e.admins["roster:"+r.Number] || r.Role == RoleAdmin}, nil
+}
+
 // Receive handles one incoming message and returns when its handler is done.
 func (e *Engine) Receive(ctx context.Context, m Message) {
 	e.inflight.Add(1)

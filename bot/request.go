@@ -115,10 +115,16 @@ func (r *Request) Can(role Role) bool {
 // not hold it for. A handler whose spec cannot name the units it acts on
 // (Scope AnyUnit, or a private chat) checks them with it.
 func (r *Request) Require(role Role, units ...int64) error {
-	tree := r.engine.Units()
+	return Require(r.Caller, r.engine.Units(), role, units...)
+}
+
+// Require is Request.Require for a caller acting outside a chat (the web
+// console): nil when c holds role for every one of units, else the refusal
+// in the caller's terms.
+func Require(c Caller, tree *UnitTree, role Role, units ...int64) error {
 	for _, u := range units {
-		if !r.Caller.Is(role, u, tree) {
-			return &UserError{Text: DenyText(role, u, r.Caller, tree), Denied: true}
+		if !c.Is(role, u, tree) {
+			return &UserError{Text: DenyText(role, u, c, tree), Denied: true}
 		}
 	}
 	return nil

@@ -61,18 +61,19 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}, nil
 }
 
-// Register builds every feature and registers it with the engine.
-func Register(d Deps) error {
+// Register builds every feature and registers it with the engine. It
+// returns them, for the web console, which calls their operations.
+func Register(d Deps) ([]bot.Feature, error) {
 	fs, err := Features(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, f := range fs {
 		if err := d.Engine.Register(f); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return fs, nil
 }
 
 // FollowupOptions are the follow-up feature's options from its config.

@@ -65,7 +65,7 @@ func TestFeatureTransactionsWakeTheSender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := commands.Register(commands.Deps{Engine: e, DB: db, Config: cfg, Calendar: cal, Log: log}); err != nil {
+	if _, err := commands.Register(commands.Deps{Engine: e, DB: db, Config: cfg, Calendar: cal, Log: log}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

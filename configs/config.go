@@ -53,6 +53,7 @@ type Config struct {
 	Exports   ExportsConfig   `yaml:"exports"`
 	Followup  FollowupConfig  `yaml:"followup"`
 	Meetings  MeetingsConfig  `yaml:"meetings"`
+	Console   ConsoleConfig   `yaml:"console"`
 	// MessageAgeLimit bounds how far before the bot's clock a message's
 	// platform time may lie and still count as when the member acted.
 	MessageAgeLimit time.Duration `yaml:"message_age_limit"`

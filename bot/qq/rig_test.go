@@ -136,7 +136,7 @@ func (r *rig) start(cfg *configs.Config, ln net.Listener, ro rigOptions) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := commands.Register(commands.Deps{Engine: eng, DB: db, Config: cfg, Calendar: cal, Log: log}); err != nil {
+	if _, err := commands.Register(commands.Deps{Engine: eng, DB: db, Config: cfg, Calendar: cal, Log: log}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.ReloadUnits(ctx); err != nil {

@@ -50,35 +50,41 @@ func (r Result) Err() error {
 
 // ReadFile parses a .csv or .xlsx roster (first sheet).
 func ReadFile(path string, units *bot.UnitTree) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, fmt.Errorf("open roster: %w", err)
+	}
+	defer f.Close()
+	return Read(f, path, units)
+}
+
+// Read parses a .csv or .xlsx roster (first sheet) from in; name (a path or
+// an uploaded file's name) tells the format by its extension.
+func Read(in io.Reader, name string, units *bot.UnitTree) (Result, error) {
 	var rows [][]string
-	switch strings.ToLower(filepath.Ext(path)) {
+	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
-		f, err := os.Open(path)
+		res, err := ReadCSV(in, units)
 		if err != nil {
-			return Result{}, fmt.Errorf("open roster: %w", err)
-		}
-		defer f.Close()
-		res, err := ReadCSV(f, units)
-		if err != nil {
-			return res, fmt.Errorf("read roster %s: %w", path, err)
+			return res, fmt.Errorf("read roster %s: %w", name, err)
 		}
 		return res, nil
 	case ".xlsx":
-		f, err := excelize.OpenFile(path)
+		f, err := excelize.OpenReader(in)
 		if err != nil {
-			return Result{}, fmt.Errorf("open roster %s: %w", path, err)
+			return Result{}, fmt.Errorf("open roster %s: %w", name, err)
 		}
 		defer f.Close()
 		sheets := f.GetSheetList()
 		if len(sheets) == 0 {
-			return Result{}, fmt.Errorf("roster %s has no sheet", path)
+			return Result{}, fmt.Errorf("roster %s has no sheet", name)
 		}
 		rows, err = f.GetRows(sheets[0])
 		if err != nil {
-			return Result{}, fmt.Errorf("read roster %s: %w", path, err)
+			return Result{}, fmt.Errorf("read roster %s: %w", name, err)
 		}
 	default:
-		return Result{}, fmt.Errorf("roster %s: only .csv and .xlsx files can be imported", path)
+		return Result{}, fmt.Errorf("roster %s: only .csv and .xlsx files can be imported", name)
 	}
 	return parse(rows, nil, units)
 }

@@ -28,6 +28,8 @@ type App struct {
 	DB       *storage.DB
 	Calendar *calendar.Calendar
 	Engine   *bot.Engine
+	// Features are the registered features (the web console calls them).
+	Features []bot.Feature
 }
 
 // Open loads the config and opens everything but the platforms.
@@ -74,7 +76,8 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("calendar.holidays_dir: %w", err)
 	}
-	if err := commands.Register(commands.Deps{Engine: app.Engine, DB: db, Config: cfg, Calendar: app.Calendar, Log: log}); err != nil {
+	app.Features, err = commands.Register(commands.Deps{Engine: app.Engine, DB: db, Config: cfg, Calendar: app.Calendar, Log: log})
+	if err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -56,7 +56,15 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	app.Log.Info("branchbot started", "version", version, "database", cfg.Database)
+	runCtx, stopConsole := context.WithCancel(ctx)
+	defer stopConsole()
+	waitConsole, err := startConsole(runCtx, app)
+	if err != nil {
+		return err
+	}
 	err = app.Engine.Run(ctx)
+	stopConsole()
+	waitConsole()
 	app.Log.Info("branchbot stopped")
 	return err
 }

@@ -38,6 +38,7 @@ func subcommands() []subcommand {
 		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
 		{"report meetings", "the 三会一课 record of a unit and the units below it for a year, as a workbook (--unit, --year, --out FILE)", runReportMeetings},
 		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
+		{"console passwd", "set the web console password of a staff member, secretary or admin (<工号>)", runConsolePasswd},
 		{"version", "print the version", runVersion},
 	}
 }

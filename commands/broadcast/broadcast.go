@@ -531,13 +531,13 @@ func (f *Feature) load(ctx context.Context, arg string) (Broadcast, error) {
 }
 
 // reviewable loads a draft and checks the caller may decide its current level.
-func (f *Feature) reviewable(ctx context.Context, r *bot.Request, arg string) (Broadcast, []configs.ReviewLevel, error) {
+func (f *Feature) reviewable(ctx context.Context, c bot.Caller, arg string) (Broadcast, []configs.ReviewLevel, error) {
 	b, err := f.load(ctx, arg)
 	if err != nil {
 		return b, nil, err
 	}
 	chain := f.chainOf(b)
-	if err := reviewRefusal(b, chain, r.Caller); err != nil {
+	if err := reviewRefusal(b, chain, c); err != nil {
 		return b, nil, err
 	}
 	return b, chain, nil
@@ -557,12 +557,29 @@ func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
 	if len(r.Command.Args) != 1 {
 		return bot.Errorf("用法：/approve <编号>")
 	}
-	b, chain, err := f.reviewable(ctx, r, r.Command.Args[0])
+	_, err := f.approveDraft(ctx, r.Caller, r.Command.Args[0], bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)})
+	return err
+}
+
+// acks is the caller's acknowledgement (none when its chat is 0: a caller
+// outside a chat) followed by others.
+func acks(reply bot.Outgoing, others ...bot.Outgoing) []bot.Outgoing {
+	if reply.ChatID == 0 {
+		return others
+	}
+	return append([]bot.Outgoing{reply}, others...)
+}
+
+// approveDraft approves the current level of draft arg as c; reply is the
+// acknowledgement's chat and mention (ChatID 0: none is queued). It returns
+// the acknowledgement.
+func (f *Feature) approveDraft(ctx context.Context, c bot.Caller, arg string, reply bot.Outgoing) (string, error) {
+	b, chain, err := f.reviewable(ctx, c, arg)
 	if err != nil {
-		return err
+		return "", err
 	}
 	loc := f.engine.Location()
-	now := r.Now()
+	now := f.engine.Now()
 	next := approved(b, len(chain), now)
 	var (
 		fan []bot.Outgoing
@@ -574,42 +591,41 @@ func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
 		rc, err = f.reach(ctx, chain[next.Level], b.ReviewUnit)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	decided := levelName(chain, b.Level)
-	ev := Event{BroadcastID: b.ID, At: now, ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "approved", Level: b.Level + 1, LevelName: decided}
+	ev := Event{BroadcastID: b.ID, At: now, ActorMember: c.Member.ID, ActorName: c.Name(), Action: "approved", Level: b.Level + 1, LevelName: decided}
 	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
 		if err := f.decide(tx, b, next, ev); err != nil {
 			return err
 		}
 		author := bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember}
-		reply := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
 		if next.Status == StatusSent {
 			msgs := f.withKeys(next, fan)
 			if scheduled(next, now) {
 				at := fullTime(next.SendAt, loc)
 				author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，将于 %s 发往「%s」的 %d 个群。发出前可用 /broadcast cancel %d 撤回。",
-					b.ID, r.Caller.Name(), decided, at, b.Target, len(msgs), b.ID)
+					b.ID, c.Name(), decided, at, b.Target, len(msgs), b.ID)
 				reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知将于 %s 发出。", b.ID, decided, at)
 			} else {
-				author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，已发往「%s」的 %d 个群。", b.ID, r.Caller.Name(), decided, b.Target, len(msgs))
+				author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，已发往「%s」的 %d 个群。", b.ID, c.Name(), decided, b.Target, len(msgs))
 				reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知已发出。", b.ID, decided)
 			}
-			return f.send(tx, &next, []bot.Outgoing{reply, author}, msgs)
+			return f.send(tx, &next, acks(reply, author), msgs)
 		}
 		level := levelName(chain, next.Level)
-		author.Text = bot.JoinLines(fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, r.Caller.Name(), decided, level), rc.told(level))
+		author.Text = bot.JoinLines(fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, c.Name(), decided, level), rc.told(level))
 		reply.Text = fmt.Sprintf("已通过通知 #%d（%s），转「%s」。", b.ID, decided, level)
-		return queue(tx, append([]bot.Outgoing{reply, author}, f.reviewNotices(next, chain, next.Level, rc)...))
+		return queue(tx, append(acks(reply, author), f.reviewNotices(next, chain, next.Level, rc)...))
 	})
 	if errors.Is(err, ErrStale) {
-		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
+		return "", bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	f.log.Info("broadcast approved", "broadcast", b.ID, "level", b.Level+1, "by", r.Caller.Name(), "status", next.Status)
-	return nil
+	f.log.Info("broadcast approved", "broadcast", b.ID, "level", b.Level+1, "by", c.Name(), "status", next.Status)
+	return reply.Text, nil
 }
 
 func (f *Feature) reject(ctx context.Context, r *bot.Request) error {
@@ -617,35 +633,45 @@ func (f *Feature) reject(ctx context.Context, r *bot.Request) error {
 	if len(args) < 2 {
 		return bot.Errorf("用法：/reject <编号> <理由>（驳回须写明理由）")
 	}
-	b, chain, err := f.reviewable(ctx, r, args[0])
-	if err != nil {
-		return err
-	}
 	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.Command.ArgText), args[0]))
-	if n := utf8.RuneCountInString(reason); n > 500 {
-		return bot.Errorf("驳回理由过长（%d 字，最多 500 字）。", n)
+	_, err := f.rejectDraft(ctx, r.Caller, args[0], reason, bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)})
+	return err
+}
+
+// rejectDraft rejects draft arg as c with a reason; reply is the
+// acknowledgement's chat and mention (ChatID 0: none is queued). It returns
+// the acknowledgement.
+func (f *Feature) rejectDraft(ctx context.Context, c bot.Caller, arg, reason string, reply bot.Outgoing) (string, error) {
+	b, chain, err := f.reviewable(ctx, c, arg)
+	if err != nil {
+		return "", err
 	}
-	now := r.Now()
+	if reason == "" {
+		return "", bot.Errorf("驳回须写明理由。")
+	}
+	if n := utf8.RuneCountInString(reason); n > 500 {
+		return "", bot.Errorf("驳回理由过长（%d 字，最多 500 字）。", n)
+	}
+	now := f.engine.Now()
 	next := rejected(b, now)
 	decided := levelName(chain, b.Level)
-	ev := Event{BroadcastID: b.ID, At: now, ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "rejected", Level: b.Level + 1, LevelName: decided, Note: reason}
+	ev := Event{BroadcastID: b.ID, At: now, ActorMember: c.Member.ID, ActorName: c.Name(), Action: "rejected", Level: b.Level + 1, LevelName: decided, Note: reason}
+	reply.Text = fmt.Sprintf("已驳回通知 #%d（%s）。", b.ID, decided)
 	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
 		if err := f.decide(tx, b, next, ev); err != nil {
 			return err
 		}
-		return queue(tx, []bot.Outgoing{
-			{ChatID: r.Chat.ID, MentionMember: mention(r), Text: fmt.Sprintf("已驳回通知 #%d（%s）。", b.ID, decided)},
-			{ChatID: b.OriginChat, MentionMember: b.AuthorMember, Text: fmt.Sprintf("你的通知 #%d 被 %s 在「%s」驳回，理由：%s\n修改后请重新提交。", b.ID, r.Caller.Name(), decided, reason)},
-		})
+		return queue(tx, acks(reply,
+			bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember, Text: fmt.Sprintf("你的通知 #%d 被 %s 在「%s」驳回，理由：%s\n修改后请重新提交。", b.ID, c.Name(), decided, reason)}))
 	})
 	if errors.Is(err, ErrStale) {
-		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
+		return "", bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	f.log.Info("broadcast rejected", "broadcast", b.ID, "level", b.Level+1, "by", r.Caller.Name())
-	return nil
+	f.log.Info("broadcast rejected", "broadcast", b.ID, "level", b.Level+1, "by", c.Name())
+	return reply.Text, nil
 }
 
 // decide stores a review decision in tx: b, as it was read, becomes next,
@@ -659,19 +685,13 @@ func (f *Feature) decide(tx Tx, b, next Broadcast, ev Event) error {
 
 // pending lists the drafts waiting for the caller's decision.
 func (f *Feature) pending(ctx context.Context, r *bot.Request) error {
-	bs, err := f.db.Broadcasts(ctx, StatusReview, 200)
+	ds, err := f.DeskPending(ctx, r.Caller)
 	if err != nil {
 		return err
 	}
-	loc := f.engine.Location()
 	var lines []string
-	for _, b := range bs {
-		chain := f.chainOf(b)
-		if b.Level >= len(chain) || !canReview(r.Caller, chain[b.Level]) || isAuthor(b, r.Caller) {
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("#%d %s → %s（%s，%s 提交）：%s", b.ID, b.AuthorName, b.Target, levelName(chain, b.Level),
-			b.CreatedAt.In(loc).Format("01-02 15:04"), preview(b.Text, 40)))
+	for _, d := range ds {
+		lines = append(lines, fmt.Sprintf("#%d %s → %s（%s，%s 提交）：%s", d.ID, d.Author, d.Target, d.Level, d.Created, preview(d.Text, 40)))
 	}
 	if len(lines) == 0 {
 		return r.Reply(ctx, "没有等待你审核的通知。")

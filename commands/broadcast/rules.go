@@ -64,7 +64,7 @@ func isReviewer(c bot.Caller, chains map[string][]configs.ReviewLevel) bool {
 // isAuthor reports whether the caller wrote b: the same account, or any
 // account of the same roster person (an author linked on two platforms).
 func isAuthor(b Broadcast, c bot.Caller) bool {
-	return b.AuthorMember == c.Member.ID || b.AuthorRoster != 0 && c.Roster != nil && c.Roster.ID == b.AuthorRoster
+	return b.AuthorMember != 0 && b.AuthorMember == c.Member.ID || b.AuthorRoster != 0 && c.Roster != nil && c.Roster.ID == b.AuthorRoster
 }
 
 // reviewRefusal says why the caller may not decide b's current level under

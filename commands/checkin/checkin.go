@@ -325,15 +325,7 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 // finish closes a session and queues its result.
 func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	units := f.engine.Units()
-	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(s.UnitID))
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, len(roster))
-	for i, e := range roster {
-		ids[i] = e.ID
-	}
-	linked, err := f.store.LinkedRosterIDs(ctx, ids)
+	roster, linked, err := f.rosterOf(ctx, s.UnitID, units)
 	if err != nil {
 		return err
 	}
@@ -349,6 +341,24 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)}
 	})
 	return err
+}
+
+// rosterOf is the roster of a unit and the units below it, and which of
+// its entries have a linked chat identity.
+func (f *Feature) rosterOf(ctx context.Context, unitID int64, units *bot.UnitTree) ([]bot.RosterEntry, map[int64]bool, error) {
+	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(unitID))
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(roster))
+	for i, e := range roster {
+		ids[i] = e.ID
+	}
+	linked, err := f.store.LinkedRosterIDs(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return roster, linked, nil
 }
 
 // closeSession ends session id at now and, in the same transaction, queues
@@ -395,39 +405,8 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 // Those on approved leave (onLeave) who did not check in are 请假, not
 // absent; those a secretary signed in (madeUp: by whom) are present, 补签.
 func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, madeUp map[int64]string, units *bot.UnitTree) string {
-	checked := map[int64]bool{}
-	var onTime, late, others []string
-	for _, c := range cs {
-		k := KindOf(s, c, units)
-		if k != Expected {
-			name := arrival(c, k)
-			if c.Late {
-				name += "（迟到）"
-			}
-			others = append(others, name)
-			continue
-		}
-		checked[c.RosterID] = true
-		if c.Late {
-			late = append(late, c.Name)
-		} else {
-			onTime = append(onTime, c.Name)
-		}
-	}
-	var absent, never, leave, made []string
-	for _, e := range roster {
-		switch {
-		case checked[e.ID]:
-		case madeUp[e.ID] != "":
-			made = append(made, e.Name+"（"+madeUp[e.ID]+"补签）")
-		case onLeave[e.ID]:
-			leave = append(leave, e.Name)
-		case linked[e.ID]:
-			absent = append(absent, e.Name)
-		default:
-			never = append(never, e.Name)
-		}
-	}
+	a := classify(s, cs, roster, linked, onLeave, madeUp, units)
+	onTime, late, absent, never, others, leave, made := a.OnTime, a.Late, a.Absent, a.Unlinked, a.Others, a.Leave, a.MadeUp
 	list := func(ns []string) string {
 		if len(ns) == 0 {
 			return "无"
@@ -467,6 +446,58 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave m
 		lines = append(lines, fmt.Sprintf("名单外签到 %d 人：%s", len(others), list(others)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Attendance is a session's check-ins against the roster of its unit, by
+// name (see Result).
+type Attendance struct {
+	OnTime, Late []string // roster members who checked in
+	// MadeUp are those a secretary signed in (补签), each with who did:
+	// 李四（周书记补签）.
+	MadeUp   []string
+	Leave    []string // roster members on approved leave (请假)
+	Absent   []string // linked roster members who did not
+	Unlinked []string // roster members who never linked a chat identity
+	Others   []string // check-ins of people not on the unit's roster, with why
+}
+
+// classify sorts a session's check-ins against the roster of its unit, as
+// the running count counts them (KindOf); the make-ups (madeUp: by whom)
+// and approved leave (onLeave) of those who did not check in apart.
+func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, madeUp map[int64]string, units *bot.UnitTree) Attendance {
+	var a Attendance
+	checked := map[int64]bool{}
+	for _, c := range cs {
+		k := KindOf(s, c, units)
+		if k != Expected {
+			name := arrival(c, k)
+			if c.Late {
+				name += "（迟到）"
+			}
+			a.Others = append(a.Others, name)
+			continue
+		}
+		checked[c.RosterID] = true
+		if c.Late {
+			a.Late = append(a.Late, c.Name)
+		} else {
+			a.OnTime = append(a.OnTime, c.Name)
+		}
+	}
+	for _, e := range roster {
+		switch {
+		case checked[e.ID]:
+		case madeUp[e.ID] != "":
+			a.MadeUp = append(a.MadeUp, e.Name+"（"+madeUp[e.ID]+"补签）")
+		case onLeave[e.ID]:
+			a.Leave = append(a.Leave, e.Name)
+		case linked[e.ID]:
+			a.Absent = append(a.Absent, e.Name)
+		default:
+			a.Unlinked = append(a.Unlinked, e.Name)
+		}
+	}
+	return a
 }
 
 // Tick closes sessions whose time is up and posts their results.

@@ -174,6 +174,9 @@ type Store interface {
 	// made, each with its roster entry's unit.
 	Checkins(ctx context.Context, sessionIDs ...int64) ([]Checkin, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
+	// ChatsOfUnits lists the chats bound to the units (the console's
+	// attendance page).
+	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
 	// CheckinLeaves lists the leave requests of sessions, oldest first.
 	CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]Leave, error)

@@ -659,8 +659,10 @@ func (f *Feature) howLinked(ctx context.Context, c bot.Caller) string {
 	}
 	for _, l := range links[c.Roster.ID] {
 		if l.Member.ID == c.Member.ID {
-			return map[string]string{MethodCode: "（凭绑定码绑定）", MethodApproval: "（经书记确认绑定）",
-				MethodPreset: "（由配置绑定）", MethodLegacy: "（旧方式绑定，未经核实）"}[l.Method]
+			if m, ok := methodText[l.Method]; ok {
+				return "（" + m + "）"
+			}
+			return ""
 		}
 	}
 	return ""

@@ -106,38 +106,45 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 	}
 	lines = append(lines, "内容："+t.Text, "记录：")
 	for _, e := range evs {
-		at := f.shortDate(e.At, now)
-		switch e.Kind {
-		case "filed":
-			lines = append(lines, fmt.Sprintf("  %s 提交", at))
-		case "followup":
-			lines = append(lines, fmt.Sprintf("  %s 提建议人补充：%s", at, e.Text))
-		case "answer":
-			lines = append(lines, fmt.Sprintf("  %s %s答复：%s", at, e.ActorName, e.Text))
-		case "close":
-			l := fmt.Sprintf("  %s %s关闭", at, e.ActorName)
-			if e.Text != "" {
-				l += "：" + e.Text
-			}
-			lines = append(lines, l)
-		case "reopen":
-			lines = append(lines, fmt.Sprintf("  %s %s重新打开%s", at, e.ActorName, e.Text))
-		case "assign":
-			lines = append(lines, fmt.Sprintf("  %s %s指派给 %s", at, e.ActorName, e.Text))
-		case "remind":
-			lines = append(lines, fmt.Sprintf("  %s 到期提醒", at))
-		case "escalate":
-			lines = append(lines, fmt.Sprintf("  %s 逾期督办（%s）", at, e.Text))
+		if text := eventText(e); text != "" {
+			lines = append(lines, fmt.Sprintf("  %s %s", f.shortDate(e.At, now), text))
 		}
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }
 
+// eventText is one history entry as staff read it, without its time; ""
+// for a kind staff are not shown.
+func eventText(e Event) string {
+	switch e.Kind {
+	case "filed":
+		return "提交"
+	case "followup":
+		return "提建议人补充：" + e.Text
+	case "answer":
+		return e.ActorName + "答复：" + e.Text
+	case "close":
+		if e.Text != "" {
+			return e.ActorName + "关闭：" + e.Text
+		}
+		return e.ActorName + "关闭"
+	case "reopen":
+		return e.ActorName + "重新打开" + e.Text
+	case "assign":
+		return e.ActorName + "指派给 " + e.Text
+	case "remind":
+		return "到期提醒"
+	case "escalate":
+		return fmt.Sprintf("逾期督办（%s）", e.Text)
+	}
+	return ""
+}
+
 // staffEvent is a history entry by the caller.
-func staffEvent(r *bot.Request, t Ticket, kind, text string) Event {
-	e := Event{TicketID: t.ID, Kind: kind, ActorName: r.Caller.Name(), Text: text}
-	if r.Caller.Roster != nil {
-		e.ActorRosterID = r.Caller.Roster.ID
+func staffEvent(c bot.Caller, t Ticket, kind, text string) Event {
+	e := Event{TicketID: t.ID, Kind: kind, ActorName: c.Name(), Text: text}
+	if c.Roster != nil {
+		e.ActorRosterID = c.Roster.ID
 	}
 	return e
 }
@@ -148,42 +155,50 @@ func (f *Feature) answer(ctx context.Context, r *bot.Request) error {
 	if !ok {
 		return bot.Errorf("用法：%s", usage)
 	}
+	_, err := f.answerTicket(ctx, r.Caller, n, text, usage, r.Chat.ID)
+	return err
+}
+
+// answerTicket answers ticket n as c: the answer goes to the filer, the
+// acknowledgement (returned) also to ackChat unless it is 0.
+func (f *Feature) answerTicket(ctx context.Context, c bot.Caller, n int64, text, usage string, ackChat int64) (string, error) {
 	if err := f.checkText(text, usage); err != nil {
-		return err
+		return "", err
 	}
-	t, err := f.staffTicket(ctx, r, n)
+	t, err := f.callerTicket(ctx, c, n)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if t.State == StateClosed {
-		return bot.Errorf("建议 #%d 已关闭。如需再次答复，请先发送 /reopen %d", n, n)
+		return "", bot.Errorf("建议 #%d 已关闭。如需再次答复，请先发送 /reopen %d", n, n)
 	}
-	units := r.Units()
-	now := r.Now()
+	units := f.engine.Units()
+	now := f.engine.Now()
 	dept := units.Name(t.DepartmentID)
 	out, err := f.toFiler(ctx, t,
 		fmt.Sprintf("你的建议 #%d 有了答复（%s）：\n%s", t.ID, dept, text),
 		fmt.Sprintf("匿名建议 #%d 有了答复（%s）：\n%s", t.ID, dept, text))
 	if err != nil {
-		return err
+		return "", err
 	}
 	ack := fmt.Sprintf("已答复建议 #%d，答复已发给提建议人。", t.ID)
 	if t.Anonymous {
 		ack = fmt.Sprintf("已答复建议 #%d，答复已发给提建议人（匿名，不显示身份）。", t.ID)
 	}
-	err = f.respond(ctx, r, t.ID, now, "answer", text, out, ack, answered)
+	err = f.respond(ctx, c, t.ID, now, "answer", text, out, ack, ackChat, answered)
 	if err != nil {
-		return fmt.Errorf("answer ticket %d: %w", t.ID, err)
+		return "", fmt.Errorf("answer ticket %d: %w", t.ID, err)
 	}
 	f.log.Info("ticket answered", "ticket", t.ID, "department", dept)
-	return nil
+	return ack, nil
 }
 
 // respond records a staff response (an answer, a close) to ticket id in one
 // transaction: change gives the ticket after the response (see answered and
 // closed), the event is logged, out goes to the filer (keyed by the event,
-// so it is never queued twice) and ack to the caller.
-func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now time.Time, kind, text string, out bot.Outgoing, ack string, change func(Ticket, time.Time) Ticket) error {
+// so it is never queued twice) and ack to the caller's chat ackChat (0:
+// none, for a caller outside a chat).
+func (f *Feature) respond(ctx context.Context, c bot.Caller, id int64, now time.Time, kind, text string, out bot.Outgoing, ack string, ackChat int64, change func(Ticket, time.Time) Ticket) error {
 	return f.db.UpdateTickets(ctx, now, func(tx Tx) error {
 		cur, err := tx.Ticket(id)
 		if err != nil {
@@ -193,7 +208,7 @@ func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now tim
 		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		ev, err := tx.AddTicketEvent(staffEvent(r, cur, kind, text))
+		ev, err := tx.AddTicketEvent(staffEvent(c, cur, kind, text))
 		if err != nil {
 			return err
 		}
@@ -201,7 +216,10 @@ func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now tim
 		if err := queue(tx, out); err != nil {
 			return err
 		}
-		return queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: ack})
+		if ackChat == 0 {
+			return nil
+		}
+		return queue(tx, bot.Outgoing{ChatID: ackChat, Text: ack})
 	})
 }
 
@@ -211,45 +229,61 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if !ok {
 		return bot.Errorf("用法：%s", usage)
 	}
-	t, err := f.staffTicket(ctx, r, n)
+	ack, err := f.closeTicket(ctx, r.Caller, n, reason, usage, r.Chat.ID)
+	if errors.Is(err, errClosedAlready) {
+		return r.Reply(ctx, ack)
+	}
+	return err
+}
+
+// errClosedAlready is closeTicket's answer for a ticket closed before: not a
+// failure, the acknowledgement says so.
+var errClosedAlready = errors.New("ticket closed already")
+
+// closeTicket closes ticket n as c, with a reason (required when it was
+// never answered): the filer is told, the acknowledgement (returned) also
+// goes to ackChat unless it is 0.
+func (f *Feature) closeTicket(ctx context.Context, c bot.Caller, n int64, reason, usage string, ackChat int64) (string, error) {
+	t, err := f.callerTicket(ctx, c, n)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if t.State == StateClosed {
-		return r.Reply(ctx, fmt.Sprintf("建议 #%d 已经是关闭状态。", n))
+		return fmt.Sprintf("建议 #%d 已经是关闭状态。", n), errClosedAlready
 	}
 	evs, err := f.db.TicketEvents(ctx, t.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	unanswered := !hasAnswer(evs)
 	if unanswered && strings.TrimSpace(reason) == "" {
-		return bot.Errorf("建议 #%d 还没有答复。未答复就关闭须写明理由（会发给提建议人），例：/close %d 与建议 #3 重复，已合并处理。也可以先 /answer %d 答复再关闭。", n, n, n)
+		return "", bot.Errorf("建议 #%d 还没有答复。未答复就关闭须写明理由（会发给提建议人），例：/close %d 与建议 #3 重复，已合并处理。也可以先 /answer %d 答复再关闭。", n, n, n)
 	}
 	if reason != "" {
 		if err := f.checkText(reason, usage); err != nil {
-			return err
+			return "", err
 		}
 	}
-	now := r.Now()
+	now := f.engine.Now()
+	dept := f.engine.Units().Name(t.DepartmentID)
 	mine, anon := fmt.Sprintf("你的建议 #%d 已办结关闭。如有疑问，请联系工作人员。", t.ID), fmt.Sprintf("匿名建议 #%d 已办结关闭。", t.ID)
 	if reason != "" {
-		mine = fmt.Sprintf("你的建议 #%d 已关闭（%s），理由：%s\n如有疑问，请联系工作人员。", t.ID, r.Units().Name(t.DepartmentID), reason)
-		anon = fmt.Sprintf("匿名建议 #%d 已关闭（%s），理由：%s", t.ID, r.Units().Name(t.DepartmentID), reason)
+		mine = fmt.Sprintf("你的建议 #%d 已关闭（%s），理由：%s\n如有疑问，请联系工作人员。", t.ID, dept, reason)
+		anon = fmt.Sprintf("匿名建议 #%d 已关闭（%s），理由：%s", t.ID, dept, reason)
 	}
 	out, err := f.toFiler(ctx, t, mine, anon)
 	if err != nil {
-		return err
+		return "", err
 	}
 	ack := fmt.Sprintf("已关闭建议 #%d，并通知了提建议人。", t.ID)
 	if unanswered {
 		ack = fmt.Sprintf("已关闭建议 #%d（未答复，理由已发给提建议人）。该建议在答复统计中计为「未答复关闭」，不算按时答复。", t.ID)
 	}
-	err = f.respond(ctx, r, t.ID, now, "close", reason, out, ack, closed)
+	err = f.respond(ctx, c, t.ID, now, "close", reason, out, ack, ackChat, closed)
 	if err != nil {
-		return fmt.Errorf("close ticket %d: %w", t.ID, err)
+		return "", fmt.Errorf("close ticket %d: %w", t.ID, err)
 	}
-	return nil
+	return ack, nil
 }
 
 // hasAnswer reports whether a ticket's history has a staff answer.
@@ -267,22 +301,38 @@ func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := f.staffTicket(ctx, r, n)
+	ack, err := f.reopenTicket(ctx, r.Caller, n, r.Chat.ID)
+	if errors.Is(err, errOpenAlready) {
+		return r.Reply(ctx, ack)
+	}
+	return err
+}
+
+// errOpenAlready is reopenTicket's answer for a ticket still waiting for an
+// answer: not a failure, the acknowledgement says so.
+var errOpenAlready = errors.New("ticket open already")
+
+// reopenTicket reopens ticket n as c with a new deadline counted from now:
+// the filer is told, the acknowledgement (returned) also goes to ackChat
+// unless it is 0.
+func (f *Feature) reopenTicket(ctx context.Context, c bot.Caller, n int64, ackChat int64) (string, error) {
+	t, err := f.callerTicket(ctx, c, n)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if t.State == StateOpen {
-		return r.Reply(ctx, fmt.Sprintf("建议 #%d 仍在等待答复，无需重新打开。", n))
+		return fmt.Sprintf("建议 #%d 仍在等待答复，无需重新打开。", n), errOpenAlready
 	}
-	now := r.Now()
+	now := f.engine.Now()
 	due, remind := f.deadlines(now)
-	dept := r.Units().Name(t.DepartmentID)
+	dept := f.engine.Units().Name(t.DepartmentID)
 	out, err := f.toFiler(ctx, t,
 		fmt.Sprintf("你的建议 #%d 已由%s重新打开，将于 %s 前答复。", t.ID, dept, f.longDate(due)),
 		fmt.Sprintf("匿名建议 #%d 已由%s重新打开，将于 %s 前答复。", t.ID, dept, f.longDate(due)))
 	if err != nil {
-		return err
+		return "", err
 	}
+	ack := fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s，已通知提建议人。", t.ID, f.longDate(due))
 	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
 		cur, err := tx.Ticket(t.ID)
 		if err != nil {
@@ -292,17 +342,22 @@ func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
 		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		ev, err := tx.AddTicketEvent(staffEvent(r, cur, "reopen", "，新期限 "+f.shortDate(due, now)))
+		ev, err := tx.AddTicketEvent(staffEvent(c, cur, "reopen", "，新期限 "+f.shortDate(due, now)))
 		if err != nil {
 			return err
 		}
 		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", t.ID, ev)
-		return queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s，已通知提建议人。", t.ID, f.longDate(due))}, out)
+		if ackChat != 0 {
+			if err := queue(tx, bot.Outgoing{ChatID: ackChat, Text: ack}); err != nil {
+				return err
+			}
+		}
+		return queue(tx, out)
 	})
 	if err != nil {
-		return fmt.Errorf("reopen ticket %d: %w", t.ID, err)
+		return "", fmt.Errorf("reopen ticket %d: %w", t.ID, err)
 	}
-	return nil
+	return ack, nil
 }
 
 func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
@@ -341,7 +396,7 @@ func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
 		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		id, err := tx.AddTicketEvent(staffEvent(r, cur, "assign", staff.Name))
+		id, err := tx.AddTicketEvent(staffEvent(r.Caller, cur, "assign", staff.Name))
 		if err != nil {
 			return err
 		}
@@ -463,21 +518,26 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 }
 
 func (f *Feature) slaCommand(ctx context.Context, r *bot.Request) error {
-	now := r.Now().In(f.cal.Location())
-	from, err := when.ParseMonth("本月", now)
-	if len(r.Command.Args) > 0 {
-		from, err = when.ParseMonth(r.Command.ArgText, now)
-	}
-	if err != nil {
-		return bot.Errorf("%v", err)
-	}
-	if from.After(now) {
-		return bot.Errorf("%s还没到。", when.Month(from, now))
-	}
-	to := from.AddDate(0, 1, 0)
-	rep, err := BuildReport(ctx, f.db, f.cal, r.Units(), from, to, now)
+	rep, err := f.monthReport(ctx, r.Command.ArgText)
 	if err != nil {
 		return err
 	}
 	return r.Reply(ctx, rep.Text())
+}
+
+// monthReport is the SLA report of a month as people write it (2026-11,
+// 11月, 上月; empty: this month), not one still to come.
+func (f *Feature) monthReport(ctx context.Context, month string) (*Report, error) {
+	now := f.engine.Now().In(f.cal.Location())
+	if strings.TrimSpace(month) == "" {
+		month = "本月"
+	}
+	from, err := when.ParseMonth(month, now)
+	if err != nil {
+		return nil, bot.Errorf("%v", err)
+	}
+	if from.After(now) {
+		return nil, bot.Errorf("%s还没到。", when.Month(from, now))
+	}
+	return BuildReport(ctx, f.db, f.cal, f.engine.Units(), from, from.AddDate(0, 1, 0), now)
 }

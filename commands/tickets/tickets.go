@@ -301,6 +301,11 @@ func (f *Feature) viewScope(r *bot.Request) ([]int64, error) {
 
 // staffTicket loads a ticket a staff caller may act on.
 func (f *Feature) staffTicket(ctx context.Context, r *bot.Request, n int64) (Ticket, error) {
+	return f.callerTicket(ctx, r.Caller, n)
+}
+
+// callerTicket loads a ticket c may act on as staff, in a chat or not.
+func (f *Feature) callerTicket(ctx context.Context, c bot.Caller, n int64) (Ticket, error) {
 	t, err := f.db.Ticket(ctx, n)
 	if errors.Is(err, bot.ErrNotFound) {
 		return t, bot.Errorf("没有建议 #%d。", n)
@@ -309,7 +314,7 @@ func (f *Feature) staffTicket(ctx context.Context, r *bot.Request, n int64) (Tic
 		return t, fmt.Errorf("load ticket %d: %w", n, err)
 	}
 	// Staff act for their department and the units below it.
-	if err := r.Require(bot.RoleStaff, t.DepartmentID); err != nil {
+	if err := bot.Require(c, f.engine.Units(), bot.RoleStaff, t.DepartmentID); err != nil {
 		return t, err
 	}
 	return t, nil
