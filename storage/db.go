@@ -48,11 +48,22 @@ type DB struct {
 	// ckpt copies the WAL back into the database (see checkpoint.go).
 	ckpt            *checkpointer
 	stopCheckpoints context.CancelFunc
+	// readOnly: opened by OpenReadOnly (w and r are the same pool).
+	readOnly bool
+}
+
+// Options tune what an open database keeps in memory; the zero value takes
+// the defaults.
+type Options struct {
+	Cache CacheLimits
 }
 
 // Open opens (creating if needed) the database at path and applies pending
 // migrations.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create database folder %s: %w", dir, err)
@@ -70,7 +81,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	db := &DB{path: path, w: w, cache: newLookups(), ckpt: cp}
+	db := &DB{path: path, w: w, cache: newLookups(o.Cache), ckpt: cp}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		ck.Close()
@@ -94,6 +105,27 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	cpCtx, db.stopCheckpoints = context.WithCancel(context.WithoutCancel(ctx))
 	go cp.run(cpCtx)
 	return db, nil
+}
+
+// OpenReadOnly opens an existing database for reading only, beside a bot
+// that may be running on it: no migrations, no checkpoints, and every
+// connection refuses writes. It is for the commands that only look
+// (`branchbot stats`) and for measuring a running bot from outside.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(2)
+	r.SetMaxIdleConns(2)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{path: path, w: r, r: r, cache: newLookups(CacheLimits{}), readOnly: true}, nil
 }
 
 func dsn(path string, readOnly bool) string {
@@ -179,6 +211,9 @@ func (db *DB) Close() error {
 			errs = append(errs, st.(*sql.Stmt).Close())
 			return true
 		})
+	}
+	if db.readOnly {
+		return errors.Join(append(errs, db.r.Close())...)
 	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())

@@ -47,10 +47,6 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	if err := addPlatforms(ctx, app); err != nil {
 		return err
 	}
-	// The first message of every member after a start then costs no read.
-	if err := app.DB.WarmCaches(ctx); err != nil {
-		return err
-	}
 	app.Log.Info("branchbot started", "version", version, "database", cfg.Database)
 	err = app.Engine.Run(ctx)
 	app.Log.Info("branchbot stopped")

@@ -76,10 +76,6 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		}
 		w.members = append(w.members, ms)
 	}
-	// As `branchbot run` does at start.
-	if err := h.DB.WarmCaches(ctx); err != nil {
-		b.Fatal(err)
-	}
 	return w
 }
 

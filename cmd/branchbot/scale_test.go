@@ -1,0 +1,513 @@
+package main
+
+// The scale harness: the real binary, built from this package, on Telegram
+// against the fake Bot API server (bot/telegram/telegramtest), at the size of
+// a whole university. It measures what a user of a small machine sees: the
+// process's resident memory (VmRSS and its high-water mark VmHWM from
+// /proc/<pid>/status) idle and through a burst, and the time from exec to the
+// first getUpdates. Every figure is printed beside a baseline measured in the
+// same run. These are benchmarks, not tests (they take minutes):
+//
+//	go test -run XXX -bench ScaleMemory -benchtime 1x ./cmd/branchbot/
+//	go test -run XXX -bench ScaleStart -benchtime 1x ./cmd/branchbot/
+//
+// BRANCHBOT_SCALE_GROUPS (default 1000) and BRANCHBOT_SCALE_MEMBERS (50) set
+// the size, BRANCHBOT_SCALE_SETTLE (20s) how long the bot is left alone
+// before its idle memory is read. The bot's own environment is the test's
+// (set GOMEMLIMIT there to measure it).
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/commands/core"
+	"github.com/branchbot/branchbot/configs"
+	"github.com/branchbot/branchbot/storage"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// scaleWorld is one organisation on disk: a config, its database and the
+// binary that runs on it.
+type scaleWorld struct {
+	b        *testing.B
+	bin      string
+	dir      string
+	cfg      string
+	db       string
+	srv      *telegramtest.Server
+	groups   int
+	per      int
+	colleges int
+}
+
+// buildBot builds the branchbot binary once per benchmark.
+func buildBot(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "branchbot")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// newScaleWorld writes a config for groups branches (in colleges of 100)
+// of per members each, and migrates its database with the units in place.
+func newScaleWorld(b *testing.B, bin string, srv *telegramtest.Server, groups, per int) *scaleWorld {
+	b.Helper()
+	w := &scaleWorld{b: b, bin: bin, dir: b.TempDir(), srv: srv, groups: groups, per: per, colleges: (groups + 99) / 100}
+	w.db = filepath.Join(w.dir, "bot.db")
+	var u strings.Builder
+	u.WriteString("units:\n  - name: 学生工作部\n  - name: 组织部\n  - name: 校党委\n    children:\n")
+	for c := range w.colleges {
+		fmt.Fprintf(&u, "      - name: 学院%02d党委\n        children:\n", c+1)
+		for g := c * 100; g < min(groups, (c+1)*100); g++ {
+			fmt.Fprintf(&u, "          - name: %s\n", w.unitName(g))
+		}
+	}
+	cfg := fmt.Sprintf(`data_dir: %s
+database: %s
+log_level: warn
+tick: 10s
+%sroster:
+  seed_file: ""
+platforms:
+  terminal:
+    enabled: false
+  telegram:
+    enabled: true
+    token: "%s"
+    api_url: %s
+    poll_timeout: 10s
+    limits:
+      global_per_second: 30
+      per_chat_per_second: 1
+      per_chat_per_minute: 20
+      merge: true
+`, w.dir, w.db, u.String(), srv.Token, srv.URL)
+	w.cfg = filepath.Join(w.dir, "branchbot.yaml")
+	if err := os.WriteFile(w.cfg, []byte(cfg), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+func (w *scaleWorld) unitName(g int) string {
+	return fmt.Sprintf("学院%02d第%03d支部", g/100+1, g%100+1)
+}
+
+// open opens the world's database with its units in place, for seeding.
+func (w *scaleWorld) open() (*storage.DB, []int64) {
+	w.b.Helper()
+	ctx := context.Background()
+	cfg, err := configs.Load(w.cfg)
+	if err != nil {
+		w.b.Fatal(err)
+	}
+	db, err := storage.Open(ctx, w.db)
+	if err != nil {
+		w.b.Fatal(err)
+	}
+	tree, err := core.Setup(ctx, db, cfg)
+	if err != nil {
+		w.b.Fatal(err)
+	}
+	ids := make([]int64, w.groups)
+	for g := range w.groups {
+		u, ok := tree.ByName(w.unitName(g))
+		if !ok {
+			w.b.Fatalf("unit %s missing", w.unitName(g))
+		}
+		ids[g] = u.ID
+	}
+	return db, ids
+}
+
+// populate gives every branch its roster (per entries), and with chats its
+// bound group chat; linked members per branch have their identity linked.
+func (w *scaleWorld) populate(chats bool, linked int, history *storage.History) {
+	w.b.Helper()
+	ctx := context.Background()
+	db, units := w.open()
+	defer db.Close()
+	p := storage.Population{Platform: "telegram", Units: units, PerUnit: w.per, Linked: linked, Chats: chats, Private: history != nil, At: time.Now().AddDate(-1, 0, -2)}
+	if history != nil {
+		p.At = history.End.AddDate(-history.Years, 0, -2)
+	}
+	if err := db.Populate(ctx, p); err != nil {
+		w.b.Fatal(err)
+	}
+	if history != nil {
+		us, err := db.Units(ctx)
+		if err != nil {
+			w.b.Fatal(err)
+		}
+		history.Departments = []int64{us[0].ID, us[1].ID} // 学生工作部, 组织部
+		if err := db.GenerateHistory(ctx, *history); err != nil {
+			w.b.Fatal(err)
+		}
+	}
+}
+
+// botProc is a running branchbot.
+type botProc struct {
+	cmd     *exec.Cmd
+	stderr  *lockedBuffer
+	started time.Time
+	done    chan error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// start runs the binary and waits for its first getUpdates; it returns the
+// time from exec to that call.
+func (w *scaleWorld) start() (*botProc, time.Duration) {
+	w.b.Helper()
+	first := make(chan time.Time, 1)
+	var once sync.Once
+	w.srv.OnCall(func(c telegramtest.Call) *telegramtest.Failure {
+		if c.Method == "getUpdates" {
+			once.Do(func() { first <- c.At })
+		}
+		return nil
+	})
+	p := &botProc{stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(w.bin, "run", "--config", w.cfg)
+	p.cmd.Stderr = p.stderr
+	p.cmd.Stdout = p.stderr
+	p.cmd.Env = append(os.Environ(), "BRANCHBOT_TELEGRAM_TOKEN=")
+	p.started = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		w.b.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	select {
+	case at := <-first:
+		return p, at.Sub(p.started)
+	case err := <-p.done:
+		w.b.Fatalf("branchbot exited: %v\n%s", err, p.stderr.String())
+	case <-time.After(2 * time.Minute):
+		p.kill()
+		w.b.Fatalf("no getUpdates within 2 minutes\n%s", p.stderr.String())
+	}
+	return nil, 0
+}
+
+func (p *botProc) kill() { _ = p.cmd.Process.Kill() }
+
+// stop sends SIGTERM and waits for the bot to exit.
+func (w *scaleWorld) stop(p *botProc) {
+	w.b.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			w.b.Fatalf("branchbot exited with %v\n%s", err, p.stderr.String())
+		}
+	case <-time.After(90 * time.Second):
+		p.kill()
+		w.b.Fatalf("branchbot did not stop\n%s", p.stderr.String())
+	}
+}
+
+// procStatus reads VmRSS and VmHWM (bytes) of a process.
+func procStatus(pid int) (rss, hwm int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = v << 10
+		case "VmHWM:":
+			hwm = v << 10
+		}
+	}
+	return rss, hwm
+}
+
+// procCPU is the user+system CPU time a process has used.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * time.Second / 100 // USER_HZ
+}
+
+// idleRSS leaves the bot alone for the settle time, then reads its RSS five
+// times a second apart and returns the median.
+func (w *scaleWorld) idleRSS(p *botProc) int64 {
+	time.Sleep(envDuration("BRANCHBOT_SCALE_SETTLE", 20*time.Second))
+	var rs []int64
+	for range 5 {
+		r, _ := procStatus(p.cmd.Process.Pid)
+		rs = append(rs, r)
+		time.Sleep(time.Second)
+	}
+	slices.Sort(rs)
+	return rs[len(rs)/2]
+}
+
+// waitQuiet waits until every update is confirmed, cond holds on the
+// database and no message waits in the outbox.
+func (w *scaleWorld) waitQuiet(p *botProc, timeout time.Duration, cond func(map[string]int64) bool) {
+	w.b.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(timeout)
+	for {
+		if time.Now().After(deadline) {
+			w.b.Fatalf("not quiet within %s (%d updates unconfirmed)\n%s", timeout, w.srv.Pending(), tail(p.stderr.String(), 3000))
+		}
+		select {
+		case err := <-p.done:
+			w.b.Fatalf("branchbot exited: %v\n%s", err, tail(p.stderr.String(), 3000))
+		case <-time.After(500 * time.Millisecond):
+		}
+		if w.srv.Pending() > 0 {
+			continue
+		}
+		db, err := storage.OpenReadOnly(ctx, w.db)
+		if err != nil {
+			continue
+		}
+		counts, err := db.RowCounts(ctx)
+		pending := -1
+		if err == nil {
+			pending, err = db.PendingCount(ctx, "telegram", time.Now().AddDate(10, 0, 0))
+		}
+		db.Close()
+		if err == nil && pending == 0 && (cond == nil || cond(counts)) {
+			return
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+func mib(v int64) string { return fmt.Sprintf("%.1f MiB", float64(v)/(1<<20)) }
+
+// burst pushes the whole burst at once: the bot added to every group, a
+// check-in opened by each group's secretary, then every member's check-in,
+// the groups' turns interleaved. It returns how many updates it pushed.
+func (w *scaleWorld) burst() int {
+	n := 0
+	secretary := func(g int) telegramtest.User {
+		return telegramtest.Person(storage.FixtureMemberID(g, 0, w.per), "书记", fmt.Sprint(g))
+	}
+	chat := func(g int) telegramtest.Chat {
+		return telegramtest.Group(storage.FixtureChatID(g), w.unitName(g)+"群")
+	}
+	for g := range w.groups {
+		w.srv.AddBot(chat(g), secretary(g))
+		n++
+	}
+	for g := range w.groups {
+		w.srv.Say(chat(g), secretary(g), "/checkin open 组织生活会 2h")
+		n++
+	}
+	for m := range w.per {
+		for g := range w.groups {
+			u := telegramtest.Person(storage.FixtureMemberID(g, m, w.per), "成员", fmt.Sprintf("%d-%d", g, m))
+			w.srv.Say(chat(g), u, "/checkin")
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkScaleMemory measures the bot's resident memory: idle on an empty
+// database (the baseline), idle with nothing known but a roster of groups ×
+// members entries, then through a burst in which every group adds the bot,
+// opens a check-in and every member checks in once (peak: VmHWM at the end
+// of the burst), idle after that burst, and idle again after a restart on
+// the same database.
+func BenchmarkScaleMemory(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("reads /proc")
+	}
+	groups, per := envInt("BRANCHBOT_SCALE_GROUPS", 1000), envInt("BRANCHBOT_SCALE_MEMBERS", 50)
+	bin := buildBot(b)
+	for b.Loop() {
+		b.StopTimer()
+		var rows [][2]string
+		report := func(what, v string) {
+			rows = append(rows, [2]string{what, v})
+			fmt.Printf("  %-58s %s\n", what, v)
+		}
+		fmt.Printf("BenchmarkScaleMemory: %d groups × %d members\n", groups, per)
+
+		srv := telegramtest.New(b, telegramtest.Options{})
+		empty := newScaleWorld(b, bin, srv, groups, per)
+		db, _ := empty.open() // units only
+		db.Close()
+		p, _ := empty.start()
+		emptyRSS := empty.idleRSS(p)
+		empty.stop(p)
+		report("baseline: idle RSS, empty database", mib(emptyRSS))
+
+		srv = telegramtest.New(b, telegramtest.Options{})
+		rosterOnly := newScaleWorld(b, bin, srv, groups, per)
+		rosterOnly.populate(false, 0, nil)
+		p, _ = rosterOnly.start()
+		rosterRSS := rosterOnly.idleRSS(p)
+		rosterOnly.stop(p)
+		report(fmt.Sprintf("idle RSS, nothing known but a %d-entry roster", groups*per), mib(rosterRSS))
+
+		srv = telegramtest.New(b, telegramtest.Options{})
+		w := newScaleWorld(b, bin, srv, groups, per)
+		w.populate(true, 1, nil)
+		p, _ = w.start()
+		beforeRSS := w.idleRSS(p)
+		report("idle RSS before the burst", mib(beforeRSS))
+		cpu0 := procCPU(p.cmd.Process.Pid)
+		t0 := time.Now()
+		n := w.burst()
+		var peak int64
+		stopSampling := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			for {
+				if r, _ := procStatus(p.cmd.Process.Pid); r > peak {
+					peak = r
+				}
+				select {
+				case <-stopSampling:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}()
+		want := int64(groups * per)
+		w.waitQuiet(p, 30*time.Minute, func(c map[string]int64) bool { return c["checkins"] >= want })
+		took := time.Since(t0)
+		close(stopSampling)
+		<-sampled
+		cpu := procCPU(p.cmd.Process.Pid) - cpu0
+		_, hwm := procStatus(p.cmd.Process.Pid)
+		report(fmt.Sprintf("burst of %d updates: handled and delivered in", n), fmt.Sprintf("%.1f s, CPU %.1f s", took.Seconds(), cpu.Seconds()))
+		report("peak RSS during the burst (VmHWM; sampled max)", fmt.Sprintf("%s (%s)", mib(hwm), mib(peak)))
+		idle := w.idleRSS(p)
+		_, hwm = procStatus(p.cmd.Process.Pid)
+		report(fmt.Sprintf("idle RSS, %d groups × %d members known, after every member checked in once", groups, per), fmt.Sprintf("%s (HWM %s)", mib(idle), mib(hwm)))
+		w.stop(p)
+		p, _ = w.start()
+		restart := w.idleRSS(p)
+		w.stop(p)
+		report("idle RSS with the same database after a restart", mib(restart))
+		b.ReportMetric(float64(emptyRSS)/(1<<20), "empty-MiB")
+		b.ReportMetric(float64(rosterRSS)/(1<<20), "roster-MiB")
+		b.ReportMetric(float64(hwm)/(1<<20), "peak-MiB")
+		b.ReportMetric(float64(idle)/(1<<20), "idle-MiB")
+		b.ReportMetric(float64(restart)/(1<<20), "restart-MiB")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkScaleStart measures the time from exec to the first getUpdates:
+// on an empty database (the baseline), with 100,000 tickets and a year of a
+// 20,000-member university's history, and with a roster of groups × members
+// entries every one of them linked to a member (a restart of a bot that has
+// seen everyone). Each is the median of three starts.
+func BenchmarkScaleStart(b *testing.B) {
+	groups, per := envInt("BRANCHBOT_SCALE_GROUPS", 1000), envInt("BRANCHBOT_SCALE_MEMBERS", 50)
+	bin := buildBot(b)
+	for b.Loop() {
+		b.StopTimer()
+		fmt.Printf("BenchmarkScaleStart\n")
+		median := func(w *scaleWorld) time.Duration {
+			var ds []time.Duration
+			for range 3 {
+				p, d := w.start()
+				ds = append(ds, d)
+				w.stop(p)
+			}
+			slices.Sort(ds)
+			return ds[1]
+		}
+		srv := telegramtest.New(b, telegramtest.Options{})
+		empty := newScaleWorld(b, bin, srv, 400, per)
+		db, _ := empty.open() // units only
+		db.Close()
+		emptyStart := median(empty)
+		fmt.Printf("  %-58s %d ms\n", "baseline: start to first getUpdates, empty database", emptyStart.Milliseconds())
+
+		srv = telegramtest.New(b, telegramtest.Options{})
+		hist := newScaleWorld(b, bin, srv, 400, per)
+		h := storage.YearOfHistory("telegram", time.Now().Add(-time.Hour), per, nil)
+		h.Tickets = 100_000
+		hist.populate(true, per, &h)
+		histStart := median(hist)
+		fmt.Printf("  %-58s %d ms (%.1f× empty)\n", "start, 100,000 tickets and a year of history", histStart.Milliseconds(), float64(histStart)/float64(emptyStart))
+
+		srv = telegramtest.New(b, telegramtest.Options{})
+		known := newScaleWorld(b, bin, srv, groups, per)
+		known.populate(true, per, nil)
+		knownStart := median(known)
+		fmt.Printf("  %-58s %d ms (%.1f× empty)\n", fmt.Sprintf("restart, %d-entry roster and %d members known", groups*per, groups*per), knownStart.Milliseconds(), float64(knownStart)/float64(emptyStart))
+		b.ReportMetric(float64(emptyStart.Milliseconds()), "empty-ms")
+		b.ReportMetric(float64(histStart.Milliseconds()), "history-ms")
+		b.ReportMetric(float64(knownStart.Milliseconds()), "known-ms")
+		b.StartTimer()
+	}
+}
