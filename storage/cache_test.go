@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,5 +187,45 @@ func TestRosterVersionMarksChangedEntries(t *testing.T) {
 				t.Fatalf("entry 1 after a deletion: %+v %v", e, err)
 			}
 		})
+	}
+}
+
+// Members seen at the same moment are stored together, each once, and a
+// new display name replaces the old one.
+func TestEnsureMemberBatchesNewMembers(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t, "")
+	var wg sync.WaitGroup
+	got := make([]bot.Member, 300)
+	for i := range got {
+		wg.Go(func() {
+			m, err := db.EnsureMember(ctx, "telegram", fmt.Sprint(i%150), fmt.Sprint("成员", i%150))
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = m
+		})
+	}
+	wg.Wait()
+	ids := map[int64]bool{}
+	for i, m := range got {
+		if m.ExternalID != fmt.Sprint(i%150) || m.Name != fmt.Sprint("成员", i%150) || m.ID == 0 {
+			t.Fatalf("member %d: %+v", i, m)
+		}
+		if got[i%150].ID != m.ID {
+			t.Fatalf("member %s stored twice: %d and %d", m.ExternalID, got[i%150].ID, m.ID)
+		}
+		ids[m.ID] = true
+	}
+	if len(ids) != 150 {
+		t.Fatalf("%d members stored, want 150", len(ids))
+	}
+	m, err := db.EnsureMember(ctx, "telegram", "7", "新名字")
+	if err != nil || m.Name != "新名字" || m.ID != got[7].ID {
+		t.Fatalf("renamed: %+v %v (was %+v)", m, err, got[7])
+	}
+	db.cache.dropMembers()
+	if m, _ := db.EnsureMember(ctx, "telegram", "7", ""); m.Name != "新名字" {
+		t.Fatalf("read back: %+v", m)
 	}
 }

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/branchbot/branchbot/bot"
 )
 
 //go:embed migrations/*.sql
@@ -48,6 +50,8 @@ type DB struct {
 	// ckpt copies the WAL back into the database (see checkpoint.go).
 	ckpt            *checkpointer
 	stopCheckpoints context.CancelFunc
+	// memberWriter stores new members and new display names in batches.
+	memberWriter *groupCommit[memberSeen, bot.Member]
 	// readOnly: opened by OpenReadOnly (w and r are the same pool).
 	readOnly bool
 }
@@ -82,6 +86,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
 	db := &DB{path: path, w: w, cache: newLookups(o.Cache), ckpt: cp}
+	db.memberWriter = newMemberWriter(db)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		ck.Close()
