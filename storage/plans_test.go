@@ -159,6 +159,18 @@ func sourceStatements(t *testing.T) (stmts []statement, dynamic map[string][]tok
 				}
 				return true
 			})
+			// A range over a literal list of statements runs each of them.
+			ranged := map[string][]ast.Expr{}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if rs, ok := n.(*ast.RangeStmt); ok {
+					if v, ok := rs.Value.(*ast.Ident); ok {
+						if cl, ok := rs.X.(*ast.CompositeLit); ok {
+							ranged[v.Name] = cl.Elts
+						}
+					}
+				}
+				return true
+			})
 			var eval func(e ast.Expr) (string, bool)
 			eval = func(e ast.Expr) (string, bool) {
 				switch e := e.(type) {
@@ -217,6 +229,16 @@ func sourceStatements(t *testing.T) (stmts []statement, dynamic map[string][]tok
 				}
 				for _, i := range spec.args {
 					if i >= len(call.Args) {
+						continue
+					}
+					if id, ok := call.Args[i].(*ast.Ident); ok && ranged[id.Name] != nil {
+						for _, el := range ranged[id.Name] {
+							if s, ok := eval(el); ok {
+								stmts = append(stmts, statement{fn: fn, sql: spec.prefix + s + spec.suffix, pos: fset.Position(call.Pos())})
+							} else {
+								dynamic[fn] = append(dynamic[fn], fset.Position(el.Pos()))
+							}
+						}
 						continue
 					}
 					s, ok := eval(call.Args[i])

@@ -599,7 +599,7 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	case StatusRejected:
 		return r.Reply(ctx, fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID))
 	}
-	msgs, err := f.db.OutboxByIdemPrefix(ctx, KeyPrefix(b.ID))
+	msgs, err := f.db.BroadcastDeliveries(ctx, b.ID)
 	if err != nil {
 		return err
 	}
