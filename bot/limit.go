@@ -183,3 +183,47 @@ func (lim *limiter) holdChat(id int64, until time.Time) {
 	c := lim.chat(id)
 	c.hold = later(c.hold, until)
 }
+
+// forgetIdle drops the chats whose windows hold no send younger than their
+// length and whose hold has passed: a new chatLimit allows the same, so
+// only memory is saved (some 700 bytes a chat, and every member who ever
+// talked to the bot in private is a chat). The map is made anew when most
+// of it went, as a Go map keeps its size after deletions.
+func (lim *limiter) forgetIdle(now time.Time) {
+	before := len(lim.chats)
+	for id, c := range lim.chats {
+		if now.Before(c.hold) {
+			continue
+		}
+		idle := true
+		for _, w := range c.windows {
+			if !w.emptyAt(now) {
+				idle = false
+				break
+			}
+		}
+		if idle {
+			delete(lim.chats, id)
+		}
+	}
+	if len(lim.chats) < before/2 {
+		kept := make(map[int64]*chatLimit, len(lim.chats))
+		for id, c := range lim.chats {
+			kept[id] = c
+		}
+		lim.chats = kept
+	}
+}
+
+// emptyAt reports whether every send the window recorded is at least its
+// length before now.
+func (w *window) emptyAt(now time.Time) bool {
+	last := w.next - 1
+	if last < 0 {
+		if !w.full {
+			return true
+		}
+		last = len(w.times) - 1
+	}
+	return !w.times[last].Add(w.limit.Per).After(now)
+}

@@ -18,6 +18,8 @@ type sender struct {
 	lim  *limiter
 	log  *slog.Logger
 	wake chan struct{}
+	// forgotAt is when the limiter last forgot its idle chats.
+	forgotAt time.Time
 }
 
 const (
@@ -26,6 +28,7 @@ const (
 	maxIdle       = 30 * time.Second
 	maxBackoff    = 5 * time.Minute
 	sendTimeout   = 30 * time.Second // one platform call
+	forgetEvery   = time.Minute      // how often the limiter forgets idle chats
 )
 
 func newSender(e *Engine, p Platform, l Limits) *sender {
@@ -91,6 +94,10 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 // each chat). It reports whether it sent anything and, if not, how long to
 // wait before looking again.
 func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
+	if now := time.Now(); now.Sub(s.forgotAt) >= forgetEvery {
+		s.lim.forgetIdle(now)
+		s.forgotAt = now
+	}
 	heads, err := s.e.store.OutboxHeads(ctx, s.p.Name(), s.e.now(), headsPerRound)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -51,6 +51,8 @@ type Config struct {
 	Study     StudyConfig     `yaml:"study"`
 	LLM       LLMConfig       `yaml:"llm"`
 	Exports   ExportsConfig   `yaml:"exports"`
+	Memory    MemoryConfig    `yaml:"memory"`
+	Retention RetentionConfig `yaml:"retention"`
 }
 
 // BotConfig names the bot.

@@ -17,7 +17,7 @@ import (
 func TestButtonTokensKeptAcrossTableRename(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite3", dsn(path, false))
+	old, err := sql.Open("sqlite3", dsn(path, false, DefaultWriterCache))
 	if err != nil {
 		t.Fatal(err)
 	}

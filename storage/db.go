@@ -60,7 +60,21 @@ type DB struct {
 // the defaults.
 type Options struct {
 	Cache CacheLimits
+	// WriterCache and ReaderCache bound SQLite's page cache (bytes) of the
+	// write connection and of each of the readReaders read connections:
+	// budgets that fill as pages are read, not allocations. A reader idle
+	// for readerIdle is closed and its cache freed; the writer's is emptied
+	// when the bot goes quiet (see RunUpkeep).
+	WriterCache, ReaderCache int64
 }
+
+// Default page cache budgets, and the read pool.
+const (
+	DefaultWriterCache = 32 << 20
+	DefaultReaderCache = 4 << 20
+	readReaders        = 4
+	readerIdle         = 30 * time.Second
+)
 
 // Open opens (creating if needed) the database at path and applies pending
 // migrations.
@@ -73,14 +87,20 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 			return nil, fmt.Errorf("create database folder %s: %w", dir, err)
 		}
 	}
-	ck, err := sql.Open("sqlite3", dsn(path, false))
+	if o.WriterCache <= 0 {
+		o.WriterCache = DefaultWriterCache
+	}
+	if o.ReaderCache <= 0 {
+		o.ReaderCache = DefaultReaderCache
+	}
+	ck, err := sql.Open("sqlite3", dsn(path, false, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
 	ck.SetMaxIdleConns(1)
 	cp := newCheckpointer(ck)
-	w := sql.OpenDB(newWriterConnector(dsn(path, false), cp.poke))
+	w := sql.OpenDB(newWriterConnector(dsn(path, false, o.WriterCache), cp.poke))
 	cp.writer = w
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
@@ -97,14 +117,15 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		ck.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite3", dsn(path, true))
+	r, err := sql.Open("sqlite3", dsn(path, true, o.ReaderCache))
 	if err != nil {
 		w.Close()
 		ck.Close()
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
-	r.SetMaxOpenConns(4)
-	r.SetMaxIdleConns(4)
+	r.SetMaxOpenConns(readReaders)
+	r.SetMaxIdleConns(readReaders)
+	r.SetConnMaxIdleTime(readerIdle)
 	db.r = r
 	var cpCtx context.Context
 	cpCtx, db.stopCheckpoints = context.WithCancel(context.WithoutCancel(ctx))
@@ -120,7 +141,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite3", dsn(path, true))
+	r, err := sql.Open("sqlite3", dsn(path, true, DefaultReaderCache))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -133,7 +154,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	return &DB{path: path, w: r, r: r, cache: newLookups(CacheLimits{}), readOnly: true}, nil
 }
 
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, cacheBytes int64) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "10000")
@@ -143,11 +164,10 @@ func dsn(path string, readOnly bool) string {
 	// check-ins, sessions and outbox of many chats at once); SQLite's 2 MB
 	// default made it reread them from the OS (pread) over and over.
 	// Negative sizes are KiB, an upper bound, not an allocation.
-	q.Set("_cache_size", "-65536")
+	q.Set("_cache_size", strconv.FormatInt(-cacheBytes>>10, 10))
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "true")
-		q.Set("_cache_size", "-16384")
 		q.Del("_txlock")
 	}
 	return "file:" + path + "?" + q.Encode()

@@ -35,3 +35,13 @@ func (db *DB) tableNames(ctx context.Context) ([]string, error) {
 		return n, err
 	})
 }
+
+// Vacuum rewrites the database file without its free pages (those left by
+// pruning, which later rows would otherwise reuse). It holds the database
+// for as long as it takes and needs as much free disk space again.
+func (db *DB) Vacuum(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
+}

@@ -47,6 +47,14 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	if err := addPlatforms(ctx, app); err != nil {
 		return err
 	}
+	setMemoryLimit(cfg, app.Log)
+	upkeepCtx, stopUpkeep := context.WithCancel(ctx)
+	upkeepDone := make(chan struct{})
+	go func() {
+		defer close(upkeepDone)
+		app.DB.RunUpkeep(upkeepCtx, storage.Upkeep{Log: app.Log, Now: app.Engine.Now, OutboxRetention: cfg.Retention.OutboxRetention()})
+	}()
+	defer func() { stopUpkeep(); <-upkeepDone }()
 	app.Log.Info("branchbot started", "version", version, "database", cfg.Database)
 	err = app.Engine.Run(ctx)
 	app.Log.Info("branchbot stopped")

@@ -36,6 +36,8 @@ func subcommands() []subcommand {
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},
 		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
 		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
+		{"stats", "print table sizes and row counts, and the running bot's caches and memory", runStats},
+		{"vacuum", "rewrite the database file without its free pages (the bot must be stopped)", runVacuum},
 		{"version", "print the version", runVersion},
 	}
 }

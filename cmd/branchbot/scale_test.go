@@ -13,8 +13,9 @@ package main
 //
 // BRANCHBOT_SCALE_GROUPS (default 1000) and BRANCHBOT_SCALE_MEMBERS (50) set
 // the size, BRANCHBOT_SCALE_SETTLE (20s) how long the bot is left alone
-// before its idle memory is read. The bot's own environment is the test's
-// (set GOMEMLIMIT there to measure it).
+// before its idle memory is read, BRANCHBOT_SCALE_LOG the bot's log level
+// (its log is printed at the end with -v). The bot's own environment is the
+// test's (set GOMEMLIMIT there to measure it).
 
 import (
 	"bytes"
@@ -91,9 +92,13 @@ func newScaleWorld(b *testing.B, bin string, srv *telegramtest.Server, groups, p
 			fmt.Fprintf(&u, "          - name: %s\n", w.unitName(g))
 		}
 	}
+	level := os.Getenv("BRANCHBOT_SCALE_LOG")
+	if level == "" {
+		level = "warn"
+	}
 	cfg := fmt.Sprintf(`data_dir: %s
 database: %s
-log_level: warn
+log_level: %s
 tick: 10s
 %sroster:
   seed_file: ""
@@ -110,7 +115,7 @@ platforms:
       per_chat_per_second: 1
       per_chat_per_minute: 20
       merge: true
-`, w.dir, w.db, u.String(), srv.Token, srv.URL)
+`, w.dir, w.db, level, u.String(), srv.Token, srv.URL)
 	w.cfg = filepath.Join(w.dir, "branchbot.yaml")
 	if err := os.WriteFile(w.cfg, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)
@@ -235,6 +240,15 @@ func (w *scaleWorld) start() (*botProc, time.Duration) {
 }
 
 func (p *botProc) kill() { _ = p.cmd.Process.Kill() }
+
+// showLog prints the bot's log so far when BRANCHBOT_SCALE_LOG asked for
+// one.
+func (p *botProc) showLog(what string) {
+	if os.Getenv("BRANCHBOT_SCALE_LOG") == "" {
+		return
+	}
+	fmt.Printf("  --- log, %s:\n%s\n", what, tail(p.stderr.String(), 6000))
+}
 
 // stop sends SIGTERM and waits for the bot to exit.
 func (w *scaleWorld) stop(p *botProc) {
@@ -410,6 +424,7 @@ func BenchmarkScaleMemory(b *testing.B) {
 		rosterOnly.populate(false, 0, nil)
 		p, _ = rosterOnly.start()
 		rosterRSS := rosterOnly.idleRSS(p)
+		p.showLog("roster only")
 		rosterOnly.stop(p)
 		report(fmt.Sprintf("idle RSS, nothing known but a %d-entry roster", groups*per), mib(rosterRSS))
 
@@ -449,6 +464,7 @@ func BenchmarkScaleMemory(b *testing.B) {
 		report("peak RSS during the burst (VmHWM; sampled max)", fmt.Sprintf("%s (%s)", mib(hwm), mib(peak)))
 		idle := w.idleRSS(p)
 		_, hwm = procStatus(p.cmd.Process.Pid)
+		p.showLog("after the burst")
 		report(fmt.Sprintf("idle RSS, %d groups × %d members known, after every member checked in once", groups, per), fmt.Sprintf("%s (HWM %s)", mib(idle), mib(hwm)))
 		w.stop(p)
 		p, _ = w.start()
