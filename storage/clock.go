@@ -84,9 +84,7 @@ func (c *clockCache[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i, ok := c.index[k]; ok {
-		c.unindexID(i)
-		c.vals[i] = v
-		c.indexID(k, v)
+		c.replace(i, k, v)
 		return
 	}
 	if len(c.keys) < c.limit {
@@ -100,13 +98,19 @@ func (c *clockCache[K, V]) put(k K, v V) {
 		c.hand = (c.hand + 1) % len(c.keys)
 	}
 	i := c.hand
-	c.unindexID(i)
 	delete(c.index, c.keys[i])
 	c.evictions.Add(1)
-	c.keys[i], c.vals[i] = k, v
+	c.keys[i] = k
 	c.index[k] = i
-	c.indexID(k, v)
+	c.replace(i, k, v)
 	c.hand = (i + 1) % len(c.keys)
+}
+
+// replace puts v in slot i, which holds k, keeping the id index in step.
+func (c *clockCache[K, V]) replace(i int, k K, v V) {
+	c.unindexID(i)
+	c.vals[i] = v
+	c.indexID(k, v)
 }
 
 // update replaces the value under k only if k is cached.
@@ -114,9 +118,7 @@ func (c *clockCache[K, V]) update(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i, ok := c.index[k]; ok {
-		c.unindexID(i)
-		c.vals[i] = v
-		c.indexID(k, v)
+		c.replace(i, k, v)
 	}
 }
 

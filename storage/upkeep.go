@@ -170,7 +170,7 @@ func (s RuntimeStats) log(log *slog.Logger) {
 
 func (db *DB) snapshot() RuntimeStats {
 	s := RuntimeStats{At: time.Now(), Caches: db.CacheStats()}
-	s.RSS, s.HWM = processMemory()
+	s.RSS, s.HWM = ProcessMemory(0)
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
 	metrics.Read(sample)
 	for _, m := range sample {
@@ -210,10 +210,14 @@ func (db *DB) LastRuntimeStats(ctx context.Context) (RuntimeStats, bool, error) 
 	return s, true, nil
 }
 
-// processMemory reads this process's resident memory and its high-water
-// mark (Linux; zero elsewhere).
-func processMemory() (rss, hwm int64) {
-	b, err := os.ReadFile("/proc/self/status")
+// ProcessMemory reads the resident memory of process pid (0: this one) and
+// its high-water mark, in bytes, from /proc (Linux; zero elsewhere).
+func ProcessMemory(pid int) (rss, hwm int64) {
+	path := "/proc/self/status"
+	if pid != 0 {
+		path = fmt.Sprintf("/proc/%d/status", pid)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, 0
 	}
@@ -233,4 +237,4 @@ func processMemory() (rss, hwm int64) {
 	return rss, hwm
 }
 
-func processRSS() int64 { r, _ := processMemory(); return r }
+func processRSS() int64 { r, _ := ProcessMemory(0); return r }

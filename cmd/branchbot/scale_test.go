@@ -266,26 +266,7 @@ func (w *scaleWorld) stop(p *botProc) {
 }
 
 // procStatus reads VmRSS and VmHWM (bytes) of a process.
-func procStatus(pid int) (rss, hwm int64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = v << 10
-		case "VmHWM:":
-			hwm = v << 10
-		}
-	}
-	return rss, hwm
-}
+func procStatus(pid int) (rss, hwm int64) { return storage.ProcessMemory(pid) }
 
 // procCPU is the user+system CPU time a process has used.
 func procCPU(pid int) time.Duration {
