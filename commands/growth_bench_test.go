@@ -243,8 +243,8 @@ func measureGrowth(b *testing.B, cfg *configs.Config, scale int) growthFigures {
 	}
 	f.checkin = g.rate(msgs)
 	msgs = msgs[:0]
-	for i := range growthN { // the members who filed tickets (seats 1-5)
-		msgs = append(msgs, growthPrivateMsg(i%growthGroups, 1+(i/growthGroups)%5, "/mytickets"))
+	for i := range growthN { // the member of each group who files tickets
+		msgs = append(msgs, growthPrivateMsg(i%growthGroups, 1, "/mytickets"))
 	}
 	f.mytickets = g.rate(msgs)
 	msgs = msgs[:0]
@@ -302,6 +302,16 @@ func BenchmarkGrowth(b *testing.B) {
 			fmt.Printf("  %-8s %9d %18s %18s %18s %18s %18s %14.0f\n", fmt.Sprintf("%d×", scales[i]), f.size>>20,
 				cell(f.checkin, figs[0].checkin), cell(f.mytickets, figs[0].mytickets), cell(f.suggest, figs[0].suggest),
 				cell(f.whoami, figs[0].whoami), cell(f.tick, figs[0].tick), f.bare)
+		}
+		fmt.Printf("  the same, each as a share of the bare insert rate of its own run (the machine's speed at that moment):\n")
+		for i, f := range figs {
+			share := func(v, bare, v0, bare0 float64) string {
+				return fmt.Sprintf("%8.3f (÷%.2f)", v/bare, (v0/bare0)/(v/bare))
+			}
+			f0 := figs[0]
+			fmt.Printf("  %-8s %9s %18s %18s %18s %18s %18s\n", fmt.Sprintf("%d×", scales[i]), "",
+				share(f.checkin, f.bare, f0.checkin, f0.bare), share(f.mytickets, f.bare, f0.mytickets, f0.bare), share(f.suggest, f.bare, f0.suggest, f0.bare),
+				share(f.whoami, f.bare, f0.whoami, f0.bare), share(f.tick, f.bare, f0.tick, f0.bare))
 		}
 		last := figs[len(figs)-1]
 		b.ReportMetric(last.checkin, "checkin-msgs/s")
