@@ -217,8 +217,8 @@ func (e *Engine) Caller(ctx context.Context, m Member) (Caller, error) {
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return c, fmt.Errorf("load roster entry %d: %w", m.RosterID, err)
 		}
-		if err == nil {
-			c.Roster = &r
+		if err == nil && r.Left.IsZero() {
+			c.Roster = &r // an entry that left the roster grants nothing
 		}
 	}
 	c.Admin = e.admins[m.Platform+":"+m.ExternalID] ||

@@ -47,6 +47,10 @@ type RosterEntry struct {
 	Title  string // the role as written in the roster, e.g. 书记, 组织员
 	Role   Role   // what the title grants in the bot
 	Phone  string
+	// Left is when an import took the entry off the roster (a graduate);
+	// zero while it is on it. A left entry is kept for the history that
+	// names it, but counts for nothing now: no role, no /iam.
+	Left time.Time
 }
 
 // Message is one incoming chat message, already translated from the

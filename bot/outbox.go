@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -171,7 +172,7 @@ func (s *sender) idleWait(ctx context.Context) time.Duration {
 }
 
 func isPlain(m OutboxMessage) bool {
-	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == ""
+	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == "" && m.File == ""
 }
 
 // nextInOrder returns the chat's next due reply when it is older than every
@@ -213,7 +214,7 @@ const (
 func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) {
 	var err error
 	ids := []int64{m.ID}
-	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && s.lim.wouldWait(m.ChatID, time.Now()) {
+	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && m.File == "" && s.lim.wouldWait(m.ChatID, time.Now()) {
 		more, err := s.e.store.OutboxFollowing(ctx, m.ChatID, m.ID, s.e.now(), 50)
 		if err == nil {
 			n := utf8.RuneCountInString(m.Text)
@@ -254,7 +255,7 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 		ids = append(ids, c.ID)
 		parts[i] = c.Text
 	}
-	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo}
+	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo, File: m.File}
 	if len(ids) > 1 {
 		// Messages merged into a send that did not succeed go back to the
 		// queue on their own; the head's fate is decided below.
@@ -327,6 +328,11 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 
 // send delivers out, editing the earlier message where asked and possible.
 func (s *sender) send(ctx context.Context, m OutboxMessage, out Outbound) (string, error) {
+	if out.File != "" && !s.p.Capabilities().Files {
+		// A feature decides by Capabilities.Files; a file queued for a
+		// platform without them cannot go out by retrying.
+		return "", &PermanentError{Err: fmt.Errorf("平台 %s 不能发送文件 %s", s.p.Name(), filepath.Base(out.File))}
+	}
 	if m.EditOf != 0 {
 		if ed, ok := s.p.(Editor); ok && s.p.Capabilities().Edit {
 			orig, err := s.e.store.OutboxMessage(ctx, m.EditOf)

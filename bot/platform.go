@@ -14,7 +14,9 @@ type Capabilities struct {
 	Edit     bool // editing a message the bot sent
 	Mentions bool // naming a member so that they are notified
 	Private  bool // the bot can start or answer a private chat
-	Files    bool // sending a file
+	// Files: the platform delivers a message's File into the chat (see
+	// Outgoing.File); without it, a feature says where the file is instead.
+	Files bool
 	// CommandsOnly is set where, in groups, the bot may receive only
 	// commands, messages that mention or answer it, and button presses,
 	// not the rest of the conversation (Telegram's privacy mode).
@@ -42,6 +44,10 @@ type Outbound struct {
 	Buttons  [][]Button
 	Mention  *Mention // name this member at the start of the message
 	ReplyTo  string   // platform message id to reply to, if supported
+	// File is the path of a file on the bot's disk to deliver with the
+	// message (platforms with Capabilities.Files); Text is then its
+	// caption. A file that is gone by then is a PermanentError.
+	File string
 }
 
 // Mention names a member in an outgoing message.

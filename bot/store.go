@@ -18,6 +18,7 @@ const (
 	OutboxDelivered  OutboxState = "delivered"
 	OutboxFailed     OutboxState = "failed"     // will not be retried; see LastError
 	OutboxSuperseded OutboxState = "superseded" // replaced by a newer message with the same merge key
+	OutboxCancelled  OutboxState = "cancelled"  // withdrawn before it was sent (a broadcast taken back)
 )
 
 // Outgoing is a message a feature wants sent. Only ChatID and Text are
@@ -43,6 +44,11 @@ type Outgoing struct {
 	NotBefore time.Time // do not deliver before this instant
 	// Bulk messages (broadcasts, scheduled pushes) yield to replies.
 	Bulk bool
+	// File is the path of a file to deliver into the chat, with Text as
+	// its caption; only for platforms whose Capabilities have Files. The
+	// file must stay where it is until the message is delivered (see
+	// bot/exports, which writes files with this in mind).
+	File string
 }
 
 // OutboxMessage is a queued message as stored.

@@ -159,7 +159,7 @@ func (db *DB) RosterWithTitles(ctx context.Context, titles, numbers []string) ([
 	for _, n := range numbers {
 		args = append(args, n)
 	}
-	q := `SELECT ` + rosterCols + ` FROM roster WHERE title IN (` + placeholders(max(len(titles), 1)) + `) OR number IN (` + placeholders(max(len(numbers), 1)) + `) ORDER BY id`
+	q := `SELECT ` + rosterCols + ` FROM roster WHERE (title IN (` + placeholders(max(len(titles), 1)) + `) OR number IN (` + placeholders(max(len(numbers), 1)) + `)) AND` + onRoster + `ORDER BY id`
 	if len(titles) == 0 {
 		args = append([]any{"\x00"}, args...) // matches no title
 	}

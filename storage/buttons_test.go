@@ -2,9 +2,7 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,37 +14,7 @@ import (
 // way an older bot left it; the rename keeps the token and its data.
 func TestButtonTokensKeptAcrossTableRename(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite3", dsn(path, false, DefaultWriterCache))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version >= 401 {
-			continue
-		}
-		if _, err := old.ExecContext(ctx, m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		if _, err := old.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, 0)`, m.version, m.name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := old.ExecContext(ctx, `INSERT INTO telegram_buttons(token, data, created_at) VALUES ('~old', '/join #3 很长的备注', 1)`); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-
+	path := openAt(t, 401, `INSERT INTO telegram_buttons(token, data, created_at) VALUES ('~old', '/join #3 很长的备注', 1)`)
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

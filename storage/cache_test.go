@@ -229,3 +229,67 @@ func TestEnsureMemberBatchesNewMembers(t *testing.T) {
 		t.Fatalf("read back: %+v", m)
 	}
 }
+
+// An entry another process takes off the roster (roster import
+// --remove-missing while the bot runs) is seen as left by the running
+// bot's cache within rosterCheckEvery; putting it back is seen too.
+func TestRosterCacheSeesRemovals(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	bot1 := openTestDB(t, path)
+	unit := testUnit(t, bot1)
+	bot1.cache.rosterCheckEvery = 50 * time.Millisecond
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	both := []bot.RosterEntry{{Name: "张三", Number: "1", UnitID: unit}, {Name: "李四", Number: "2", UnitID: unit}}
+	if _, _, err := bot1.ImportRoster(ctx, both, now); err != nil {
+		t.Fatal(err)
+	}
+	li, _ := bot1.RosterByNumber(ctx, "2")
+	if _, err := bot1.RosterEntry(ctx, li.ID); err != nil { // cached before the removal
+		t.Fatal(err)
+	}
+	left := func() bool {
+		e, err := bot1.RosterEntry(ctx, li.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !e.Left.IsZero()
+	}
+	sync := func(es []bot.RosterEntry) RosterImport {
+		t.Helper()
+		cli, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cli.Close()
+		r, err := cli.SyncRoster(ctx, es, now, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	wait := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Second)
+		for left() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("the cache never saw 李四 left=%v", want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if r := sync(both[:1]); r.Removed != 1 || r.Unchanged != 1 || len(r.Missing) != 1 || r.Missing[0].Number != "2" {
+		t.Fatalf("removal: %+v", r)
+	}
+	wait(true)
+	if got, err := bot1.RosterOfUnits(ctx, []int64{unit}); err != nil || len(got) != 1 || got[0].Number != "1" {
+		t.Errorf("the unit's roster after the removal: %+v, %v", got, err)
+	}
+	if _, err := bot1.RosterByNumber(ctx, "2"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("a left entry is found by number: %v", err)
+	}
+	if r := sync(both); r.Updated != 1 || r.Unchanged != 1 || r.Removed != 0 {
+		t.Fatalf("putting back: %+v", r)
+	}
+	wait(false)
+}

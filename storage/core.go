@@ -373,16 +373,21 @@ func (db *DB) SyncUnits(ctx context.Context, defs []core.UnitDef) error {
 	})
 }
 
-const rosterCols = `id, name, number, unit_id, title, role, phone`
+const rosterCols = `id, name, number, unit_id, title, role, phone, COALESCE(left_at, 0)`
+
+// onRoster keeps the entries on the roster now, not those an import took
+// off it (kept for history, found by id only).
+const onRoster = ` left_at IS NULL `
 
 func scanRoster(row rowScanner) (bot.RosterEntry, error) {
 	var r bot.RosterEntry
 	var role string
-	err := row.Scan(&r.ID, &r.Name, &r.Number, &r.UnitID, &r.Title, &role, &r.Phone)
+	var left int64
+	err := row.Scan(&r.ID, &r.Name, &r.Number, &r.UnitID, &r.Title, &role, &r.Phone, &left)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, bot.ErrNotFound
 	}
-	r.Role = parseRole(role)
+	r.Role, r.Left = parseRole(role), fromMS(left)
 	return r, err
 }
 
@@ -395,7 +400,8 @@ func parseRole(s string) bot.Role {
 	return bot.RoleMember
 }
 
-// RosterEntry implements bot.Store.
+// RosterEntry implements bot.Store. It finds entries that left the roster
+// too (Left set): history names them.
 func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error) {
 	if err := db.checkRosterVersion(ctx); err != nil {
 		return bot.RosterEntry{}, err
@@ -411,27 +417,28 @@ func (db *DB) RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error
 	return e, err
 }
 
-// RosterByNumber finds a roster entry by 学号/工号.
+// RosterByNumber finds an entry on the roster by 学号/工号.
 func (db *DB) RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error) {
-	return scanRoster(db.r.QueryRowContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE number = ?`, number))
+	return scanRoster(db.r.QueryRowContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE number = ? AND`+onRoster, number))
 }
 
-// RosterByName lists roster entries with a name.
+// RosterByName lists the entries on the roster with a name.
 func (db *DB) RosterByName(ctx context.Context, name string) ([]bot.RosterEntry, error) {
-	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE name = ? ORDER BY id`, name)
+	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE name = ? AND`+onRoster+`ORDER BY id`, name)
 }
 
-// RosterOfUnits lists the roster entries of the units, by unit then number.
+// RosterOfUnits lists the entries on the roster of the units, by unit then
+// number.
 func (db *DB) RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error) {
 	if len(unitIDs) == 0 {
 		return nil, nil
 	}
-	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE unit_id IN (`+placeholders(len(unitIDs))+`) ORDER BY unit_id, number`, int64Args(unitIDs)...)
+	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE unit_id IN (`+placeholders(len(unitIDs))+`) AND`+onRoster+`ORDER BY unit_id, number`, int64Args(unitIDs)...)
 }
 
-// RosterWithRole lists entries of a role.
+// RosterWithRole lists the entries on the roster of a role.
 func (db *DB) RosterWithRole(ctx context.Context, role bot.Role) ([]bot.RosterEntry, error) {
-	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE role = ? ORDER BY id`, role.String())
+	return db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster WHERE role = ? AND`+onRoster+`ORDER BY id`, role.String())
 }
 
 func (db *DB) rosterQuery(ctx context.Context, q string, args ...any) ([]bot.RosterEntry, error) {
@@ -450,33 +457,88 @@ func (db *DB) RosterCount(ctx context.Context) (int, error) {
 }
 
 // ImportRoster adds or updates entries by number in one transaction and
-// returns how many were added and updated.
+// returns how many were added and how many it found already (updated or
+// unchanged). It removes nobody (see SyncRoster).
 func (db *DB) ImportRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time) (added, updated int, err error) {
+	r, err := db.SyncRoster(ctx, entries, at, false)
+	return r.Added, r.Updated + r.Unchanged, err
+}
+
+// RosterImport is what an import did to the roster.
+type RosterImport struct {
+	Added     int // new numbers
+	Updated   int // known numbers whose name, unit, title or phone changed, or that were back on the roster
+	Unchanged int // known numbers as they were
+	// Missing are the entries on the roster that the file does not list:
+	// taken off it when the import removes missing ones, else left alone.
+	Missing []bot.RosterEntry
+	Removed int
+}
+
+// SyncRoster imports entries (by number) in one transaction: it adds new
+// ones, updates changed ones (putting back any an earlier import had taken
+// off), and counts the unchanged. Entries on the roster that entries do not
+// list are reported as Missing and, with removeMissing, taken off the roster:
+// marked with when they left, not deleted, so that history keeps their
+// names; they no longer count, link or grant a role.
+func (db *DB) SyncRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time, removeMissing bool) (RosterImport, error) {
 	defer db.cache.dropRoster()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	var r RosterImport
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		listed := make(map[string]bool, len(entries))
 		for _, e := range entries {
-			var id int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM roster WHERE number = ?`, e.Number).Scan(&id)
+			listed[e.Number] = true
+			var (
+				id                       int64
+				name, title, role, phone string
+				unit                     int64
+				left                     sql.NullInt64
+			)
+			err := tx.QueryRowContext(ctx, `SELECT id, name, unit_id, title, role, phone, left_at FROM roster WHERE number = ?`, e.Number).
+				Scan(&id, &name, &unit, &title, &role, &phone, &left)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				if _, err := tx.ExecContext(ctx, `INSERT INTO roster(name, number, unit_id, title, role, phone, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 					e.Name, e.Number, e.UnitID, e.Title, e.Role.String(), e.Phone, ms(at)); err != nil {
 					return fmt.Errorf("add %s %s: %w", e.Number, e.Name, err)
 				}
-				added++
+				r.Added++
 			case err != nil:
 				return err
+			case name == e.Name && unit == e.UnitID && title == e.Title && role == e.Role.String() && phone == e.Phone && !left.Valid:
+				r.Unchanged++
 			default:
-				if _, err := tx.ExecContext(ctx, `UPDATE roster SET name = ?, unit_id = ?, title = ?, role = ?, phone = ?, updated_at = ? WHERE id = ?`,
+				if _, err := tx.ExecContext(ctx, `UPDATE roster SET name = ?, unit_id = ?, title = ?, role = ?, phone = ?, left_at = NULL, updated_at = ? WHERE id = ?`,
 					e.Name, e.UnitID, e.Title, e.Role.String(), e.Phone, ms(at), id); err != nil {
 					return fmt.Errorf("update %s %s: %w", e.Number, e.Name, err)
 				}
-				updated++
+				r.Updated++
 			}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+rosterCols+` FROM roster WHERE`+onRoster+`ORDER BY unit_id, number`)
+		if err != nil {
+			return fmt.Errorf("read the roster: %w", err)
+		}
+		all, err := collect(rows, scanRoster)
+		if err != nil {
+			return fmt.Errorf("read the roster: %w", err)
+		}
+		for _, e := range all {
+			if listed[e.Number] {
+				continue
+			}
+			r.Missing = append(r.Missing, e)
+			if !removeMissing {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE roster SET left_at = ?, updated_at = ? WHERE id = ?`, ms(at), ms(at), e.ID); err != nil {
+				return fmt.Errorf("take %s %s off the roster: %w", e.Number, e.Name, err)
+			}
+			r.Removed++
 		}
 		return nil
 	})
-	return added, updated, err
+	return r, err
 }
 
 // LinkedRosterIDs returns, of the given roster entries, those linked to any

@@ -316,20 +316,65 @@ func (db *DB) MigrateReport(ctx context.Context) ([]string, error) {
 		if done[m.version] {
 			continue
 		}
-		err := db.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, time.Now().UnixMilli())
-			return err
-		})
-		if err != nil {
+		if err := db.apply(ctx, m); err != nil {
 			return applied, fmt.Errorf("apply migration %s: %w", m.name, err)
 		}
 		applied = append(applied, m.name)
 	}
 	return applied, nil
+}
+
+// noForeignKeys is the first line of a migration that must run with
+// foreign key enforcement off: one that rebuilds a table other tables refer
+// to (SQLite's way to change a CHECK constraint: create the new table, copy,
+// drop the old one, rename), since dropping the old one would otherwise
+// count every referring row as a violation.
+const noForeignKeys = "-- foreign_keys: off"
+
+// apply runs one migration and records it, in one transaction. A migration
+// starting with noForeignKeys runs on the writer's connection with foreign
+// keys off, and commits only if PRAGMA foreign_key_check then finds no row
+// pointing nowhere.
+func (db *DB) apply(ctx context.Context, m migration) error {
+	run := func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, time.Now().UnixMilli())
+		return err
+	}
+	if !strings.HasPrefix(m.sql, noForeignKeys) {
+		return db.tx(ctx, run)
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Outside a transaction: SQLite ignores the pragma inside one.
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := run(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	var table string
+	switch err := tx.QueryRowContext(ctx, `PRAGMA foreign_key_check`).Scan(&table, new(any), new(any), new(any)); {
+	case err == nil:
+		_ = tx.Rollback()
+		return fmt.Errorf("rows of %s point nowhere after the migration", table)
+	case !errors.Is(err, sql.ErrNoRows):
+		_ = tx.Rollback()
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	return tx.Commit()
 }
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE).

@@ -16,7 +16,7 @@ import (
 const outboxCols = `o.id, o.chat_id, o.text, o.buttons, COALESCE(o.mention_member, 0), o.reply_to, COALESCE(o.idem_key, ''),
 	o.merge_key, COALESCE(o.edit_of, 0), o.bulk, o.not_before, o.state, o.attempts, o.last_error, o.platform_msg_id,
 	o.created_at, o.delivered_at, c.platform, c.external_id, c.kind, c.active,
-	COALESCE(m.external_id, ''), COALESCE(m.name, '')`
+	COALESCE(m.external_id, ''), COALESCE(m.name, ''), o.file`
 
 const outboxFrom = ` FROM outbox o JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member `
 
@@ -30,7 +30,7 @@ func scanOutbox(row rowScanner) (bot.OutboxMessage, error) {
 	)
 	err := row.Scan(&m.ID, &m.ChatID, &m.Text, &buttons, &m.MentionMember, &m.ReplyTo, &m.IdemKey,
 		&m.MergeKey, &m.EditOf, &m.Bulk, &notBefore, &state, &m.Attempts, &m.LastError, &m.PlatformMsgID,
-		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention)
+		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention, &m.File)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, bot.ErrNotFound
 	}
@@ -125,9 +125,9 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 	if notBefore.IsZero() {
 		notBefore = now
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at, file)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now), m.File)
 	if err != nil {
 		return 0, false, "", fmt.Errorf("insert outbox: %w", err)
 	}
@@ -305,4 +305,24 @@ func (db *DB) PendingCount(ctx context.Context, platform string, now time.Time) 
 	err := db.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM outbox WHERE platform = ?1 AND state = 'pending' AND not_before <= ?2)
 		+ (SELECT COUNT(*) FROM outbox WHERE platform = ?1 AND state = 'sending' AND not_before <= ?2)`, platform, ms(now)).Scan(&n)
 	return n, err
+}
+
+// CancelQueued withdraws the pending messages whose idempotency key starts
+// with prefix (a scheduled broadcast taken back): they become cancelled and
+// are never sent. It reports how many it withdrew, and how many of those
+// keys had left the queue already (sending or delivered), which it cannot
+// take back.
+func (t *Tx) CancelQueued(prefix string) (cancelled, gone int, err error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE outbox SET state = ? WHERE idem_key >= ? AND idem_key < ? AND state = 'pending'`,
+		bot.OutboxCancelled, prefix, prefix+"\U0010FFFF")
+	if err != nil {
+		return 0, 0, fmt.Errorf("cancel messages queued as %s…: %w", prefix, err)
+	}
+	n, _ := res.RowsAffected()
+	err = t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM outbox WHERE idem_key >= ? AND idem_key < ? AND state IN ('sending', 'delivered')`,
+		prefix, prefix+"\U0010FFFF").Scan(&gone)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count messages queued as %s…: %w", prefix, err)
+	}
+	return int(n), gone, nil
 }

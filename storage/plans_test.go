@@ -36,6 +36,7 @@ import (
 var scanAllowed = map[string]string{
 	"PrivacyPeople":        "the model's privacy filter needs every name; once per model request, which the daily budget bounds",
 	"RosterCount":          "at start only, to seed an empty roster",
+	"SyncRoster":           "a roster import compares its file with the whole roster (branchbot roster import)",
 	"RosterWithRole":       "admins and reviewers: a roster of a few hundred entries per role, read for an admin notice",
 	"ContentColumns":       "the study library, a few hundred items",
 	"ContentBySlugOrTitle": "the study library, a few hundred items; a push looks its item up once per occurrence",
@@ -47,7 +48,7 @@ var scanAllowed = map[string]string{
 
 // dynamicSQL lists the functions whose SQL is not a constant, with why.
 var dynamicSQL = map[string]string{
-	"MigrateReport":      "migration scripts from the embedded files",
+	"apply":              "migration scripts from the embedded files",
 	"newWriterConnector": "PRAGMAs on the writer connection",
 	"readRow":            "runs its caller's statement (checked at the caller)",
 	"prepareWriter":      "prepares its caller's statements (checked at the caller)",

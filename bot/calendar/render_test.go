@@ -17,12 +17,12 @@ func TestWriteYear(t *testing.T) {
 	}
 	out := b.String()
 	for _, line := range []string{
-		"2026年节假日安排（来源：built-in）：\n",
-		"\n2026-01-04 周日 上班 元旦节调休 (built-in)\n",
-		"\n2026-02-14 周六 上班 春节调休 (built-in)\n",
-		"\n2026-02-15 周日 休息 春节 (built-in)\n",
-		"\n2026-02-16 周一 休息 春节 (built-in)\n",
-		"\n2026-10-10 周六 上班 国庆节调休 (built-in)\n",
+		"2026年节假日安排（来源：内置的国务院办公厅放假通知）：\n",
+		"\n2026-01-04 周日 上班 元旦节调休（内置）\n",
+		"\n2026-02-14 周六 上班 春节调休（内置）\n",
+		"\n2026-02-15 周日 休息 春节（内置）\n",
+		"\n2026-02-16 周一 休息 春节（内置）\n",
+		"\n2026-10-10 周六 上班 国庆节调休（内置）\n",
 	} {
 		if !strings.Contains(out, line) {
 			t.Errorf("missing %q in\n%s", line, out)
@@ -37,9 +37,25 @@ func TestWriteYear(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = b.String()
-	if !strings.HasPrefix(out, "2027年官方节假日安排尚未发布") || !strings.Contains(out, "\n2027-02-05 周五 休息 春节 (provisional)\n") ||
+	if !strings.HasPrefix(out, "2027年官方节假日安排尚未发布") || !strings.Contains(out, "\n2027-02-05 周五 休息 春节（推算）\n") ||
 		strings.Contains(out, "上班") {
 		t.Errorf("2027:\n%s", out)
+	}
+
+	// A past year is not "not yet published": it is not recorded.
+	b.Reset()
+	if err := c.WriteYear(&b, 1999); err != nil {
+		t.Fatal(err)
+	}
+	out = b.String()
+	if !strings.HasPrefix(out, "1999年的官方节假日安排未收录（内置数据从 2002 年起）") || strings.Contains(out, "尚未发布") ||
+		!strings.Contains(out, "\n1999-10-01 周五 休息 国庆节（推算）\n") {
+		t.Errorf("1999:\n%s", out)
+	}
+	for _, english := range []string{"built-in", "provisional", "file)"} {
+		if strings.Contains(out, english) {
+			t.Errorf("1999 names a source in English (%s):\n%s", english, out)
+		}
 	}
 
 	if err := c.WriteYear(failingWriter{}, 2026); err == nil || !errors.Is(err, errWrite) {

@@ -7,6 +7,7 @@ package memchat
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -99,10 +100,17 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 	}
 }
 
-// Send implements bot.Platform.
+// Send implements bot.Platform. A message with a file is recorded with
+// its path; a file that is not there is refused for good, as a platform
+// refuses an upload it cannot read.
 func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 	if err := p.failure(m); err != nil {
 		return "", err
+	}
+	if m.File != "" {
+		if _, err := os.Stat(m.File); err != nil {
+			return "", &bot.PermanentError{Err: fmt.Errorf("file to send: %w", err)}
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

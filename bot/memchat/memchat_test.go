@@ -3,6 +3,8 @@ package memchat_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -36,7 +38,7 @@ const retryAfter = time.Second
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{
-		p:        memchat.New("memchat", bot.Capabilities{Buttons: true, Edit: true, Mentions: true, Private: true}),
+		p:        memchat.New("memchat", bot.Capabilities{Buttons: true, Edit: true, Mentions: true, Private: true, Files: true}),
 		attempts: map[string]int{}, refusers: map[string]*platformtest.Refuser{}, gates: map[string]*platformtest.Gate{},
 		gone: map[string]bool{}, pressers: map[string]string{},
 	}
@@ -100,6 +102,14 @@ func (h *harness) Received(t *testing.T, c platformtest.Chat) []platformtest.Mes
 			continue
 		}
 		m := platformtest.Message{ID: s.MessageID, Text: s.Text, At: s.At}
+		if s.File != "" {
+			// The platform keeps the path; the file is still there.
+			data, err := os.ReadFile(s.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.File = &platformtest.File{Name: filepath.Base(s.File), Data: data}
+		}
 		if s.Mention != nil {
 			m.Mention = s.Mention.Name
 		}

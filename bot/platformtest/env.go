@@ -183,6 +183,9 @@ func (e *env) describe(chats ...Chat) string {
 			if m.Edits > 0 {
 				fmt.Fprintf(&b, " edits=%d", m.Edits)
 			}
+			if m.File != nil {
+				fmt.Fprintf(&b, " file=%s (%d bytes)", m.File.Name, len(m.File.Data))
+			}
 		}
 	}
 	return b.String()

@@ -79,6 +79,16 @@ type Message struct {
 	Buttons [][]string // button labels, by row
 	Edits   int        // times it was edited in place
 	At      time.Time  // when the platform accepted it (its first version)
+	// File is the file the message carried (platforms with
+	// Capabilities.Files); Text is then its caption, where the platform
+	// shows one with the file.
+	File *File
+}
+
+// File is a file the platform accepted from the bot.
+type File struct {
+	Name string
+	Data []byte
 }
 
 // Answer is the answer to a button press, shown to the presser only.
@@ -136,10 +146,12 @@ type Harness interface {
 	// platform's way: an @mention in front of it.
 	SayToBot(t *testing.T, c Chat, member, text string)
 	// Received lists the messages the platform accepted from the bot in c,
-	// in order, as they stand after edits, over every run.
+	// in order, as they stand after edits, over every run; a file sent with
+	// a caption the platform shows apart (web WeChat) is two messages, the
+	// caption then the file.
 	Received(t *testing.T, c Chat) []Message
-	// Attempts counts the sends and edits to c that reached the platform,
-	// accepted or refused.
+	// Attempts counts the sends, uploads and edits to c that reached the
+	// platform, accepted or refused.
 	Attempts(t *testing.T, c Chat) int
 	// Refuse lets the next accept sends to c through, then refuses the
 	// following n with the platform's "too many requests" answer.

@@ -1,7 +1,11 @@
 package platformtest
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +41,7 @@ var cases = []struct {
 	{"Edit", edit},
 	{"LongText", longText},
 	{"BadInput", badInput},
+	{"File", file},
 	{"ShutdownSendCompletes", func(t *testing.T, e *env) { shutdownInFlight(t, e, true) }},
 	{"ShutdownSendFailsResentAfterRestart", func(t *testing.T, e *env) { shutdownInFlight(t, e, false) }},
 }
@@ -348,6 +353,85 @@ func (e *env) awaitWhole(c Chat, text string, skip int) []string {
 		e.t.Errorf("after the long text %s received %d more messages than its pieces and the marker", c, len(got)-skip-len(pieces)-1)
 	}
 	return pieces
+}
+
+// file: a message carrying a file delivers the file whole, under its name,
+// with its text as the caption, once, into the chat it was queued for; a
+// refused upload is sent again once; a file that is gone by the time of
+// sending fails for good without reaching the platform.
+func file(t *testing.T, e *env) {
+	if !e.caps().Files {
+		t.Skip("the platform cannot send files")
+	}
+	p := Private(Zhang)
+	e.h.Say(t, p, Zhang, "/echo 你好") // the private chat is known to both sides
+	e.await(p, "你好")
+	data := []byte("\ufeff姓名,学号\n张三,2023001\n")
+	path := filepath.Join(t.TempDir(), "名单-1.csv")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.send(p, bot.Outgoing{Text: "签到 #1 的名单", File: path})
+	got := e.awaitFile(p, "名单-1.csv")
+	if !bytes.Equal(got.File.Data, data) {
+		t.Errorf("the file arrived as %q, want %q", got.File.Data, data)
+	}
+	if !slices.Contains(e.texts(p), "签到 #1 的名单") {
+		t.Errorf("the caption did not arrive; %s", e.describe(p))
+	}
+
+	before := e.h.Attempts(t, p)
+	r := e.h.Refuse(t, p, 0, 1)
+	e.send(p, bot.Outgoing{Text: "再发一次", File: path})
+	select {
+	case <-r.At:
+	case <-time.After(wait):
+		t.Fatalf("the file was not sent within %s; %s", wait, e.describe(p))
+	}
+	e.eventually("the file sent again", func() bool { return e.files(p) == 2 }, p)
+
+	gone := e.send(p, bot.Outgoing{Text: "不存在的文件", File: filepath.Join(t.TempDir(), "gone.xlsx")})
+	if m := e.awaitState(gone, bot.OutboxFailed, p); m.LastError == "" {
+		t.Error("the failed file records no reason")
+	}
+	e.settle(p)
+	if n := e.files(p); n != 2 {
+		t.Errorf("%s received %d files, want 2; %s", p, n, e.describe(p))
+	}
+	if n := e.count(p, "再发一次"); n != 1 {
+		t.Errorf("the caption of the refused file arrived %d times, want once", n)
+	}
+	if got := e.h.Attempts(t, p) - before; got < 3 {
+		t.Errorf("%d attempts after the refusal, want at least the refused one, the one sent again and the marker", got)
+	}
+	e.noneReceived(GroupA, GroupB)
+}
+
+// awaitFile waits for a file named name in c and returns its message.
+func (e *env) awaitFile(c Chat, name string) Message {
+	e.t.Helper()
+	var m Message
+	e.eventually(fmt.Sprintf("the file %s in %s", name, c), func() bool {
+		for _, r := range e.h.Received(e.t, c) {
+			if r.File != nil && r.File.Name == name {
+				m = r
+				return true
+			}
+		}
+		return false
+	}, c)
+	return m
+}
+
+// files counts the files c received.
+func (e *env) files(c Chat) int {
+	n := 0
+	for _, m := range e.h.Received(e.t, c) {
+		if m.File != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // badInput: invalid UTF-8, blank text and a handler that panics neither

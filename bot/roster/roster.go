@@ -1,9 +1,11 @@
 // Package roster reads roster files (花名册) in .csv or .xlsx form and checks
 // every row against the organisation tree, reporting each bad row with its
-// line number.
+// line number. A CSV file may be UTF-8 (with or without a byte-order mark)
+// or GBK/GB18030, which Chinese Excel writes for "CSV (逗号分隔)".
 package roster
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,8 +14,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/branchbot/branchbot/bot"
 )
@@ -79,13 +83,40 @@ func ReadFile(path string, units *bot.UnitTree) (Result, error) {
 	return parse(rows, nil, units)
 }
 
-// ReadCSV parses a CSV roster.
+// ErrEncoding is returned for a CSV file that is neither UTF-8 nor
+// GBK/GB18030 text.
+var ErrEncoding = errors.New(`the file is neither UTF-8 nor GBK/GB18030 text; in Excel save it as "CSV UTF-8 (逗号分隔)" or as .xlsx`)
+
+// utf8Text returns CSV bytes as UTF-8 without a byte-order mark: UTF-8 as it
+// is, anything else decoded as GB18030 (a superset of GBK) if that decodes
+// every byte.
+func utf8Text(b []byte) ([]byte, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(b) {
+		return b, nil
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
+		return nil, ErrEncoding
+	}
+	return out, nil
+}
+
+// ReadCSV parses a CSV roster, UTF-8 or GBK/GB18030.
 func ReadCSV(in io.Reader, units *bot.UnitTree) (Result, error) {
 	var (
 		rows  [][]string
 		lines []int
 	)
-	r := csv.NewReader(in)
+	raw, err := io.ReadAll(in)
+	if err != nil {
+		return Result{}, err
+	}
+	text, err := utf8Text(raw)
+	if err != nil {
+		return Result{}, err
+	}
+	r := csv.NewReader(bytes.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
 	for {

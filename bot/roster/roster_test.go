@@ -1,12 +1,14 @@
 package roster
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/branchbot/branchbot/bot"
 )
@@ -60,5 +62,31 @@ func TestMissingHeaderAndType(t *testing.T) {
 	}
 	if _, err := ReadFile("x.txt", tree()); err == nil {
 		t.Fatal("want error for .txt")
+	}
+}
+
+// What Chinese Excel saves as "CSV (逗号分隔)" is GBK; "CSV UTF-8" starts
+// with a byte-order mark. Both read the same; bytes that are neither say
+// so instead of failing on the header.
+func TestCSVEncodings(t *testing.T) {
+	const text = "姓名,学号/工号,单位,角色\r\n张三,2023001,第一党支部,书记\r\n李四,2023002,第一党支部,党员\r\n"
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"utf-8": text, "utf-8 with BOM": "\ufeff" + text, "gbk": gbk} {
+		res, err := ReadCSV(strings.NewReader(data), tree())
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(res.Entries) != 2 || res.Entries[0].Name != "张三" || res.Entries[0].Role != bot.RoleSecretary || res.Entries[1].Name != "李四" || len(res.Bad) != 0 {
+			t.Errorf("%s: read %+v", name, res)
+		}
+	}
+	// UTF-16, as "Unicode 文本" saves it: neither encoding.
+	utf16 := "\xff\xfeY\x59\x00"
+	if _, err := ReadCSV(strings.NewReader(utf16), tree()); !errors.Is(err, ErrEncoding) {
+		t.Errorf("UTF-16 bytes: %v, want ErrEncoding", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,9 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 	if err != nil {
 		return "", &bot.PermanentError{Err: fmt.Errorf("telegram chat id %q is not a number", m.ChatID)}
 	}
+	if m.File != "" {
+		return p.sendDocument(ctx, chatID, m)
+	}
 	text, ents := withMention(m.Text, m.Mention)
 	markup, err := p.keyboard(ctx, m.Buttons)
 	if err != nil {
@@ -87,6 +92,47 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		p.notePartsTaken(key, len(parts), nil)
 	}
 	return strconv.Itoa(last.ID), nil
+}
+
+// MaxCaption is Telegram's limit for a document's caption, in UTF-16 code
+// units.
+const MaxCaption = 1024
+
+// sendDocument uploads m.File with sendDocument (multipart), the text as its
+// caption (cut at Telegram's limit; features keep it short), the mention,
+// reply and buttons as for a text.
+func (p *Platform) sendDocument(ctx context.Context, chatID int64, m bot.Outbound) (string, error) {
+	f, err := os.Open(m.File)
+	if err != nil {
+		return "", &bot.PermanentError{Err: fmt.Errorf("file to send: %w", err)}
+	}
+	defer f.Close()
+	caption, ents := withMention(m.Text, m.Mention)
+	if utf16Len(caption) > MaxCaption {
+		p.log.Warn("caption too long for a document; cut", "chat", m.ChatID, "file", filepath.Base(m.File))
+		caption = truncateUTF16(caption, MaxCaption)
+	}
+	markup, err := p.keyboard(ctx, m.Buttons)
+	if err != nil {
+		return "", err
+	}
+	params := &tgbot.SendDocumentParams{
+		ChatID: chatID, Caption: caption, CaptionEntities: ents,
+		Document: &models.InputFileUpload{Filename: filepath.Base(m.File), Data: f},
+	}
+	if id, err := strconv.Atoi(m.ReplyTo); err == nil && m.ReplyTo != "" {
+		params.ReplyParameters = &models.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
+	}
+	if markup != nil {
+		params.ReplyMarkup = markup
+	}
+	cctx, cancel := detach(ctx)
+	defer cancel()
+	sent, err := p.b.SendDocument(cctx, params)
+	if err != nil {
+		return "", p.classify(err)
+	}
+	return strconv.Itoa(sent.ID), nil
 }
 
 // partsKey names one long text to one chat.

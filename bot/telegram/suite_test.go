@@ -116,12 +116,13 @@ func (h *suiteHarness) SayToBot(t *testing.T, c platformtest.Chat, member, text 
 func (h *suiteHarness) to(c platformtest.Chat) func(telegramtest.Call) bool {
 	id := h.chat(c).ID
 	return func(call telegramtest.Call) bool {
-		return (call.Method == "sendMessage" || call.Method == "editMessageText") && call.Int("chat_id") == id
+		return (call.Method == "sendMessage" || call.Method == "sendDocument" || call.Method == "editMessageText") && call.Int("chat_id") == id
 	}
 }
 
-// Received reads the accepted sendMessage calls, with each message's text
-// and keyboard as they stand after edits.
+// Received reads the accepted sendMessage and sendDocument calls, with each
+// message's text (a document's caption) and keyboard as they stand after
+// edits.
 func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtest.Message {
 	id := h.chat(c).ID
 	now := map[int]telegramtest.SentMessage{}
@@ -129,7 +130,7 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 		now[m.ID] = m
 	}
 	var out []platformtest.Message
-	for _, call := range h.srv.Calls("sendMessage") {
+	for _, call := range h.srv.Calls("sendMessage", "sendDocument") {
 		if call.Failure != nil || call.Int("chat_id") != id {
 			continue
 		}
@@ -140,8 +141,12 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 			t.Fatal(err)
 		}
 		m := platformtest.Message{ID: strconv.Itoa(res.MessageID), At: call.At, Text: call.Params["text"]}
+		entities := "entities"
+		if call.Method == "sendDocument" {
+			m.Text, entities = call.Params["caption"], "caption_entities"
+		}
 		var ents []telegramtest.Entity
-		if call.JSON("entities", &ents) == nil {
+		if call.JSON(entities, &ents) == nil {
 			for _, e := range ents {
 				if e.Type == "text_mention" && e.Offset == 0 && e.User != nil {
 					m.Mention = h.names[e.User.ID]
@@ -152,6 +157,9 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 		if ok {
 			m.Text, m.Edits = cur.Text, cur.Edits
 			m.Buttons = labels(cur.ReplyMarkup)
+			if cur.Document != nil {
+				m.File = &platformtest.File{Name: cur.Document.FileName, Data: cur.Document.Data}
+			}
 		}
 		if m.Mention != "" {
 			m.Text = strings.TrimPrefix(m.Text, "@"+m.Mention+" ")
@@ -181,7 +189,7 @@ func labels(markup string) [][]string {
 
 func (h *suiteHarness) Attempts(t *testing.T, c platformtest.Chat) int {
 	n := 0
-	for _, call := range h.srv.Calls("sendMessage", "editMessageText") {
+	for _, call := range h.srv.Calls("sendMessage", "sendDocument", "editMessageText") {
 		if h.to(c)(call) {
 			n++
 		}

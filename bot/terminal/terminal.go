@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,7 +68,9 @@ func New(in io.Reader, out io.Writer, o Options) *Platform {
 func (p *Platform) Name() string { return Name }
 
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true}
+	// Files: the terminal runs on the bot's own machine, so a file "sent"
+	// into it is shown with where it lies.
+	return bot.Capabilities{Mentions: true, Private: true, Files: true}
 }
 
 // BotUsername implements bot.Identified: /help@branchbot is ours.
@@ -179,6 +182,12 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		label = "私聊 " + rest
 	}
 	text := bot.Render(label, p.botName, m, false)
+	if m.File != "" {
+		if _, err := os.Stat(m.File); err != nil {
+			return "", &bot.PermanentError{Err: fmt.Errorf("file to send: %w", err)}
+		}
+		text += "\n  位置: " + m.File
+	}
 	if p.prompt {
 		// Replies arrive after the prompt was printed: clear the prompt
 		// line, print the reply, and print the prompt again.

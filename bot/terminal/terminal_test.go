@@ -2,7 +2,10 @@ package terminal_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,7 +135,8 @@ func (h *harness) Answers(t *testing.T) []platformtest.Answer { return nil }
 
 // output is the terminal's standard output. The terminal prints each
 // message with one Write: "[第一党支部群] branchbot: @张三 text", then a
-// line "  按钮: [a] [b]" per row of buttons.
+// line "  按钮: [a] [b]" per row of buttons, and for a file the lines
+// "  文件: name（size）" and "  位置: path".
 type output struct{ h *harness }
 
 func (o output) Write(b []byte) (int, error) {
@@ -155,6 +159,18 @@ func (o output) Write(b []byte) (int, error) {
 	}
 	m := platformtest.Message{At: time.Now()}
 	lines := strings.Split(body, "\n")
+	if n := len(lines); n > 2 && strings.HasPrefix(lines[n-2], "  文件: ") {
+		path, ok := strings.CutPrefix(lines[n-1], "  位置: ")
+		if !ok {
+			return 0, fmt.Errorf("a file without its place: %q", body)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, err
+		}
+		m.File = &platformtest.File{Name: filepath.Base(path), Data: data}
+		lines = lines[:n-2]
+	}
 	for len(lines) > 1 {
 		row, ok := strings.CutPrefix(lines[len(lines)-1], "  按钮: ")
 		if !ok {

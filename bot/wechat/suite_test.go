@@ -111,7 +111,11 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 			continue
 		}
 		m := platformtest.Message{ID: s.ClientID, Text: s.Content, At: s.At}
-		if name, rest, ok := strings.Cut(s.Content, "\u2005"); ok && strings.HasPrefix(name, "@") {
+		if s.File != nil {
+			// A file has no caption on WeChat: the text came before it.
+			m.Text, m.File = "", &platformtest.File{Name: s.File.Name, Data: s.File.Data}
+		}
+		if name, rest, ok := strings.Cut(s.Content, "\u2005"); ok && strings.HasPrefix(name, "@") && s.File == nil {
 			m.Mention, m.Text = strings.TrimPrefix(name, "@"), rest
 		}
 		out = append(out, m)

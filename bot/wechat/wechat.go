@@ -104,6 +104,9 @@ type Platform struct {
 	fileMu sync.Mutex // guards the session file and closed
 	closed bool
 
+	captionMu sync.Mutex
+	captions  map[string]bool // files whose caption WeChat took, the file not yet
+
 	running atomic.Bool
 }
 
@@ -130,15 +133,15 @@ func New(o Options) *Platform {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Platform{o: o, log: o.Logger.With("platform", Name), cookies: newCookieStore(), inbox: newInbox()}
+	return &Platform{o: o, log: o.Logger.With("platform", Name), cookies: newCookieStore(), inbox: newInbox(), captions: map[string]bool{}}
 }
 
 func (p *Platform) Name() string { return Name }
 
-// Capabilities: plain text with @mentions; WeChat has no buttons and the web
-// protocol cannot edit.
+// Capabilities: plain text with @mentions, and files; WeChat has no buttons
+// and the web protocol cannot edit.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true}
+	return bot.Capabilities{Mentions: true, Private: true, Files: true}
 }
 
 // BotUsername implements bot.Identified: the account's nickname, so that
@@ -571,6 +574,9 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 	if out.Mention != nil && out.Mention.Name != "" {
 		text = "@" + out.Mention.Name + "\u2005" + text
 	}
+	if out.File != "" {
+		return p.sendFile(ctx, s, out, text)
+	}
 	var msgID string
 	err := p.do(ctx, s, func(s *session) error {
 		to, ok := s.resolve(out.ChatKind, out.ChatID)
@@ -599,6 +605,75 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 		return msgID, nil
 	}
 	return "", p.classify(s, out, err)
+}
+
+// sendFile delivers a message with a file: web WeChat shows no caption with
+// a file, so the text goes first as a message of its own, then the file is
+// uploaded (webwxuploadmedia) and sent (webwxsendappmsg). A caption WeChat
+// took is remembered, in memory, until its file follows, so that the
+// outbox's retry after a refused upload sends only the file.
+func (p *Platform) sendFile(ctx context.Context, s *session, out bot.Outbound, text string) (string, error) {
+	f, err := os.Open(out.File)
+	if err != nil {
+		return "", &bot.PermanentError{Err: fmt.Errorf("file to send: %w", err)}
+	}
+	defer f.Close()
+	key := out.ChatID + "\x00" + out.File + "\x00" + text
+	var msgID string
+	err = p.do(ctx, s, func(s *session) error {
+		to, ok := s.resolve(out.ChatKind, out.ChatID)
+		if !ok {
+			return errUnknownChat
+		}
+		// As for a text: a started send is never cut short.
+		sctx := context.WithoutCancel(s.bot.Context())
+		if strings.TrimSpace(text) != "" && !p.captionTaken(key) {
+			if _, err := s.bot.Caller.WebWxSendMsg(sctx, &openwechat.CallerWebWxSendMsgOptions{
+				LoginInfo: s.bot.Storage.LoginInfo, BaseRequest: s.bot.Storage.Request,
+				Message: openwechat.NewTextSendMessage(text, s.self, to),
+			}); err != nil {
+				return err
+			}
+			p.noteCaption(key, true)
+		}
+		sent, err := s.bot.Caller.WebWxSendFile(sctx, f, &openwechat.CallerWebWxSendFileOptions{
+			FromUserName: s.self, ToUserName: to, BaseRequest: s.bot.Storage.Request, LoginInfo: s.bot.Storage.LoginInfo,
+		})
+		if err != nil {
+			return err
+		}
+		msgID = sent.MsgId
+		return nil
+	})
+	if err == nil {
+		p.noteCaption(key, false)
+		p.mu.Lock()
+		p.backoff = 0
+		p.mu.Unlock()
+		return msgID, nil
+	}
+	err = p.classify(s, out, err)
+	var perm *bot.PermanentError
+	if errors.As(err, &perm) || errors.Is(err, bot.ErrChatGone) {
+		p.noteCaption(key, false) // the message will not be tried again
+	}
+	return "", err
+}
+
+func (p *Platform) captionTaken(key string) bool {
+	p.captionMu.Lock()
+	defer p.captionMu.Unlock()
+	return p.captions[key]
+}
+
+func (p *Platform) noteCaption(key string, taken bool) {
+	p.captionMu.Lock()
+	defer p.captionMu.Unlock()
+	if taken {
+		p.captions[key] = true
+	} else {
+		delete(p.captions, key)
+	}
 }
 
 var errUnknownChat = errors.New("chat not found")

@@ -607,3 +607,56 @@ func TestSendRefusedAsLoggedOutLogsInAgain(t *testing.T) {
 		t.Errorf("logouts %d, logins %d, QR codes %d: want one hot re-login", r.logouts.Load(), srv.Logins(), srv.Hits("jslogin"))
 	}
 }
+
+// A file larger than one upload chunk (512 KiB) goes up in chunks, with the
+// session's data ticket and pass ticket, and arrives whole under its name
+// after its caption. When WeChat refuses the file after taking the caption,
+// the outbox's retry sends the file alone: the caption is not repeated.
+func TestFileInChunksCaptionOnce(t *testing.T) {
+	srv := newServer(t, wechattest.Options{})
+	r := start(t, srv, t.TempDir(), rigOptions{})
+	r.scan()
+	chat := r.groupChat()
+
+	data := bytes.Repeat([]byte("姓名,学号\n张三,2023001\n"), 40000) // about 1.1 MB: three chunks
+	path := filepath.Join(t.TempDir(), "签到-1.csv")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var refused atomic.Bool
+	srv.OnSend(func(s wechattest.Sent) int {
+		if s.File != nil && refused.CompareAndSwap(false, true) {
+			return 1205
+		}
+		return 0
+	})
+	if _, err := r.eng.Send(context.Background(), bot.Outgoing{ChatID: chat.ID, Text: "签到 #1 的名单", File: path}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitDelivered(t, srv, 2)
+	if got[0].Content != "签到 #1 的名单" || got[0].File != nil {
+		t.Errorf("first delivered %+v, want the caption", got[0])
+	}
+	f := got[1].File
+	if f == nil || f.Name != "签到-1.csv" || !bytes.Equal(f.Data, data) || got[1].Group != groupName {
+		t.Fatalf("second delivered %+v, want the whole file in %s", got[1], groupName)
+	}
+	if !refused.Load() {
+		t.Error("the first upload was not refused")
+	}
+	if n := srv.Hits("webwxuploadmedia"); n < 6 {
+		t.Errorf("%d upload requests, want three chunks twice", n)
+	}
+	if n := srv.CookieMisses("file.wx.qq.com"); n != 0 {
+		t.Errorf("%d uploads lacked the session cookies", n)
+	}
+	captions := 0
+	for _, s := range srv.Sent() {
+		if s.Content == "签到 #1 的名单" {
+			captions++
+		}
+	}
+	if captions != 1 {
+		t.Errorf("the caption was sent %d times, want once", captions)
+	}
+}

@@ -35,7 +35,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := newLogger(env.Stderr, cfg.LogLevel)
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location())
 	db, err := storage.OpenWith(ctx, cfg.Database, dbOptions(cfg))
 	if err != nil {
 		return nil, err
@@ -124,10 +124,18 @@ func limits(l configs.LimitsConfig) bot.Limits {
 	return out
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger logs text lines to w at level, with timestamps in loc (the
+// configured time zone, as every other time the bot shows), not the
+// machine's zone.
+func newLogger(w io.Writer, level string, loc *time.Location) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+			a.Value = slog.TimeValue(a.Value.Time().In(loc))
+		}
+		return a
+	}}))
 }
 
 func isTerminal(f *os.File) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/branchbot/branchbot/bot/roster"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -45,6 +46,9 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if err := addPlatforms(ctx, app); err != nil {
+		return err
+	}
+	if _, err := study.SeedContent(ctx, app.DB, cfg.Study.ContentDir, cfg.Location(), app.Engine.Units(), app.Engine.Now(), app.Log); err != nil {
 		return err
 	}
 	setMemoryLimit(cfg, app.Log)
@@ -115,6 +119,7 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 func runRosterImport(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "roster import", " FILE")
 	skipBad := fs.Bool("skip-bad", false, "import the good rows even if some rows are bad")
+	removeMissing := fs.Bool("remove-missing", false, "take entries the file does not list off the roster (graduates); their history is kept")
 	file, err := parseOneArg(fs, args, "roster import needs exactly one FILE (.csv or .xlsx)")
 	if err != nil {
 		return err
@@ -126,7 +131,7 @@ func runRosterImport(ctx context.Context, env *Env, args []string) error {
 	defer app.Close()
 	res, err := roster.ReadFile(file, app.Engine.Units())
 	if err != nil {
-		return err
+		return fmt.Errorf("roster %s: %w", file, err)
 	}
 	for _, b := range res.Bad {
 		fmt.Fprintln(env.Stderr, b.Error())
@@ -134,11 +139,30 @@ func runRosterImport(ctx context.Context, env *Env, args []string) error {
 	if len(res.Bad) > 0 && !*skipBad {
 		return fmt.Errorf("%d bad row(s) in %s; nothing imported (fix them, or use --skip-bad)", len(res.Bad), file)
 	}
-	added, updated, err := app.DB.ImportRoster(ctx, res.Entries, app.Engine.Now())
+	if *removeMissing && len(res.Bad) > 0 {
+		// A bad row's person would be taken off the roster for a typo.
+		return fmt.Errorf("%d bad row(s) in %s; --remove-missing needs every row good (fix them first)", len(res.Bad), file)
+	}
+	r, err := app.DB.SyncRoster(ctx, res.Entries, app.Engine.Now(), *removeMissing)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "imported %s: %d added, %d updated, %d bad row(s) skipped\n", file, added, updated, len(res.Bad))
+	fmt.Fprintf(env.Stdout, "imported %s: %d added, %d updated, %d unchanged, %d bad row(s) skipped\n", file, r.Added, r.Updated, r.Unchanged, len(res.Bad))
+	if len(r.Missing) == 0 {
+		return nil
+	}
+	if *removeMissing {
+		fmt.Fprintf(env.Stdout, "%d not in the file taken off the roster (their check-ins, relays and study records are kept):\n", r.Removed)
+	} else {
+		fmt.Fprintf(env.Stdout, "%d on the roster but not in the file, kept (use --remove-missing to take them off):\n", len(r.Missing))
+	}
+	for i, e := range r.Missing {
+		if i == 20 {
+			fmt.Fprintf(env.Stdout, "  … and %d more\n", len(r.Missing)-20)
+			break
+		}
+		fmt.Fprintf(env.Stdout, "  %s %s (%s)\n", e.Number, e.Name, app.Engine.Units().Name(e.UnitID))
+	}
 	return nil
 }
 
@@ -170,12 +194,13 @@ func openDB(ctx context.Context, cfgPath string) (*configs.Config, *storage.DB, 
 	return cfg, db, nil
 }
 
-func newCalendar(cfgPath string) (*calendar.Calendar, *configs.Config, error) {
+func newCalendar(env *Env, cfgPath string) (*calendar.Calendar, *configs.Config, error) {
 	cfg, err := configs.Load(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	cal, err := calendar.New(calendar.Options{Location: cfg.Location(), HolidaysDir: cfg.Calendar.HolidaysDir})
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location())
+	cal, err := calendar.New(calendar.Options{Location: cfg.Location(), HolidaysDir: cfg.Calendar.HolidaysDir, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar.holidays_dir: %w", err)
 	}
@@ -192,7 +217,7 @@ func runHolidays(ctx context.Context, env *Env, args []string) error {
 	if err != nil || year < 1900 || year > 2200 {
 		return fmt.Errorf("holidays: %q is not a year", arg)
 	}
-	cal, _, err := newCalendar(*cfgPath)
+	cal, _, err := newCalendar(env, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -205,7 +230,7 @@ func runSLADeadline(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cal, cfg, err := newCalendar(*cfgPath)
+	cal, cfg, err := newCalendar(env, *cfgPath)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/exports"
 	"github.com/branchbot/branchbot/commands/export"
 )
 
@@ -15,8 +19,8 @@ import (
 func runExport(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "export", " checkin|relay --id N [--format xlsx|csv] [--out FILE]")
 	id := fs.Int64("id", 0, "the session's or relay's number (#N)")
-	format := fs.String("format", "xlsx", "xlsx or csv")
-	out := fs.String("out", "", "file to write (default: <exports.dir>/<kind>-<id>-<time>.<format>)")
+	format := fs.String("format", "", "xlsx or csv (default: from --out's extension, else xlsx)")
+	out := fs.String("out", "", "file to write, .xlsx or .csv (default: <exports.dir>/<kind>-<id>-<time>.<format>)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -28,9 +32,11 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if *id <= 0 {
 		return errors.New("export needs --id N (the number shown as #N in the chat)")
 	}
-	if *format != "xlsx" && *format != "csv" {
-		return fmt.Errorf("--format must be xlsx or csv, not %q", *format)
+	f, err := outFormat("export", *format, *out, "xlsx", "xlsx", "csv")
+	if err != nil {
+		return err
 	}
+	*format = f
 	app, err := Open(ctx, env, *cfgPath)
 	if err != nil {
 		return err
@@ -58,4 +64,25 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "wrote %d rows of %s %d to %s\n", len(t.Rows), pos[0], *id, path)
 	return nil
+}
+
+// outFormat decides the format of a file a command writes: --format as
+// given (one of formats), else the one --out's extension names, else def.
+// A --format that disagrees with --out's extension, or an --out whose
+// extension names no format, is refused before anything is written.
+func outFormat(cmd, format, out, def string, formats ...string) (string, error) {
+	if format != "" && !slices.Contains(formats, format) {
+		return "", fmt.Errorf("%s: --format must be %s, not %q", cmd, strings.Join(formats, " or "), format)
+	}
+	if out == "" {
+		return cmp.Or(format, def), nil
+	}
+	byExt, err := exports.FormatOf(out, formats...)
+	if err != nil {
+		return "", fmt.Errorf("%s: --out: %w", cmd, err)
+	}
+	if format != "" && format != byExt {
+		return "", fmt.Errorf("%s: --format %s, but --out %s is a .%s file", cmd, format, out, byExt)
+	}
+	return byExt, nil
 }

@@ -72,6 +72,43 @@ func TestExportCLI(t *testing.T) {
 		t.Fatalf("exported %q", rows)
 	}
 
+	// Without --format, the extension of --out decides; the file is for
+	// the bot's user alone.
+	for _, name := range []string{"r.csv", "r.xlsx", "R.CSV"} {
+		path := filepath.Join(dir, name)
+		stdout.Reset()
+		if err := Main(ctx, env, []string{"export", "checkin", "--config", cfgPath, "--id", "1", "--out", path}); err != nil {
+			t.Fatalf("--out %s: %v\n%s", name, err, stderr.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isCSV := bytes.HasPrefix(b, []byte("\ufeff姓名,学号"))
+		isXLSX := bytes.HasPrefix(b, []byte("PK"))
+		if strings.HasSuffix(strings.ToLower(name), ".csv") != isCSV || strings.HasSuffix(name, ".xlsx") != isXLSX {
+			t.Errorf("--out %s wrote %q…", name, b[:min(len(b), 12)])
+		}
+		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", name, st.Mode().Perm())
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", filepath.Join(dir, "r.txt")}, "the name must end in .xlsx or .csv"},
+		{[]string{"--format", "csv", "--out", filepath.Join(dir, "s.xlsx")}, "--format csv, but --out"},
+	} {
+		err := Main(ctx, env, append([]string{"export", "relay", "--config", cfgPath, "--id", "1"}, c.args...))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want one saying %q", c.args, err, c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.xlsx")); err == nil {
+		t.Error("a refused export wrote its file")
+	}
+
 	for _, bad := range [][]string{
 		{"export", "checkin", "--config", cfgPath, "--id", "9"},
 		{"export", "checkin", "--config", cfgPath},

@@ -6,9 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/storage"
@@ -149,8 +152,14 @@ func TestHolidaysAndDeadline(t *testing.T) {
 		t.Fatalf("deadline with close_of_business 16:00: %v %q", err, out)
 	}
 	out, _, err = run(t, "", "holidays", "2026", "--config", cfg)
-	if err != nil || !strings.Contains(out, "2026-02-14") || !strings.Contains(out, "built-in") {
+	if err != nil || !strings.Contains(out, "2026-02-14 周六 上班 春节调休（内置）") || !strings.Contains(out, "（来源：内置的国务院办公厅放假通知）") {
 		t.Fatalf("holidays: %v %q", err, out)
+	}
+	// A past year is not "not yet published", and no source is in English.
+	out, _, err = run(t, "", "holidays", "1999", "--config", cfg)
+	if err != nil || !strings.HasPrefix(out, "1999年的官方节假日安排未收录") || strings.Contains(out, "尚未发布") ||
+		strings.Contains(out, "provisional") || strings.Contains(out, "built-in") {
+		t.Fatalf("holidays 1999: %v %q", err, out)
 	}
 	if _, _, err := run(t, "", "holidays", "next", "--config", cfg); err == nil {
 		t.Fatal("want an error for a bad year")
@@ -188,5 +197,99 @@ func TestSecondBotOnOneDatabaseRefused(t *testing.T) {
 	}
 	if _, _, err := run(t, "", "run", "--config", cfg); err != nil {
 		t.Fatalf("after the first stopped: %v", err)
+	}
+}
+
+// A roster saved by Chinese Excel (GBK) imports like UTF-8; the counts say
+// what changed; entries missing from the file are kept unless
+// --remove-missing takes them off, after which they neither link nor hold
+// a role, while the rest stay as they were.
+func TestRosterImportGBKAndRemoveMissing(t *testing.T) {
+	cfg, dir := writeConfig(t, "")
+	// 陈书记 links himself while he is on the roster.
+	out, _, err := run(t, ":group 第二党支部\n:as 陈书记\n/iam T0008 陈书记\n", "run", "--config", cfg)
+	if err != nil || !strings.Contains(out, "绑定成功：陈书记") {
+		t.Fatalf("link: %v\n%s", err, out)
+	}
+	demo, err := os.ReadFile(filepath.Join("..", "..", "configs", "demo_roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(strings.TrimSpace(string(demo)), "\n") {
+		switch {
+		case strings.HasPrefix(l, "王五,"), strings.HasPrefix(l, "陈书记,"): // graduated
+		case strings.HasPrefix(l, "李四,"):
+			rows = append(rows, "李四,2023002,第一党支部,党员,13900000000")
+		default:
+			rows = append(rows, l)
+		}
+	}
+	rows = append(rows, "新生,2025001,2023级1班,学生,")
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(strings.Join(rows, "\r\n") + "\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "花名册.csv")
+	os.WriteFile(file, []byte(gbk), 0o644)
+
+	out, errs, err := run(t, "", "roster", "import", file, "--config", cfg)
+	if err != nil {
+		t.Fatalf("GBK import: %v\n%s", err, errs)
+	}
+	for _, want := range []string{"1 added, 1 updated, 11 unchanged, 0 bad row(s) skipped",
+		"2 on the roster but not in the file, kept (use --remove-missing to take them off)", "2023003 王五 (第一党支部)", "T0008 陈书记 (第二党支部)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import without --remove-missing printed:\n%s\nwant %q", out, want)
+		}
+	}
+	out, _, err = run(t, "", "roster", "import", "--remove-missing", file, "--config", cfg)
+	if err != nil || !strings.Contains(out, "0 added, 0 updated, 13 unchanged") || !strings.Contains(out, "2 not in the file taken off the roster") {
+		t.Fatalf("--remove-missing: %v\n%s", err, out)
+	}
+	out, _, err = run(t, "", "roster", "import", "--remove-missing", file, "--config", cfg)
+	if err != nil || strings.Contains(out, "taken off") {
+		t.Fatalf("a second --remove-missing found someone missing again: %v\n%s", err, out)
+	}
+	// The graduates: no /iam, no secretary's role; the others unchanged.
+	out, _, err = run(t, ":group 第二党支部\n:as 陈书记\n/whoami\n/checkin open 支部大会\n:as 王五\n/iam 2023003 王五\n:as 新生\n/iam 2025001 新生\n", "run", "--config", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"你是 陈书记，尚未绑定花名册", "权限不足", "花名册中没有学号/工号 2023003", "绑定成功：新生，2023级1班"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("after the removal the bot said:\n%s\nwant %q", out, want)
+		}
+	}
+	// A bad row and --remove-missing: nothing is taken off for a typo.
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("姓名,学号,单位\n张三,2023001,第一党支部\n李四,2023002,第一支部\n"), 0o644)
+	if _, _, err := run(t, "", "roster", "import", "--skip-bad", "--remove-missing", bad, "--config", cfg); err == nil || !strings.Contains(err.Error(), "--remove-missing needs every row good") {
+		t.Errorf("--skip-bad --remove-missing with a bad row: %v", err)
+	}
+	// Bytes that are no text a roster is saved in are refused as such.
+	utf16 := filepath.Join(dir, "unicode.csv")
+	os.WriteFile(utf16, []byte("\xff\xfe\x13\x59\x0d\x54"), 0o644)
+	if _, _, err := run(t, "", "roster", "import", utf16, "--config", cfg); err == nil || !strings.Contains(err.Error(), "neither UTF-8 nor GBK/GB18030") {
+		t.Errorf("UTF-16 roster: %v", err)
+	}
+}
+
+// Log lines carry the configured time zone, like every time the bot shows,
+// whatever the machine's zone.
+func TestLogTimesInConfiguredZone(t *testing.T) {
+	cfg, _ := writeConfig(t, "")
+	_, errs, err := run(t, "", "holidays", "2099", "--config", cfg) // logs a warning: no official schedule
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^time=\S+\+08:00 level=WARN `).MatchString(errs) {
+		t.Errorf("log not in China time:\n%s", errs)
+	}
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), "timezone: Asia/Shanghai", "timezone: America/New_York", 1)), 0o644)
+	_, errs, err = run(t, "", "holidays", "2099", "--config", cfg)
+	if err != nil || !regexp.MustCompile(`(?m)^time=\S+-0[45]:00 level=WARN `).MatchString(errs) {
+		t.Errorf("log not in the configured zone: %v\n%s", err, errs)
 	}
 }

@@ -4,18 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/branchbot/branchbot/bot/exports"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
 
 // runReportSLA prints or writes the monthly SLA report of suggestion tickets.
 func runReportSLA(ctx context.Context, env *Env, args []string) error {
-	fs, cfgPath := flags(env, "report sla", " --month 2026-11 [--format text|xlsx] [--out FILE]")
+	fs, cfgPath := flags(env, "report sla", " --month 2026-11 [--format text|xlsx] [--out FILE.xlsx]")
 	month := fs.String("month", "", "the month, e.g. 2026-11 (default: this month)")
-	format := fs.String("format", "text", "text or xlsx")
-	out := fs.String("out", "", "xlsx file to write (default: <exports.dir>/sla-<month>.xlsx)")
+	format := fs.String("format", "", "text or xlsx (default: xlsx with --out, else text)")
+	out := fs.String("out", "", "xlsx file to write (default with --format xlsx: <exports.dir>/sla-<month>.xlsx)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -24,8 +24,16 @@ func runReportSLA(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("report sla: unexpected argument %q", pos[0])
 	}
-	if *format != "text" && *format != "xlsx" {
-		return fmt.Errorf("report sla: --format must be text or xlsx, not %q", *format)
+	switch {
+	case *format == "text" && *out != "":
+		return errors.New("report sla: --out writes a spreadsheet; drop --format text (the text is printed), or use --format xlsx")
+	case *format == "text":
+	default:
+		f, err := outFormat("report sla", *format, *out, "text", "xlsx")
+		if err != nil {
+			return err
+		}
+		*format = f
 	}
 	app, err := Open(ctx, env, *cfgPath)
 	if err != nil {
@@ -52,19 +60,8 @@ func runReportSLA(ctx context.Context, env *Env, args []string) error {
 	if path == "" {
 		path = filepath.Join(app.Config.Exports.Dir, "sla-"+from.Format("2006-01")+".xlsx")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := exports.Save(path, rep.WriteXLSX); err != nil {
 		return fmt.Errorf("report sla: %w", err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("report sla: %w", err)
-	}
-	if err := rep.WriteXLSX(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("report sla: %w", errors.Join(err, os.Remove(path)))
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s (%d tickets)\n", path, len(rep.Tickets))
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,5 +95,50 @@ func TestReportSLA(t *testing.T) {
 		if err := Main(ctx, env, bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// report sla --out x.xlsx writes the workbook without --format (the
+// extension says it); an --out that is no .xlsx, or --format text with
+// --out, is refused before anything is written.
+func TestReportSLAFormatFromOut(t *testing.T) {
+	ctx := context.Background()
+	cfgPath, dir := writeConfig(t, "")
+	var stdout, stderr bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
+	out := filepath.Join(dir, "x.xlsx")
+	if err := Main(ctx, env, []string{"report", "sla", "--config", cfgPath, "--month", "2025-03", "--out", out}); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "wrote "+out) {
+		t.Errorf("printed %q, want where it wrote", stdout.String())
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		t.Fatalf("nothing written: %v", err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("the report has mode %v, want 0600", st.Mode().Perm())
+	}
+	if x, err := excelize.OpenFile(out); err != nil {
+		t.Errorf("not a workbook: %v", err)
+	} else {
+		x.Close()
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", filepath.Join(dir, "x.csv")}, "the name must end in .xlsx"},
+		{[]string{"--out", filepath.Join(dir, "report")}, "the name must end in .xlsx"},
+		{[]string{"--format", "text", "--out", filepath.Join(dir, "y.xlsx")}, "drop --format text"},
+	} {
+		err := Main(ctx, env, append([]string{"report", "sla", "--config", cfgPath, "--month", "2025-03"}, c.args...))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want one saying %q", c.args, err, c.want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "[xy]*")); len(left) != 1 {
+		t.Errorf("files written: %q, want only x.xlsx", left)
 	}
 }

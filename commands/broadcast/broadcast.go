@@ -68,7 +68,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Help: "例：/broadcast 计算机学院党委 周五下午三点开支部大会 at=2026-12-01T08:00\n" +
 				"通知发往该单位及全部下级单位绑定的群；#标签 表示配置 study.tags 中该标签列出的各单位。\n" +
 				"只有管理员或目标单位及其上级单位的书记可以发通知。" +
-				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。",
+				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。" +
+				"审核人没有私聊过机器人时，会在其单位的群里 @ 提醒。发出前可用 /broadcast cancel <编号> 撤回。",
 			// Any secretary may draft; the handler checks the target units.
 			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 			Handler: f.draft,
@@ -80,6 +81,18 @@ func (f *Feature) Commands() []bot.CommandSpec {
 					Help:     "例：/broadcast status 3",
 					Audience: viewers,
 					Handler:  f.status,
+				},
+				{
+					Name: "cancel", Aliases: []string{"撤回", "取消"},
+					Flat:    []string{"broadcast_cancel", "撤回通知"},
+					Summary: "撤回尚未发出的通知（提交人、管理员）",
+					Usage:   "/broadcast cancel <编号>",
+					Help: "例：/broadcast cancel 3、撤回通知 3\n" +
+						"提交人或管理员可以撤回还在审核中的草稿，或用 at= 定时、尚未到时间的通知；已经发出的通知无法撤回。",
+					// Drafting needs a secretary; the handler checks that the
+					// caller wrote this one (or is an admin).
+					Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+					Handler: f.cancel,
 				},
 				{
 					Name: "log", Aliases: []string{"记录"},
@@ -232,9 +245,9 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		Target: t.label, UnitIDs: t.units, ReviewUnit: chainUnit, Levels: len(chain), Text: text, SendAt: sendAt,
 		Status: initialStatus(len(chain)), CreatedAt: now, UpdatedAt: now,
 	}
-	var reviewers []bot.Chat
+	var rc reach
 	if len(chain) > 0 {
-		if reviewers, err = f.reviewerChats(ctx, chain[0]); err != nil {
+		if rc, err = f.reach(ctx, chain[0], chainUnit); err != nil {
 			return err
 		}
 	}
@@ -255,12 +268,19 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		ack := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
 		if b.Status == StatusSent {
 			msgs := f.withKeys(b, fan)
-			ack.Text = fmt.Sprintf("通知 #%d 已发出（无需审核）：发往「%s」及下级单位的 %d 个群%s。发送 /broadcast status %d 查看送达情况。",
-				b.ID, b.Target, len(msgs), when(b, loc), b.ID)
+			if scheduled(b, now) {
+				ack.Text = fmt.Sprintf("通知 #%d 已排定（无需审核）：将于 %s 发往「%s」及下级单位的 %d 个群。发出前可用 /broadcast cancel %d 撤回。",
+					b.ID, fullTime(b.SendAt, loc), b.Target, len(msgs), b.ID)
+			} else {
+				ack.Text = fmt.Sprintf("通知 #%d 已发出（无需审核）：发往「%s」及下级单位的 %d 个群。发送 /broadcast status %d 查看送达情况。",
+					b.ID, b.Target, len(msgs), b.ID)
+			}
 			return f.send(tx, &b, []bot.Outgoing{ack}, msgs)
 		}
-		ack.Text = fmt.Sprintf("通知草稿 #%d 已提交（发往「%s」%s），共 %d 级审核，等待「%s」。", b.ID, b.Target, when(b, loc), b.Levels, levelName(chain, 0))
-		return queue(tx, append([]bot.Outgoing{ack}, f.reviewNotices(b, chain, 0, reviewers)...))
+		level := levelName(chain, 0)
+		ack.Text = bot.JoinLines(fmt.Sprintf("通知草稿 #%d 已提交（发往「%s」%s），共 %d 级审核，等待「%s」。", b.ID, b.Target, when(b, loc), b.Levels, level),
+			rc.told(level))
+		return queue(tx, append([]bot.Outgoing{ack}, f.reviewNotices(b, chain, 0, rc)...))
 	})
 	if err != nil {
 		return err
@@ -276,11 +296,12 @@ func mention(r *bot.Request) int64 {
 	return 0
 }
 
+// when is ", 将于 2030年1月1日 08:00 发出" for a draft with a send time.
 func when(b Broadcast, loc *time.Location) string {
 	if b.SendAt.IsZero() {
 		return ""
 	}
-	return "，定于 " + b.SendAt.In(loc).Format("2006-01-02 15:04") + " 发送"
+	return "，将于 " + fullTime(b.SendAt, loc) + " 发出"
 }
 
 func levelName(chain []configs.ReviewLevel, i int) string {
@@ -362,30 +383,59 @@ func (f *Feature) withKeys(b Broadcast, ms []bot.Outgoing) []bot.Outgoing {
 	return out
 }
 
-// reviewerChats are the private chats of a level's reviewers.
-func (f *Feature) reviewerChats(ctx context.Context, l configs.ReviewLevel) ([]bot.Chat, error) {
+// reach finds a level's reviewers, their identities, private chats and
+// their units' groups, and the groups of the reviewing unit, and decides
+// where each hears of a draft (reachReviewers).
+func (f *Feature) reach(ctx context.Context, l configs.ReviewLevel, reviewUnit int64) (reach, error) {
 	entries, err := f.db.RosterWithTitles(ctx, l.Titles, l.Members)
 	if err != nil {
-		return nil, err
+		return reach{}, err
 	}
-	var members []bot.Member
+	rs := make([]reviewer, 0, len(entries))
 	for _, e := range entries {
-		ms, err := f.db.MembersOfRoster(ctx, e.ID)
-		if err != nil {
-			return nil, err
+		r := reviewer{entry: e}
+		if r.members, err = f.db.MembersOfRoster(ctx, e.ID); err != nil {
+			return reach{}, err
 		}
-		members = append(members, ms...)
+		if len(r.members) > 0 {
+			if r.private, err = f.db.PrivateChatsOf(ctx, r.members); err != nil {
+				return reach{}, err
+			}
+		}
+		if len(r.private) == 0 {
+			if r.groups, err = f.db.ChatsOfUnits(ctx, []int64{e.UnitID}); err != nil {
+				return reach{}, err
+			}
+		}
+		rs = append(rs, r)
 	}
-	return f.db.PrivateChatsOf(ctx, members)
+	var unitGroups []bot.Chat
+	if reviewUnit != 0 {
+		if unitGroups, err = f.db.ChatsOfUnits(ctx, []int64{reviewUnit}); err != nil {
+			return reach{}, err
+		}
+	}
+	return reachReviewers(rs, unitGroups), nil
 }
 
-func (f *Feature) reviewNotices(b Broadcast, chain []configs.ReviewLevel, level int, chats []bot.Chat) []bot.Outgoing {
+// reviewNotices tell a level's reviewers of a draft where reach says: the
+// draft in private chats; in a group, only that a draft waits for them
+// (the text is not for the whole group before it is approved), naming them.
+func (f *Feature) reviewNotices(b Broadcast, chain []configs.ReviewLevel, level int, rc reach) []bot.Outgoing {
 	loc := f.engine.Location()
-	text := fmt.Sprintf("待审核通知 #%d（%s，%d/%d 级）：%s 发往「%s」%s\n%s\n通过：/approve %d　驳回：/reject %d <理由>",
-		b.ID, levelName(chain, level), level+1, len(chain), b.AuthorName, b.Target, when(b, loc), b.Text, b.ID, b.ID)
+	head := fmt.Sprintf("待审核通知 #%d（%s，%d/%d 级）：%s 发往「%s」%s", b.ID, levelName(chain, level), level+1, len(chain), b.AuthorName, b.Target, when(b, loc))
+	text := fmt.Sprintf("%s\n%s\n通过：/approve %d　驳回：/reject %d <理由>", head, b.Text, b.ID, b.ID)
 	var out []bot.Outgoing
-	for _, c := range chats {
-		out = append(out, bot.Outgoing{ChatID: c.ID, Text: text, IdemKey: fmt.Sprintf("bcreview:%d:%d:%d", b.ID, level, c.ID)})
+	for _, n := range rc.private {
+		out = append(out, bot.Outgoing{ChatID: n.chat.ID, Text: text, IdemKey: fmt.Sprintf("bcreview:%d:%d:%d", b.ID, level, n.chat.ID)})
+	}
+	for _, n := range rc.groups {
+		g := head + "。\n你还没有私聊过机器人，所以在群里提醒你：请私聊机器人发送 /approve 查看并审核；私聊过一次后，审核通知会直接私信给你。"
+		if n.mention == 0 {
+			g = n.name + "，" + g
+		}
+		out = append(out, bot.Outgoing{ChatID: n.chat.ID, Text: g, MentionMember: n.mention,
+			IdemKey: fmt.Sprintf("bcreview:%d:%d:%d:%d", b.ID, level, n.chat.ID, n.rosterID)})
 	}
 	return out
 }
@@ -437,13 +487,13 @@ func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
 	now := r.Now()
 	next := approved(b, len(chain), now)
 	var (
-		fan       []bot.Outgoing
-		reviewers []bot.Chat
+		fan []bot.Outgoing
+		rc  reach
 	)
 	if next.Status == StatusSent {
 		fan, err = f.fanout(ctx, next)
 	} else {
-		reviewers, err = f.reviewerChats(ctx, chain[next.Level])
+		rc, err = f.reach(ctx, chain[next.Level], b.ReviewUnit)
 	}
 	if err != nil {
 		return err
@@ -458,13 +508,21 @@ func (f *Feature) approve(ctx context.Context, r *bot.Request) error {
 		reply := bot.Outgoing{ChatID: r.Chat.ID, MentionMember: mention(r)}
 		if next.Status == StatusSent {
 			msgs := f.withKeys(next, fan)
-			author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，已发往「%s」的 %d 个群%s。", b.ID, r.Caller.Name(), decided, b.Target, len(msgs), when(b, loc))
-			reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知已发出。", b.ID, decided)
+			if scheduled(next, now) {
+				at := fullTime(next.SendAt, loc)
+				author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，将于 %s 发往「%s」的 %d 个群。发出前可用 /broadcast cancel %d 撤回。",
+					b.ID, r.Caller.Name(), decided, at, b.Target, len(msgs), b.ID)
+				reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知将于 %s 发出。", b.ID, decided, at)
+			} else {
+				author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，审核完成，已发往「%s」的 %d 个群。", b.ID, r.Caller.Name(), decided, b.Target, len(msgs))
+				reply.Text = fmt.Sprintf("已通过通知 #%d（%s），审核完成，通知已发出。", b.ID, decided)
+			}
 			return f.send(tx, &next, []bot.Outgoing{reply, author}, msgs)
 		}
-		author.Text = fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, r.Caller.Name(), decided, levelName(chain, next.Level))
-		reply.Text = fmt.Sprintf("已通过通知 #%d（%s），转「%s」。", b.ID, decided, levelName(chain, next.Level))
-		return queue(tx, append([]bot.Outgoing{reply, author}, f.reviewNotices(next, chain, next.Level, reviewers)...))
+		level := levelName(chain, next.Level)
+		author.Text = bot.JoinLines(fmt.Sprintf("你的通知 #%d 已由 %s 通过「%s」，等待「%s」。", b.ID, r.Caller.Name(), decided, level), rc.told(level))
+		reply.Text = fmt.Sprintf("已通过通知 #%d（%s），转「%s」。", b.ID, decided, level)
+		return queue(tx, append([]bot.Outgoing{reply, author}, f.reviewNotices(next, chain, next.Level, rc)...))
 	})
 	if errors.Is(err, ErrStale) {
 		return bot.Errorf("通知 #%d 刚刚已被其他审核人处理，请用 /broadcast log %d 查看。", b.ID, b.ID)
@@ -595,15 +653,19 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	loc := f.engine.Location()
 	switch b.Status {
 	case StatusReview:
-		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出。", b.ID, b.Level, b.Levels))
+		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出%s。", b.ID, b.Level, b.Levels, when(b, loc)))
 	case StatusRejected:
 		return r.Reply(ctx, fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID))
+	case StatusCancelled:
+		if b.Chats == 0 {
+			return r.Reply(ctx, fmt.Sprintf("通知 #%d 已撤回，未发出。发送 /broadcast log %d 查看记录。", b.ID, b.ID))
+		}
 	}
 	msgs, err := f.db.BroadcastDeliveries(ctx, b.ID)
 	if err != nil {
 		return err
 	}
-	var delivered, queued, failed int
+	var delivered, queued, failed, withdrawn int
 	var lines []string
 	for _, m := range msgs {
 		c, err := f.db.Chat(ctx, m.ChatID)
@@ -618,13 +680,16 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 		case bot.OutboxFailed:
 			failed++
 			state = "失败：" + m.LastError
+		case bot.OutboxCancelled:
+			withdrawn++
+			state = "已撤回"
 		default:
 			queued++
 			switch {
 			case m.Attempts > 0 || m.LastError != "":
 				state = fmt.Sprintf("排队中，已重试 %d 次（%s）", m.Attempts, preview(m.LastError, 60))
 			case m.NotBefore.After(r.Now()):
-				state = "排队中，定于 " + m.NotBefore.In(loc).Format("01-02 15:04") + " 发送"
+				state = "排队中，将于 " + fullTime(m.NotBefore, loc) + " 发出"
 			default:
 				state = "排队中"
 			}
@@ -632,13 +697,18 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 		lines = append(lines, fmt.Sprintf("%s：%s", c.Title, state))
 	}
 	head := fmt.Sprintf("通知 #%d → %s：共 %d 个群，已送达 %d，排队 %d，失败 %d。", b.ID, b.Target, len(msgs), delivered, queued, failed)
+	if withdrawn > 0 {
+		head = fmt.Sprintf("通知 #%d → %s：已撤回，%d 个群不再发送；已送达 %d，失败 %d。", b.ID, b.Target, withdrawn, delivered, failed)
+	} else if scheduled(b, r.Now()) {
+		head = fmt.Sprintf("通知 #%d → %s：共 %d 个群，将于 %s 发出。", b.ID, b.Target, len(msgs), fullTime(b.SendAt, loc))
+	}
 	if len(lines) > 60 {
 		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))
 	}
 	return r.Reply(ctx, bot.JoinLines(append([]string{head}, lines...)...))
 }
 
-var actionText = map[string]string{"created": "提交", "approved": "通过", "rejected": "驳回", "sent": "发出"}
+var actionText = map[string]string{"created": "提交", "approved": "通过", "rejected": "驳回", "sent": "发出", "cancelled": "撤回"}
 
 func (f *Feature) logCmd(ctx context.Context, r *bot.Request) error {
 	args := r.Command.Args
@@ -667,10 +737,14 @@ func (f *Feature) logCmd(ctx context.Context, r *bot.Request) error {
 	if len(bs) == 0 {
 		return r.Reply(ctx, "没有通知记录。")
 	}
-	statusText := map[string]string{StatusReview: "审核中", StatusRejected: "已驳回", StatusSent: "已发出"}
+	statusText := map[string]string{StatusReview: "审核中", StatusRejected: "已驳回", StatusSent: "已发出", StatusCancelled: "已撤回"}
 	var lines []string
 	for _, b := range bs {
-		lines = append(lines, fmt.Sprintf("#%d → %s【%s】%s", b.ID, b.Target, statusText[b.Status], preview(b.Text, 30)))
+		st := statusText[b.Status]
+		if scheduled(b, r.Now()) {
+			st = "定时待发"
+		}
+		lines = append(lines, fmt.Sprintf("#%d → %s【%s】%s", b.ID, b.Target, st, preview(b.Text, 30)))
 		evs, err := f.db.BroadcastEvents(ctx, b.ID)
 		if err != nil {
 			return err
@@ -678,19 +752,78 @@ func (f *Feature) logCmd(ctx context.Context, r *bot.Request) error {
 		for _, ev := range evs {
 			l := fmt.Sprintf("  %s %s %s", ev.At.In(loc).Format("01-02 15:04"), ev.ActorName, actionText[ev.Action])
 			switch {
+			case ev.Action == "sent" && b.SendAt.After(ev.At):
+				verb := "将于"
+				if !b.SendAt.After(r.Now()) {
+					verb = "于"
+				}
+				l = fmt.Sprintf("  %s 排定发往 %s 个群，%s %s 发出", ev.At.In(loc).Format("01-02 15:04"), ev.Note, verb, fullTime(b.SendAt, loc))
 			case ev.Action == "sent":
 				l = fmt.Sprintf("  %s 发出到 %s 个群", ev.At.In(loc).Format("01-02 15:04"), ev.Note)
-				if !b.SendAt.IsZero() {
-					l += "（定于 " + b.SendAt.In(loc).Format("01-02 15:04") + "）"
-				}
 			case ev.LevelName != "":
 				l += "（" + ev.LevelName + "）"
 			}
-			if ev.Action == "rejected" {
+			if ev.Action == "rejected" || ev.Action == "cancelled" && ev.Note != "" {
 				l += "：" + ev.Note
 			}
 			lines = append(lines, l)
 		}
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// cancel is /broadcast cancel <编号> (撤回): the author or an admin
+// withdraws a draft, or a scheduled notice before its time; its queued
+// messages are withdrawn in the same transaction as the change.
+func (f *Feature) cancel(ctx context.Context, r *bot.Request) error {
+	if len(r.Command.Args) != 1 {
+		return bot.Errorf("用法：/broadcast cancel <编号>，例：/broadcast cancel 3")
+	}
+	b, err := f.load(ctx, r.Command.Args[0])
+	if err != nil {
+		return err
+	}
+	loc := f.engine.Location()
+	now := r.Now()
+	if err := cancelRefusal(b, r.Caller, now, loc); err != nil {
+		return err
+	}
+	next := cancelled(b, now)
+	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
+		if err := tx.MoveBroadcast(b, next); err != nil {
+			return err
+		}
+		var text, note string
+		if b.Status == StatusSent {
+			withdrawn, gone, err := tx.CancelQueued(KeyPrefix(b.ID))
+			if err != nil {
+				return err
+			}
+			note = fmt.Sprintf("%d 个群不再发送", withdrawn)
+			text = fmt.Sprintf("已撤回通知 #%d：原定 %s 发往「%s」的 %d 个群，都不再发送。", b.ID, fullTime(b.SendAt, loc), b.Target, withdrawn)
+			if gone > 0 {
+				note += fmt.Sprintf("，%d 个群已收到", gone)
+				text = fmt.Sprintf("已撤回通知 #%d：%d 个群不再发送；另有 %d 个群已经收到，无法撤回。", b.ID, withdrawn, gone)
+			}
+		} else {
+			text = fmt.Sprintf("已撤回通知草稿 #%d（发往「%s」），不会再发出。", b.ID, b.Target)
+		}
+		if err := tx.AddBroadcastEvent(Event{BroadcastID: b.ID, At: now, ActorMember: r.Caller.Member.ID, ActorName: r.Caller.Name(), Action: "cancelled", Note: note}); err != nil {
+			return err
+		}
+		msgs := []bot.Outgoing{{ChatID: r.Chat.ID, MentionMember: mention(r), Text: text}}
+		if r.Caller.Member.ID != b.AuthorMember {
+			msgs = append(msgs, bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember,
+				Text: fmt.Sprintf("你的通知 #%d 已被 %s 撤回，不会发出。", b.ID, r.Caller.Name())})
+		}
+		return queue(tx, msgs)
+	})
+	if errors.Is(err, ErrStale) {
+		return bot.Errorf("通知 #%d 刚刚有了变化（审核人已处理），请用 /broadcast log %d 查看后再试。", b.ID, b.ID)
+	}
+	if err != nil {
+		return err
+	}
+	f.log.Info("broadcast cancelled", "broadcast", b.ID, "was", b.Status, "by", r.Caller.Name())
+	return nil
 }

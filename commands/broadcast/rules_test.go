@@ -2,6 +2,7 @@ package broadcast
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,86 @@ func TestIsReviewer(t *testing.T) {
 	}
 	if isReviewer(bot.Caller{Roster: &bot.RosterEntry{Title: "副部长"}}, nil) {
 		t.Error("a reviewer without any configured chain")
+	}
+}
+
+func TestReachReviewers(t *testing.T) {
+	group := func(id int64, platform, title string) bot.Chat {
+		return bot.Chat{ID: id, Platform: platform, Kind: bot.Group, Title: title, Active: true}
+	}
+	org, college := group(10, "telegram", "组织部"), group(11, "wechat", "学院党委")
+	left := group(12, "telegram", "旧群")
+	left.Active = false
+	dm := bot.Chat{ID: 20, Platform: "telegram", Kind: bot.Private}
+	huang := reviewer{entry: bot.RosterEntry{ID: 1, Name: "黄伟"}, members: []bot.Member{{ID: 100, Platform: "telegram"}}, private: []bot.Chat{dm}, groups: []bot.Chat{org}}
+	zhao := reviewer{entry: bot.RosterEntry{ID: 2, Name: "赵强"}, members: []bot.Member{{ID: 200, Platform: "telegram"}}, groups: []bot.Chat{org, left}}
+	qian := reviewer{entry: bot.RosterEntry{ID: 3, Name: "钱七"}}
+	show := func(ns []notice) string {
+		var s []string
+		for _, n := range ns {
+			s = append(s, fmt.Sprintf("%s@%s/%d", n.name, n.chat.Title, n.mention))
+		}
+		return strings.Join(s, " ")
+	}
+	tests := []struct {
+		name                     string
+		rs                       []reviewer
+		unit                     []bot.Chat
+		private, groups, nowhere string
+		none                     bool
+	}{
+		{"no reviewer on the roster", nil, []bot.Chat{org}, "", "", "", true},
+		{"a private chat: there only", []reviewer{huang}, []bot.Chat{college}, "黄伟@/0", "", "", false},
+		{"no private chat: own unit's and the reviewing unit's groups, mentioned where linked, left groups skipped",
+			[]reviewer{zhao}, []bot.Chat{college, org}, "", "赵强@组织部/200 赵强@学院党委/0", "", false},
+		{"no private chat and no group: nowhere", []reviewer{qian}, nil, "", "", "钱七", false},
+		{"each reviewer their own way", []reviewer{huang, zhao, qian}, nil, "黄伟@/0", "赵强@组织部/200", "钱七", false},
+	}
+	for _, tt := range tests {
+		got := reachReviewers(tt.rs, tt.unit)
+		if show(got.private) != tt.private || show(got.groups) != tt.groups || strings.Join(got.nowhere, " ") != tt.nowhere || got.none != tt.none {
+			t.Errorf("%s: private %q, groups %q, nowhere %q, none %v; want %q, %q, %q, %v", tt.name,
+				show(got.private), show(got.groups), got.nowhere, got.none, tt.private, tt.groups, tt.nowhere, tt.none)
+		}
+	}
+	told := reachReviewers([]reviewer{huang, zhao, qian}, nil).told("部长审批")
+	want := "已私信通知审核人：黄伟。\n赵强 没有私聊过机器人，已在群「组织部」提醒。\n无法通知 钱七（没有私聊过机器人，所在单位也没有绑定的群），请直接联系。"
+	if told != want {
+		t.Errorf("told the author %q, want %q", told, want)
+	}
+	if got := reachReviewers(nil, nil).told("部长审批"); !strings.Contains(got, "没有找到「部长审批」的审核人") {
+		t.Errorf("with no reviewer the author is told %q", got)
+	}
+}
+
+func TestCancelRefusal(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
+	author := bot.Caller{Member: bot.Member{ID: 1}}
+	other := bot.Caller{Member: bot.Member{ID: 2}}
+	admin := bot.Caller{Member: bot.Member{ID: 3}, Admin: true}
+	b := func(status string, sendAt time.Time) Broadcast {
+		return Broadcast{ID: 5, AuthorMember: 1, Status: status, SendAt: sendAt, UpdatedAt: now.Add(-time.Hour)}
+	}
+	tests := []struct {
+		name   string
+		b      Broadcast
+		caller bot.Caller
+		want   string // "" allowed
+	}{
+		{"the author withdraws a draft", b(StatusReview, time.Time{}), author, ""},
+		{"an admin withdraws anyone's draft", b(StatusReview, time.Time{}), admin, ""},
+		{"another secretary may not", b(StatusReview, time.Time{}), other, "只有通知 #5 的提交人或管理员"},
+		{"a scheduled notice before its time", b(StatusSent, now.Add(time.Minute)), author, ""},
+		{"a scheduled notice whose time has come", b(StatusSent, now), author, "已于 2026年11月23日 09:00 发出"},
+		{"a notice sent at once", b(StatusSent, time.Time{}), author, "已于 2026年11月23日 08:00 发出"},
+		{"a rejected draft", b(StatusRejected, time.Time{}), author, "已被驳回"},
+		{"twice", b(StatusCancelled, time.Time{}), author, "已经撤回"},
+	}
+	for _, tt := range tests {
+		err := cancelRefusal(tt.b, tt.caller, now, loc)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
 	}
 }

@@ -14,6 +14,9 @@ const (
 	StatusReview   = "review"   // waiting for a review level
 	StatusRejected = "rejected" // a reviewer rejected it
 	StatusSent     = "sent"     // approved by every level and queued
+	// StatusCancelled: withdrawn by its author or an admin before it went
+	// out (a draft, or a scheduled notice whose time had not come).
+	StatusCancelled = "cancelled"
 )
 
 // Broadcast is a notice to the groups of one or more units' subtrees.
@@ -42,7 +45,7 @@ type Event struct {
 	At          time.Time
 	ActorMember int64
 	ActorName   string
-	Action      string // created, approved, rejected, sent
+	Action      string // created, approved, rejected, sent, cancelled
 	Level       int    // 1-based level decided
 	LevelName   string
 	Note        string
@@ -105,4 +108,8 @@ type Tx interface {
 	// SetBroadcastChats records how many groups a broadcast was queued for.
 	SetBroadcastChats(id int64, chats int) error
 	AddBroadcastEvent(ev Event) error
+	// CancelQueued withdraws the messages whose idempotency key starts
+	// with prefix that are still pending (bot.OutboxCancelled), and says
+	// how many it withdrew and how many had gone to the platform already.
+	CancelQueued(idemPrefix string) (cancelled, gone int, err error)
 }

@@ -117,8 +117,8 @@ func TestExportXLSX(t *testing.T) {
 	h.As("李四")
 	h.Say("签到")
 	h.As("周书记")
-	out := h.Say("/export checkin 1")
-	if len(out) != 1 || !strings.Contains(out[0], "exports/checkin-1-20261123-091500.xlsx") {
+	out := strings.Join(h.Say("/export checkin 1"), "\n")
+	if !strings.Contains(out, "exports/checkin-1-20261123-091500.xlsx") {
 		t.Fatalf("export answered %q", out)
 	}
 	x, err := excelize.OpenFile(filepath.Join(h.Dir, "exports/checkin-1-20261123-091500.xlsx"))

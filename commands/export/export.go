@@ -8,7 +8,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/exports"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/relay"
 )
@@ -141,23 +142,18 @@ func Relay(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Loca
 	return t, rl, nil
 }
 
-// Write writes t to path as xlsx or csv.
+// Write writes t to path as xlsx or csv, with the modes of exports.Save.
 func Write(t Table, format, path string) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create export folder %s: %w", dir, err)
-		}
-	}
 	switch format {
 	case "xlsx":
-		return writeXLSX(t, path)
+		return exports.Save(path, func(w io.Writer) error { return writeXLSX(t, w) })
 	case "csv":
-		return writeCSV(t, path)
+		return exports.Save(path, func(w io.Writer) error { return writeCSV(t, w) })
 	}
 	return fmt.Errorf("unknown export format %q (want xlsx or csv)", format)
 }
 
-func writeXLSX(t Table, path string) error {
+func writeXLSX(t Table, w io.Writer) error {
 	x := excelize.NewFile()
 	defer x.Close()
 	if err := x.SetSheetName("Sheet1", t.Sheet); err != nil {
@@ -185,30 +181,21 @@ func writeXLSX(t Table, path string) error {
 	if err := x.SetPanes(t.Sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	if err := x.SaveAs(path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if _, err := x.WriteTo(w); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	return nil
 }
 
-func writeCSV(t Table, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
+func writeCSV(t Table, out io.Writer) error {
 	// A byte-order mark makes Excel read the Chinese as UTF-8.
-	if _, err := f.WriteString("\ufeff"); err != nil {
-		f.Close()
+	if _, err := io.WriteString(out, "\ufeff"); err != nil {
 		return err
 	}
-	w := csv.NewWriter(f)
+	w := csv.NewWriter(out)
 	_ = w.Write(t.Header)
 	_ = w.WriteAll(t.Rows)
-	if err := w.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
+	return w.Error()
 }
 
 // FileName is the default file name of an export made at now.
@@ -234,13 +221,13 @@ func (f *Feature) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{{
 		Name: "export", Aliases: []string{"导出"},
 		Summary: "导出签到或接龙名单为表格（书记）",
-		Help:    "编号见签到公告或接龙列表中的 #编号。表格写入服务器的导出目录，机器人回复文件位置。",
+		Help:    "编号见签到公告或接龙列表中的 #编号。在与机器人的私聊中发送，表格文件会发到私聊里；在群里不发文件（名单含个人信息）；平台不能发文件时回复表格在服务器上的位置。",
 		Subs: []bot.CommandSpec{
 			{
 				Name: "checkin", Aliases: []string{"签到"},
 				Summary: "导出一次签到的名单（书记）",
 				Usage:   "/export checkin <编号> [xlsx|csv]",
-				Help:    "例：/export checkin 3、导出 签到 3 csv\n只能导出你管理的单位的签到。",
+				Help:    "例：/export checkin 3、导出 签到 3 csv\n只能导出你管理的单位的签到。名单含学号等个人信息：在与机器人的私聊中发送，文件会发到私聊里；在群里只回复导出结果，不发文件。",
 				Role:    bot.RoleSecretary,
 				Handler: f.checkin,
 			},
@@ -248,7 +235,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Name: "relay", Aliases: []string{"接龙"},
 				Summary: "导出一个接龙的名单（书记）",
 				Usage:   "/export relay <编号> [xlsx|csv]",
-				Help:    "例：/export relay 5、导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。",
+				Help:    "例：/export relay 5、导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。在与机器人的私聊中发送，文件会发到私聊里；在群里不发文件。",
 				Role:    bot.RoleSecretary,
 				Handler: f.relay,
 			},
@@ -320,11 +307,16 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	return f.write(ctx, r, t, "relay", id, format, fmt.Sprintf("接龙 #%d「%s」", id, rl.Title))
 }
 
-// write writes t under the export folder and tells the caller where.
+// write writes t under the export folder and hands it to the caller
+// (exports.Deliver).
 func (f *Feature) write(ctx context.Context, r *bot.Request, t Table, kind string, id int64, format, label string) error {
 	path := filepath.Join(f.dir, FileName(kind, id, format, r.Now()))
 	if err := Write(t, format, path); err != nil {
 		return err
 	}
-	return r.Reply(ctx, fmt.Sprintf("已导出%s，共 %d 行：%s", label, len(t.Rows), path))
+	again := fmt.Sprintf("/export %s %d", kind, id)
+	if format != "xlsx" {
+		again += " " + format
+	}
+	return exports.Deliver(ctx, r, path, fmt.Sprintf("已导出%s的名单，共 %d 人。", label, len(t.Rows)), again)
 }

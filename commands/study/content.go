@@ -2,7 +2,11 @@ package study
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -82,15 +86,30 @@ func ParseContent(slug string, data []byte, loc *time.Location, units *bot.UnitT
 		Body: strings.TrimSpace(body), Tags: h.Tags, Units: h.Units, PublishedAt: pub}, nil
 }
 
+// ErrNoContent is wrapped by LoadDir's error for a folder that is missing
+// or holds no .md file.
+var ErrNoContent = errors.New("no study content")
+
 // LoadDir parses every *.md file in dir (not recursively), in name order.
-// Errors name the file; nothing is returned if any file is bad.
+// Errors name the file; nothing is returned if any file is bad. A folder
+// that does not exist, is not a folder, or has no .md file is an error
+// that says which (wrapping ErrNoContent).
 func LoadDir(dir string, loc *time.Location, units *bot.UnitTree) ([]Item, error) {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: folder %s does not exist", ErrNoContent, dir)
+	case err != nil:
+		return nil, fmt.Errorf("content folder: %w", err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("%w: %s is a file, not a folder of .md files", ErrNoContent, dir)
+	}
 	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
 	if err != nil {
 		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("no .md files in %s", dir)
+		return nil, fmt.Errorf("%w: folder %s has no .md files (one Markdown file with a YAML header per item; see README, Study content)", ErrNoContent, dir)
 	}
 	sort.Strings(names)
 	var items []Item
@@ -125,4 +144,44 @@ func visible(it Item, unitID int64, units *bot.UnitTree) bool {
 		}
 	}
 	return false
+}
+
+// Library is what loading content into the library needs; *storage.DB
+// satisfies it.
+type Library interface {
+	// ContentColumns lists the columns that have items (none: the
+	// library is empty).
+	ContentColumns(ctx context.Context) ([]string, error)
+	// UpsertContent adds new items and updates known ones by slug.
+	UpsertContent(ctx context.Context, items []Item, now time.Time) (added, updated int, err error)
+}
+
+// SeedContent fills an empty library from dir (study.content_dir) when the
+// bot starts, so that a new installation has something to study at once.
+// It leaves a library with items alone, and logs what it did or why it did
+// nothing; a bad file is logged and imports nothing, without stopping the
+// start. It returns how many items it added.
+func SeedContent(ctx context.Context, lib Library, dir string, loc *time.Location, units *bot.UnitTree, now time.Time, log *slog.Logger) (int, error) {
+	cols, err := lib.ContentColumns(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("seed study content: %w", err)
+	}
+	if len(cols) > 0 || dir == "" {
+		return 0, nil
+	}
+	items, err := LoadDir(dir, loc, units)
+	if errors.Is(err, ErrNoContent) {
+		log.Info("study content library is empty; nothing to import at start", "content_dir", dir, "reason", err)
+		return 0, nil
+	}
+	if err != nil {
+		log.Error("study content library is empty; study.content_dir not imported", "content_dir", dir, "err", err)
+		return 0, nil
+	}
+	added, _, err := lib.UpsertContent(ctx, items, now)
+	if err != nil {
+		return 0, fmt.Errorf("seed study content from %s: %w", dir, err)
+	}
+	log.Info("study content library was empty; imported study.content_dir", "content_dir", dir, "items", added)
+	return added, nil
 }

@@ -385,19 +385,8 @@ func (f *Feature) queueBatch(ctx context.Context, schedule string, occ time.Time
 	return queued, nil
 }
 
-func (f *Feature) describeWhen(p *push) string {
-	rule := map[string]string{"every_day": "每天", "workdays": "法定工作日（含调休上班日）", "holidays_only": "节假日和休息日"}[p.rule]
-	if p.rule == "lunar" {
-		m := p.lunarMonth
-		leap := ""
-		if m < 0 {
-			m, leap = -m, "闰"
-		}
-		rule = fmt.Sprintf("农历%s%d月%d日", leap, m, p.lunarDay)
-	}
-	return fmt.Sprintf("cron「%s」，%s", p.cfg.Cron, rule)
-}
-
+// listPushes is /pushes: each configured push in words (when, what, to
+// whom), with its next and last occurrence.
 func (f *Feature) listPushes(ctx context.Context, r *bot.Request) error {
 	if len(f.pushes) == 0 {
 		return r.Reply(ctx, "没有配置定时推送（study.pushes）。")
@@ -406,25 +395,46 @@ func (f *Feature) listPushes(ctx context.Context, r *bot.Request) error {
 	now := r.Now()
 	lines := []string{"定时推送："}
 	for _, p := range f.pushes {
-		what := "文字"
+		what := fmt.Sprintf("文字「%s」", preview(p.cfg.Text, 20))
 		switch {
 		case p.cfg.Column != "":
-			what = fmt.Sprintf("栏目「%s」的下一条未推送内容", p.cfg.Column)
+			what = fmt.Sprintf("栏目「%s」中下一条未推送的内容", p.cfg.Column)
 		case p.cfg.Item != "":
-			what = fmt.Sprintf("固定内容「%s」", p.cfg.Item)
+			title := p.cfg.Item
+			if it, err := f.db.ContentBySlugOrTitle(ctx, p.cfg.Item); err == nil {
+				title = it.Title
+			}
+			what = fmt.Sprintf("固定内容「%s」", title)
 		}
-		lines = append(lines, fmt.Sprintf("• %s：%s → %s（含下级）；%s", p.cfg.Name, what, strings.Join(p.cfg.Units, "、"), f.describeWhen(p)))
+		lines = append(lines,
+			fmt.Sprintf("• %s：%s", p.cfg.Name, describeSchedule(p.sched, p.rule, p.lunarMonth, p.lunarDay)),
+			"  推送："+what,
+			"  发往："+strings.Join(p.cfg.Units, "、")+"及其下级单位的群")
 		if next := f.occurrences(p, now, now.AddDate(2, 0, 0), 1); len(next) > 0 {
-			lines = append(lines, "  下次："+next[0].In(loc).Format("2006-01-02 15:04")+" "+weekday(next[0].In(loc)))
+			lines = append(lines, "  下次："+dayTime(next[0].In(loc)))
 		} else {
 			lines = append(lines, "  下次：两年内没有")
 		}
 		if last, err := f.db.LastPushRun(ctx, p.cfg.Name); err == nil {
 			state := map[string]string{"done": "已推送", "running": "推送中", "skipped": fmt.Sprintf("错过 %d 次未补发", last.Skipped)}[last.Status]
-			lines = append(lines, fmt.Sprintf("  上次：%s %s", last.Occurrence.In(loc).Format("2006-01-02 15:04"), state))
+			lines = append(lines, fmt.Sprintf("  上次：%s %s", dayTime(last.Occurrence.In(loc)), state))
 		}
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// dayTime is 2026年11月24日（周二）08:00.
+func dayTime(t time.Time) string {
+	return fmt.Sprintf("%d年%d月%d日（%s）%s", t.Year(), t.Month(), t.Day(), weekday(t), t.Format("15:04"))
+}
+
+// preview is s cut to n runes, on one line.
+func preview(s string, n int) string {
+	r := []rune(strings.ReplaceAll(strings.TrimSpace(s), "\n", " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n]) + "…"
 }
 
 func weekday(t time.Time) string {

@@ -21,7 +21,8 @@ func TestStatsExport(t *testing.T) {
 	h.Say("/studied 4")
 	h.As("周书记")
 	out := strings.Join(h.Say("/study stats 导出"), "\n")
-	_, path, ok := strings.Cut(out, "学习统计：")
+	_, path, ok := strings.Cut(out, "表格已保存在服务器上：")
+	path, _, _ = strings.Cut(path, "，")
 	if !ok || !strings.HasPrefix(path, cfg.Exports.Dir) || !strings.HasSuffix(path, ".xlsx") {
 		t.Fatalf("reply %q names no export under %s", out, cfg.Exports.Dir)
 	}

@@ -5,11 +5,12 @@
 package study
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/exports"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -186,9 +188,30 @@ func (f *Feature) study(ctx context.Context, r *bot.Request) error {
 		return err
 	}
 	if len(items) == 0 {
-		return r.Reply(ctx, "暂时没有学习内容。")
+		return f.nothingYet(ctx, r)
 	}
 	return r.Reply(ctx, render(items[0], ""))
+}
+
+// nothingYet answers a request that found no item. When the library itself
+// is empty, an admin is told how to fill it and anyone else whom to ask.
+func (f *Feature) nothingYet(ctx context.Context, r *bot.Request) error {
+	cols, err := f.db.ContentColumns(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(cols) > 0:
+		return r.Reply(ctx, "暂时没有发给本单位的学习内容。")
+	case r.Caller.Admin:
+		dir := cmp.Or(f.cfg.Study.ContentDir, "<文件夹>")
+		return r.Reply(ctx, bot.JoinLines(
+			"学习内容库还是空的。导入方法（管理员）：",
+			"1. 每条内容写成一个 Markdown 文件，开头是 YAML 头（column 栏目、title 标题、published 发布时间，以及 link 链接或正文），格式见 README「Study content」；",
+			"2. 放进文件夹 "+dir+"，在服务器上运行 branchbot content import "+dir+"；",
+			"   或者放好后重启机器人：内容库为空时，启动时会自动导入 study.content_dir。"))
+	}
+	return r.Reply(ctx, "暂时没有学习内容：内容库还是空的，请联系管理员导入。")
 }
 
 // item loads item n if it is published and meant for the request's unit.
@@ -211,7 +234,7 @@ func (f *Feature) list(ctx context.Context, r *bot.Request) error {
 			cols, _ := f.db.ContentColumns(ctx)
 			return bot.Errorf("栏目「%s」没有内容。现有栏目：%s", column, strings.Join(cols, "、"))
 		}
-		return r.Reply(ctx, "暂时没有学习内容。")
+		return f.nothingYet(ctx, r)
 	}
 	lines := []string{"最近的学习内容："}
 	for i, it := range items {
@@ -261,7 +284,7 @@ func (f *Feature) studied(ctx context.Context, r *bot.Request) error {
 			return err
 		}
 		if len(items) == 0 {
-			return bot.Errorf("暂时没有学习内容。")
+			return f.nothingYet(ctx, r)
 		}
 		it = items[0]
 	case 1:
@@ -393,7 +416,8 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		return r.Reply(ctx, fmt.Sprintf("已导出「%s」学习统计：%s", units.Name(root), path))
+		name := units.Name(root)
+		return exports.Deliver(ctx, r, path, fmt.Sprintf("已导出「%s」的学习统计，共 %d 人。", name, len(ms)), "/study stats "+name+" 导出")
 	}
 	lines := []string{fmt.Sprintf("「%s」学习完成情况（已发布 %d 条内容）：", units.Name(root), len(items)), "按单位："}
 	for _, id := range sub {
@@ -439,13 +463,10 @@ func (f *Feature) exportStats(root int64, now time.Time, sub []int64, byUnit map
 			}
 		}
 	}
-	dir := f.cfg.Exports.Dir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create exports folder: %w", err)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("study-%s-%s.xlsx", units.Name(root), now.In(f.engine.Location()).Format("20060102-1504")))
-	if err := x.SaveAs(path); err != nil {
-		return "", fmt.Errorf("save %s: %w", path, err)
-	}
-	return path, nil
+	path := filepath.Join(f.cfg.Exports.Dir, fmt.Sprintf("study-%s-%s.xlsx", units.Name(root), now.In(f.engine.Location()).Format("20060102-1504")))
+	err := exports.Save(path, func(w io.Writer) error {
+		_, err := x.WriteTo(w)
+		return err
+	})
+	return path, err
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -21,5 +22,17 @@ func TestTranscripts(t *testing.T) {
 	}
 	commandtest.RunFiles(t, "testdata/*.txtar", commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
 		return []bot.Feature{withContent(t, h, cal)}
+	}})
+}
+
+// TestTranscriptsEmptyLibrary runs with nothing imported.
+func TestTranscriptsEmptyLibrary(t *testing.T) {
+	cfg := testConfig(t)
+	commandtest.RunFiles(t, "testdata/empty/*.txtar", commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
+		f, err := study.New(h.Engine, h.DB, h.Config, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []bot.Feature{f}
 	}})
 }

@@ -1,7 +1,8 @@
 // Package telegramtest is a fake Telegram Bot API server on httptest, for
 // tests that run a real Bot API client (github.com/go-telegram/bot) end to
 // end. It speaks the wire protocol: POST /bot<token>/<method> with
-// multipart/form-data, JSON or URL-encoded parameters, answers
+// multipart/form-data (with uploaded files, for sendDocument), JSON or
+// URL-encoded parameters, answers
 // {"ok":true,"result":…} or {"ok":false,"error_code":…,"description":…,
 // "parameters":{…}} with the matching HTTP status, holds long-poll getUpdates
 // for its timeout and honours offset, delivers updates to a webhook once one
@@ -69,12 +70,29 @@ type Message struct {
 	Chat              Chat            `json:"chat"`
 	Text              string          `json:"text,omitempty"`
 	Entities          []Entity        `json:"entities,omitempty"`
+	Document          *DocumentInfo   `json:"document,omitempty"`
+	Caption           string          `json:"caption,omitempty"`
 	ReplyToMessage    *Message        `json:"reply_to_message,omitempty"`
 	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
 	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
 	NewChatTitle      string          `json:"new_chat_title,omitempty"`
 	ReplyMarkup       json.RawMessage `json:"reply_markup,omitempty"`
 	EditDate          int64           `json:"edit_date,omitempty"`
+}
+
+// DocumentInfo is a file in a message, as the Bot API describes it.
+type DocumentInfo struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileName     string `json:"file_name,omitempty"`
+	FileSize     int64  `json:"file_size,omitempty"`
+}
+
+// Upload is a file uploaded in a multipart request.
+type Upload struct {
+	Field    string // the form field, e.g. "document"
+	FileName string
+	Data     []byte
 }
 
 // CallbackQuery is a button press.
@@ -134,7 +152,9 @@ func TooManyRequests(seconds int) Failure {
 type Call struct {
 	Method string
 	Params map[string]string // form fields; JSON values as sent (objects as JSON text)
-	At     time.Time
+	// Files are the files uploaded with a multipart request, by field.
+	Files map[string]Upload
+	At    time.Time
 	// Failure is the error answered, nil when the call succeeded.
 	Failure *Failure
 	// Result is the JSON result answered on success.
@@ -180,9 +200,11 @@ type Button struct {
 type SentMessage struct {
 	Chat        int64
 	ID          int
-	Text        string
+	Text        string // the text, or a document's caption
 	ReplyMarkup string // raw JSON, "" without a keyboard
 	Edits       int
+	// Document is the file of a sendDocument, nil for a text message.
+	Document *Upload
 }
 
 type chatState struct {
@@ -635,12 +657,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, fail(401, "Unauthorized"))
 		return
 	}
-	params, err := readParams(r)
+	params, files, err := readParams(r)
 	if err != nil {
 		writeAnswer(w, badRequest(err.Error()))
 		return
 	}
-	call := Call{Method: method, Params: params, At: time.Now()}
+	call := Call{Method: method, Params: params, Files: files, At: time.Now()}
 
 	var a answer
 	if method == "getUpdates" {
@@ -683,35 +705,52 @@ func writeAnswer(w http.ResponseWriter, a answer) {
 }
 
 // readParams reads multipart/form-data, JSON or URL-encoded parameters into
-// strings (JSON objects and arrays as their JSON text).
-func readParams(r *http.Request) (map[string]string, error) {
+// strings (JSON objects and arrays as their JSON text), and the files of a
+// multipart request.
+func readParams(r *http.Request) (map[string]string, map[string]Upload, error) {
 	out := map[string]string{}
+	var files map[string]Upload
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
 		b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(b) == 0 { // a method without parameters
-			return out, nil
+			return out, nil, nil
 		}
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			return nil, fmt.Errorf("can't parse multipart body: %v", err)
+			return nil, nil, fmt.Errorf("can't parse multipart body: %v", err)
 		}
 		for k, v := range r.MultipartForm.Value {
 			out[k] = v[0]
+		}
+		for k, fhs := range r.MultipartForm.File {
+			f, err := fhs[0].Open()
+			if err != nil {
+				return nil, nil, fmt.Errorf("can't read uploaded file: %v", err)
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return nil, nil, fmt.Errorf("can't read uploaded file: %v", err)
+			}
+			if files == nil {
+				files = map[string]Upload{}
+			}
+			files[k] = Upload{Field: k, FileName: fhs[0].Filename, Data: data}
 		}
 	case "application/json":
 		var m map[string]json.RawMessage
 		b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(bytes.TrimSpace(b)) > 0 {
 			if err := json.Unmarshal(b, &m); err != nil {
-				return nil, fmt.Errorf("can't parse JSON body: %v", err)
+				return nil, nil, fmt.Errorf("can't parse JSON body: %v", err)
 			}
 		}
 		for k, v := range m {
@@ -724,13 +763,13 @@ func readParams(r *http.Request) (map[string]string, error) {
 		}
 	default:
 		if err := r.ParseForm(); err != nil {
-			return nil, fmt.Errorf("can't parse form: %v", err)
+			return nil, nil, fmt.Errorf("can't parse form: %v", err)
 		}
 		for k, v := range r.Form {
 			out[k] = v[0]
 		}
 	}
-	return out, nil
+	return out, files, nil
 }
 
 func (s *Server) injected(c Call) *Failure {
@@ -767,6 +806,8 @@ func (s *Server) answer(c Call) answer {
 		return ok(true)
 	case "sendMessage":
 		return s.sendMessageLocked(c)
+	case "sendDocument":
+		return s.sendDocumentLocked(c)
 	case "editMessageText":
 		return s.editMessageTextLocked(c)
 	case "answerCallbackQuery":
@@ -962,6 +1003,49 @@ func (s *Server) sendMessageLocked(c Call) answer {
 	sm := &SentMessage{Chat: cs.chat.ID, ID: cs.nextMsgID, Text: text, ReplyMarkup: markup}
 	cs.sent[sm.ID] = sm
 	msg := Message{MessageID: sm.ID, From: &s.Bot, Date: time.Now().Unix(), Chat: cs.chat, Text: text}
+	if markup != "" {
+		msg.ReplyMarkup = json.RawMessage(markup)
+	}
+	return ok(msg)
+}
+
+// sendDocumentLocked takes a document uploaded as the multipart file named
+// by the "document" field ("attach://…" or the field itself), with an
+// optional caption of at most 1024 characters.
+func (s *Server) sendDocumentLocked(c Call) answer {
+	cs, bad := s.sendTargetLocked(c)
+	if bad != nil {
+		return *bad
+	}
+	doc, found := c.Files["document"]
+	if ref, isRef := strings.CutPrefix(c.Params["document"], "attach://"); isRef {
+		doc, found = c.Files[ref]
+	}
+	if !found || len(doc.Data) == 0 {
+		return badRequest("there is no document in the request")
+	}
+	caption := c.Params["caption"]
+	if UTF16Len(caption) > 1024 {
+		return badRequest("message caption is too long")
+	}
+	if _, has := c.Params["caption_entities"]; has {
+		ents := c
+		ents.Params = map[string]string{"entities": c.Params["caption_entities"]}
+		if a := checkEntities(ents, caption); a != nil {
+			return *a
+		}
+	}
+	markup := c.Params["reply_markup"]
+	if a := checkMarkup(markup); a != nil {
+		return *a
+	}
+	cs.nextMsgID++
+	d := doc
+	sm := &SentMessage{Chat: cs.chat.ID, ID: cs.nextMsgID, Text: caption, ReplyMarkup: markup, Document: &d}
+	cs.sent[sm.ID] = sm
+	id := fmt.Sprintf("doc%d_%d", cs.chat.ID, sm.ID)
+	msg := Message{MessageID: sm.ID, From: &s.Bot, Date: time.Now().Unix(), Chat: cs.chat, Caption: caption,
+		Document: &DocumentInfo{FileID: id, FileUniqueID: id, FileName: doc.FileName, FileSize: int64(len(doc.Data))}}
 	if markup != "" {
 		msg.ReplyMarkup = json.RawMessage(markup)
 	}

@@ -11,14 +11,20 @@
 // domains), webwxinit, webwxstatusnotify, synccheck (selector-0 answers held,
 // retcode 1101 on demand), webwxsync with queued messages, webwxgetcontact,
 // webwxbatchgetcontact, webwxsendmsg (recorded; Ret 1205 on demand, or any
-// answer and delay from an OnSend hook) and push
+// answer and delay from an OnSend hook), files (webwxuploadmedia on
+// file.wx.qq.com in 512 KiB chunks, checked against webwx_data_ticket,
+// pass_ticket and the MD5, then webwxsendappmsg with the file's appmsg XML,
+// recorded and answered like webwxsendmsg) and push
 // login (webwxpushloginurl). Every login gives every contact a new UserName,
 // as the real server does.
 package wechattest
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"html"
 	"io"
@@ -54,15 +60,33 @@ type Group struct {
 	Saved bool
 }
 
-// Sent is one message the client sent through webwxsendmsg.
+// Sent is one message the client sent through webwxsendmsg, or a file
+// through webwxsendappmsg.
 type Sent struct {
 	ToUserName string
 	Group      string // the group's name, "" if not a group
 	Friend     string // the friend's nickname, "" if not a friend
-	Content    string
+	Content    string // the text; for a file, its appmsg XML
 	ClientID   string
 	Ret        int // what the server answered
 	At         time.Time
+	// File is the file of a webwxsendappmsg, as uploaded; nil for a text.
+	File *File
+}
+
+// File is an uploaded file.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// upload is a file being uploaded in chunks, or uploaded (media set).
+type upload struct {
+	name  string
+	md5   string
+	total int64
+	data  []byte
+	media string
 }
 
 // Options tune the fake server.
@@ -122,6 +146,7 @@ type Server struct {
 	cookieNo  map[string]int
 	pushes    int
 	logins2   int
+	uploads   map[string]*upload // by ClientMediaId while uploading, by MediaId once done
 }
 
 // New starts a fake server; Close it when done.
@@ -133,6 +158,7 @@ func New(o Options) *Server {
 		opts: o, changed: make(chan struct{}), uin: 2211, selfName: "支部助手",
 		logins: map[string]*loginState{}, sessions: map[string]*session{},
 		hits: map[string]int{}, cookieOK: map[string]int{}, cookieNo: map[string]int{},
+		uploads: map[string]*upload{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -451,6 +477,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.batchContact(w, r)
 	case host == "wx.qq.com" && name == "webwxsendmsg":
 		s.sendMsg(w, r)
+	case host == "file.wx.qq.com" && name == "webwxuploadmedia":
+		s.uploadMedia(w, r)
+	case host == "wx.qq.com" && name == "webwxsendappmsg":
+		s.sendAppMsg(w, r)
 	case host == "wx.qq.com" && name == "webwxpushloginurl":
 		s.pushLogin(w, r)
 	default:
@@ -743,16 +773,34 @@ func (s *Server) batchContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"BaseResponse": base(0), "Count": len(out), "ContactList": out})
 }
 
-func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		baseRequest
-		Msg struct {
-			Type                                           int
-			Content, FromUserName, ToUserName, ClientMsgId string
-		}
+// sendRequest is the body of webwxsendmsg and webwxsendappmsg.
+type sendRequest struct {
+	baseRequest
+	Msg struct {
+		Type                                           int
+		Content, FromUserName, ToUserName, ClientMsgId string
 	}
+}
+
+// readSend decodes a send, answering 400 (and false) to a body that is not
+// one.
+func readSend(w http.ResponseWriter, r *http.Request) (sendRequest, bool) {
+	var req sendRequest
 	if err := decode(r, &req); err != nil {
 		http.Error(w, err.Error(), 400)
+		return req, false
+	}
+	return req, true
+}
+
+// sent is what the server records of a send in ss.
+func (ss *session) sent(req sendRequest) Sent {
+	return Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId}
+}
+
+func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
+	req, ok := readSend(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -762,7 +810,15 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"BaseResponse": base(1101)})
 		return
 	}
-	msg := Sent{ToUserName: req.Msg.ToUserName, Group: ss.names[req.Msg.ToUserName], Friend: ss.friends[req.Msg.ToUserName], Content: req.Msg.Content, ClientID: req.Msg.ClientMsgId}
+	msg := ss.sent(req)
+	s.mu.Unlock()
+	s.deliver(w, msg)
+}
+
+// deliver records a send (s.mu not held), asking the OnSend hooks and
+// FailSends what to answer, and answers it.
+func (s *Server) deliver(w http.ResponseWriter, msg Sent) {
+	s.mu.Lock()
 	hooks := s.sendHooks
 	s.mu.Unlock()
 	ret := 0
@@ -784,7 +840,113 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
 		return
 	}
-	writeJSON(w, map[string]any{"BaseResponse": base(ret), "MsgID": strconv.Itoa(5000 + s.nextID), "LocalID": req.Msg.ClientMsgId})
+	writeJSON(w, map[string]any{"BaseResponse": base(ret), "MsgID": strconv.Itoa(5000 + s.nextID), "LocalID": msg.ClientID})
+}
+
+// uploadMedia takes one chunk of a file (multipart: uploadmediarequest
+// JSON, name, chunks/chunk, webwx_data_ticket, pass_ticket and the bytes as
+// "filename"). The last chunk's answer carries the MediaId.
+func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	var req struct {
+		baseRequest
+		ClientMediaId       int64
+		TotalLen            int64
+		FromUserName        string
+		ToUserName, FileMd5 string
+	}
+	if err := json.Unmarshal([]byte(r.FormValue("uploadmediarequest")), &req); err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	fhs := r.MultipartForm.File["filename"]
+	if len(fhs) == 0 {
+		writeJSON(w, map[string]any{"BaseResponse": base(1), "MediaId": ""})
+		return
+	}
+	f, err := fhs[0].Open()
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	chunk, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.auth(r, req.BaseRequest.Sid)
+	if ss == nil || r.FormValue("pass_ticket") != ss.passTicket || r.FormValue("webwx_data_ticket") != "dt"+ss.sid {
+		writeJSON(w, map[string]any{"BaseResponse": base(1101), "MediaId": ""})
+		return
+	}
+	key := strconv.FormatInt(req.ClientMediaId, 10)
+	up := s.uploads[key]
+	if up == nil {
+		up = &upload{name: r.FormValue("name"), md5: req.FileMd5, total: req.TotalLen}
+		s.uploads[key] = up
+	}
+	up.data = append(up.data, chunk...)
+	chunks, _ := strconv.Atoi(r.FormValue("chunks"))
+	n, _ := strconv.Atoi(r.FormValue("chunk"))
+	if chunks > 1 && n+1 < chunks {
+		writeJSON(w, map[string]any{"BaseResponse": base(0), "MediaId": "", "StartPos": len(up.data)})
+		return
+	}
+	delete(s.uploads, key)
+	sum := md5.Sum(up.data)
+	if int64(len(up.data)) != up.total || hex.EncodeToString(sum[:]) != up.md5 {
+		writeJSON(w, map[string]any{"BaseResponse": base(1), "MediaId": ""})
+		return
+	}
+	s.nextID++
+	up.media = fmt.Sprintf("@crypt_media_%d", s.nextID)
+	s.uploads[up.media] = up
+	writeJSON(w, map[string]any{"BaseResponse": base(0), "MediaId": up.media, "StartPos": up.total, "CDNThumbImgHeight": 0, "CDNThumbImgWidth": 0})
+}
+
+// appMsg is the XML of a file message.
+type appMsg struct {
+	XMLName   xml.Name `xml:"appmsg"`
+	Type      int      `xml:"type"`
+	Title     string   `xml:"title"`
+	AppAttach struct {
+		TotalLen int64  `xml:"totallen"`
+		AttachId string `xml:"attachid"`
+	} `xml:"appattach"`
+}
+
+// sendAppMsg sends an uploaded file (an appmsg of type 6 naming its
+// MediaId); it is recorded and answered as webwxsendmsg is.
+func (s *Server) sendAppMsg(w http.ResponseWriter, r *http.Request) {
+	req, ok := readSend(w, r)
+	if !ok {
+		return
+	}
+	var am appMsg
+	xmlErr := xml.Unmarshal([]byte(req.Msg.Content), &am)
+	s.mu.Lock()
+	ss := s.auth(r, req.BaseRequest.Sid)
+	if ss == nil {
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"BaseResponse": base(1101)})
+		return
+	}
+	up := s.uploads[am.AppAttach.AttachId]
+	if xmlErr != nil || req.Msg.Type != 6 || am.Type != 6 || up == nil || up.total != am.AppAttach.TotalLen {
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"BaseResponse": base(1)})
+		return
+	}
+	msg := ss.sent(req)
+	msg.File = &File{Name: am.Title, Data: append([]byte(nil), up.data...)}
+	s.mu.Unlock()
+	s.deliver(w, msg)
 }
 
 // BadGateway, returned by an OnSend hook, answers the send with HTTP 502
