@@ -115,6 +115,9 @@ func growthDB(b *testing.B, cfg *configs.Config, scale int) string {
 		if err := db.Close(); err != nil {
 			b.Fatal(err)
 		}
+		if fi, err := os.Stat(tmp + "-wal"); err == nil && fi.Size() > 0 {
+			b.Fatalf("%s-wal holds %d bytes after closing: the file alone is not the database", tmp, fi.Size())
+		}
 		if err := os.Rename(tmp, cached); err != nil {
 			b.Fatal(err)
 		}

@@ -294,12 +294,32 @@ func (db *DB) GenerateHistory(ctx context.Context, h History) error {
 		}
 	}
 	for _, q := range []string{`DROP TABLE temp.fx_groups`, `DROP TABLE temp.fx_members`, `DROP TABLE temp.fx_filers`, `DROP TABLE temp.fx_depts`,
-		`DROP TABLE temp.fx_seq`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+		`DROP TABLE temp.fx_seq`} {
 		if _, err := db.w.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("history: %s: %w", q, err)
 		}
 	}
-	return nil
+	return db.CheckpointAll(ctx)
+}
+
+// CheckpointAll copies the whole WAL into the database file and empties it,
+// waiting for a checkpoint the checkpointer may be running: afterwards the
+// file alone holds everything (to copy it, say).
+func (db *DB) CheckpointAll(ctx context.Context) error {
+	for {
+		var busy, log, done int
+		if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // chunked runs q (with named parameters @lo and @hi) over id ranges of size

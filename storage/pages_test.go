@@ -10,11 +10,8 @@ import (
 func TestSizesCountRowsFromTheFile(t *testing.T) {
 	ctx := context.Background()
 	db, _ := fixtureDB(t, 3)
-	for busy := 1; busy != 0; { // the checkpointer may be running one
-		var log, done int
-		if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil {
-			t.Fatal(err)
-		}
+	if err := db.CheckpointAll(ctx); err != nil {
+		t.Fatal(err)
 	}
 	counts, err := db.RowCounts(ctx)
 	if err != nil {
