@@ -512,3 +512,114 @@ func BenchmarkScaleStart(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// countUpdates are the running counts ("已签到") the bot sent to chat at or
+// after from, in order.
+func (w *scaleWorld) countUpdates(chat int64, from time.Time) []time.Time {
+	var out []time.Time
+	for _, c := range w.srv.Calls("sendMessage", "editMessageText") {
+		if c.Int("chat_id") == chat && !c.At.Before(from) && strings.Contains(c.Params["text"], "已签到") {
+			out = append(out, c.At)
+		}
+	}
+	return out
+}
+
+// BenchmarkScalePacing measures what members see of their check-ins on
+// Telegram (default limits: 30/s, 1/s and 20/min per chat): at light load
+// the time from a check-in reaching the Bot API to the group's running count
+// going out (p50, p99), and, with 200 check-ins a second into 10 busy groups
+// for a minute, how often each group's running count moves (updates in the
+// first 20 s, the longest time it stands still). The sender's pacing is
+// issue 16's "even pacing" item (h14-reliable); this only measures it.
+func BenchmarkScalePacing(b *testing.B) {
+	const groups, busy = 100, 10
+	bin := buildBot(b)
+	for b.Loop() {
+		b.StopTimer()
+		w := newScaleWorld(b, bin, telegramtest.New(b, telegramtest.Options{}), groups, 1)
+		w.populate(true, 1, nil)
+		p, _ := w.start()
+		chat := func(g int) telegramtest.Chat {
+			return telegramtest.Group(storage.FixtureChatID(g), w.unitName(g)+"群")
+		}
+		for g := range groups {
+			sec := telegramtest.Person(storage.FixtureMemberID(g, 0, 1), "书记", fmt.Sprint(g))
+			w.srv.AddBot(chat(g), sec)
+			w.srv.Say(chat(g), sec, "/checkin open 组织生活会 2h")
+		}
+		w.waitQuiet(p, 5*time.Minute, func(c map[string]int64) bool { return c["checkin_sessions"] >= groups })
+		time.Sleep(2 * time.Second)
+
+		// Light load: one check-in every 200 ms, each group's 20 s apart.
+		member := int64(5_000_000)
+		say := func(g int) time.Time {
+			member++
+			u := telegramtest.Person(member, "成员", fmt.Sprint(member))
+			m := w.srv.NewMessage(chat(g), u, "/checkin")
+			t := time.Now()
+			w.srv.Push(telegramtest.Update{Message: &m})
+			return t
+		}
+		type sent struct {
+			g  int
+			at time.Time
+		}
+		var light []sent
+		for i := range 2 * groups {
+			light = append(light, sent{i % groups, say(i % groups)})
+			time.Sleep(200 * time.Millisecond)
+		}
+		time.Sleep(3 * time.Second)
+		var lat []time.Duration
+		for _, s := range light {
+			if ups := w.countUpdates(storage.FixtureChatID(s.g), s.at); len(ups) > 0 {
+				lat = append(lat, ups[0].Sub(s.at))
+			}
+		}
+		slices.Sort(lat)
+		if len(lat) < len(light)*9/10 {
+			b.Fatalf("only %d of %d check-ins got a running count", len(lat), len(light))
+		}
+		p50, p99 := lat[len(lat)/2], lat[(len(lat)*99+99)/100-1]
+		fmt.Printf("BenchmarkScalePacing: %d groups, Telegram's default limits\n", groups)
+		fmt.Printf("  %-58s p50 %d ms, p99 %d ms (%d check-ins)\n", "check-in to running count at light load", p50.Milliseconds(), p99.Milliseconds(), len(lat))
+
+		// Busy: 200 check-ins a second into 10 groups for 60 s.
+		time.Sleep(65 * time.Second) // the light load's windows empty
+		start := time.Now()
+		for i := 0; time.Since(start) < time.Minute; i++ {
+			say(i % busy)
+			if d := time.Until(start.Add(time.Duration(i+1) * 5 * time.Millisecond)); d > 0 {
+				time.Sleep(d)
+			}
+		}
+		time.Sleep(20 * time.Second)
+		var maxGap time.Duration
+		var in20 []int
+		for g := range busy {
+			ups := w.countUpdates(storage.FixtureChatID(g), start)
+			n := 0
+			prev := start
+			for _, u := range ups {
+				if u.Sub(start) <= 20*time.Second {
+					n++
+				}
+				if u.Before(start.Add(time.Minute)) {
+					maxGap = max(maxGap, u.Sub(prev))
+					prev = u
+				}
+			}
+			maxGap = max(maxGap, start.Add(time.Minute).Sub(prev))
+			in20 = append(in20, n)
+		}
+		slices.Sort(in20)
+		fmt.Printf("  %-58s %d updates in the first 20 s (median of %d groups), longest still %.0f s\n",
+			"200 check-ins/s into 10 groups: the running count", in20[len(in20)/2], busy, maxGap.Seconds())
+		w.stop(p)
+		b.ReportMetric(float64(p50.Milliseconds()), "p50-ms")
+		b.ReportMetric(float64(p99.Milliseconds()), "p99-ms")
+		b.ReportMetric(maxGap.Seconds(), "still-s")
+		b.StartTimer()
+	}
+}
