@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,8 +38,9 @@ import (
 const (
 	growthGroups  = 400
 	growthPer     = 50
-	growthN       = 2000 // messages per command
-	growthTicks   = 200
+	growthN       = 2400 // messages per command, over growthRounds rounds
+	growthRounds  = 5
+	growthTicks   = 40 // per round
 	growthPushCfg = "fixture-daily"
 )
 
@@ -227,53 +229,95 @@ type growthFigures struct {
 	size                                            int64
 }
 
-func measureGrowth(b *testing.B, cfg *configs.Config, scale int) growthFigures {
+// growthScale is one scale's database and engine, measured round after
+// round.
+type growthScale struct {
+	g      *growthEnv
+	size   int64
+	rounds []growthFigures
+	next   int // the next seat of each group to check in
+}
+
+func openGrowthScale(b *testing.B, cfg *configs.Config, scale int) *growthScale {
 	path := growthDB(b, cfg, scale)
-	var f growthFigures
+	s := &growthScale{g: openGrowth(b, cfg, path), next: 1}
 	if fi, err := os.Stat(path); err == nil {
-		f.size = fi.Size()
+		s.size = fi.Size()
 	}
-	g := openGrowth(b, cfg, path)
 	ctx := context.Background()
-	// Every group's secretary opens a check-in, then members check in,
-	// the groups' turns interleaved.
+	// Every group's secretary opens a check-in; the first ticks record the
+	// push occurrences missed.
 	for grp := range growthGroups {
-		g.e.Receive(ctx, growthGroupMsg(grp, 0, "/checkin open 增长测试 2h"))
+		s.g.e.Receive(ctx, growthGroupMsg(grp, 0, "/checkin open 增长测试 2h"))
 	}
+	for range 3 {
+		s.g.e.Tick(ctx)
+	}
+	return s
+}
+
+// round measures every command once more, with n messages each.
+func (s *growthScale) round(b *testing.B, n int) {
+	ctx := context.Background()
+	g := s.g
+	var f growthFigures
 	var msgs []bot.Message
-	for i := range growthN {
-		msgs = append(msgs, growthGroupMsg(i%growthGroups, 1+i/growthGroups, "/checkin"))
+	// Members check in, the groups' turns interleaved, each member once.
+	for i := range n {
+		msgs = append(msgs, growthGroupMsg(i%growthGroups, s.next+i/growthGroups, "/checkin"))
+	}
+	s.next += (n + growthGroups - 1) / growthGroups
+	if s.next >= growthPer {
+		b.Fatal("growth: more check-in rounds than members")
 	}
 	f.checkin = g.rate(msgs)
 	msgs = msgs[:0]
-	for i := range growthN { // the member of each group who files tickets
+	for i := range n { // the member of each group who files tickets
 		msgs = append(msgs, growthPrivateMsg(i%growthGroups, 1, "/mytickets"))
 	}
 	f.mytickets = g.rate(msgs)
 	msgs = msgs[:0]
-	for i := range growthN {
+	for i := range n {
 		msgs = append(msgs, growthGroupMsg(i%growthGroups, 10+(i/growthGroups)%40, "/suggest 宿舍的热水供应时间太短，希望延长到晚上十二点。"))
 	}
 	f.suggest = g.rate(msgs)
 	msgs = msgs[:0]
-	for i := range growthN {
+	for i := range n {
 		msgs = append(msgs, growthGroupMsg(i%growthGroups, (i*7)%growthPer, "/whoami"))
 	}
 	f.whoami = g.rate(msgs)
-	for range 3 { // the first ticks record the push occurrences missed
-		g.e.Tick(ctx)
-	}
 	t0 := time.Now()
 	for range growthTicks {
 		g.e.Tick(ctx)
 	}
 	f.tick = float64(growthTicks) / time.Since(t0).Seconds()
 	t0 = time.Now()
-	if err := g.db.BaselineInserts(ctx, growthN); err != nil {
+	if err := g.db.BaselineInserts(ctx, n); err != nil {
 		b.Fatal(err)
 	}
-	f.bare = float64(growthN) / time.Since(t0).Seconds()
-	return f
+	f.bare = float64(n) / time.Since(t0).Seconds()
+	s.rounds = append(s.rounds, f)
+}
+
+// median is each rate's median over the rounds.
+func (s *growthScale) median() growthFigures {
+	pick := func(get func(growthFigures) float64) float64 {
+		var vs []float64
+		for _, r := range s.rounds {
+			vs = append(vs, get(r))
+		}
+		slices.Sort(vs)
+		return vs[len(vs)/2]
+	}
+	return growthFigures{
+		checkin:   pick(func(f growthFigures) float64 { return f.checkin }),
+		mytickets: pick(func(f growthFigures) float64 { return f.mytickets }),
+		suggest:   pick(func(f growthFigures) float64 { return f.suggest }),
+		whoami:    pick(func(f growthFigures) float64 { return f.whoami }),
+		tick:      pick(func(f growthFigures) float64 { return f.tick }),
+		bare:      pick(func(f growthFigures) float64 { return f.bare }),
+		size:      s.size,
+	}
 }
 
 // BenchmarkGrowth measures command dispatch (msgs/s, one message at a time
@@ -294,11 +338,23 @@ func BenchmarkGrowth(b *testing.B) {
 	cfg := growthConfig(b)
 	for b.Loop() {
 		b.StopTimer()
-		var figs []growthFigures
+		var all []*growthScale
 		for _, s := range scales {
-			figs = append(figs, measureGrowth(b, cfg, s))
+			all = append(all, openGrowthScale(b, cfg, s))
 		}
-		fmt.Printf("BenchmarkGrowth: %d members in %d groups; msgs/s (ticks/s for the tick); ratio to the first scale in brackets\n", growthGroups*growthPer, growthGroups)
+		// The scales take turns, round after round, so that what else the
+		// machine does meanwhile falls on all of them alike.
+		for range growthRounds {
+			for _, s := range all {
+				s.round(b, growthN/growthRounds)
+			}
+		}
+		var figs []growthFigures
+		for _, s := range all {
+			figs = append(figs, s.median())
+		}
+		fmt.Printf("BenchmarkGrowth: %d members in %d groups; msgs/s (ticks/s for the tick), medians of %d rounds taken in turns; ratio to the first scale in brackets\n",
+			growthGroups*growthPer, growthGroups, growthRounds)
 		fmt.Printf("  %-8s %9s %18s %18s %18s %18s %18s %14s\n", "history", "db MB", "check-in", "/mytickets", "/suggest", "/whoami", "tick", "bare insert")
 		for i, f := range figs {
 			cell := func(v, first float64) string { return fmt.Sprintf("%8.0f (÷%.2f)", v, first/v) }
