@@ -42,12 +42,15 @@ type CacheLimits struct {
 	Chats, Members, Roster int
 }
 
-// Default cache sizes: a few hours of a busy university's active chats and
-// members (some 3 MiB each when full).
+// Default cache sizes: a 20,000-member university's members and roster
+// entries, and its groups and the private chats of its busiest members
+// (some 5 MiB for each of the first two when full). A cache smaller than
+// the members who take turns (a room checking in one after the other) holds
+// almost none of them by the time each comes back.
 const (
 	DefaultCachedChats   = 5_000
-	DefaultCachedMembers = 10_000
-	DefaultCachedRoster  = 10_000
+	DefaultCachedMembers = 20_000
+	DefaultCachedRoster  = 20_000
 )
 
 // rosterVersion is a reading of roster_version.
