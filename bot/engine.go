@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/branchbot/branchbot/bot/redact"
 )
 
 // MaxCommandRunes is the longest command line the engine accepts.
@@ -32,6 +34,10 @@ type Options struct {
 	TickEvery time.Duration
 	// ShutdownGrace bounds how long Run waits for handlers in flight.
 	ShutdownGrace time.Duration
+	// Redactor masks credentials in the errors stored with queued
+	// messages (default: by their shape only). The logger should be
+	// wrapped with its Handler too.
+	Redactor *redact.Redactor
 }
 
 // Engine dispatches incoming messages to features and delivers what they
@@ -54,6 +60,10 @@ type Engine struct {
 	senders  map[string]*sender
 	inflight sync.WaitGroup
 	tickMu   sync.Mutex
+	redactor *redact.Redactor
+
+	// longestName is the length in bytes of the longest name in byName.
+	longestName int
 }
 
 // New makes an engine. Register features and add platforms before Run.
@@ -62,16 +72,17 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("engine: no store")
 	}
 	e := &Engine{
-		store:  opts.Store,
-		log:    opts.Logger,
-		now:    opts.Now,
-		loc:    opts.Location,
-		admins: map[string]bool{},
-		limits: opts.Limits,
-		tick:   opts.TickEvery,
-		grace:  opts.ShutdownGrace,
-		byName: map[string]*CommandSpec{},
-		plats:  map[string]Platform{},
+		store:    opts.Store,
+		log:      opts.Logger,
+		now:      opts.Now,
+		loc:      opts.Location,
+		admins:   map[string]bool{},
+		limits:   opts.Limits,
+		tick:     opts.TickEvery,
+		grace:    opts.ShutdownGrace,
+		byName:   map[string]*CommandSpec{},
+		plats:    map[string]Platform{},
+		redactor: opts.Redactor,
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -248,6 +259,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 	if m.Time.IsZero() {
 		m.Time = e.now()
 	}
+	m.Text = Normalize(m.Text) // once, for every command and observer
 	cmd, isCmd := ParseCommand(m.Text)
 	var (
 		spec    *CommandSpec
@@ -292,12 +304,47 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 		_ = req.Reply(ctx, fmt.Sprintf("没有「/%s」这个命令。发送 /help 查看可用命令。", truncate(cmd.Name, 30)))
 		return
 	}
+	if isCmd {
+		req.Command, req.Spec = cmd, spec
+		if e.speech(ctx, req) {
+			req.Command, req.Spec, isCmd = Command{}, nil, false
+		}
+	}
 	if !isCmd {
 		e.observe(ctx, req)
 		return
 	}
-	req.Command, req.Spec = cmd, spec
 	e.dispatch(ctx, req)
+}
+
+// speech reports a command line that its form's Bare rule keeps from running:
+// written without its slash, in a group, not addressed to the bot, where the
+// name may be ordinary speech (see Bare). A sub-command reached by its word
+// after the command's alias (签到 发起) must pass the command's rule too.
+func (e *Engine) speech(ctx context.Context, req *Request) bool {
+	if req.Command.Slash || req.Chat.Kind != Group || req.Message.MentionsBot || req.IsButton() {
+		return false
+	}
+	if p := req.Spec.Parent(); p != nil && req.Command.Sub != "" && e.refusesBare(ctx, req, p) {
+		return true
+	}
+	return e.refusesBare(ctx, req, req.Spec)
+}
+
+// refusesBare applies s's Bare rule to the bare command line of req.
+func (e *Engine) refusesBare(ctx context.Context, req *Request, s *CommandSpec) bool {
+	switch s.Bare {
+	case BareInPrivate:
+		return true
+	case BareWhenExpected:
+		ok, err := s.Expecting.Now(ctx, req)
+		if err != nil {
+			e.log.Error("ask whether a bare command is expected", "command", s.Invocation(), "chat", req.Chat.ID, "err", err)
+			return true
+		}
+		return !ok
+	}
+	return false
 }
 
 func isASCIIWord(s string) bool {
@@ -390,6 +437,9 @@ func (e *Engine) subUsage(req *Request) string {
 func (e *Engine) reportError(ctx context.Context, req *Request, where string, err error) {
 	var ue *UserError
 	if errors.As(err, &ue) {
+		if ue.Denied {
+			e.log.Info("command refused", "command", where, "member", req.Caller.Member.ID, "by", "handler", "answer", ue.Text)
+		}
 		_ = req.Reply(ctx, ue.Text)
 		return
 	}

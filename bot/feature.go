@@ -36,9 +36,20 @@ type Settler interface {
 }
 
 // UserError is an error meant for the person who sent the command, in Chinese.
-type UserError struct{ Text string }
+type UserError struct {
+	Text string
+	// Denied marks a refusal for want of a role (Request.Require): the
+	// engine logs it as it logs the refusals it decides itself.
+	Denied bool
+}
 
 func (e *UserError) Error() string { return e.Text }
+
+// Deny makes a UserError that refuses the caller for want of a role, for
+// a refusal Request.Require cannot word.
+func Deny(format string, args ...any) error {
+	return &UserError{Text: fmt.Sprintf(format, args...), Denied: true}
+}
 
 // Errorf makes a UserError.
 func Errorf(format string, args ...any) error {

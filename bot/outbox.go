@@ -351,14 +351,15 @@ func (s *sender) send(ctx context.Context, m OutboxMessage, out Outbound) (strin
 }
 
 func (s *sender) retry(ctx context.Context, m OutboxMessage, after time.Duration, count bool, cause error) {
-	if err := s.e.store.MarkRetry(ctx, m.ID, s.e.now().Add(after), count, truncate(cause.Error(), 500)); err != nil {
+	// A platform's error may quote the request URL with its credentials.
+	if err := s.e.store.MarkRetry(ctx, m.ID, s.e.now().Add(after), count, truncate(s.e.redactor.String(cause.Error()), 500)); err != nil {
 		s.log.Error("mark retry", "outbox", m.ID, "err", err)
 	}
 }
 
 func (s *sender) fail(ctx context.Context, m OutboxMessage, reason string) {
 	s.log.Warn("message failed for good", "outbox", m.ID, "chat", m.ChatID, "reason", reason)
-	if err := s.e.store.MarkFailed(ctx, m.ID, reason); err != nil {
+	if err := s.e.store.MarkFailed(ctx, m.ID, s.e.redactor.String(reason)); err != nil {
 		s.log.Error("mark failed", "outbox", m.ID, "err", err)
 	}
 }

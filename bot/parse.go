@@ -8,13 +8,17 @@ import (
 
 // Command is a parsed command line.
 type Command struct {
-	Name    string   // the word that named the command, lower-cased, without slash
-	Slash   bool     // written with a leading "/" (or full-width "／")
-	Bot     string   // the @BotName after a slash command, if any
-	Args    []string // arguments, split like a shell; quotes removed
-	ArgText string   // everything after the name, trimmed, as typed
+	Name  string // the word that named the command, lower-cased, without slash
+	Word  string // that word as typed (before lower-casing)
+	Slash bool   // written with a leading "/"
+	Bot   string // the @BotName after a slash command, if any
+	// Args are the arguments, split at white space; a quote that opens a
+	// word and whose closing quote ends one groups the words between them
+	// (the quotes removed). Any other quote is text.
+	Args    []string
+	ArgText string // everything after the name and its separator, trimmed, as typed
 	// Sub is the sub-command word the engine took off Args and ArgText
-	// (folded: "open" for "ＯＰＥＮ"); empty when none was (a command's own
+	// (folded: "open" for "OPEN"); empty when none was (a command's own
 	// form, or a sub-command named by a flat name).
 	Sub string
 }
@@ -24,7 +28,6 @@ var quotePairs = map[rune]rune{
 	'"': '"', '\'': '\'',
 	'“': '”', '‘': '’',
 	'「': '」', '『': '』',
-	'＂': '＂',
 }
 
 // isSpace reports the separators between arguments: ASCII and Unicode white
@@ -32,29 +35,59 @@ var quotePairs = map[rune]rune{
 // separator U+2005.
 func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' || r == '\u2005' }
 
-// ParseCommand reads a command line. It returns ok=false for text that cannot
-// be a command (empty, or starting with a quote or space-only). Whether the
-// name is a known command is the registry's business.
+// isNameSeparator reports the marks phones put between a command word and
+// its argument instead of a space: 签到：4827, 签到，4827, 签到、4827.
+func isNameSeparator(r rune) bool {
+	return r == '：' || r == '，' || r == '、' || r == ':' || r == ','
+}
+
+// keptFullWidth are the full-width forms Normalize leaves alone: Chinese
+// punctuation that is part of the text (阿拉伯数字，逗号：冒号；分号！（括号）～).
+var keptFullWidth = map[rune]bool{'，': true, '：': true, '；': true, '！': true, '？': true, '（': true, '）': true, '～': true}
+
+// Normalize folds what phone keyboards produce in full width into ASCII:
+// digits (４８２７), letters (ＯＰＥＮ), the ideographic space, and ASCII
+// punctuation (＋ ＃ ＝ ＠ ／ － ＂ ＇ …). Chinese punctuation that belongs to
+// the text (，：；！？（）～) is kept. The engine applies it once to every
+// incoming message before anything reads it.
+func Normalize(s string) string {
+	if strings.IndexByte(s, 0xEF) < 0 && !strings.Contains(s, "\u3000") {
+		return s // no full-width form (U+FFxx) and no ideographic space
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u3000':
+			return ' '
+		case r >= '！' && r <= '～' && !keptFullWidth[r]:
+			return r - '！' + '!'
+		}
+		return r
+	}, s)
+}
+
+// ParseCommand reads a command line (normalised: see Normalize). It returns
+// ok=false for text that cannot be a command (empty, or starting with a
+// quote or space-only). The command word ends at white space or at a
+// separator phones type instead (：，、); whether the word is a known command
+// is the registry's business.
 func ParseCommand(text string) (Command, bool) {
 	s := strings.TrimLeftFunc(text, isSpace)
 	if s == "" || !utf8.ValidString(s) {
 		return Command{}, false
 	}
 	var c Command
-	if r, size := utf8.DecodeRuneInString(s); r == '/' || r == '／' {
+	if strings.HasPrefix(s, "/") {
 		c.Slash = true
-		s = s[size:]
+		s = s[1:]
 	}
-	end := strings.IndexFunc(s, isSpace)
+	end := strings.IndexFunc(s, func(r rune) bool { return isSpace(r) || isNameSeparator(r) })
 	if end < 0 {
 		end = len(s)
 	}
 	word := s[:end]
 	if c.Slash {
-		if i := strings.IndexAny(word, "@＠"); i >= 0 {
-			at := word[i:]
-			_, size := utf8.DecodeRuneInString(at)
-			c.Bot = at[size:]
+		if i := strings.IndexByte(word, '@'); i >= 0 {
+			c.Bot = word[i+1:]
 			word = word[:i]
 		}
 	}
@@ -64,89 +97,101 @@ func ParseCommand(text string) (Command, bool) {
 	if r, _ := utf8.DecodeRuneInString(word); quotePairs[r] != 0 {
 		return Command{}, false
 	}
+	c.Word = word
 	c.Name = strings.ToLower(word)
-	c.ArgText = strings.TrimFunc(s[end:], isSpace)
+	c.ArgText = strings.TrimFunc(strings.TrimLeftFunc(s[end:], func(r rune) bool { return isSpace(r) || isNameSeparator(r) }), isSpace)
 	c.Args = SplitArgs(c.ArgText)
 	return c, true
 }
 
-// SplitArgs splits a line into words like a shell: white space separates,
-// quotes (ASCII, Chinese “…” ‘…’, corner brackets 「…」 『…』) group, and a
-// backslash makes the next character literal. An unterminated quote runs to
-// the end of the line.
-func SplitArgs(s string) []string {
-	var (
-		args  []string
-		cur   strings.Builder
-		inArg bool
-		close rune
-	)
-	runes := []rune(s)
-	for i := 0; i < len(runes); i++ {
-		r := runes[i]
-		switch {
-		case close != 0:
-			if r == close {
-				close = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\\' && i+1 < len(runes):
-			i++
-			cur.WriteRune(runes[i])
-			inArg = true
-		case quotePairs[r] != 0:
-			close = quotePairs[r]
-			inArg = true
-		case isSpace(r):
-			if inArg {
-				args = append(args, cur.String())
-				cur.Reset()
-				inArg = false
-			}
-		default:
-			cur.WriteRune(r)
-			inArg = true
+// token is one argument of a line: its text, and the byte offset in the
+// line where it ends.
+type token struct {
+	text string
+	end  int
+}
+
+// tokenize splits s into arguments: white space separates them, and a quote
+// groups words only when it is balanced: it opens a word (ASCII "…" '…',
+// Chinese “…” ‘…’, corner brackets 「…」 『…』) and its closing quote ends a
+// word, at white space or the end of the line; the two quotes are removed.
+// Any other quote is text, so an apostrophe (Tom's, I'm) or an unmatched
+// quote never swallows what follows it.
+func tokenize(s string) []token {
+	var out []token
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isSpace(r) {
+			i += size
+			continue
 		}
+		if closer := quotePairs[r]; closer != 0 {
+			if j := closingQuote(s, i+size, closer); j >= 0 {
+				_, csize := utf8.DecodeRuneInString(s[j:])
+				out = append(out, token{text: s[i+size : j], end: j + csize})
+				i = j + csize
+				continue
+			}
+		}
+		j := strings.IndexFunc(s[i:], isSpace)
+		if j < 0 {
+			j = len(s) - i
+		}
+		out = append(out, token{text: s[i : i+j], end: i + j})
+		i += j
 	}
-	if inArg {
-		args = append(args, cur.String())
+	return out
+}
+
+// closingQuote is the offset of the first closer at or after from that ends
+// a word (white space or the end of s follows it), or -1.
+func closingQuote(s string, from int, closer rune) int {
+	for k := from; k < len(s); {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		if r == closer {
+			if k+size == len(s) {
+				return k
+			}
+			if next, _ := utf8.DecodeRuneInString(s[k+size:]); isSpace(next) {
+				return k
+			}
+		}
+		k += size
+	}
+	return -1
+}
+
+// SplitArgs splits a line into arguments: white space separates, and
+// balanced quotes group words (see tokenize).
+func SplitArgs(s string) []string {
+	toks := tokenize(s)
+	if len(toks) == 0 {
+		return nil
+	}
+	args := make([]string, len(toks))
+	for i, t := range toks {
+		args[i] = t.text
 	}
 	return args
 }
 
-// afterFirstArg is s without its first argument as SplitArgs reads it
-// (quotes and backslashes included), trimmed.
+// afterFirstArg is s without its first argument as SplitArgs reads it,
+// trimmed.
 func afterFirstArg(s string) string {
-	s = strings.TrimLeftFunc(s, isSpace)
-	var close rune
-	escaped := false
-	for i, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case close != 0:
-			if r == close {
-				close = 0
-			}
-		case r == '\\':
-			escaped = true
-		case quotePairs[r] != 0:
-			close = quotePairs[r]
-		case isSpace(r):
-			return strings.TrimFunc(s[i:], isSpace)
-		}
+	toks := tokenize(s)
+	if len(toks) == 0 {
+		return ""
 	}
-	return ""
+	return strings.TrimFunc(s[toks[0].end:], isSpace)
 }
 
-// SplitOptions separates key=value options (keys are ASCII letters, the "="
-// may be full-width) from positional arguments. Later keys win.
+// SplitOptions separates key=value options (keys are ASCII letters) from
+// positional arguments. Later keys win.
 func SplitOptions(args []string) (positional []string, opts map[string]string) {
 	opts = map[string]string{}
 	for _, a := range args {
-		a2 := strings.Replace(a, "＝", "=", 1)
-		if k, v, ok := strings.Cut(a2, "="); ok && k != "" && isOptionKey(k) {
+		if k, v, ok := strings.Cut(a, "="); ok && k != "" && isOptionKey(k) {
 			opts[strings.ToLower(k)] = v
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Where says in which kind of chat a command may be used.
@@ -21,7 +23,9 @@ type Scope int
 
 const (
 	// ChatUnit: the role for the chat's unit (a secretary of it or of a unit
-	// above it); in a chat bound to no unit, the role for any unit.
+	// above it). In a group bound to no unit only admins hold a role; in a
+	// private chat the role for any unit, and the handler checks the units
+	// it acts on (Request.Require), as for AnyUnit.
 	ChatUnit Scope = iota
 	// AnyUnit: the role for any unit. The handler checks the units it acts
 	// on, which the command names (a broadcast's targets, a unit's
@@ -37,6 +41,35 @@ type Audience struct {
 	Name   string            // who they are, in Chinese: "通知审核人"
 	Admits func(Caller) bool // whether the caller is one of them
 	Denial string            // the answer to anyone else, in Chinese
+}
+
+// Bare says when a command's Chinese names work without their slash in a
+// group chat: the aliases of a command and the flat names of a sub-command;
+// a sub-command reached by its word after a bare alias (签到 发起 …) needs
+// both its command's rule and its own to allow it. In a
+// private chat, in a message that mentions or answers the bot, and with the
+// slash they always work. A message a rule keeps from running is ordinary
+// chat: the bot says nothing and features that observe chat see it.
+type Bare int
+
+const (
+	// BareAnywhere: the name cannot be ordinary speech (发起签到, 我是谁).
+	BareAnywhere Bare = iota
+	// BareInPrivate: sentences start with the word (建议, 学习, 通知), so in
+	// a group it needs its slash (/建议 …); in a private chat it works bare.
+	BareInPrivate
+	// BareWhenExpected: bare in a group only when the feature expects it
+	// (Spec.Expecting): 签到 while a check-in is open, 接龙 while a relay is.
+	BareWhenExpected
+)
+
+// Expecting is a feature's hook for BareWhenExpected.
+type Expecting struct {
+	// When says in Chinese when the bare name works, for /help:
+	// "本群有进行中的签到时".
+	When string
+	// Now reports whether the bare command line of r is expected now.
+	Now func(ctx context.Context, r *Request) (bool, error)
 }
 
 // Handler runs one command. An error of type *UserError is shown to the
@@ -72,6 +105,12 @@ type CommandSpec struct {
 	Audience *Audience
 	// Where: a sub-command left at Anywhere takes its command's.
 	Where Where
+	// Bare says when the form's Chinese names work without a slash in a
+	// group, and Expecting when the feature expects them (for
+	// BareWhenExpected). Each form decides for its own names (a command
+	// for its aliases, a sub-command for its flat names).
+	Bare      Bare
+	Expecting *Expecting
 	// Platform, if set, is the only platform whose chats have the command
 	// (an adapter's own command, such as WeChat's /rebind); in any other
 	// chat it is unknown, like a command that does not exist. Empty: every
@@ -167,8 +206,11 @@ func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 	if s.Scope == AnyUnit {
 		unit = 0
 	}
+	if s.Role != RoleMember && s.Scope == ChatUnit && chat.Kind == Group && chat.UnitID == 0 && !c.Admin {
+		return UnboundText(s.Role)
+	}
 	if !c.Is(s.Role, unit, units) {
-		return denyText(s.Role, c)
+		return DenyText(s.Role, unit, c, units)
 	}
 	if s.Audience != nil && !s.Audience.Admits(c) {
 		return s.Audience.Denial + linkHint(c)
@@ -176,16 +218,10 @@ func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 	return ""
 }
 
-// denyText is the answer to a caller who lacks role. Features never write
-// it themselves: a spec declares the role and the engine answers.
-func denyText(role Role, c Caller) string {
-	return fmt.Sprintf("权限不足：该命令需要%s权限。", role.Chinese()) + linkHint(c)
-}
-
 // linkHint tells a caller without a roster link how to be recognised.
 func linkHint(c Caller) string {
 	if c.Roster == nil {
-		return "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+		return "如果你有该身份，请先绑定花名册。" + LinkHowTo
 	}
 	return ""
 }
@@ -220,6 +256,7 @@ func (e *Engine) addCommands(owner string, specs []CommandSpec) error {
 		byName[key] = s
 		return nil
 	}
+	longest := e.longestName
 	added := make([]*CommandSpec, 0, len(specs))
 	for _, c := range specs {
 		spec := new(CommandSpec)
@@ -230,6 +267,9 @@ func (e *Engine) addCommands(owner string, specs []CommandSpec) error {
 		}
 		if len(spec.Flat) > 0 {
 			return fmt.Errorf("register %s: /%s: flat names are for sub-commands; give a command aliases", owner, spec.Name)
+		}
+		if err := checkBare(spec); err != nil {
+			return fmt.Errorf("register %s: %w", owner, err)
 		}
 		for _, n := range append([]string{spec.Name}, spec.Aliases...) {
 			if err := claim(n, spec); err != nil {
@@ -251,7 +291,11 @@ func (e *Engine) addCommands(owner string, specs []CommandSpec) error {
 		}
 		added = append(added, spec)
 	}
+	for n := range byName {
+		longest = max(longest, len(n))
+	}
 	maps.Copy(e.byName, byName)
+	e.longestName = longest
 	e.specs = append(e.specs, added...)
 	return nil
 }
@@ -273,6 +317,9 @@ func adopt(parent, sub *CommandSpec, words map[string]string) error {
 	case sub.Where != Anywhere && parent.Where != Anywhere && sub.Where != parent.Where:
 		return fmt.Errorf("%s may be used in another kind of chat than /%s", inv, parent.Name)
 	}
+	if err := checkBare(sub); err != nil {
+		return fmt.Errorf("%s: %w", inv, err)
+	}
 	for _, w := range append([]string{sub.Name}, sub.Aliases...) {
 		k := foldWord(w)
 		if prev, ok := words[k]; ok {
@@ -287,6 +334,14 @@ func adopt(parent, sub *CommandSpec, words map[string]string) error {
 		sub.Where = parent.Where
 	}
 	sub.parent = parent
+	return nil
+}
+
+// checkBare refuses a BareWhenExpected form without its hook.
+func checkBare(s *CommandSpec) error {
+	if s.Bare == BareWhenExpected && (s.Expecting == nil || s.Expecting.Now == nil || s.Expecting.When == "") {
+		return fmt.Errorf("%q is bare only when expected, but says neither when nor how to tell", s.Name)
+	}
 	return nil
 }
 
@@ -333,10 +388,17 @@ func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
 // sub-commands, the sub-command its first argument names. It returns the
 // command line as the handler sees it: without the sub-command word in Args
 // and ArgText, which is kept in Sub.
+//
+// A word that names no command but starts with a name and goes on in
+// another kind of character (签到4827, 签到😀, +1带相机) is that name followed
+// by an argument: phones often leave out the space. A name of ASCII letters
+// takes no glued argument (English names need their space).
 func (e *Engine) Resolve(cmd Command) (*CommandSpec, Command, bool) {
 	spec, ok := e.Lookup(cmd.Name)
 	if !ok {
-		return nil, cmd, false
+		if spec, ok = e.unglue(&cmd); !ok {
+			return nil, cmd, false
+		}
 	}
 	if len(spec.Subs) > 0 && len(cmd.Args) > 0 {
 		if sub, ok := spec.Sub(cmd.Args[0]); ok {
@@ -347,4 +409,54 @@ func (e *Engine) Resolve(cmd Command) (*CommandSpec, Command, bool) {
 		}
 	}
 	return spec, cmd, true
+}
+
+// unglue finds the longest name that starts cmd's word where the rest of
+// the word begins with another kind of character, and makes that rest the
+// first argument.
+func (e *Engine) unglue(cmd *Command) (*CommandSpec, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	word := cmd.Word
+	for i := min(len(word)-1, e.longestName); i > 0; i-- {
+		if !utf8.RuneStart(word[i]) {
+			continue
+		}
+		name, rest := word[:i], word[i:]
+		spec, ok := e.byName[strings.ToLower(name)]
+		if !ok || asciiLetters(name) {
+			continue
+		}
+		last, _ := utf8.DecodeLastRuneInString(name)
+		first, _ := utf8.DecodeRuneInString(rest)
+		if charKind(last) == charKind(first) {
+			continue
+		}
+		cmd.Name, cmd.Word = strings.ToLower(name), name
+		cmd.ArgText = strings.TrimFunc(rest+" "+cmd.ArgText, isSpace)
+		cmd.Args = SplitArgs(cmd.ArgText)
+		return spec, true
+	}
+	return nil, false
+}
+
+// charKind tells Chinese characters, ASCII letters and digits, and anything
+// else (emoji, punctuation) apart, for unglue.
+func charKind(r rune) int {
+	switch {
+	case unicode.Is(unicode.Han, r):
+		return 1
+	case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		return 2
+	}
+	return 3
+}
+
+func asciiLetters(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -147,8 +147,8 @@ func (v *subEnv) say(t *testing.T, who string, private bool, text string) string
 }
 
 const (
-	needSecretary       = "权限不足：该命令需要书记权限。"
-	needSecretaryUnlink = needSecretary + "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
+	needSecretary       = "你不是一支部或其上级单位的书记。"
+	needSecretaryUnlink = "你还没有绑定花名册身份。" + bot.LinkHowTo
 )
 
 // TestSubCommandDispatch: the engine finds a sub-command by its word (any
@@ -193,7 +193,7 @@ func TestSubCommandDispatch(t *testing.T) {
 		{"王老师", false, "/meet open x", `/meet open parent=meet sub="open" args=["x"] text="x"`},
 		// An audience narrows the role; an admin is not in it by being one.
 		{"贵宾", false, "/meet vip", `/meet vip parent=meet sub="vip" args=[] text=""`},
-		{"路人", false, "/meet vip", "只有贵宾可以。如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"},
+		{"路人", false, "/meet vip", "只有贵宾可以。如果你有该身份，请先绑定花名册。" + bot.LinkHowTo},
 		{"周书记", false, "/meet vip", "只有贵宾可以。"},
 		// A command that is only its sub-commands answers with the usage
 		// of those the caller may run, or why it may run none.
@@ -202,11 +202,43 @@ func TestSubCommandDispatch(t *testing.T) {
 		{"周书记", false, "/kit zzz 1", "用法：/kit a <x>"},
 		{"王老师", true, "/kit", "用法：/kit a <x> | /kit b"},
 		{"周书记", false, "/kit a 1", `/kit a parent=kit sub="a" args=["1"] text="1"`},
-		{"周书记", false, "/kit b", "权限不足：该命令需要管理员权限。"},
+		{"周书记", false, "/kit b", "只有管理员可以使用该命令。"},
 	}
 	for _, tt := range tests {
 		if got := v.say(t, tt.who, tt.private, tt.text); got != tt.want {
 			t.Errorf("%s (private %v): %q\n got %s\nwant %s", tt.who, tt.private, tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestUnboundGroupOnlyAdmins: in a group bound to no unit a secretary of
+// any unit holds no role there (a class monitor is no secretary of a
+// stranger's group); only an admin does, and a command scoped to AnyUnit
+// is checked by its handler as anywhere else.
+func TestUnboundGroupOnlyAdmins(t *testing.T) {
+	v := newSubEnv(t)
+	say := func(who, text string) string {
+		t.Helper()
+		ctx := context.Background()
+		v.e.Receive(ctx, bot.Message{Platform: "mem", ChatID: "散群", ChatKind: bot.Group, ChatTitle: "散群", SenderID: who, SenderName: who, Text: text})
+		v.e.Flush(ctx)
+		got := v.p.Take()
+		if len(got) != 1 {
+			t.Fatalf("%s: %q: %d answers", who, text, len(got))
+		}
+		return got[0].Text
+	}
+	unbound := bot.UnboundText(bot.RoleSecretary)
+	for _, tt := range []struct{ who, text, want string }{
+		{"周书记", "/meet open x", unbound},
+		{"陈书记", "/kit a 1", unbound},
+		{"路人", "/meet open x", unbound},
+		{"王老师", "/meet open x", `/meet open parent=meet sub="open" args=["x"] text="x"`},
+		{"周书记", "/meet plan 二支部", `/meet plan parent=meet sub="plan" args=["二支部"] text="二支部"`},
+		{"周书记", "/meet note x", `/meet note parent=meet sub="note" args=["x"] text="x"`},
+	} {
+		if got := say(tt.who, tt.text); got != tt.want {
+			t.Errorf("%s: %q\n got %s\nwant %s", tt.who, tt.text, got, tt.want)
 		}
 	}
 }

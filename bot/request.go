@@ -72,6 +72,24 @@ func (r *Request) May(s *CommandSpec) bool {
 }
 
 // Can reports whether the caller holds role for the request's chat unit.
+// In a group bound to no unit only an admin holds a role (see Refusal).
 func (r *Request) Can(role Role) bool {
+	if role != RoleMember && r.Chat.Kind == Group && r.Chat.UnitID == 0 {
+		return r.Caller.Admin
+	}
 	return r.Caller.Is(role, r.Chat.UnitID, r.engine.Units())
+}
+
+// Require is nil when the caller holds role for every one of units, else
+// the refusal in the caller's terms (DenyText) for the first unit they do
+// not hold it for. A handler whose spec cannot name the units it acts on
+// (Scope AnyUnit, or a private chat) checks them with it.
+func (r *Request) Require(role Role, units ...int64) error {
+	tree := r.engine.Units()
+	for _, u := range units {
+		if !r.Caller.Is(role, u, tree) {
+			return &UserError{Text: DenyText(role, u, r.Caller, tree), Denied: true}
+		}
+	}
+	return nil
 }

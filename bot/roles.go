@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -74,9 +75,10 @@ func (c Caller) Name() string {
 	return c.Member.Name
 }
 
-// Is reports whether the caller holds role r for unit unitID (0: any unit).
-// A secretary of a unit is secretary of its whole subtree; staff of a
-// department are staff wherever they are.
+// Is reports whether the caller holds role r for unit unitID (0: for some
+// unit). A secretary of a unit is secretary of its whole subtree; staff of
+// a department are staff for it and the units below it; an admin holds
+// every role everywhere.
 func (c Caller) Is(r Role, unitID int64, units *UnitTree) bool {
 	if c.Admin || r == RoleMember {
 		return true
@@ -85,20 +87,65 @@ func (c Caller) Is(r Role, unitID int64, units *UnitTree) bool {
 		return false
 	}
 	switch r {
-	case RoleSecretary:
-		if c.Roster.Role != RoleSecretary && c.Roster.Role != RoleAdmin {
+	case RoleSecretary, RoleStaff:
+		if c.Roster.Role != r && c.Roster.Role != RoleAdmin {
 			return false
 		}
-		if unitID == 0 || units == nil {
+		if unitID == 0 || units == nil || c.Roster.Role == RoleAdmin {
 			return true
 		}
 		return units.Contains(c.Roster.UnitID, unitID)
-	case RoleStaff:
-		return c.Roster.Role == RoleStaff || c.Roster.Role == RoleAdmin
 	case RoleAdmin:
 		return c.Roster.Role == RoleAdmin
 	}
 	return false
+}
+
+// DenyText is the answer to a caller who does not hold role for unit
+// (0: for any unit), in the caller's terms: 「你不是第一党支部或其上级单位的
+// 书记」 to a secretary of another unit; to a caller without a roster link,
+// how to link. Features answer with it (through Request.Require) when a
+// command acts on units its spec cannot name.
+func DenyText(role Role, unitID int64, c Caller, units *UnitTree) string {
+	if c.Roster == nil {
+		return "你还没有绑定花名册身份。" + LinkHowTo
+	}
+	name := ""
+	if units != nil && unitID != 0 {
+		name = units.Name(unitID)
+	}
+	switch {
+	case role == RoleAdmin:
+		return "只有管理员可以使用该命令。"
+	case name == "":
+		return fmt.Sprintf("只有%s可以使用该命令；你在花名册中是%s。", role.Chinese(), c.Roster.Describe(units))
+	case role == RoleSecretary:
+		return fmt.Sprintf("你不是%s或其上级单位的书记。", name)
+	case role == RoleStaff:
+		return fmt.Sprintf("你不是%s的工作人员。", name)
+	}
+	return fmt.Sprintf("你没有%s的%s身份。", name, role.Chinese())
+}
+
+// UnboundText is the answer in a group bound to no unit to anyone but an
+// admin who runs a command that needs a role: there nobody else holds one.
+func UnboundText(role Role) string {
+	return fmt.Sprintf("本群尚未绑定单位，在这里只有管理员可以使用需要%s身份的命令。请书记先发送 /bind <单位名称> 绑定本群。", role.Chinese())
+}
+
+// LinkHowTo tells a caller without a roster link how to get one.
+const LinkHowTo = "绑定方法：/iam <学号/工号> <姓名> <绑定码>（绑定码向书记索取；普通成员也可不带绑定码，由书记确认）。"
+
+// Describe is the entry as its unit and title: 第一党支部的党员.
+func (e RosterEntry) Describe(units *UnitTree) string {
+	title := e.Title
+	if title == "" {
+		title = e.Role.Chinese()
+	}
+	if units == nil || units.Name(e.UnitID) == "" {
+		return title
+	}
+	return units.Name(e.UnitID) + "的" + title
 }
 
 // UnitTree is an immutable snapshot of the organisation tree.

@@ -82,7 +82,7 @@ func TestModelRoutesTicketsAndKeywordsTakeOver(t *testing.T) {
 		return []bot.Feature{tickets.New(h.Engine, h.DB, cal, h.Config.SLA, ai)}
 	}})
 	h.As("张三")
-	h.Say("/iam 2023001 张三")
+	h.LinkSpeaker("2023001")
 	// "宿舍" is a 学生事务 keyword; the model says 党务 and decides.
 	h.Say("/suggest 宿舍楼的入党积极分子培训能否改到周末")
 	// A 429: the keywords decide (宿舍 → 学生事务).
@@ -104,7 +104,7 @@ func TestModelRoutesTicketsAndKeywordsTakeOver(t *testing.T) {
 	// filer's name never reached the model.
 	h.As("刘芳")
 	h.Private()
-	h.Say("/iam T0003 刘芳")
+	h.LinkSpeaker("T0003")
 	out := strings.Join(h.Say("/draft 1"), "\n")
 	if !strings.Contains(out, "答复草稿") || !strings.Contains(out, "关于党课时间") {
 		t.Fatalf("draft reply: %s", out)

@@ -45,7 +45,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 		return nil, err
 	}
 	return []bot.Feature{
-		core.New(d.Engine, d.DB),
+		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
 		checkin.New(d.Engine, d.DB),
 		relay.New(d.Engine, d.DB),
 		st,

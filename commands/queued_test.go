@@ -34,6 +34,7 @@ func TestFeatureTransactionsWakeTheSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Roster.SeedFile = commandtest.RepoPath(t, "configs/demo_roster.csv")
+	cfg.Roster.Link.Preset = []string{"memchat:张三=2023001", "memchat:王老师=T0001"}
 	cfg.Exports.Dir = t.TempDir()
 	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "b.db"))
 	if err != nil {
@@ -92,14 +93,12 @@ func TestFeatureTransactionsWakeTheSender(t *testing.T) {
 		}
 		t.Fatalf("no message saying %q within 10 s", want)
 	}
-	say("张三", "/iam 2023001 张三")
-	await("绑定成功")
+	say("李四", "/iam 2023002 李四") // core: a link request, stored and acknowledged
+	await("已提交绑定申请 #1")
 	say("张三", "/suggest 党课资料希望提前发") // tickets: filed, acknowledged, announced
 	await("已收到建议 #1")
 	say("张三", "/studied") // study: marked and acknowledged
 	await("已记录：你已学完")
-	say("王老师", "/iam T0001 王老师")
-	await("绑定成功")
 	say("王老师", "/broadcast 组织部 周五前报送党员信息统计表") // broadcast: stored, sent at once
 	await("通知 #1 已发出（无需审核）")
 }

@@ -17,7 +17,7 @@ import (
 
 // allFeatures builds every feature as the program does, for a harness
 // (which registers core itself).
-func allFeatures(t *testing.T) func(h *commandtest.Harness) []bot.Feature {
+func allFeatures(t testing.TB) func(h *commandtest.Harness) []bot.Feature {
 	return func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai})
 		if err != nil {
@@ -113,12 +113,14 @@ func literal(w string) bool {
 
 // TestCommandMatrix keeps the registry's permission matrix in
 // testdata/commands.golden: every form a caller can run, with its other
-// names, role, the unit the role is checked for, audience, place and
-// platform. A change to who may run what shows up there for review.
+// names, role, the unit the role is checked for, audience, place, platform,
+// and when its Chinese names work without a slash in a group (bare). A
+// change to who may run what, or to what ordinary chat may set off, shows up
+// there for review.
 func TestCommandMatrix(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: allFeatures(t)})
 	var b strings.Builder
-	b.WriteString("# form\tother names\trole\tunit\taudience\tplace\tplatform\n")
+	b.WriteString("# form\tother names\trole\tunit\taudience\tplace\tplatform\tbare in groups\n")
 	for _, s := range h.Engine.Runnables() {
 		names := slices.Clone(s.Aliases)
 		if p := s.Parent(); p != nil {
@@ -140,7 +142,11 @@ func TestCommandMatrix(t *testing.T) {
 		if platform == "" {
 			platform = "all"
 		}
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Invocation(), strings.Join(names, "、"), s.Role, scope, audience, place, platform)
+		bare := map[bot.Bare]string{bot.BareAnywhere: "yes", bot.BareInPrivate: "no (slash)"}[s.Bare]
+		if s.Bare == bot.BareWhenExpected {
+			bare = "when " + s.Expecting.When
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Invocation(), strings.Join(names, "、"), s.Role, scope, audience, place, platform, bare)
 	}
 	commandtest.Golden(t, "testdata/commands.golden", b.String())
 }

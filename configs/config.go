@@ -80,6 +80,8 @@ type ReviewLevel struct {
 type RosterConfig struct {
 	// SeedFile is imported at start when the roster is empty (the demo).
 	SeedFile string `yaml:"seed_file"`
+	// Link says how chat identities prove they are a roster entry's person.
+	Link LinkConfig `yaml:"link"`
 }
 
 // CalendarConfig configures the business calendar.

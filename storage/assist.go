@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/branchbot/branchbot/commands/assist"
@@ -207,22 +208,40 @@ func (db *DB) PrivacyPeople(ctx context.Context) ([]assist.PrivacyPerson, error)
 		idx[r.ID] = len(out)
 		out = append(out, assist.PrivacyPerson{RosterID: r.ID, Name: r.Name, Number: r.Number, Phone: r.Phone})
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, name, COALESCE(roster_id, 0) FROM members WHERE name != '' ORDER BY id`)
+	// Every name a member has had (member_names, migration 0501): a former
+	// display name still stands in older messages and tickets.
+	rows, err := db.r.QueryContext(ctx, `SELECT m.id, m.name, COALESCE(m.roster_id, 0), COALESCE(n.name, '')
+		FROM members m LEFT JOIN member_names n ON n.member_id = m.id AND n.name != m.name
+		WHERE m.name != '' ORDER BY m.id, n.first_seen, n.name`)
 	if err != nil {
 		return nil, fmt.Errorf("member names: %w", err)
 	}
 	defer rows.Close()
+	unlinked := map[int64]int{} // member id → index in out
 	for rows.Next() {
 		var id, rosterID int64
-		var name string
-		if err := rows.Scan(&id, &name, &rosterID); err != nil {
+		var name, former string
+		if err := rows.Scan(&id, &name, &rosterID, &former); err != nil {
 			return nil, err
 		}
 		if i, ok := idx[rosterID]; ok && rosterID != 0 {
-			out[i].Aliases = append(out[i].Aliases, name)
+			if !slices.Contains(out[i].Aliases, name) {
+				out[i].Aliases = append(out[i].Aliases, name)
+			}
+			if former != "" && !slices.Contains(out[i].Aliases, former) {
+				out[i].Aliases = append(out[i].Aliases, former)
+			}
 			continue
 		}
-		out = append(out, assist.PrivacyPerson{MemberID: id, Name: name})
+		i, ok := unlinked[id]
+		if !ok {
+			i = len(out)
+			unlinked[id] = i
+			out = append(out, assist.PrivacyPerson{MemberID: id, Name: name})
+		}
+		if former != "" {
+			out[i].Aliases = append(out[i].Aliases, former)
+		}
 	}
 	return out, rows.Err()
 }

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -168,5 +169,21 @@ func TestPrivacyPeople(t *testing.T) {
 	if len(ps) != 2 || ps[0].Name != "张三" || ps[0].Number != "2023001" || ps[0].Phone != "13800000000" ||
 		len(ps[0].Aliases) != 1 || ps[0].Aliases[0] != "阿三" || ps[1].Name != "Lucy" || ps[1].MemberID != m2.ID {
 		t.Fatalf("people = %+v", ps)
+	}
+	// After renames, the former display names are kept as aliases: they
+	// still stand in older messages and tickets.
+	if _, err := db.EnsureMember(ctx, "wechat", "w1", "三哥"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnsureMember(ctx, "telegram", "t1", "Lucy Chen"); err != nil {
+		t.Fatal(err)
+	}
+	ps, err = db.PrivacyPeople(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || !slices.Contains(ps[0].Aliases, "三哥") || !slices.Contains(ps[0].Aliases, "阿三") ||
+		ps[1].Name != "Lucy Chen" || !slices.Equal(ps[1].Aliases, []string{"Lucy"}) {
+		t.Fatalf("people after renames = %+v", ps)
 	}
 }

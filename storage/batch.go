@@ -371,6 +371,33 @@ func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
 	return nil
 }
 
+// PendingSnapshots reports, for each of msgs (its chat and merge key),
+// whether a snapshot of it is still waiting to be sent: one the next
+// snapshot will replace where it stands.
+func (t *Tx) PendingSnapshots(msgs []bot.Outgoing) ([]bool, error) {
+	out := make([]bool, len(msgs))
+	if len(msgs) == 0 {
+		return out, nil
+	}
+	keys := make([][]any, len(msgs))
+	for i, m := range msgs {
+		keys[i] = []any{i, m.ChatID, m.MergeKey}
+	}
+	rows, err := t.db.queryJSON(t.ctx, t.tx, snapshotPendingSQL, keys)
+	if err != nil {
+		return nil, fmt.Errorf("pending snapshots: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return nil, fmt.Errorf("pending snapshots: %w", err)
+		}
+		out[i] = true
+	}
+	return out, rows.Err()
+}
+
 // The statements of EnqueueSnapshots, with their rows as one JSON array
 // parameter (see checkinInsertSQL).
 const (
@@ -387,6 +414,10 @@ const (
 		FROM json_each(?) j WHERE outbox.state = 'pending' AND outbox.merge_key != ''
 		AND outbox.chat_id = j.value->>0 AND outbox.merge_key = j.value->>1 AND +outbox.edit_of IS NULL AND +outbox.idem_key IS NULL
 		RETURNING outbox.chat_id, outbox.merge_key, outbox.platform`
+	// [[index, chat, merge key], ...]: the indexes of those with a pending
+	// snapshot (through outbox_merge).
+	snapshotPendingSQL = `SELECT j.value->>0 FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM outbox
+		WHERE outbox.chat_id = j.value->>1 AND outbox.merge_key = j.value->>2 AND outbox.state = 'pending' AND outbox.merge_key != '')`
 	// [[chat, merge key], ...]
 	snapshotSupersedeSQL = `UPDATE outbox SET state = 'superseded' WHERE state = 'pending' AND merge_key != ''
 		AND (chat_id, merge_key) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j)`

@@ -18,7 +18,7 @@ var (
 	_ broadcast.Tx    = (*Tx)(nil)
 )
 
-const broadcastCols = `id, author_member, author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
+const broadcastCols = `id, author_member, COALESCE((SELECT roster_id FROM broadcast_authors a WHERE a.broadcast_id = broadcasts.id), 0), author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
 	COALESCE(send_at, 0), status, chats, created_at, updated_at`
 
 func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
@@ -27,7 +27,7 @@ func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
 		units                    string
 		sendAt, created, updated int64
 	)
-	err := row.Scan(&b.ID, &b.AuthorMember, &b.AuthorName, &b.OriginChat, &b.Target, &units, &b.ReviewUnit, &b.Levels, &b.Level, &b.Text,
+	err := row.Scan(&b.ID, &b.AuthorMember, &b.AuthorRoster, &b.AuthorName, &b.OriginChat, &b.Target, &units, &b.ReviewUnit, &b.Levels, &b.Level, &b.Text,
 		&sendAt, &b.Status, &b.Chats, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, bot.ErrNotFound
@@ -69,8 +69,15 @@ func (t *Tx) InsertBroadcast(b broadcast.Broadcast) (broadcast.Broadcast, error)
 	if err != nil {
 		return b, fmt.Errorf("insert broadcast: %w", err)
 	}
-	b.ID, err = res.LastInsertId()
-	return b, err
+	if b.ID, err = res.LastInsertId(); err != nil {
+		return b, err
+	}
+	if b.AuthorRoster != 0 {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcast_authors(broadcast_id, roster_id) VALUES (?, ?)`, b.ID, b.AuthorRoster); err != nil {
+			return b, fmt.Errorf("record the author of broadcast %d: %w", b.ID, err)
+		}
+	}
+	return b, nil
 }
 
 // MoveBroadcast implements broadcast.Tx. The update is conditional on the

@@ -22,7 +22,7 @@ var (
 // sessionCols are the columns scanSession reads, from checkin_sessions
 // named s. The counts are counted, not stored: a stored counter was one more
 // page rewritten by every batch of check-ins.
-const sessionCols = `s.id, s.chat_id, COALESCE(s.unit_id, 0), s.title, s.code, s.expected, s.opened_by, s.opened_at, s.deadline, s.ends_at,
+const sessionCols = `s.id, s.seq, s.chat_id, COALESCE(s.unit_id, 0), s.title, s.code, s.expected, s.opened_by, s.opened_at, s.deadline, s.ends_at,
 	s.closed_at, (SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id),
 	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0)`
 
@@ -32,7 +32,7 @@ func scanSession(row rowScanner) (checkin.Session, error) {
 		opened, deadline, endsAt int64
 		closed                   sql.NullInt64
 	)
-	err := row.Scan(&s.ID, &s.ChatID, &s.UnitID, &s.Title, &s.Code, &s.Expected, &s.OpenedBy, &opened, &deadline, &endsAt,
+	err := row.Scan(&s.ID, &s.Seq, &s.ChatID, &s.UnitID, &s.Title, &s.Code, &s.Expected, &s.OpenedBy, &opened, &deadline, &endsAt,
 		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, bot.ErrNotFound
@@ -54,6 +54,11 @@ func (db *DB) CheckinSession(ctx context.Context, id int64) (checkin.Session, er
 // LatestCheckin is the chat's most recent session, open or not.
 func (db *DB) LatestCheckin(ctx context.Context, chatID int64) (checkin.Session, error) {
 	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE chat_id = ? ORDER BY id DESC LIMIT 1`, chatID))
+}
+
+// CheckinByNumber is the chat's session numbered seq.
+func (db *DB) CheckinByNumber(ctx context.Context, chatID, seq int64) (checkin.Session, error) {
+	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE chat_id = ? AND seq = ?`, chatID, seq))
 }
 
 // CheckinSessionsOfChat lists a chat's sessions opened in [from, to), oldest
@@ -95,8 +100,9 @@ func checkinsOf(ctx context.Context, q querier, sessionIDs []int64) ([]checkin.C
 	if len(sessionIDs) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT session_id, member_id, COALESCE(roster_id, 0), name, at, late FROM checkins
-		WHERE session_id IN (`+placeholders(len(sessionIDs))+`) ORDER BY session_id, at, member_id`, int64Args(sessionIDs)...)
+	rows, err := q.QueryContext(ctx, `SELECT c.session_id, c.member_id, COALESCE(c.roster_id, 0), COALESCE(r.unit_id, 0), c.name, c.at, c.late
+		FROM checkins c LEFT JOIN roster r ON r.id = c.roster_id
+		WHERE c.session_id IN (`+placeholders(len(sessionIDs))+`) ORDER BY c.session_id, c.at, c.member_id`, int64Args(sessionIDs)...)
 	if err != nil {
 		return nil, fmt.Errorf("query check-ins: %w", err)
 	}
@@ -106,7 +112,7 @@ func checkinsOf(ctx context.Context, q querier, sessionIDs []int64) ([]checkin.C
 func scanCheckin(row rowScanner) (checkin.Checkin, error) {
 	var c checkin.Checkin
 	var at int64
-	err := row.Scan(&c.SessionID, &c.MemberID, &c.RosterID, &c.Name, &at, &c.Late)
+	err := row.Scan(&c.SessionID, &c.MemberID, &c.RosterID, &c.UnitID, &c.Name, &at, &c.Late)
 	c.At = fromMS(at)
 	return c, err
 }
@@ -131,16 +137,16 @@ func (t *Tx) CheckinsOfSessions(sessionIDs ...int64) ([]checkin.Checkin, error) 
 	return checkinsOf(t.ctx, t.tx, sessionIDs)
 }
 
-// InsertCheckinSession stores a new session and returns it with its id.
+// InsertCheckinSession stores a new session and returns it with its id
+// and the next number of its chat.
 func (t *Tx) InsertCheckinSession(s checkin.Session) (checkin.Session, error) {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt))
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at)
+		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
+		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt)).Scan(&s.ID, &s.Seq)
 	if err != nil {
 		return s, fmt.Errorf("insert check-in session: %w", err)
 	}
-	s.ID, err = res.LastInsertId()
-	return s, err
+	return s, nil
 }
 
 // SetCheckinAnnouncement remembers the outbox id of a session's
@@ -214,7 +220,7 @@ func (db *DB) CheckinBatcher(b checkin.Batch) checkin.Batcher {
 		},
 		after:    b.After,
 		deferred: checkinDeferred{b},
-		prepare:  []string{checkinInsertSQL, snapshotReplaceSQL, snapshotSupersedeSQL, snapshotInsertSQL},
+		prepare:  []string{checkinInsertSQL, snapshotPendingSQL, snapshotReplaceSQL, snapshotSupersedeSQL, snapshotInsertSQL},
 	}
 }
 

@@ -218,13 +218,16 @@ type memberSeen struct {
 
 // The member writer's statements, with the batch's members as one JSON
 // parameter [[platform, external id, name, created at], ...] (see
-// checkinInsertSQL): one stores new members and new display names, the
-// other reads them all back.
+// checkinInsertSQL): new members, new display names, then all of them read
+// back. Not one upsert: the DO UPDATE of an upsert imposes its ABORT on the
+// INSERT OR IGNORE of member_names' triggers (migration 0501), and a name
+// a member had before would fail the batch.
 const (
-	memberUpsertSQL = `INSERT INTO members(platform, external_id, name, created_at)
-		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) j WHERE true
-		ON CONFLICT(platform, external_id) DO UPDATE SET name = excluded.name
-		WHERE excluded.name != '' AND members.name != excluded.name`
+	memberInsertSQL = `INSERT OR IGNORE INTO members(platform, external_id, name, created_at)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) j`
+	memberRenameSQL = `UPDATE members SET name = j.value->>2 FROM json_each(?) j
+		WHERE members.platform = j.value->>0 AND members.external_id = j.value->>1
+		AND j.value->>2 != '' AND members.name != j.value->>2`
 	memberReadBackSQL = `SELECT m.id, m.platform, m.external_id, m.name, COALESCE(m.roster_id, 0)
 		FROM json_each(?) j JOIN members m ON m.platform = j.value->>0 AND m.external_id = j.value->>1`
 )
@@ -234,14 +237,16 @@ const (
 // its new members in a few transactions instead of one each.
 func newMemberWriter(db *DB) *groupCommit[memberSeen, bot.Member] {
 	return &groupCommit[memberSeen, bot.Member]{db: db, name: "store members",
-		prepare: []string{memberUpsertSQL, memberReadBackSQL},
+		prepare: []string{memberInsertSQL, memberRenameSQL, memberReadBackSQL},
 		run: func(ctx context.Context, t *Tx, in []memberSeen) ([]bot.Member, error) {
 			rows := make([][]any, len(in))
 			for i, m := range in {
 				rows[i] = []any{m.platform, m.externalID, m.name, ms(m.at)}
 			}
-			if _, err := db.execJSON(ctx, t.tx, memberUpsertSQL, rows); err != nil {
-				return nil, err
+			for _, q := range []string{memberInsertSQL, memberRenameSQL} {
+				if _, err := db.execJSON(ctx, t.tx, q, rows); err != nil {
+					return nil, err
+				}
 			}
 			found, err := db.queryJSON(ctx, t.tx, memberReadBackSQL, rows)
 			if err != nil {
@@ -284,32 +289,6 @@ func (db *DB) MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member
 		return nil, fmt.Errorf("members of roster %d: %w", rosterID, err)
 	}
 	return collect(rows, scanMember)
-}
-
-// LinkMember links a platform identity to a roster entry. It returns
-// core.ErrLinked if another identity on the same platform holds the entry.
-func (db *DB) LinkMember(ctx context.Context, memberID, rosterID int64, at time.Time) error {
-	defer db.cache.dropMember(memberID)
-	_, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = ?, linked_at = ? WHERE id = ?`, rosterID, ms(at), memberID)
-	if isUnique(err) {
-		return core.ErrLinked
-	}
-	if err != nil {
-		return fmt.Errorf("link member %d to roster %d: %w", memberID, rosterID, err)
-	}
-	return nil
-}
-
-// UnlinkRoster removes every platform link to a roster entry and returns how
-// many there were.
-func (db *DB) UnlinkRoster(ctx context.Context, rosterID int64) (int, error) {
-	defer db.cache.dropMembers()
-	res, err := db.w.ExecContext(ctx, `UPDATE members SET roster_id = NULL, linked_at = NULL WHERE roster_id = ?`, rosterID)
-	if err != nil {
-		return 0, fmt.Errorf("unlink roster %d: %w", rosterID, err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
 }
 
 // Units implements bot.Store.

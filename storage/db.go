@@ -25,6 +25,7 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/privfile"
 )
 
 //go:embed migrations/*.sql
@@ -77,15 +78,24 @@ const (
 )
 
 // Open opens (creating if needed) the database at path and applies pending
-// migrations.
+// migrations. The database holds phone numbers and the members behind
+// anonymous tickets: a new folder is created 0700 and the file 0600 before
+// SQLite opens it (SQLite gives its -wal and -shm files the database's
+// mode); files left wider by an older version are narrowed.
 func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create database folder %s: %w", dir, err)
-		}
+	if err := privfile.MkdirAll(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privfile.FileMode); err == nil {
+		f.Close()
+	} else {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := privfile.Tighten(path, path+"-wal", path+"-shm"); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if o.WriterCache <= 0 {
 		o.WriterCache = DefaultWriterCache
@@ -396,6 +406,12 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup: %s already exists", dest)
 	}
+	// The copy holds what the database holds: readable by the bot's user only.
+	f, err := os.OpenFile(dest, os.O_RDWR|os.O_CREATE|os.O_EXCL, privfile.FileMode)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	dst, err := sql.Open("sqlite3", "file:"+dest)
 	if err != nil {
 		return fmt.Errorf("backup: open %s: %w", dest, err)

@@ -200,8 +200,8 @@ func (db *DB) GenerateHistory(ctx context.Context, h History) error {
 	// own offset; every one closed, with its check-ins, announcement,
 	// superseded running count and result.
 	nSessions := h.Sessions * h.Years
-	steps = append(steps, step{"check-in sessions", `INSERT INTO checkin_sessions(chat_id, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at, closed_at)
-		SELECT chat_id, unit_id, '第' || (i + 1) || '次组织生活', '', @per, secretary, t, t + 1800000, t + 1800000, t + 1800000
+	steps = append(steps, step{"check-in sessions", `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at, closed_at)
+		SELECT chat_id, i + 1, unit_id, '第' || (i + 1) || '次组织生活', '', @per, secretary, t, t + 1800000, t + 1800000, t + 1800000
 		FROM (SELECT g.chat_id, g.unit_id, g.secretary, s.i, @start + (s.i * @span) / @n + (g.n * 60000) % (@span / @n) AS t
 		      FROM temp.fx_groups g, temp.fx_seq s WHERE s.i < @n) ORDER BY t`, args(sql.Named("n", nSessions))})
 	// Check-ins in chunks of sessions (the biggest table).
@@ -211,8 +211,8 @@ func (db *DB) GenerateHistory(ctx context.Context, h History) error {
 		WHERE s.id > @lo AND s.id <= @hi ORDER BY s.id, f.seat`, args(sql.Named("attend", h.Attend))})
 	nRelays := h.Relays * h.Years
 	steps = append(steps,
-		step{"relays", `INSERT INTO relays(chat_id, title, cap, until, started_by, created_at, closed_at)
-			SELECT chat_id, '周六志愿服务' || (i + 1), 0, t + 86400000, secretary, t, t + 86400000
+		step{"relays", `INSERT INTO relays(chat_id, seq, title, cap, until, started_by, created_at, closed_at)
+			SELECT chat_id, i + 1, '周六志愿服务' || (i + 1), 0, t + 86400000, secretary, t, t + 86400000
 			FROM (SELECT g.chat_id, g.secretary, s.i, @start + (s.i * @span) / @n + 3600000 + (g.n * 60000) % (@span / @n) AS t
 			      FROM temp.fx_groups g, temp.fx_seq s WHERE s.i < @n) ORDER BY t`, args(sql.Named("n", nRelays))},
 		step{"relay entries", `INSERT INTO relay_entries(relay_id, member_id, roster_id, name, note, joined_at, updated_at)

@@ -40,6 +40,7 @@ var scanAllowed = map[string]string{
 	"RosterWithRole":       "admins and reviewers: a roster of a few hundred entries per role, read for an admin notice",
 	"ContentColumns":       "the study library, a few hundred items",
 	"ContentBySlugOrTitle": "the study library, a few hundred items; a push looks its item up once per occurrence",
+	"AddLinkFailure":       "link_failures holds only the failures of the rate limit's window: this very statement deletes the older ones",
 	// Sorts of what a LIMIT already chose:
 	"RetainedMessages": "the outer sort puts back in order the newest LIMIT messages the inner query took along its index",
 	"OutboxHeads":      "sorts one head per waiting chat, not the backlog",

@@ -19,7 +19,7 @@ var (
 	_ relay.Tx    = (*Tx)(nil)
 )
 
-const relayCols = `r.id, r.chat_id, c.platform, r.title, r.cap, r.until, r.started_by, r.created_at, r.closed_at, COALESCE(r.list_id, 0)`
+const relayCols = `r.id, r.seq, r.chat_id, c.platform, r.title, r.cap, r.until, r.started_by, r.created_at, r.closed_at, COALESCE(r.list_id, 0)`
 const relayFrom = ` FROM relays r JOIN chats c ON c.id = r.chat_id `
 
 func scanRelay(row rowScanner) (relay.Relay, error) {
@@ -28,7 +28,7 @@ func scanRelay(row rowScanner) (relay.Relay, error) {
 		until, created int64
 		closed         sql.NullInt64
 	)
-	err := row.Scan(&r.ID, &r.ChatID, &r.Platform, &r.Title, &r.Cap, &until, &r.StartedBy, &created, &closed, &r.ListID)
+	err := row.Scan(&r.ID, &r.Seq, &r.ChatID, &r.Platform, &r.Title, &r.Cap, &until, &r.StartedBy, &created, &closed, &r.ListID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, bot.ErrNotFound
 	}
@@ -46,10 +46,17 @@ func (db *DB) Relay(ctx context.Context, id int64) (relay.Relay, error) {
 	return scanRelay(db.r.QueryRowContext(ctx, `SELECT `+relayCols+relayFrom+` WHERE r.id = ?`, id))
 }
 
+// RelayByNumber loads the chat's relay numbered seq.
+func (db *DB) RelayByNumber(ctx context.Context, chatID, seq int64) (relay.Relay, error) {
+	return scanRelay(db.r.QueryRowContext(ctx, `SELECT `+relayCols+relayFrom+` WHERE r.chat_id = ? AND r.seq = ?`, chatID, seq))
+}
+
+// openRelaysSQL lists the relays of a chat open at a time, oldest first.
+const openRelaysSQL = `SELECT ` + relayCols + relayFrom + ` WHERE r.chat_id = ? AND r.closed_at IS NULL AND (r.until = 0 OR r.until > ?) ORDER BY r.id`
+
 // OpenRelays lists the relays of a chat open at now, oldest first.
 func (db *DB) OpenRelays(ctx context.Context, chatID int64, now time.Time) ([]relay.Relay, error) {
-	return relayQuery(ctx, db.r, `SELECT `+relayCols+relayFrom+` WHERE r.chat_id = ? AND r.closed_at IS NULL AND (r.until = 0 OR r.until > ?) ORDER BY r.id`,
-		chatID, ms(now))
+	return relayQuery(ctx, db.r, openRelaysSQL, chatID, ms(now))
 }
 
 // RelaysDue lists relays still open whose closing time is at or before now.
@@ -73,8 +80,8 @@ func (db *DB) RelayEntries(ctx context.Context, relayID int64) ([]relay.Entry, e
 }
 
 func relayEntries(ctx context.Context, q querier, relayID int64) ([]relay.Entry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, relay_id, member_id, COALESCE(roster_id, 0), name, note, joined_at, updated_at
-		FROM relay_entries WHERE relay_id = ? ORDER BY id`, relayID)
+	rows, err := q.QueryContext(ctx, `SELECT id, relay_id, COALESCE(member_id, 0), COALESCE(roster_id, 0), name, note, joined_at, updated_at,
+		COALESCE(added_by, 0), proxy FROM relay_entries WHERE relay_id = ? ORDER BY id`, relayID)
 	if err != nil {
 		return nil, fmt.Errorf("entries of relay %d: %w", relayID, err)
 	}
@@ -91,7 +98,7 @@ func relayEntries(ctx context.Context, q querier, relayID int64) ([]relay.Entry,
 func scanEntry(row rowScanner) (relay.Entry, error) {
 	var e relay.Entry
 	var joined, updated int64
-	err := row.Scan(&e.ID, &e.RelayID, &e.MemberID, &e.RosterID, &e.Name, &e.Note, &joined, &updated)
+	err := row.Scan(&e.ID, &e.RelayID, &e.MemberID, &e.RosterID, &e.Name, &e.Note, &joined, &updated, &e.AddedBy, &e.ProxyName)
 	e.JoinedAt, e.UpdatedAt = fromMS(joined), fromMS(updated)
 	return e, err
 }
@@ -99,6 +106,16 @@ func scanEntry(row rowScanner) (relay.Entry, error) {
 // Relay loads a relay by id inside the transaction.
 func (t *Tx) Relay(id int64) (relay.Relay, error) {
 	return scanRelay(t.tx.QueryRowContext(t.ctx, `SELECT `+relayCols+relayFrom+` WHERE r.id = ?`, id))
+}
+
+// RelayByNumber loads the chat's relay numbered seq inside the transaction.
+func (t *Tx) RelayByNumber(chatID, seq int64) (relay.Relay, error) {
+	return scanRelay(t.tx.QueryRowContext(t.ctx, `SELECT `+relayCols+relayFrom+` WHERE r.chat_id = ? AND r.seq = ?`, chatID, seq))
+}
+
+// OpenRelaysAt lists the relays of a chat open at at, oldest first.
+func (t *Tx) OpenRelaysAt(chatID int64, at time.Time) ([]relay.Relay, error) {
+	return relayQuery(t.ctx, t.tx, openRelaysSQL, chatID, ms(at))
 }
 
 // NewestOpenRelay is the newest relay of a chat open at at.
@@ -112,19 +129,27 @@ func (t *Tx) RelayEntries(relayID int64) ([]relay.Entry, error) {
 	return relayEntries(t.ctx, t.tx, relayID)
 }
 
-// InsertRelay stores a new relay and returns it with its id and its chat's
-// platform.
+// InsertRelay stores a new relay and returns it with its id, the next
+// number of its chat and its chat's platform.
 func (t *Tx) InsertRelay(r relay.Relay) (relay.Relay, error) {
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT platform FROM chats WHERE id = ?`, r.ChatID).Scan(&r.Platform); err != nil {
 		return r, fmt.Errorf("chat %d: %w", r.ChatID, err)
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO relays(chat_id, title, cap, until, started_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.ChatID, r.Title, r.Cap, ms(r.Until), r.StartedBy, ms(r.CreatedAt))
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO relays(chat_id, seq, title, cap, until, started_by, created_at)
+		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM relays WHERE chat_id = ?1), ?, ?, ?, ?, ?) RETURNING id, seq`,
+		r.ChatID, r.Title, r.Cap, ms(r.Until), r.StartedBy, ms(r.CreatedAt)).Scan(&r.ID, &r.Seq)
 	if err != nil {
 		return r, fmt.Errorf("insert relay: %w", err)
 	}
-	r.ID, err = res.LastInsertId()
-	return r, err
+	return r, nil
+}
+
+// SetRelayTerms changes a relay's limit and closing time.
+func (t *Tx) SetRelayTerms(relayID int64, cap int, until time.Time) error {
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE relays SET cap = ?, until = ? WHERE id = ?`, cap, ms(until), relayID); err != nil {
+		return fmt.Errorf("relay %d: terms: %w", relayID, err)
+	}
+	return nil
 }
 
 // SetRelayList remembers the outbox id of a relay's list message.
@@ -148,8 +173,9 @@ func (t *Tx) CloseRelay(id int64, at time.Time) (bool, error) {
 
 // AddRelayEntry stores a new entry and returns its id.
 func (t *Tx) AddRelayEntry(e relay.Entry) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO relay_entries(relay_id, member_id, roster_id, name, note, joined_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.RelayID, e.MemberID, nullID(e.RosterID), e.Name, e.Note, ms(e.JoinedAt), ms(e.UpdatedAt))
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO relay_entries(relay_id, member_id, roster_id, name, note, joined_at, updated_at, added_by, proxy)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.RelayID, nullID(e.MemberID), nullID(e.RosterID), e.Name, e.Note, ms(e.JoinedAt), ms(e.UpdatedAt), nullID(e.AddedBy), e.ProxyName)
 	if err != nil {
 		return 0, fmt.Errorf("add entry to relay %d: %w", e.RelayID, err)
 	}

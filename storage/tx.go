@@ -25,6 +25,9 @@ type Tx struct {
 	db        *DB
 	now       time.Time
 	platforms map[string]bool // platforms with messages queued in this transaction
+	// linked collects the members whose roster link the transaction
+	// changed, for UpdateLinks to drop from the cache after it.
+	linked *[]int64
 }
 
 // Update runs fn in one write transaction; now stamps the messages it

@@ -20,12 +20,13 @@ import (
 	"strings"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/privfile"
 )
 
 // Modes of what Save writes.
 const (
-	DirMode  os.FileMode = 0o700
-	FileMode os.FileMode = 0o600
+	DirMode  = privfile.DirMode  // 0700
+	FileMode = privfile.FileMode // 0600
 )
 
 // Save writes the file at path with write: the folders up to it are made

@@ -124,6 +124,7 @@ type envOptions struct {
 	limits  bot.Limits
 	webhook telegram.Webhook
 	grace   time.Duration
+	logger  *slog.Logger
 }
 
 func testLogger() *slog.Logger {
@@ -147,22 +148,26 @@ func start(t *testing.T, o envOptions) *env {
 	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "校党委"}, {Name: "第一党支部", Parent: "校党委"}}); err != nil {
 		t.Fatal(err)
 	}
+	log := o.logger
+	if log == nil {
+		log = testLogger()
+	}
 	eng, err := bot.New(bot.Options{
-		Store: db, Logger: testLogger(), Admins: []string{"telegram:1001"}, TickEvery: time.Hour,
+		Store: db, Logger: log, Admins: []string{"telegram:1001"}, TickEvery: time.Hour,
 		Limits: map[string]bot.Limits{telegram.Name: o.limits}, ShutdownGrace: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	feat := newRollCall()
-	for _, f := range []bot.Feature{core.New(eng, db), feat} {
+	for _, f := range []bot.Feature{core.New(eng, db, core.Options{}), feat} {
 		if err := eng.Register(f); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tg, err := telegram.New(ctx, telegram.Options{
 		Token: srv.Token, APIURL: srv.URL, PollTimeout: 2 * time.Second,
-		Commands: eng.Commands, Buttons: db, Logger: testLogger(), Webhook: o.webhook, ShutdownGrace: o.grace,
+		Commands: eng.Commands, Buttons: db, Logger: log, Webhook: o.webhook, ShutdownGrace: o.grace,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ func Commands(st Store) []bot.CommandSpec {
 		Help: "例：/rebind 第一党支部群\n在改名后的微信群里发送。旧群的单位绑定、待发消息和成员身份（含 /iam 绑定）都会转到本群。" +
 			"需要旧群所属单位的书记或管理员。",
 		Where:    bot.GroupOnly,
+		Bare:     bot.BareInPrivate, // "群改名了" is news, not a command: the slash is needed
 		Platform: Name,
 		Handler:  rb.rebind,
 	}}
@@ -56,9 +57,6 @@ func (rb rebinder) rebind(ctx context.Context, r *bot.Request) error {
 	if old == "" {
 		return bot.Errorf("用法：/rebind <旧群名>，在改名后的群里发送，例：/rebind 第一党支部群")
 	}
-	if old == r.Chat.ExternalID {
-		return bot.Errorf("本群现在就叫「%s」，无需重新绑定。", old)
-	}
 	prev, err := rb.st.ChatByExternalID(ctx, Name, old)
 	if errors.Is(err, bot.ErrNotFound) || err == nil && prev.Kind != bot.Group {
 		return bot.Errorf("找不到名为「%s」的微信群记录，请检查旧群名（须与改名前完全一致）。", old)
@@ -71,7 +69,10 @@ func (rb rebinder) rebind(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("「%s」没有绑定单位，直接在本群用 /bind <单位名称> 绑定即可。", old)
 	}
 	if !rb.allowed(ctx, r, old, prev.UnitID) {
-		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以重新绑定。", units.Name(prev.UnitID))
+		return bot.Deny("你不是%s或其上级单位的书记（也按你在原群「%s」中的身份核对过），不能重新绑定。", units.Name(prev.UnitID), old)
+	}
+	if old == r.Chat.ExternalID {
+		return bot.Errorf("本群现在就叫「%s」，无需重新绑定。", old)
 	}
 	if r.Chat.UnitID != 0 && r.Chat.UnitID != prev.UnitID {
 		return bot.Errorf("本群已绑定到「%s」，请先 /unbind 解除后再重新绑定。", units.Name(r.Chat.UnitID))

@@ -40,11 +40,15 @@ func say(h *commandtest.Harness, group, name, text string) string {
 func TestRebindRenamedGroup(t *testing.T) {
 	h := harness(t, wechat.Name)
 	ctx := context.Background()
-	say(h, "一支部群", "周书记", "/iam T0007 周书记")
+	for _, l := range [][2]string{{"周书记", "T0007"}, {"张三", "2023001"}} {
+		if err := h.Link(wechat.MemberID("一支部群", l[0]), l[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if out := say(h, "一支部群", "周书记", "/bind 第一党支部"); !strings.Contains(out, "已将本群绑定到「第一党支部」") {
 		t.Fatalf("bind: %s", out)
 	}
-	say(h, "一支部群", "张三", "/iam 2023001 张三")
+	say(h, "一支部群", "张三", "/whoami")
 	old, err := h.DB.ChatByExternalID(ctx, wechat.Name, "一支部群")
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +59,7 @@ func TestRebindRenamedGroup(t *testing.T) {
 	if out := say(h, "第一党支部委员会", "张三", "/whoami"); !strings.Contains(out, "尚未绑定花名册") || !strings.Contains(out, "本群尚未绑定单位") {
 		t.Fatalf("renamed group before rebind: %s", out)
 	}
-	if out := say(h, "第一党支部委员会", "张三", "/rebind 一支部群"); !strings.Contains(out, "权限不足") {
+	if out := say(h, "第一党支部委员会", "张三", "/rebind 一支部群"); !strings.Contains(out, "你不是第一党支部或其上级单位的书记") {
 		t.Fatalf("member rebind: %s", out)
 	}
 	if out := say(h, "第一党支部委员会", "周书记", "/rebind 不存在的群"); !strings.Contains(out, "找不到名为「不存在的群」") {

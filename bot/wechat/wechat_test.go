@@ -90,6 +90,7 @@ type rigOptions struct {
 	pushTimeout time.Duration
 	features    func(r *rig) []bot.Feature
 	store       bool // give the adapter the database: its /rebind
+	logger      *slog.Logger
 }
 
 func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig {
@@ -102,6 +103,9 @@ func start(t *testing.T, srv *wechattest.Server, dir string, ro rigOptions) *rig
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if ro.logger != nil {
+		log = ro.logger
 	}
 	eng, err := bot.New(bot.Options{Store: db, Logger: log, Limits: map[string]bot.Limits{wechat.Name: ro.limits}, TickEvery: time.Hour, Admins: ro.admins})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/redact"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
 	"github.com/branchbot/branchbot/bot/wechat"
@@ -35,7 +36,8 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location())
+	red := redactorFor(cfg)
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location(), red)
 	db, err := storage.OpenWith(ctx, cfg.Database, dbOptions(cfg))
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	}
 	loc := cfg.Location()
 	app.Engine, err = bot.New(bot.Options{
-		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick,
+		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick, Redactor: red,
 		Limits: map[string]bot.Limits{
 			terminal.Name: limits(cfg.Platforms.Terminal.Limits),
 			telegram.Name: limits(cfg.Platforms.Telegram.Limits),
@@ -126,16 +128,22 @@ func limits(l configs.LimitsConfig) bot.Limits {
 
 // newLogger logs text lines to w at level, with timestamps in loc (the
 // configured time zone, as every other time the bot shows), not the
-// machine's zone.
-func newLogger(w io.Writer, level string, loc *time.Location) *slog.Logger {
+// machine's zone, and with every credential masked (red: the
+// configuration's secrets, and whatever looks like a credential).
+func newLogger(w io.Writer, level string, loc *time.Location, red *redact.Redactor) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+	return slog.New(red.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
 			a.Value = slog.TimeValue(a.Value.Time().In(loc))
 		}
 		return a
-	}}))
+	}})))
+}
+
+// redactorFor masks the configuration's secrets wherever they would appear.
+func redactorFor(cfg *configs.Config) *redact.Redactor {
+	return redact.New(cfg.Platforms.Telegram.Token, cfg.Platforms.Telegram.Webhook.Secret, cfg.LLM.APIKey)
 }
 
 func isTerminal(f *os.File) bool {

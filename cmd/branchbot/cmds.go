@@ -199,7 +199,7 @@ func newCalendar(env *Env, cfgPath string) (*calendar.Calendar, *configs.Config,
 	if err != nil {
 		return nil, nil, err
 	}
-	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location())
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location(), redactorFor(cfg))
 	cal, err := calendar.New(calendar.Options{Location: cfg.Location(), HolidaysDir: cfg.Calendar.HolidaysDir, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar.holidays_dir: %w", err)

@@ -18,7 +18,7 @@ import (
 // spreadsheet: branchbot export checkin|relay --id N --format xlsx|csv --out FILE.
 func runExport(ctx context.Context, env *Env, args []string) error {
 	fs, cfgPath := flags(env, "export", " checkin|relay --id N [--format xlsx|csv] [--out FILE]")
-	id := fs.Int64("id", 0, "the session's or relay's number (#N)")
+	id := fs.Int64("id", 0, "the session's or relay's global id (总编号, given by /export in the chat; #N in a group is that group's number)")
 	format := fs.String("format", "", "xlsx or csv (default: from --out's extension, else xlsx)")
 	out := fs.String("out", "", "file to write, .xlsx or .csv (default: <exports.dir>/<kind>-<id>-<time>.<format>)")
 	pos, err := parseFlags(fs, args)
@@ -30,7 +30,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return errors.New("export needs checkin or relay")
 	}
 	if *id <= 0 {
-		return errors.New("export needs --id N (the number shown as #N in the chat)")
+		return errors.New("export needs --id N (the global id, 总编号, that /export in the chat gives)")
 	}
 	f, err := outFormat("export", *format, *out, "xlsx", "xlsx", "csv")
 	if err != nil {
@@ -45,7 +45,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	units, loc := app.Engine.Units(), app.Engine.Location()
 	var t export.Table
 	if pos[0] == "checkin" {
-		t, _, err = export.Checkin(ctx, app.DB, units, loc, *id)
+		t, _, err = export.Checkin(ctx, app.DB, units, loc, *id, app.Engine.Now())
 	} else {
 		t, _, err = export.Relay(ctx, app.DB, units, loc, *id)
 	}

@@ -63,6 +63,7 @@ func TestExportCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertMode(t, out, 0o600)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)

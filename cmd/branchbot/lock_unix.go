@@ -19,6 +19,10 @@ func lockDatabase(dbPath string) (release func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock database: %w", err)
 	}
+	if err := f.Chmod(0o600); err != nil { // left wider by an older version
+		f.Close()
+		return nil, fmt.Errorf("lock database: %w", err)
+	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {

@@ -31,6 +31,7 @@ func subcommands() []subcommand {
 		{"migrate", "apply database migrations", runMigrate},
 		{"backup", "copy the live database to FILE with SQLite's online backup", runBackup},
 		{"roster import", "import a roster (.csv or .xlsx)", runRosterImport},
+		{"roster codes", "issue one-time link codes for a unit's roster and write them as a sheet (--unit, --all, --out)", runRosterCodes},
 		{"content import", "load study content (Markdown with a YAML header) from DIR", runContentImport},
 		{"holidays", "print a year's days off and make-up working days", runHolidays},
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},

@@ -50,19 +50,27 @@ func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err
 	return out.String(), errb.String(), err
 }
 
+// TestRunPipedProcessesEveryLineAndExits runs README's quick start: the
+// demo admin binds a group, a member asks to be linked, the demo's branch
+// secretary (linked by the demo config's preset) confirms.
 func TestRunPipedProcessesEveryLineAndExits(t *testing.T) {
 	cfg, _ := writeConfig(t, "")
-	in := ":as 王老师\n/bind 第一党支部\n:as 张三\n/iam 2023001 张三\n/whoami\n:private\n/whoami\n"
+	in := ":as 王老师\n/bind 第一党支部\n:as 张三\n/iam 2023001 张三\n:as 周书记\n/approve_link 1\n:as 张三\n/whoami\n:private\n/whoami\n"
 	out, errs, err := run(t, in, "run", "--config", cfg)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, errs)
 	}
 	want := []string{
 		"[第一党支部] branchbot: 已将本群绑定到「第一党支部」。",
-		"[第一党支部] branchbot: @张三 绑定成功：张三，第一党支部，党员。",
-		"[第一党支部] branchbot: 你是 张三（2023001），第一党支部，党员。",
+		"[第一党支部] branchbot: @张三 已提交绑定申请 #1：张三（2023001，第一党支部）。等待第一党支部的书记（周书记）确认，确认后会通知你。",
+		"也可以向书记索取绑定码，发送 /iam 2023001 张三 <绑定码> 立即绑定。",
+		"[第一党支部] branchbot: 绑定申请 #1：账号「张三」申请绑定为 张三（2023001，第一党支部的党员）。",
+		"请先核实是本人，再发送 /links approve 1 确认，或 /links reject 1 [理由] 拒绝。",
+		"[第一党支部] branchbot: 已确认绑定申请 #1：账号「张三」绑定为 张三（2023001）。",
+		"[第一党支部] branchbot: @张三 你的绑定申请 #1 已由 周书记 确认，绑定成功：张三，第一党支部的党员。",
+		"[第一党支部] branchbot: 你是 张三（2023001），第一党支部，党员（经书记确认绑定）。",
 		"本群绑定在「第一党支部」。",
-		"[私聊 张三] branchbot: 你是 张三（2023001），第一党支部，党员。",
+		"[私聊 张三] branchbot: 你是 张三（2023001），第一党支部，党员（经书记确认绑定）。",
 	}
 	got := strings.Split(strings.TrimSpace(out), "\n")
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -206,9 +214,9 @@ func TestSecondBotOnOneDatabaseRefused(t *testing.T) {
 // a role, while the rest stay as they were.
 func TestRosterImportGBKAndRemoveMissing(t *testing.T) {
 	cfg, dir := writeConfig(t, "")
-	// 陈书记 links himself while he is on the roster.
-	out, _, err := run(t, ":group 第二党支部\n:as 陈书记\n/iam T0008 陈书记\n", "run", "--config", cfg)
-	if err != nil || !strings.Contains(out, "绑定成功：陈书记") {
+	// 陈书记 is linked (by the demo's preset) while he is on the roster.
+	out, _, err := run(t, ":group 第二党支部\n:as 陈书记\n/whoami\n", "run", "--config", cfg)
+	if err != nil || !strings.Contains(out, "你是 陈书记（T0008）") {
 		t.Fatalf("link: %v\n%s", err, out)
 	}
 	demo, err := os.ReadFile(filepath.Join("..", "..", "configs", "demo_roster.csv"))
@@ -256,7 +264,8 @@ func TestRosterImportGBKAndRemoveMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"你是 陈书记，尚未绑定花名册", "权限不足", "花名册中没有学号/工号 2023003", "绑定成功：新生，2023级1班"} {
+	for _, want := range []string{"你是 陈书记，尚未绑定花名册", "本群尚未绑定单位，在这里只有管理员可以使用", "学号/工号与姓名不符，或花名册中没有该学号/工号",
+		"已提交绑定申请 #1：新生（2025001，2023级1班）"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("after the removal the bot said:\n%s\nwant %q", out, want)
 		}

@@ -58,7 +58,7 @@ func TestReportSLA(t *testing.T) {
 	if err := Main(ctx, env, []string{"report", "sla", "--config", cfgPath, "--month", "2025-03"}); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	want := "组织部：提交 2，按时答复 1，逾期 1（其中未答复 1），未到期 0，按时率 50%，首次响应中位数 3.0 工作小时"
+	want := "组织部：提交 2，按时答复 1，逾期 1（其中未答复 1），未答复关闭 0，未到期 0，按时率 50%，首次响应中位数 3.0 工作小时"
 	if !strings.Contains(stdout.String(), "2025年3月建议答复统计") || !strings.Contains(stdout.String(), want) {
 		t.Fatalf("text report:\n%s\nwant a line %s", stdout.String(), want)
 	}
@@ -77,7 +77,7 @@ func TestReportSLA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || rows[0][0] != "部门" || strings.Join(rows[1], ",") != "组织部,2,1,1,1,0,50%,3" {
+	if len(rows) != 3 || rows[0][0] != "部门" || strings.Join(rows[1], ",") != "组织部,2,1,1,1,0,0,50%,3" {
 		t.Fatalf("summary rows: %q", rows)
 	}
 	detail, err := x.GetRows("明细")

@@ -347,17 +347,7 @@ func TestPrivacyRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A display name linked to 张三, and an unlinked one.
-	m, err := e.h.DB.EnsureMember(ctx, "wechat", "wx-zhang", "阿三Zhang")
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := e.h.DB.RosterByNumber(ctx, "2023001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.h.DB.LinkMember(ctx, m.ID, z.ID, e.h.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	linkZhang(t, e)
 	if _, err := e.h.DB.EnsureMember(ctx, "telegram", "42", "Momo 学姐"); err != nil {
 		t.Fatal(err)
 	}
@@ -413,4 +403,56 @@ func rosterSecrets(t testing.TB) []string {
 		t.Fatalf("demo roster too small: %v", out)
 	}
 	return out
+}
+
+// TestPrivacyFullWidthAndFormerNames: numbers typed with a Chinese keyboard
+// in full-width mode, with dots or spaces, old 15-digit ID numbers, and the
+// former display names of renamed members never reach the model.
+func TestPrivacyFullWidthAndFormerNames(t *testing.T) {
+	e := newEnv(t, func(req openai.ChatCompletionRequest) fakeAnswer { return fakeAnswer{Content: userContent(req)} }, nil)
+	ctx := context.Background()
+	linkZhang(t, e)
+	// Both rename themselves; older messages still carry the old names.
+	for _, r := range [][3]string{{"wechat", "wx-zhang", "三哥"}, {"telegram", "42", "Momo 学姐"}, {"telegram", "42", "墨墨"}} {
+		if _, err := e.h.DB.EnsureMember(ctx, r[0], r[1], r[2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := "阿三Zhang 和 Momo 学姐 说：电话１３７１２３４５６７８ 或 138.1234.5678，学号２０２３００３，" +
+		"身份证１１０１０５１９４９１２３１００２Ｘ、110105 19491231 002X，旧证 110105491231002。"
+	draft, err := e.ai.Draft(ctx, text, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := e.fake.Bodies()[0]
+	for _, s := range []string{"阿三Zhang", "Momo 学姐", "１３７１２３４５６７８", "13712345678", "138.1234.5678", "２０２３００３", "2023003",
+		"１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X", "110105 19491231 002X", "110105491231002"} {
+		if strings.Contains(body, s) {
+			t.Errorf("request contains %q:\n%s", s, body)
+		}
+	}
+	// A person's names come back as their current name (张三, the roster's;
+	// 墨墨, the display name now); a number as it was first written.
+	for _, s := range []string{"张三 和 墨墨 说", "电话13712345678 或 138.1234.5678", "学号2023003", "身份证11010519491231002X、11010519491231002X", "旧证 110105491231002"} {
+		if !strings.Contains(draft, s) {
+			t.Errorf("answer lacks %q: %s", s, draft)
+		}
+	}
+}
+
+// linkZhang links the WeChat member 阿三Zhang to 张三 (2023001).
+func linkZhang(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := e.h.DB.EnsureMember(ctx, "wechat", "wx-zhang", "阿三Zhang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := e.h.DB.RosterByNumber(ctx, "2023001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.h.DB.LinkMember(ctx, m.ID, z.ID, e.h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -3,7 +3,6 @@ package assist
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,7 +63,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/summary [时长]",
 			Help: "例：/summary（最近24小时）、/summary 3d、/summary 90m\n" +
 				"需要本群先用 /retain on 开启消息保留，只总结开启之后保存的消息。发给模型之前，姓名、学号/工号和手机号都会替换成占位符，总结里再换回来。",
-			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.summary,
 		},
 		{
@@ -73,7 +72,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/retain",
 			Help: "显示本群是否保存消息、保留期和已保存的条数。消息保留供 /summary 讨论总结使用：" +
 				"保留期最短1小时、最长30天，过期的消息自动删除。开启和关闭都会在群里公告。",
-			Role: bot.RoleSecretary, Where: bot.GroupOnly,
+			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.retainStatus,
 			Subs: []bot.CommandSpec{
 				{
@@ -192,7 +191,7 @@ func (f *Feature) retainOn(ctx context.Context, r *bot.Request) error {
 	if len(args) == 1 {
 		d, err := parseSpan(args[0])
 		if err != nil {
-			return bot.Errorf("无法识别保留时长「%s」。%s", truncateRunes(args[0], 20), retainUsage)
+			return bot.Errorf("%s。%s", spanError("保留时长", args[0]), retainUsage)
 		}
 		window = d
 	}
@@ -286,7 +285,7 @@ func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
 	case 1:
 		d, err := parseSpan(r.Command.Args[0])
 		if err != nil {
-			return bot.Errorf("无法识别时长「%s」。%s", truncateRunes(r.Command.Args[0], 20), summaryUsageShort)
+			return bot.Errorf("%s。%s", spanError("时长", r.Command.Args[0]), summaryUsageShort)
 		}
 		if d < minSummary || d > maxRetention {
 			return bot.Errorf("总结的时长须在10分钟到30天之间。")
@@ -334,24 +333,15 @@ func (f *Feature) summary(ctx context.Context, r *bot.Request) error {
 	return r.Reply(ctx, head+"\n"+answer+"\n（由智能助手生成，仅供参考）")
 }
 
-// parseSpan reads 24h, 90m, 7d, 7天, 12小时, 30分钟.
-func parseSpan(s string) (time.Duration, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	for _, u := range []struct {
-		suffix string
-		unit   time.Duration
-	}{{"天", 24 * time.Hour}, {"d", 24 * time.Hour}, {"小时", time.Hour}, {"分钟", time.Minute}} {
-		if n, ok := strings.CutSuffix(s, u.suffix); ok {
-			v, err := strconv.Atoi(n)
-			if err != nil || v <= 0 {
-				return 0, fmt.Errorf("bad span %q", s)
-			}
-			return time.Duration(v) * u.unit, nil
-		}
+// parseSpan reads a span as members write durations (24h, 90m, 7d, 7天,
+// 12小时, 三天; see when.ParseDuration).
+func parseSpan(s string) (time.Duration, error) { return when.ParseDuration(s) }
+
+// spanError says what is wrong with a span that parseSpan refused: written
+// as a duration but not above zero, or not a duration at all.
+func spanError(what, s string) string {
+	if when.IsDuration(s) {
+		return fmt.Sprintf("%s「%s」必须大于零", what, truncateRunes(s, 20))
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("bad span %q", s)
-	}
-	return d, nil
+	return fmt.Sprintf("无法识别%s「%s」", what, truncateRunes(s, 20))
 }

@@ -52,7 +52,7 @@ func newRedactor(people []PrivacyPerson, extraNames []string) *redactor {
 	r := &redactor{byKey: map[string]string{}, back: map[string]string{}, counts: map[string]int{}}
 	seen := map[string]bool{}
 	add := func(text, kind, key, show string) {
-		text = strings.TrimSpace(text)
+		text = strings.TrimSpace(foldWidth(text))
 		if utf8.RuneCountInString(text) < minNameRunes || seen[text] {
 			return
 		}
@@ -105,9 +105,14 @@ var (
 	// fakePlaceholder is placeholder-shaped text typed by a user; it is
 	// defused so that restoring cannot turn it into someone's name.
 	fakePlaceholder = regexp.MustCompile(`[\[【]\s*(成员|编号|电话|证件)\s*\d+\s*[\]】]`)
-	// Mainland mobile numbers (optionally +86, spaces or dashes) and
-	// resident ID numbers; boundaries are checked by hand.
-	phoneOrID = regexp.MustCompile(`\d{17}[\dXx]|(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}`)
+	// Resident ID numbers (18 characters, the last a digit or X; the old
+	// 15-digit ones) and mainland mobile numbers (optionally +86), each
+	// digit possibly set apart by a space, dot or dash as people type them
+	// (138.1234.5678, 110105 19491231 002X). Boundaries are checked by
+	// hand; IDs must carry a plausible birth date.
+	idRE      = regexp.MustCompile(`\d(?:[-. \x{3000}]?\d){16}[-. \x{3000}]?[\dXx]`)
+	oldIDRE   = regexp.MustCompile(`\d(?:[-. \x{3000}]?\d){14}`)
+	phoneRE   = regexp.MustCompile(`(?:\+?86[-. \x{3000}]?)?1[3-9](?:[-. \x{3000}]?\d){9}`)
 	defuse    = strings.NewReplacer("[", "［", "]", "］", "【", "［", "】", "］")
 	sentinels = regexp.MustCompile("\uE000(\\d+)\uE001")
 	// placeholderRE finds placeholders in the answer, tolerating the
@@ -123,12 +128,25 @@ func (r *redactor) Redact(text string) string {
 		}
 		return c
 	}, text)
+	// A Chinese keyboard in full-width mode types １３７… and Ｘ.
+	text = foldWidth(text)
 	text = fakePlaceholder.ReplaceAllStringFunc(text, defuse.Replace)
 	text = r.replacer.Replace(text)
-	text = replaceBounded(text, phoneOrID, func(m string) string {
-		if len(m) == 18 && !strings.ContainsAny(m, "+- ") {
-			return r.placeholder(kindIDCard, "i"+strings.ToUpper(m), m)
+	idCard := func(m string) string {
+		d := strings.ToUpper(strings.Map(func(c rune) rune {
+			if c >= '0' && c <= '9' || c == 'X' || c == 'x' {
+				return c
+			}
+			return -1
+		}, m))
+		if !plausibleID(d) {
+			return m
 		}
+		return r.placeholder(kindIDCard, "i"+d, m)
+	}
+	text = replaceBounded(text, idRE, idCard)
+	text = replaceBounded(text, oldIDRE, idCard)
+	text = replaceBounded(text, phoneRE, func(m string) string {
 		d := digits(m)
 		if len(d) == 13 && strings.HasPrefix(d, "86") {
 			d = d[2:]
@@ -155,6 +173,38 @@ func (r *redactor) Person(name string) string {
 		return red
 	}
 	return r.placeholder(kindName, "x"+name, name)
+}
+
+// foldWidth reads full-width digits, Latin letters and the signs numbers
+// are written with as ASCII (１３７ → 137, Ｘ → X, ＋８６, １３８．１２３４);
+// Chinese punctuation (，：（）) stays as it is.
+func foldWidth(s string) string {
+	return strings.Map(func(c rune) rune {
+		switch {
+		case c >= '０' && c <= '９', c >= 'Ａ' && c <= 'Ｚ', c >= 'ａ' && c <= 'ｚ', c == '＋', c == '－', c == '．':
+			return c - '！' + '!'
+		}
+		return c
+	}, s)
+}
+
+// plausibleID reports whether d (digits, possibly ending in X) is shaped
+// like a resident ID number: 18 characters with a birth date 19xx or 20xx
+// at 7–14, or 15 digits with a two-digit year at 7–12.
+func plausibleID(d string) bool {
+	var month, day string
+	switch {
+	case len(d) == 18 && strings.IndexByte(d[:17], 'X') < 0:
+		if y := d[6:8]; y != "19" && y != "20" {
+			return false
+		}
+		month, day = d[10:12], d[12:14]
+	case len(d) == 15 && strings.IndexByte(d, 'X') < 0:
+		month, day = d[8:10], d[10:12]
+	default:
+		return false
+	}
+	return month >= "01" && month <= "12" && day >= "01" && day <= "31"
 }
 
 // replaceBounded replaces matches of re that are not part of a longer run

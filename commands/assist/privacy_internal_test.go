@@ -22,6 +22,19 @@ func TestRedactorEdgeCases(t *testing.T) {
 		// Sentinels typed by a user are dropped; placeholder-like text is defused.
 		{"\uE0000\uE001 【成员1】 [编号 2]", "0 ［成员1］ ［编号 2］"},
 		{"a cat", "a cat"},
+		// Typed with a Chinese keyboard in full-width mode; Chinese
+		// punctuation stays.
+		{"电话１３７１２３４５６７８，学号２０２３００３。", "电话[电话1]，学号[编号1]。"},
+		{"身份证１１０１０５１９４９１２３１００２Ｘ", "身份证[证件1]"},
+		{"手机 １３８　１２３４　５６７８", "手机 [电话1]"},
+		// Numbers written with dots or spaces.
+		{"138.1234.5678 或 138 1234 5678", "[电话1] 或 [电话1]"},
+		{"110105 19491231 002X", "[证件1]"},
+		{"1101 0519 4912 3100 2x", "[证件1]"},
+		// A 15-digit ID number of the old kind; not any 15 digits.
+		{"旧身份证 110105491231002", "旧身份证 [证件1]"},
+		{"订单 123456789012345", "订单 123456789012345"},
+		{"流水 110105 99999999 0021", "流水 110105 99999999 0021"},
 	}
 	for _, tt := range tests {
 		r := newRedactor(people, nil)

@@ -40,9 +40,8 @@ func BenchmarkBroadcast(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		e, p, done := benchEngine(b, ctx, bot.Limits{Global: global, PerChat: []bot.RateLimit{perChat}})
 		p.WatchLimits(global, perChat)
-		// The admin links the roster, then broadcasts to 组织部 (no review chain).
-		say(p, "/iam T0001 王老师")
-		waitFor(b, p, func(s []memchat.Sent) bool { return len(s) >= 1 })
+		// The admin (linked by the config's preset) broadcasts to 组织部
+		// (no review chain).
 		b.StartTimer()
 		start := time.Now()
 		say(p, "/broadcast 组织部 请各支部于本周五前报送党员信息统计表。")
@@ -104,6 +103,7 @@ func benchEngine(b *testing.B, ctx context.Context, limits bot.Limits) (*bot.Eng
 		b.Fatal(err)
 	}
 	cfg.Roster.SeedFile = commandtest.RepoPath(b, "configs/demo_roster.csv")
+	cfg.Roster.Link.Preset = []string{"memchat:王老师=T0001"}
 	db, err := storage.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -130,7 +130,7 @@ func benchEngine(b *testing.B, ctx context.Context, limits bot.Limits) (*bot.Eng
 	}
 	p := memchat.New("memchat", bot.Capabilities{Private: true})
 	e.AddPlatform(p)
-	if err := e.Register(core.New(e, db)); err != nil {
+	if err := e.Register(core.New(e, db, core.Options{})); err != nil {
 		b.Fatal(err)
 	}
 	if err := e.Register(broadcast.New(e, db, cfg, nil)); err != nil {

@@ -53,12 +53,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 	reviewers := &bot.Audience{
 		Name:   "通知审核人",
 		Admits: func(c bot.Caller) bool { return isReviewer(c, f.chains) },
-		Denial: "权限不足：只有通知审核人可以审核通知。",
+		Denial: "只有通知审核人可以审核通知。",
 	}
 	viewers := &bot.Audience{
 		Name:   "通知的提交人、审核人、相关单位书记或管理员",
 		Admits: func(c bot.Caller) bool { return c.Is(bot.RoleSecretary, 0, nil) || isReviewer(c, f.chains) },
-		Denial: "权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。",
+		Denial: "只有通知的提交人、审核人、相关单位书记或管理员可以查看。",
 	}
 	return []bot.CommandSpec{
 		{
@@ -72,6 +72,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				"审核人没有私聊过机器人时，会在其单位的群里 @ 提醒。发出前可用 /broadcast cancel <编号> 撤回。",
 			// Any secretary may draft; the handler checks the target units.
 			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+			// "通知 大家明天…" is how a notice is passed on by hand: slash in groups.
+			Bare:    bot.BareInPrivate,
 			Handler: f.draft,
 			Subs: []bot.CommandSpec{
 				{
@@ -87,11 +89,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 					Flat:    []string{"broadcast_cancel", "撤回通知"},
 					Summary: "撤回尚未发出的通知（提交人、管理员）",
 					Usage:   "/broadcast cancel <编号>",
-					Help: "例：/broadcast cancel 3、撤回通知 3\n" +
+					Help: "例：/broadcast cancel 3、/撤回通知 3\n" +
 						"提交人或管理员可以撤回还在审核中的草稿，或用 at= 定时、尚未到时间的通知；已经发出的通知无法撤回。",
 					// Drafting needs a secretary; the handler checks that the
 					// caller wrote this one (or is an admin).
 					Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+					Bare:    bot.BareInPrivate, // "撤回通知吧" is talk about it
 					Handler: f.cancel,
 				},
 				{
@@ -109,6 +112,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary:  "审核通过通知草稿；不带编号列出待你审核的草稿",
 			Usage:    "/approve [编号]",
 			Audience: reviewers,
+			Bare:     bot.BareInPrivate,
 			Handler:  f.approve,
 		},
 		{
@@ -116,6 +120,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary:  "驳回通知草稿",
 			Usage:    "/reject <编号> <理由>",
 			Audience: reviewers,
+			Bare:     bot.BareInPrivate,
 			Handler:  f.reject,
 		},
 	}
@@ -228,15 +233,8 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	units := r.Units()
-	for _, id := range t.units {
-		if !r.Caller.Is(bot.RoleSecretary, id, units) {
-			hint := ""
-			if r.Caller.Roster == nil {
-				hint = "如果你有该身份，请先用 /iam <学号> <姓名> 绑定花名册。"
-			}
-			return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以向它发通知。%s", units.Name(id), hint)
-		}
+	if err := r.Require(bot.RoleSecretary, t.units...); err != nil {
+		return err
 	}
 	chain, chainUnit := f.chain(t.review)
 	now := r.Now()
@@ -244,6 +242,9 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		AuthorMember: r.Caller.Member.ID, AuthorName: r.Caller.Name(), OriginChat: r.Chat.ID,
 		Target: t.label, UnitIDs: t.units, ReviewUnit: chainUnit, Levels: len(chain), Text: text, SendAt: sendAt,
 		Status: initialStatus(len(chain)), CreatedAt: now, UpdatedAt: now,
+	}
+	if r.Caller.Roster != nil {
+		b.AuthorRoster = r.Caller.Roster.ID
 	}
 	var rc reach
 	if len(chain) > 0 {
@@ -589,7 +590,7 @@ func (f *Feature) pending(ctx context.Context, r *bot.Request) error {
 	var lines []string
 	for _, b := range bs {
 		chain := f.chainOf(b)
-		if b.Level >= len(chain) || !canReview(r.Caller, chain[b.Level]) || b.AuthorMember == r.Caller.Member.ID {
+		if b.Level >= len(chain) || !canReview(r.Caller, chain[b.Level]) || isAuthor(b, r.Caller) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("#%d %s → %s（%s，%s 提交）：%s", b.ID, b.AuthorName, b.Target, levelName(chain, b.Level),
@@ -612,7 +613,7 @@ func preview(s string, n int) string {
 // mayView reports whether the caller may see a broadcast's status and log:
 // its author, an admin, a secretary of its units, or one of its reviewers.
 func (f *Feature) mayView(r *bot.Request, b Broadcast) bool {
-	if r.Caller.Admin || r.Caller.Member.ID == b.AuthorMember {
+	if r.Caller.Admin || isAuthor(b, r.Caller) {
 		return true
 	}
 	for _, l := range f.chainOf(b) {
@@ -636,7 +637,7 @@ func (f *Feature) viewable(ctx context.Context, r *bot.Request, arg string) (Bro
 		return b, err
 	}
 	if !f.mayView(r, b) {
-		return b, bot.Errorf("权限不足：只有通知的提交人、审核人、相关单位书记或管理员可以查看。")
+		return b, bot.Errorf("只有通知 #%d 的提交人、审核人、相关单位书记或管理员可以查看。", b.ID)
 	}
 	return b, nil
 }
@@ -812,7 +813,7 @@ func (f *Feature) cancel(ctx context.Context, r *bot.Request) error {
 			return err
 		}
 		msgs := []bot.Outgoing{{ChatID: r.Chat.ID, MentionMember: mention(r), Text: text}}
-		if r.Caller.Member.ID != b.AuthorMember {
+		if !isAuthor(b, r.Caller) {
 			msgs = append(msgs, bot.Outgoing{ChatID: b.OriginChat, MentionMember: b.AuthorMember,
 				Text: fmt.Sprintf("你的通知 #%d 已被 %s 撤回，不会发出。", b.ID, r.Caller.Name())})
 		}

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/branchbot/branchbot/configs"
-
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/memchat"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/configs"
 )
 
 func TestTranscripts(t *testing.T) {
@@ -36,7 +36,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	for _, g := range []struct{ group, who, number string }{{"第一党支部", "周书记", "T0007"}, {"第二党支部", "陈书记", "T0008"}} {
 		h.Group(g.group)
 		h.As(g.who)
-		h.Say("/iam " + g.number + " " + g.who)
+		h.LinkSpeaker(g.number)
 		h.Say("/bind " + g.group)
 	}
 	if err := h.Engine.ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatLeft, Platform: "terminal", ChatID: "第二党支部"}); err != nil {
@@ -44,7 +44,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	}
 	h.Group("第一党支部")
 	h.As("周书记")
-	if out := strings.Join(h.Say("/broadcast #支部 支部书记例会改到周四。"), "\n"); !strings.Contains(out, "权限不足") {
+	if out := strings.Join(h.Say("/broadcast #支部 支部书记例会改到周四。"), "\n"); !strings.Contains(out, "你不是第二党支部或其上级单位的书记") {
 		t.Fatalf("a branch secretary sent to another branch: %s", out)
 	}
 	h.As("王老师")
@@ -55,7 +55,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	h.Private()
 	for _, r := range []struct{ who, number string }{{"黄伟", "T0004"}, {"赵强", "T0005"}} {
 		h.As(r.who)
-		h.Say("/iam " + r.number + " " + r.who)
+		h.LinkSpeaker(r.number)
 		h.Say("/approve 1")
 	}
 	for range 3 {
@@ -95,5 +95,67 @@ func TestTagAndLeftGroup(t *testing.T) {
 	}
 	if again := strings.Join(h.Say("/broadcast status 1"), "\n"); again != status {
 		t.Fatalf("status after pruning:\n%s\nbefore:\n%s", again, status)
+	}
+}
+
+// An author linked on two platforms may not approve their own draft from
+// the other one: the author is checked by roster person, not by account.
+func TestAuthorCannotApproveFromAnotherPlatform(t *testing.T) {
+	cfg, err := configs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cfg.Units[0].Children {
+		if u := &cfg.Units[0].Children[i]; u.Name == "计算机学院党委" {
+			u.Review = []configs.ReviewLevel{{Name: "书记审核", Members: []string{"T0002", "T0007"}}}
+		}
+	}
+	h := commandtest.New(t, commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
+		return []bot.Feature{broadcast.New(h.Engine, h.DB, h.Config, nil)}
+	}})
+	tg := memchat.New("telegram", bot.Capabilities{Private: true})
+	if err := h.Engine.AddPlatform(tg); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h.Group("第一党支部")
+	h.As("李明")
+	h.LinkSpeaker("T0002")
+	if out := strings.Join(h.Say("/broadcast 计算机学院党委 周五开会"), "\n"); !strings.Contains(out, "等待「书记审核」") {
+		t.Fatalf("draft: %s", out)
+	}
+	// 李明's Telegram account, linked to the same roster entry.
+	m, err := h.DB.EnsureMember(ctx, "telegram", "42", "李明")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := h.DB.RosterByNumber(ctx, "T0002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DB.LinkMember(ctx, m.ID, entry.ID, h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sayTG := func(text string) string {
+		h.Engine.Receive(ctx, bot.Message{Platform: "telegram", ChatID: "42", ChatKind: bot.Private, ChatTitle: "李明",
+			SenderID: "42", SenderName: "李明", Text: text, Time: h.Clock.Now()})
+		h.Flush()
+		var out []string
+		for _, s := range tg.Take() {
+			out = append(out, s.Text)
+		}
+		return strings.Join(out, "\n")
+	}
+	if out := sayTG("/approve 1"); !strings.Contains(out, "不能审核自己提交的通知 #1") {
+		t.Fatalf("the author approved from Telegram: %s", out)
+	}
+	if out := sayTG("/approve"); !strings.Contains(out, "没有等待你审核的通知") {
+		t.Errorf("the author's own draft is listed for review: %s", out)
+	}
+	// Another reviewer of the level may.
+	h.As("周书记")
+	h.LinkSpeaker("T0007")
+	if out := strings.Join(h.Say("/approve 1"), "\n"); !strings.Contains(out, "审核完成") {
+		t.Fatalf("another reviewer: %s", out)
 	}
 }

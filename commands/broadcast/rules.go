@@ -61,6 +61,12 @@ func isReviewer(c bot.Caller, chains map[string][]configs.ReviewLevel) bool {
 	return false
 }
 
+// isAuthor reports whether the caller wrote b: the same account, or any
+// account of the same roster person (an author linked on two platforms).
+func isAuthor(b Broadcast, c bot.Caller) bool {
+	return b.AuthorMember == c.Member.ID || b.AuthorRoster != 0 && c.Roster != nil && c.Roster.ID == b.AuthorRoster
+}
+
 // reviewRefusal says why the caller may not decide b's current level under
 // chain, or is nil when they may: b must wait for review at a level the
 // chain still has, and the caller must be that level's reviewer and not the
@@ -77,11 +83,11 @@ func reviewRefusal(b Broadcast, chain []configs.ReviewLevel, c bot.Caller) error
 	if b.Level >= len(chain) {
 		return bot.Errorf("通知 #%d 的审核流程已更改，请联系管理员。", b.ID)
 	}
-	if b.AuthorMember == c.Member.ID {
+	if isAuthor(b, c) {
 		return bot.Errorf("不能审核自己提交的通知 #%d。", b.ID)
 	}
 	if !canReview(c, chain[b.Level]) {
-		return bot.Errorf("权限不足：通知 #%d 正在等待「%s」，你不是该级审核人。", b.ID, levelName(chain, b.Level))
+		return bot.Errorf("通知 #%d 正在等待「%s」，你不是该级审核人。", b.ID, levelName(chain, b.Level))
 	}
 	return nil
 }
@@ -190,7 +196,7 @@ func (r reach) told(level string) string {
 // only its author or an admin may, and only before it goes out (a draft
 // under review, or a scheduled notice whose time has not come).
 func cancelRefusal(b Broadcast, c bot.Caller, now time.Time, loc *time.Location) error {
-	if !c.Admin && c.Member.ID != b.AuthorMember {
+	if !c.Admin && !isAuthor(b, c) {
 		return bot.Errorf("只有通知 #%d 的提交人或管理员可以撤回它。", b.ID)
 	}
 	switch b.Status {

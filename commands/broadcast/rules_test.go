@@ -53,7 +53,7 @@ func TestReviewRefusal(t *testing.T) {
 		return c
 	}
 	waiting := func(level int) Broadcast {
-		return Broadcast{ID: 7, AuthorMember: author.ID, Levels: 2, Level: level, Status: StatusReview}
+		return Broadcast{ID: 7, AuthorMember: author.ID, AuthorRoster: 40, Levels: 2, Level: level, Status: StatusReview}
 	}
 	sent, rej := waiting(2), waiting(0)
 	sent.Status, rej.Status = StatusSent, StatusRejected
@@ -69,6 +69,8 @@ func TestReviewRefusal(t *testing.T) {
 		{"level 1 reviewer at level 2", waiting(1), caller(2, "组织委员", "T0004"), "正在等待「第 2 级审核」"},
 		{"no roster identity", waiting(0), caller(4, "", ""), "你不是该级审核人"},
 		{"the author, even as a reviewer", waiting(0), bot.Caller{Member: author, Roster: &bot.RosterEntry{Title: "组织委员"}}, "不能审核自己提交的"},
+		{"the author from an account on another platform", waiting(0), bot.Caller{Member: bot.Member{ID: 9}, Roster: &bot.RosterEntry{ID: 40, Title: "组织委员"}}, "不能审核自己提交的"},
+		{"another person with the author's title", waiting(0), bot.Caller{Member: bot.Member{ID: 9}, Roster: &bot.RosterEntry{ID: 41, Title: "组织委员"}}, ""},
 		{"sent already", sent, caller(3, "", "T0005"), "已审核通过并发出"},
 		{"rejected already", rej, caller(2, "组织委员", "T0004"), "已被驳回"},
 		{"chain shorter than the level reached", Broadcast{ID: 7, Level: 2, Status: StatusReview}, caller(3, "", "T0005"), "审核流程已更改"},

@@ -23,6 +23,9 @@ const (
 type Broadcast struct {
 	ID           int64
 	AuthorMember int64
+	// AuthorRoster is the roster person behind the author (0: unlinked):
+	// they may not review their draft from any of their accounts.
+	AuthorRoster int64
 	AuthorName   string
 	OriginChat   int64
 	Target       string  // as typed: a unit name or #tag

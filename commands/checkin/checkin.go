@@ -1,13 +1,17 @@
 // Package checkin is attendance check-in (签到): a secretary opens a session
-// in a bound group, members check in (with a code if the session has one),
-// the group sees one running count instead of one receipt per member, and at
-// the end the bot posts who was present, late and absent against the roster
-// of the group's unit. Check-ins go through a group-commit writer, so a whole
-// room checking in at once costs a handful of transactions.
+// in a bound group (and is checked in by opening it), members check in (with
+// a code if the session has one, which they may also send alone), the group
+// sees one running count that names who just checked in instead of one
+// receipt per member, and at the end the bot posts who was present, late and
+// absent against the roster of the group's unit, naming those who never
+// linked themselves to it. Check-ins go through a group-commit writer, so a
+// whole room checking in at once costs a handful of transactions. Sessions
+// are numbered per group (#1, #2 …); exports name them by their global id.
 //
 // The rule for a check-in (decide) and the writer's memory of open sessions
-// live here (writer.go); store.go declares the nouns and what the feature
-// needs from storage, which stores what the feature decided.
+// live in writer.go, the other rules in rules.go, bare names and codes in
+// bare.go; store.go declares the nouns and what the feature needs from
+// storage, which stores what the feature decided.
 package checkin
 
 import (
@@ -33,11 +37,12 @@ type Feature struct {
 	store   Store
 	writer  *writer
 	batcher Batcher
+	latest  latestSessions
 }
 
 // New makes the feature.
 func New(e *bot.Engine, store Store) *Feature {
-	f := &Feature{engine: e, store: store, writer: &writer{render: count}}
+	f := &Feature{engine: e, store: store, writer: &writer{render: count, units: e.Units}}
 	f.batcher = store.CheckinBatcher(f.writer)
 	return f
 }
@@ -52,16 +57,21 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		Name: "checkin", Aliases: []string{"签到", "到"},
 		Summary: "签到",
 		Usage:   "/checkin [口令]",
-		Help:    "签到：发送 /checkin、「签到」或「到」；需要口令时发送「签到 4827」。",
-		Where:   bot.GroupOnly,
-		Handler: f.checkin,
+		Help: "签到：发送 /checkin、「签到」或「到」；需要口令时发送「签到 4827」或只发送口令「4827」。\n" +
+			"签到后群里的签到人数消息会列出你的名字。",
+		Where:     bot.GroupOnly,
+		Bare:      bot.BareWhenExpected,
+		Expecting: &bot.Expecting{When: "本群有进行中（或刚结束半小时内）的签到时", Now: f.sessionOpen},
+		Handler:   f.checkin,
 		Subs: []bot.CommandSpec{
 			{
 				Name: "open", Aliases: []string{"发起"}, Flat: []string{"checkin_open", "发起签到"},
 				Summary: "发起签到（书记）",
 				Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长]",
 				Help: "例：/checkin open 主题党日 30m code=4827 late=10m\n" +
-					"时长默认 30 分钟；设了口令，成员须发送「签到 口令」；设了 late，截止后该时长内的签到记为迟到。\n本群须先绑定单位，缺席名单按该单位花名册统计。",
+					"时长默认 30 分钟，可写 30m、90分钟、1小时、半小时；主题中有空格请加引号：/checkin open \"支部 大会\" 1h。\n" +
+					"设了口令，成员须发送「签到 口令」或只发送口令；设了 late，截止后该时长内的签到记为迟到。\n" +
+					"本群须先绑定单位，缺席名单按该单位花名册统计；发起人（在花名册上的）自动签到。",
 				Role:    bot.RoleSecretary,
 				Handler: f.open,
 			},
@@ -76,7 +86,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Name: "stats", Aliases: []string{"统计"}, Flat: []string{"checkin_stats", "签到统计"},
 				Summary: "查看本群一段时间的出勤率（书记）",
 				Usage:   "/checkin stats [起始日期] [结束日期]",
-				Help:    "例：/checkin stats 11月1日 11月30日\n不写日期统计本群全部签到；结束日期当天包含在内。",
+				Help:    "例：/checkin stats 11月1日 11月30日、/checkin stats 2026-09-01\n不写日期统计本群全部签到；结束日期当天包含在内。不写年份的日期取离今天最近的那一天。",
 				Role:    bot.RoleSecretary,
 				Handler: f.stats,
 			},
@@ -86,17 +96,19 @@ func (f *Feature) Commands() []bot.CommandSpec {
 
 // checkin is a member's check-in: /checkin [口令].
 func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
-	args := r.Command.Args
-	if len(args) > 1 {
+	if len(r.Command.Args) > 1 {
 		return bot.Errorf("用法：/checkin [口令]")
 	}
-	code := ""
-	if len(args) == 1 {
-		code = args[0]
-	}
+	return f.checkInWith(ctx, r, codeOf(r.Command.Args))
+}
+
+// checkInWith checks the caller in with code and answers: a check-in is
+// confirmed by the running count, which names them (a button press also
+// gets a private notice); anything else is answered to them.
+func (f *Feature) checkInWith(ctx context.Context, r *bot.Request, code string) error {
 	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.Now()}
 	if r.Caller.Roster != nil {
-		a.RosterID = r.Caller.Roster.ID
+		a.RosterID, a.UnitID = r.Caller.Roster.ID, r.Caller.Roster.UnitID
 	}
 	res, err := f.batcher.Do(ctx, a)
 	if err != nil {
@@ -105,8 +117,8 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	s := res.Session
 	switch res.Outcome {
 	case CheckedIn, CheckedInLate:
-		// Stored; the group sees the running count (queued a moment
-		// later). A button press also gets a private notice.
+		// Stored; the group sees the running count naming them (queued a
+		// moment later). A button press also gets a private notice.
 		if r.IsButton() {
 			msg := "签到成功"
 			if res.Outcome == CheckedInLate {
@@ -122,23 +134,19 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 	case Closed:
 		return bot.Errorf("签到「%s」已结束，未记录。", s.Title)
 	case NeedCode:
-		return bot.Errorf("本次签到需要口令，请发送「签到 口令」。")
+		if r.Capabilities().CommandsOnly {
+			return bot.Errorf("本次签到需要口令，请发送「/checkin 口令」。")
+		}
+		return bot.Errorf("本次签到需要口令，请发送「签到 口令」或只发送口令。")
 	case WrongCode:
 		return bot.Errorf("口令不对，未签到。")
 	}
 	return fmt.Errorf("check-in: unexpected outcome %d", res.Outcome)
 }
 
-// count is the running count of a session.
-func count(s Session) bot.Outgoing {
-	text := fmt.Sprintf("「%s」已签到 %d", s.Title, s.Present)
-	if s.Expected > 0 {
-		text = fmt.Sprintf("「%s」已签到 %d/%d", s.Title, s.Present, s.Expected)
-	}
-	if s.Late > 0 {
-		text += fmt.Sprintf("（迟到 %d）", s.Late)
-	}
-	return bot.Outgoing{ChatID: s.ChatID, Text: text, MergeKey: fmt.Sprintf("checkin:%d:count", s.ID)}
+// count is the running count of a session (see countText).
+func count(s Session, t Tally, names []string) bot.Outgoing {
+	return bot.Outgoing{ChatID: s.ChatID, Text: countText(s, t, names), MergeKey: fmt.Sprintf("checkin:%d:count", s.ID)}
 }
 
 func (f *Feature) open(ctx context.Context, r *bot.Request) error {
@@ -146,18 +154,9 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("本群尚未绑定单位，无法按花名册统计签到。请先用 /bind <单位> 绑定。")
 	}
 	pos, opts := bot.SplitOptions(r.Command.Args)
-	dur := DefaultDuration
-	var title []string
-	for _, p := range pos {
-		if d, err := when.ParseDuration(p); err == nil && len(title) > 0 {
-			dur = d
-			continue
-		}
-		title = append(title, p)
-	}
-	name := strings.Join(title, " ")
-	if name == "" {
-		return bot.Errorf("用法：/checkin open <主题> [时长] [code=口令] [late=迟到时长]，例：/checkin open 主题党日 30m code=4827")
+	name, dur, err := openArgs(pos)
+	if err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(name) > 50 {
 		return bot.Errorf("主题太长（最多 50 字）。")
@@ -169,8 +168,8 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 	for k, v := range opts {
 		switch k {
 		case "code":
-			if v == "" || utf8.RuneCountInString(v) > 16 {
-				return bot.Errorf("口令须为 1–16 个字符，例：code=4827")
+			if v == "" || utf8.RuneCountInString(v) > 16 || strings.TrimRightFunc(v, decoration) != v {
+				return bot.Errorf("口令须为 1–16 个字符，不以标点或表情结尾，例：code=4827")
 			}
 		case "late":
 			d, err := when.ParseDuration(v)
@@ -185,7 +184,8 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长", k)
 		}
 	}
-	roster, err := f.store.RosterOfUnits(ctx, r.Units().Subtree(r.Chat.UnitID))
+	units := r.Units()
+	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(r.Chat.UnitID))
 	if err != nil {
 		return err
 	}
@@ -194,12 +194,17 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 		ChatID: r.Chat.ID, UnitID: r.Chat.UnitID, Title: name, Code: opts["code"], Expected: len(roster),
 		OpenedBy: r.Caller.Member.ID, OpenedAt: now, Deadline: now.Add(dur), EndsAt: now.Add(dur + late),
 	}
+	// The opener runs the meeting: on the roster, they are present.
+	var opener *Checkin
+	if c := r.Caller.Roster; c != nil && units.Contains(s.UnitID, c.UnitID) {
+		opener = &Checkin{MemberID: r.Caller.Member.ID, RosterID: c.ID, UnitID: c.UnitID, Name: r.Caller.Name(), At: now}
+	}
 	caps := r.Capabilities()
-	s, err = f.openSession(ctx, s, now, func(s Session) bot.Outgoing {
-		return f.announcement(s, caps, now)
+	s, err = f.openSession(ctx, s, opener, now, func(s Session) bot.Outgoing {
+		return f.announcement(s, opener, caps, now)
 	})
 	if errors.Is(err, errAlreadyOpen) {
-		return bot.Errorf("本群已有进行中的签到「%s」（截止 %s）。请先 /checkin close 结束它。", s.Title, when.Clock(s.EndsAt.In(f.engine.Location()), now))
+		return bot.Errorf("本群已有进行中的签到「%s」（#%d，截止 %s）。请先 /checkin close 结束它。", s.Title, s.Seq, when.Clock(s.EndsAt.In(f.engine.Location()), now))
 	}
 	return err
 }
@@ -207,10 +212,13 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 // errAlreadyOpen: the chat has a session open already.
 var errAlreadyOpen = errors.New("a check-in is open in the chat")
 
-// openSession stores s and, in the same transaction, queues its
-// announcement (rendered once s has its id), unless the chat has a session
-// open at now: then it returns that session and errAlreadyOpen.
-func (f *Feature) openSession(ctx context.Context, s Session, now time.Time, announce func(Session) bot.Outgoing) (Session, error) {
+// openSession stores s (with the opener's check-in, if any) and, in the
+// same transaction, queues its announcement (rendered once s has its id),
+// unless the chat has a session open at now: then it returns that session
+// and errAlreadyOpen.
+func (f *Feature) openSession(ctx context.Context, s Session, opener *Checkin, now time.Time, announce func(Session) bot.Outgoing) (Session, error) {
+	f.latest.forget(s.ChatID)
+	defer f.latest.forget(s.ChatID) // once committed
 	err := f.store.UpdateCheckins(ctx, now, func(tx Tx) error {
 		f.writer.markStale(s.ChatID) // while this transaction holds the writer
 		latest, err := tx.LatestCheckinSessions([]int64{s.ChatID})
@@ -224,6 +232,12 @@ func (f *Feature) openSession(ctx context.Context, s Session, now time.Time, ann
 		if s, err = tx.InsertCheckinSession(s); err != nil {
 			return err
 		}
+		if opener != nil {
+			opener.SessionID = s.ID
+			if err := tx.InsertCheckins([]Checkin{*opener}); err != nil {
+				return fmt.Errorf("check the opener in: %w", err)
+			}
+		}
 		if s.AnnounceID, _, err = tx.Enqueue(announce(s)); err != nil {
 			return fmt.Errorf("queue announcement: %w", err)
 		}
@@ -235,26 +249,38 @@ func (f *Feature) openSession(ctx context.Context, s Session, now time.Time, ann
 	return s, err
 }
 
-func (f *Feature) announcement(s Session, caps bot.Capabilities, now time.Time) bot.Outgoing {
+func (f *Feature) announcement(s Session, opener *Checkin, caps bot.Capabilities, now time.Time) bot.Outgoing {
 	loc := f.engine.Location()
 	lines := []string{
-		fmt.Sprintf("签到开始：%s（#%d）", s.Title, s.ID),
+		fmt.Sprintf("签到开始：%s（#%d）", s.Title, s.Seq),
 		fmt.Sprintf("截止时间：%s", when.Clock(s.Deadline.In(loc), now)),
 	}
 	if s.AllowsLate() {
 		lines = append(lines, fmt.Sprintf("截止后 %s内仍可签到，记为迟到。", when.Minutes(s.EndsAt.Sub(s.Deadline))))
 	}
 	out := bot.Outgoing{ChatID: s.ChatID}
-	if s.Code != "" {
-		lines = append(lines, "请发送「签到 口令」签到，口令见会场屏幕。")
-	} else {
-		lines = append(lines, "请发送 /checkin 或「签到」签到。")
-		if caps.Buttons {
-			out.Buttons = [][]bot.Button{{{Text: "签到", Data: "/checkin"}}}
-		}
+	switch {
+	case s.Code != "" && caps.CommandsOnly:
+		lines = append(lines, "请发送「/checkin 口令」签到，口令见会场屏幕。")
+	case s.Code != "":
+		lines = append(lines, "请直接发送口令签到（或「签到 口令」），口令见会场屏幕。")
+	case caps.CommandsOnly:
+		lines = append(lines, "请发送 /checkin 签到。")
+	default:
+		lines = append(lines, "请发送「签到」或「到」签到。")
 	}
+	if s.Code == "" && caps.Buttons {
+		out.Buttons = [][]bot.Button{{{Text: "签到", Data: "/checkin"}}}
+	}
+	expected := ""
 	if s.Expected > 0 {
-		lines = append(lines, fmt.Sprintf("应到 %d 人。", s.Expected))
+		expected = fmt.Sprintf("应到 %d 人", s.Expected)
+	}
+	switch {
+	case opener != nil && expected != "":
+		lines = append(lines, fmt.Sprintf("%s，发起人 %s 已签到。", expected, opener.Name))
+	case expected != "":
+		lines = append(lines, expected+"。")
 	}
 	out.Text = strings.Join(lines, "\n")
 	return out
@@ -290,7 +316,7 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 		return err
 	}
 	_, err = f.closeSession(ctx, s.ID, now, func(s Session, cs []Checkin) bot.Outgoing {
-		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked)}
+		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, units)}
 	})
 	return err
 }
@@ -300,6 +326,8 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 // (and queues nothing) if the session had ended already.
 func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, result func(Session, []Checkin) bot.Outgoing) (bool, error) {
 	closed := false
+	chat := int64(0)
+	defer func() { f.latest.forget(chat) }() // once committed
 	err := f.store.UpdateCheckins(ctx, now, func(tx Tx) error {
 		var err error
 		if closed, err = tx.CloseCheckinSession(id, now); err != nil || !closed {
@@ -309,6 +337,8 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 		if err != nil {
 			return err
 		}
+		chat = s.ChatID
+		f.latest.forget(chat)
 		f.writer.markStale(s.ChatID) // while this transaction holds the writer
 		cs, err := tx.CheckinsOfSessions(id)
 		if err != nil {
@@ -328,26 +358,21 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 	return closed, nil
 }
 
-// Result renders a closed session: present, late and absent against the
-// roster (bound members by name, never-bound entries as a count).
-func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool) string {
-	inRoster := map[int64]bool{}
-	for _, e := range roster {
-		inRoster[e.ID] = true
-	}
+// Result renders a closed session against the roster of its unit: present,
+// late and absent members (linked ones by name), the roster members who never
+// linked a chat identity (by name, for the secretary to chase), and the
+// check-ins of others, counted as the running count counts them (KindOf).
+func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool, units *bot.UnitTree) string {
 	checked := map[int64]bool{}
-	var onTime, late, unbound, outside []string
+	var onTime, late, others []string
 	for _, c := range cs {
-		name := c.Name
-		if c.Late {
-			name += "（迟到）"
-		}
-		switch {
-		case c.RosterID == 0:
-			unbound = append(unbound, name)
-			continue
-		case !inRoster[c.RosterID]:
-			outside = append(outside, name)
+		k := KindOf(s, c, units)
+		if k != Expected {
+			name := arrival(c, k)
+			if c.Late {
+				name += "（迟到）"
+			}
+			others = append(others, name)
 			continue
 		}
 		checked[c.RosterID] = true
@@ -357,16 +382,14 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 			onTime = append(onTime, c.Name)
 		}
 	}
-	var absentBound []string
-	neverBound := 0
+	var absent, never []string
 	for _, e := range roster {
-		if checked[e.ID] {
-			continue
-		}
-		if linked[e.ID] {
-			absentBound = append(absentBound, e.Name)
-		} else {
-			neverBound++
+		switch {
+		case checked[e.ID]:
+		case linked[e.ID]:
+			absent = append(absent, e.Name)
+		default:
+			never = append(never, e.Name)
 		}
 	}
 	list := func(ns []string) string {
@@ -375,23 +398,24 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 		}
 		return strings.Join(ns, "、")
 	}
+	head := fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），缺席 %d 人", len(roster), len(onTime)+len(late), len(late), len(absent))
+	if len(never) > 0 {
+		head += fmt.Sprintf("，未绑定花名册无法核对 %d 人", len(never))
+	}
 	lines := []string{
-		fmt.Sprintf("签到结束：%s（#%d）", s.Title, s.ID),
-		fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），缺席 %d 人。", len(roster), len(onTime)+len(late), len(late), len(absentBound)),
+		fmt.Sprintf("签到结束：%s（#%d）", s.Title, s.Seq),
+		head + "。",
 		"已签到：" + list(onTime),
 	}
 	if s.AllowsLate() || len(late) > 0 {
 		lines = append(lines, "迟到："+list(late))
 	}
-	lines = append(lines, "缺席："+list(absentBound))
-	if neverBound > 0 {
-		lines = append(lines, fmt.Sprintf("另有 %d 人从未绑定花名册，无法核对（请用 /iam 绑定）。", neverBound))
+	lines = append(lines, "缺席："+list(absent))
+	if len(never) > 0 {
+		lines = append(lines, "未绑定花名册："+list(never)+"（请提醒他们发送 /iam <学号> <姓名> 绑定）")
 	}
-	if len(unbound) > 0 {
-		lines = append(lines, "未绑定花名册的签到："+list(unbound))
-	}
-	if len(outside) > 0 {
-		lines = append(lines, "本单位名单外的签到："+list(outside))
+	if len(others) > 0 {
+		lines = append(lines, fmt.Sprintf("名单外签到 %d 人：%s", len(others), list(others)))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -417,42 +441,9 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if r.Chat.UnitID == 0 {
 		return bot.Errorf("本群尚未绑定单位。请先用 /bind <单位> 绑定。")
 	}
-	args := r.Command.Args
-	if len(args) > 2 {
-		return bot.Errorf("用法：/checkin stats [起始日期] [结束日期]，例：/checkin stats 11月1日 11月30日")
-	}
-	now := r.Now()
-	var from, to time.Time
-	day := func(s string) (time.Time, error) {
-		t, err := when.Parse(s, now)
-		if err != nil {
-			return t, bot.Errorf("%v", err)
-		}
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()), nil
-	}
-	var err error
-	if len(args) >= 1 {
-		if from, err = day(args[0]); err != nil {
-			return err
-		}
-		if from.After(now) && from.Year() > now.Year() {
-			from = from.AddDate(-1, 0, 0) // "12月1日" said in January: last year's
-		}
-		if from.After(now) {
-			return bot.Errorf("起始日期不能晚于今天。")
-		}
-	}
-	if len(args) == 2 {
-		if to, err = day(args[1]); err != nil {
-			return err
-		}
-		if to.After(now) && to.Year() > now.Year() {
-			to = to.AddDate(-1, 0, 0)
-		}
-		if to.Before(from) {
-			return bot.Errorf("结束日期早于起始日期。")
-		}
-		to = to.AddDate(0, 0, 1)
+	from, to, err := statsRange(r.Command.Args, r.Now())
+	if err != nil {
+		return err
 	}
 	sessions, err := f.store.CheckinSessionsOfChat(ctx, r.Chat.ID, from, to)
 	if err != nil {
@@ -473,11 +464,11 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, Stats(sessions, cs, roster, f.engine.Location()))
+	return r.Reply(ctx, Stats(sessions, cs, roster, f.engine.Location(), r.Now()))
 }
 
 // Stats renders each roster member's attendance over sessions, best first.
-func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time.Location) string {
+func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time.Location, now time.Time) string {
 	attended := map[int64]int{}
 	lateN := map[int64]int{}
 	for _, c := range cs {
@@ -498,7 +489,7 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return b.n - a.n })
 	first, last := sessions[0].OpenedAt.In(loc), sessions[len(sessions)-1].OpenedAt.In(loc)
-	lines := []string{fmt.Sprintf("签到统计：%d月%d日–%d月%d日，共 %d 次签到", first.Month(), first.Day(), last.Month(), last.Day(), len(sessions))}
+	lines := []string{fmt.Sprintf("签到统计：%s–%s，共 %d 次签到", when.Date(first, now), when.Date(last, now), len(sessions))}
 	for _, r := range rows {
 		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, len(sessions), r.n*100/len(sessions))
 		if r.l > 0 {

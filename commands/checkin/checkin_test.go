@@ -20,9 +20,10 @@ func features(h *commandtest.Harness) []bot.Feature {
 
 func TestTranscripts(t *testing.T) {
 	commandtest.RunFiles(t, "testdata/checkin.txtar", commandtest.Options{Features: features})
+	commandtest.RunFiles(t, "testdata/phones.txtar", commandtest.Options{Features: features})
 }
 
 func TestTranscriptsButtons(t *testing.T) {
 	commandtest.RunFiles(t, "testdata/buttons.txtar", commandtest.Options{Features: features,
-		Platform: "telegram", Caps: bot.Capabilities{Buttons: true, Edit: true, Mentions: true}})
+		Platform: "telegram", Caps: bot.Capabilities{Buttons: true, Edit: true, Mentions: true, CommandsOnly: true}})
 }

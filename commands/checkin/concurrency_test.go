@@ -83,7 +83,7 @@ func TestConcurrentCheckins(t *testing.T) {
 	var counts, repeats int
 	for _, m := range msgs {
 		switch {
-		case m.State == bot.OutboxPending && strings.Contains(m.Text, "已签到 1000/4"):
+		case m.State == bot.OutboxPending && strings.Contains(m.Text, "已签到 0/4，名单外 1000 人"):
 			counts++
 		case m.State == bot.OutboxPending && strings.Contains(m.Text, "已签到 "):
 			t.Fatalf("a stale running count is still pending: %q", m.Text)
@@ -100,10 +100,10 @@ func TestConcurrentCheckins(t *testing.T) {
 func TestExportXLSX(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: features})
 	h.Group("第一党支部")
-	for _, who := range [][2]string{{"张三", "/iam 2023001 张三"}, {"李四", "/iam 2023002 李四"}, {"周书记", "/iam T0007 周书记"}, {"路人", ""}} {
+	for _, who := range [][2]string{{"张三", "2023001"}, {"李四", "2023002"}, {"周书记", "T0007"}, {"路人", ""}} {
 		h.As(who[0])
 		if who[1] != "" {
-			h.Say(who[1])
+			h.LinkSpeaker(who[1])
 		}
 	}
 	h.As("周书记")
@@ -133,22 +133,57 @@ func TestExportXLSX(t *testing.T) {
 	want := [][]string{
 		{"姓名", "学号", "单位", "时间", "状态"},
 		{"张三", "2023001", "第一党支部", "2026-11-23 09:00:00", "已签到"},
+		{"周书记", "T0007", "第一党支部", "2026-11-23 09:00:00", "已签到"}, // the opener
 		{"路人", "", "", "2026-11-23 09:00:00", "已签到（未绑定花名册）"},
 		{"李四", "2023002", "第一党支部", "2026-11-23 09:15:00", "迟到"},
 		{"王五", "2023003", "第一党支部", "", "未签到（未绑定花名册）"},
-		{"周书记", "T0007", "第一党支部", "", "缺席"},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Fatalf("exported rows:\n%q\nwant\n%q", rows, want)
 	}
 
 	// The same table as CSV, through the function the CLI uses.
-	tbl, _, err := export.Checkin(context.Background(), h.DB, h.Engine.Units(), h.Engine.Location(), 1)
+	tbl, _, err := export.Checkin(context.Background(), h.DB, h.Engine.Units(), h.Engine.Location(), 1, h.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := export.Write(tbl, "csv", filepath.Join(h.Dir, "c.csv")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExportWhileOpen: exported while the session is open, a linked member
+// who has not checked in yet is 未签到（进行中）, not 缺席; once it is over,
+// 缺席.
+func TestExportWhileOpen(t *testing.T) {
+	h := commandtest.New(t, commandtest.Options{Features: features})
+	h.Group("第一党支部")
+	for _, who := range [][2]string{{"张三", "2023001"}, {"李四", "2023002"}, {"周书记", "T0007"}} {
+		h.As(who[0])
+		h.LinkSpeaker(who[1])
+	}
+	h.Say("/bind 第一党支部")
+	h.Say("/checkin open 主题党日 30m")
+	h.As("张三")
+	h.Say("签到")
+	rows := func() string {
+		t.Helper()
+		tbl, _, err := export.Checkin(context.Background(), h.DB, h.Engine.Units(), h.Engine.Location(), 1, h.Clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range tbl.Rows {
+			out = append(out, r[0]+" "+r[4])
+		}
+		return strings.Join(out, "；")
+	}
+	if got, want := rows(), "张三 已签到；周书记 已签到；李四 未签到（进行中）；王五 未签到（未绑定花名册）"; got != want {
+		t.Errorf("while open:\n got %s\nwant %s", got, want)
+	}
+	h.Clock.Advance(31 * time.Minute)
+	if got, want := rows(), "张三 已签到；周书记 已签到；李四 缺席；王五 未签到（未绑定花名册）"; got != want {
+		t.Errorf("once over:\n got %s\nwant %s", got, want)
 	}
 }
 
@@ -174,7 +209,7 @@ func TestRunningCountReachesARunningSender(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		for _, s := range h.Chat.Sent() {
-			if strings.Contains(s.Text, "已签到 2/") {
+			if strings.Contains(s.Text, "名单外 2 人") {
 				return
 			}
 		}

@@ -12,7 +12,7 @@ import (
 
 // OpenSession opens s as /checkin open does, with a short announcement.
 func (f *Feature) OpenSession(ctx context.Context, s Session, now time.Time) (Session, error) {
-	return f.openSession(ctx, s, now, func(s Session) bot.Outgoing { return bot.Outgoing{ChatID: s.ChatID, Text: "签到开始"} })
+	return f.openSession(ctx, s, nil, now, func(s Session) bot.Outgoing { return bot.Outgoing{ChatID: s.ChatID, Text: "签到开始"} })
 }
 
 // CloseSession closes a session as /checkin close does, with a short result.

@@ -9,7 +9,9 @@ import (
 
 // Session is one check-in (签到) opened in a group.
 type Session struct {
-	ID       int64
+	ID int64 // global: exports and the command line name a session by it
+	// Seq numbers the sessions of one chat (1, 2, …): members see #Seq.
+	Seq      int64
 	ChatID   int64
 	UnitID   int64 // the group's unit when the session was opened
 	Title    string
@@ -20,7 +22,8 @@ type Session struct {
 	Deadline time.Time // on-time check-ins before this instant
 	EndsAt   time.Time // late check-ins before this instant (= Deadline if none)
 	ClosedAt time.Time // zero while open
-	// Present and Late count the check-ins so far (Present includes Late).
+	// Present and Late count the check-ins so far, by anyone (Present
+	// includes Late); see Tally for the roster's count.
 	Present, Late int
 	// AnnounceID and ResultID are the outbox ids of the announcement and of
 	// the result message.
@@ -41,6 +44,7 @@ type Checkin struct {
 	SessionID int64
 	MemberID  int64
 	RosterID  int64 // 0 if the member had not linked a roster entry
+	UnitID    int64 // the roster entry's unit (0 without one)
 	Name      string
 	At        time.Time
 	Late      bool
@@ -51,6 +55,7 @@ type Attempt struct {
 	ChatID   int64
 	MemberID int64
 	RosterID int64
+	UnitID   int64 // the roster entry's unit (0 without one)
 	Name     string
 	Code     string    // as given; "" if none
 	At       time.Time // when the member checked in: the instant it is judged at
@@ -87,12 +92,15 @@ type Store interface {
 	CheckinSession(ctx context.Context, id int64) (Session, error)
 	// LatestCheckin is the chat's most recent session, open or not.
 	LatestCheckin(ctx context.Context, chatID int64) (Session, error)
+	// CheckinByNumber is the chat's session numbered seq.
+	CheckinByNumber(ctx context.Context, chatID, seq int64) (Session, error)
 	// CheckinSessionsOfChat lists a chat's sessions opened in [from, to),
 	// oldest first; a zero bound is open.
 	CheckinSessionsOfChat(ctx context.Context, chatID int64, from, to time.Time) ([]Session, error)
 	// CheckinsDue lists sessions still open whose end is at or before now.
 	CheckinsDue(ctx context.Context, now time.Time) ([]Session, error)
-	// Checkins lists the check-ins of sessions, in the order they were made.
+	// Checkins lists the check-ins of sessions, in the order they were
+	// made, each with its roster entry's unit.
 	Checkins(ctx context.Context, sessionIDs ...int64) ([]Checkin, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
@@ -114,6 +122,9 @@ type Tx interface {
 	// and merge key only), each replacing its pending predecessor where it
 	// stands; at[i] is when msgs[i] was made.
 	EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error
+	// PendingSnapshots reports which of msgs (chat and merge key) have a
+	// snapshot still waiting to be sent, which the next one will replace.
+	PendingSnapshots(msgs []bot.Outgoing) ([]bool, error)
 
 	// CheckinSession loads a session by id, with its counts.
 	CheckinSession(id int64) (Session, error)
@@ -121,9 +132,10 @@ type Tx interface {
 	// one, with its counts.
 	LatestCheckinSessions(chatIDs []int64) ([]Session, error)
 	// CheckinsOfSessions lists the check-ins of sessions, in the order they
-	// were made.
+	// were made, each with its roster entry's unit.
 	CheckinsOfSessions(sessionIDs ...int64) ([]Checkin, error)
-	// InsertCheckinSession stores a new session and returns it with its id.
+	// InsertCheckinSession stores a new session and returns it with its id
+	// and the next number of its chat.
 	InsertCheckinSession(s Session) (Session, error)
 	// SetCheckinAnnouncement and SetCheckinResult remember the outbox ids
 	// of a session's announcement and result.

@@ -38,7 +38,12 @@ func decide(latest *Session, earlier *Checkin, a Attempt) Outcome {
 // reads nothing and stores its check-ins with one statement.
 //
 // The group sees a running count of each session whose count moved (one
-// message with a merge key, so a burst leaves one count pending per chat).
+// message with a merge key, so a burst leaves one count pending per chat):
+// the roster's count, others apart (KindOf), and the names of those who
+// checked in since the group last got a count, which is each member's
+// confirmation. A count that replaces one still waiting to be sent carries
+// that one's names on; a count queued after one already taken by the sender
+// names only the newcomers.
 // Counts are queued in a transaction of their own once no check-in waits,
 // or by a batch if the writer has been kept busy for countEvery. A
 // check-in is acknowledged once stored; its count follows within moments (a
@@ -55,7 +60,8 @@ func decide(latest *Session, earlier *Checkin, a Attempt) Outcome {
 // The writer is the only one in its process storing check-ins to its
 // database (the bot makes one check-in feature).
 type writer struct {
-	render func(Session) bot.Outgoing // the running count of a session
+	render func(Session, Tally, []string) bot.Outgoing // the running count of a session
+	units  func() *bot.UnitTree                        // the organisation, for KindOf
 
 	staleMu sync.Mutex
 	stale   map[int64]bool // chats to reread before the next batch
@@ -70,12 +76,18 @@ type writer struct {
 	dirty      map[int64]dirtyCount
 	written    []int64
 	lastCounts time.Time // wall clock: when counts were last queued
+	// named holds, by session, the names in its last queued count, for the
+	// next count to carry on if that one is still waiting; namedNext those
+	// of the counts the current transaction queued.
+	named     map[int64][]string
+	namedNext map[int64][]string
 }
 
 // chatCheckins is what the writer knows of one chat.
 type chatCheckins struct {
 	ok bool    // false: the chat has no session
 	s  Session // its latest session, with the counts kept current
+	t  Tally   // s's check-ins against its roster, while s is not closed
 	// members are the check-ins to s by member, while s is not closed.
 	members map[int64]Checkin
 	used    time.Time // wall clock: the last batch that had the chat
@@ -107,8 +119,10 @@ func (w *writer) forgetIdle(now time.Time) {
 const countEvery = 250 * time.Millisecond
 
 type dirtyCount struct {
-	s  Session   // with its latest counts
-	at time.Time // the last stored check-in's time
+	s     Session   // with its latest counts
+	t     Tally     // and against its roster
+	at    time.Time // the last stored check-in's time
+	names []string  // who checked in since its last count was queued
 }
 
 // markStale makes the writer read the chat's latest session again before
@@ -135,6 +149,9 @@ func (w *writer) forgetStale() {
 		return
 	}
 	for chat := range stale {
+		if st := w.chats[chat]; st != nil && st.ok {
+			delete(w.named, st.s.ID) // opened or closed: its counts are over
+		}
 		delete(w.chats, chat)
 	}
 }
@@ -151,12 +168,20 @@ func (w *writer) after(err error) {
 	if err != nil {
 		w.chats = nil
 		w.dirty = nil
+		w.named = nil
 	} else {
 		for _, id := range w.written {
 			delete(w.dirty, id)
 		}
+		if w.named == nil {
+			w.named = map[int64][]string{}
+		}
+		for id, names := range w.namedNext {
+			w.named[id] = names
+		}
 	}
 	w.written = w.written[:0]
+	w.namedNext = nil
 }
 
 // Run decides a batch from what the writer holds (reading only the chats
@@ -183,9 +208,11 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 
 	now := time.Now()
 	out := make([]Answer, len(in))
+	units := w.units()
 	var (
 		stored = make([]Checkin, 0, len(in))
 		moved  = map[*chatCheckins]time.Time{} // sessions whose counts moved: their last check-in
+		names  = map[*chatCheckins][]string{}  // who checked in to them
 	)
 	for i, a := range in {
 		st := w.chats[a.ChatID]
@@ -204,13 +231,16 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 		case Repeat:
 			r.Earlier = *earlier
 		case CheckedIn, CheckedInLate:
-			c := Checkin{SessionID: st.s.ID, MemberID: a.MemberID, RosterID: a.RosterID, Name: a.Name, At: a.At, Late: r.Outcome == CheckedInLate}
+			c := Checkin{SessionID: st.s.ID, MemberID: a.MemberID, RosterID: a.RosterID, UnitID: a.UnitID, Name: a.Name, At: a.At, Late: r.Outcome == CheckedInLate}
 			st.members[a.MemberID] = c
 			st.s.Present++
 			if c.Late {
 				st.s.Late++
 			}
+			k := KindOf(st.s, c, units)
+			st.t.add(k, c.Late)
 			moved[st] = a.At
+			names[st] = append(names[st], arrival(c, k))
 			stored = append(stored, c)
 		}
 	}
@@ -227,7 +257,8 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 		w.dirty = map[int64]dirtyCount{}
 	}
 	for st, at := range moved {
-		w.dirty[st.s.ID] = dirtyCount{s: st.s, at: at}
+		d := w.dirty[st.s.ID]
+		w.dirty[st.s.ID] = dirtyCount{s: st.s, t: st.t, at: at, names: append(d.names, names[st]...)}
 	}
 	if len(w.dirty) > 0 && time.Since(w.lastCounts) >= countEvery {
 		if err := w.queueCounts(tx); err != nil {
@@ -263,6 +294,8 @@ func (w *writer) AfterDeferred(err error) {
 	if err != nil {
 		w.dirty = nil
 		w.chats = nil
+		w.named = nil
+		w.namedNext = nil
 	}
 	w.after(nil)
 }
@@ -290,6 +323,7 @@ func (w *writer) queueCounts(tx Tx) error {
 	for id, d := range w.dirty {
 		if st := w.chats[d.s.ChatID]; !st.ok || st.s.ID != id || !st.s.ClosedAt.IsZero() {
 			delete(w.dirty, id)
+			delete(w.named, id)
 			continue
 		}
 		ids = append(ids, id)
@@ -298,11 +332,28 @@ func (w *writer) queueCounts(tx Tx) error {
 		return nil
 	}
 	slices.Sort(ids)
+	// Which counts are still waiting: the new one takes their place and
+	// must name whom they named too.
 	msgs := make([]bot.Outgoing, len(ids))
-	ats := make([]time.Time, len(ids))
 	for i, id := range ids {
 		d := w.dirty[id]
-		msgs[i], ats[i] = w.render(d.s), d.at
+		msgs[i] = w.render(d.s, d.t, nil)
+	}
+	waiting, err := tx.PendingSnapshots(msgs)
+	if err != nil {
+		return err
+	}
+	ats := make([]time.Time, len(ids))
+	w.namedNext = map[int64][]string{}
+	for i, id := range ids {
+		d := w.dirty[id]
+		var names []string
+		if waiting[i] {
+			names = append(names, w.named[id]...)
+		}
+		names = append(names, d.names...)
+		msgs[i], ats[i] = w.render(d.s, d.t, names), d.at
+		w.namedNext[id] = names
 	}
 	if err := tx.EnqueueSnapshots(msgs, ats); err != nil {
 		return err
@@ -337,9 +388,11 @@ func (w *writer) load(tx Tx, chats []int64) error {
 	if err != nil {
 		return err
 	}
+	units := w.units()
 	for _, c := range cs {
 		if st := byID[c.SessionID]; st != nil {
 			st.members[c.MemberID] = c
+			st.t.add(KindOf(st.s, c, units), c.Late)
 		}
 	}
 	return nil

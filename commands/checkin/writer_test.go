@@ -2,6 +2,8 @@ package checkin_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,9 +89,20 @@ func (w *writerWorld) counts(t *testing.T, chat bot.Chat) []string {
 	return out
 }
 
+// count is the running count of the test session after n check-ins by
+// people on no roster, naming those who checked in since the group's last
+// count.
+func count(n int, names ...string) string {
+	for i, name := range names {
+		names[i] = name + "（未绑定花名册）"
+	}
+	return fmt.Sprintf("「g」已签到 0 人，名单外 %d 人\n刚签到：%s", n, strings.Join(names, "、"))
+}
+
 // A running count queued while the previous one is still pending takes its
-// place (one row, same place in the queue); one being sent or delivered is
-// never touched, the next count is queued after it.
+// place (one row, same place in the queue) and names whom that one named
+// too; one being sent or delivered is never touched, the next count is
+// queued after it and names only the newcomers.
 func TestRunningCountsReplacePending(t *testing.T) {
 	ctx := context.Background()
 	w := newWriterWorld(t)
@@ -118,24 +131,24 @@ func TestRunningCountsReplacePending(t *testing.T) {
 	in("a")
 	first := countID()
 	in("b")
-	if got := w.outbox(t, w.chat); len(got) != 2 || got["「g」已签到 2"] != bot.OutboxPending || countID() != first {
-		t.Fatalf("after two batches: %v (count %d, first %d)", got, countID(), first)
+	if got := w.outbox(t, w.chat); len(got) != 2 || got[count(2, "a", "b")] != bot.OutboxPending || countID() != first {
+		t.Fatalf("after two batches: %q (count %d, first %d)", got, countID(), first)
 	}
 	// Claimed by a sender: the next count is queued after it.
 	claimed, err := db.MarkSending(ctx, []int64{first})
-	if err != nil || len(claimed) != 1 || claimed[0].Text != "「g」已签到 2" {
+	if err != nil || len(claimed) != 1 || claimed[0].Text != count(2, "a", "b") {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}
 	in("c")
-	if got := w.outbox(t, w.chat); got["「g」已签到 2"] != bot.OutboxSending || got["「g」已签到 3"] != bot.OutboxPending || countID() == first {
-		t.Fatalf("after a claim and a third batch: %v", got)
+	if got := w.outbox(t, w.chat); got[count(2, "a", "b")] != bot.OutboxSending || got[count(3, "c")] != bot.OutboxPending || countID() == first {
+		t.Fatalf("after a claim and a third batch: %q", got)
 	}
 	if err := db.MarkDelivered(ctx, []int64{first}, "42", w.now); err != nil {
 		t.Fatal(err)
 	}
 	in("d")
-	if got := w.outbox(t, w.chat); got["「g」已签到 2"] != bot.OutboxDelivered || got["「g」已签到 4"] != bot.OutboxPending || len(got) != 3 {
-		t.Fatalf("after delivery and a fourth batch: %v", got)
+	if got := w.outbox(t, w.chat); got[count(2, "a", "b")] != bot.OutboxDelivered || got[count(4, "c", "d")] != bot.OutboxPending || len(got) != 3 {
+		t.Fatalf("after delivery and a fourth batch: %q", got)
 	}
 	// A repeat changes nothing and queues nothing.
 	r, err := w.f.CheckIn(ctx, w.attempt(db, w.chat, "a", w.now.Add(time.Minute)))
@@ -176,13 +189,13 @@ func TestRunningCountsDeferredUnderLoad(t *testing.T) {
 		}
 	}
 	batch(false, a, "a1") // nothing waits: queued at once
-	if got := w.counts(t, a); len(got) != 1 || got[0] != "「g」已签到 1" {
+	if got := w.counts(t, a); len(got) != 1 || got[0] != count(1, "a1") {
 		t.Fatalf("after an idle batch: %q", got)
 	}
 	w.f.KeepBusy()
 	batch(true, a, "a2", "a3")
 	batch(true, b, "b1")
-	if got := w.counts(t, a); len(got) != 1 || got[0] != "「g」已签到 1" {
+	if got := w.counts(t, a); len(got) != 1 || got[0] != count(1, "a1") {
 		t.Fatalf("busy batches queued %q", got)
 	}
 	if got := w.counts(t, b); len(got) != 0 {
@@ -194,7 +207,8 @@ func TestRunningCountsDeferredUnderLoad(t *testing.T) {
 	wakes := 0
 	db.SetQueuedHook(func(string) { wakes++ })
 	batch(false, a, "a4")
-	if got := w.counts(t, a); len(got) != 1 || got[0] != "「g」已签到 4" {
+	// The count of a1 was still waiting: the new one names a1 as well.
+	if got := w.counts(t, a); len(got) != 1 || got[0] != count(4, "a1", "a2", "a3", "a4") {
 		t.Fatalf("after the last batch: %q", got)
 	}
 	if wakes != 1 {

@@ -17,6 +17,14 @@
 //	:offline / :online   make the platform refuse / accept sends
 //	:fail 第二党支部      make sends to one chat fail for good; ":fail" clears
 //	:restart             close the engine and database and open them again
+//	:link T0007          link the speaker to a roster entry at once, as the
+//	                     config's roster.link.preset would, and make the
+//	                     current chat known as a message would (no output)
+//
+// Link codes are drawn from a random source seeded the same for every
+// script, so the codes a script is given are the same in every run. The
+// demo config's roster.link.preset is not applied unless a test gives its
+// own Config: scripts link their speakers with :link or /iam.
 //
 // Run tests with -update to rewrite the expected lines from what the bot said.
 package commandtest
@@ -26,6 +34,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -74,6 +85,8 @@ type Options struct {
 	Caps     bot.Capabilities
 	// Username is the bot's @name for /cmd@Name addressing.
 	Username string
+	// Logger is the engine's logger; default: through t.Log.
+	Logger *slog.Logger
 }
 
 // Harness is one running engine over a real SQLite file.
@@ -87,6 +100,7 @@ type Harness struct {
 	Chat   *memchat.Platform
 
 	opts    Options
+	rand    io.Reader
 	group   string
 	speaker string
 	private bool
@@ -100,7 +114,8 @@ var Shanghai = bot.ShanghaiLocation()
 // New opens a harness in a temporary folder.
 func New(t testing.TB, o Options) *Harness {
 	t.Helper()
-	if o.Config == nil {
+	defaulted := o.Config == nil
+	if defaulted {
 		cfg, err := configs.Default()
 		if err != nil {
 			t.Fatal(err)
@@ -116,8 +131,12 @@ func New(t testing.TB, o Options) *Harness {
 	if o.Username == "" {
 		o.Username = "branchbot"
 	}
-	h := &Harness{T: t, Dir: t.TempDir(), Config: o.Config, Clock: &Clock{t: o.Start}, opts: o, group: "第一党支部", speaker: "张三"}
+	h := &Harness{T: t, Dir: t.TempDir(), Config: o.Config, Clock: &Clock{t: o.Start}, opts: o, group: "第一党支部", speaker: "张三",
+		rand: mathrand.NewChaCha8([32]byte{'b', 'r', 'a', 'n', 'c', 'h', 'b', 'o', 't'})}
 	cfg := *o.Config
+	if defaulted {
+		cfg.Roster.Link.Preset = nil
+	}
 	cfg.Roster.SeedFile = RepoPath(t, "configs/demo_roster.csv")
 	if o.Config.Roster.SeedFile != configs.DemoRosterPath && o.Config.Roster.SeedFile != "" {
 		cfg.Roster.SeedFile = o.Config.Roster.SeedFile
@@ -147,7 +166,11 @@ func (h *Harness) open() {
 	if _, err := core.Setup(ctx, db, h.Config); err != nil {
 		t.Fatal(err)
 	}
-	e, err := bot.New(bot.Options{Store: db, Now: h.Clock.Now, Admins: h.Config.Admins, Logger: quietLogger(t)})
+	log := h.opts.Logger
+	if log == nil {
+		log = quietLogger(t)
+	}
+	e, err := bot.New(bot.Options{Store: db, Now: h.Clock.Now, Admins: h.Config.Admins, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +180,7 @@ func (h *Harness) open() {
 	}
 	e.AddPlatform(h.Chat)
 	h.DB, h.Engine = db, e
-	if err := e.Register(core.New(e, db)); err != nil {
+	if err := e.Register(core.New(e, db, core.Options{Link: h.Config.Roster.Link, Rand: h.rand})); err != nil {
 		t.Fatal(err)
 	}
 	if h.opts.Features != nil {
@@ -179,6 +202,70 @@ func (h *Harness) Restart() {
 		h.T.Fatal(err)
 	}
 	h.open()
+}
+
+// Link links the identity speaker (on the harness's platform) to the
+// roster entry with number, as an operator's preset would.
+func (h *Harness) Link(speaker, number string) error {
+	ctx := context.Background()
+	e, err := h.DB.RosterByNumber(ctx, number)
+	if err != nil {
+		return fmt.Errorf("link %s: roster entry %s: %w", speaker, number, err)
+	}
+	m, err := h.DB.EnsureMember(ctx, h.opts.Platform, speaker, speaker)
+	if err != nil {
+		return err
+	}
+	return h.DB.LinkMember(ctx, m.ID, e.ID, h.Clock.Now())
+}
+
+// LinkSpeaker links the current speaker to the roster entry with number
+// (see Link); a failure fails the test.
+func (h *Harness) LinkSpeaker(number string) {
+	h.T.Helper()
+	if err := h.linkHere(number); err != nil {
+		h.T.Fatal(err)
+	}
+}
+
+// linkHere links the speaker and makes the current chat known, as the
+// /iam message it stands for did.
+func (h *Harness) linkHere(number string) error {
+	id, kind, title := h.chatID()
+	if _, err := h.DB.EnsureChat(context.Background(), h.opts.Platform, id, kind, title); err != nil {
+		return err
+	}
+	return h.Link(h.speaker, number)
+}
+
+// Save writes a consistent copy of the database to path (SQLite's online
+// backup), for Load to return to.
+func (h *Harness) Save(path string) error {
+	return h.DB.Backup(context.Background(), path)
+}
+
+// Load closes the engine and database, replaces the database with the copy
+// at path (see Save) and opens everything again: the state the copy holds,
+// with nothing kept in memory from before.
+func (h *Harness) Load(path string) error {
+	if err := h.DB.Close(); err != nil {
+		return err
+	}
+	db := filepath.Join(h.Dir, "branchbot.db")
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(db + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(db, b, 0o600); err != nil {
+		return err
+	}
+	h.open()
+	return nil
 }
 
 // As switches the speaker; Group the chat; Private the speaker's private chat.
@@ -299,6 +386,8 @@ func (h *Harness) Do(line string) ([]string, error) {
 		h.Restart()
 		h.setFailures()
 		return h.Flush(), nil
+	case "link":
+		return nil, h.linkHere(arg)
 	default:
 		return nil, fmt.Errorf("unknown directive %q", line)
 	}

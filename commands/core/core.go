@@ -1,24 +1,60 @@
 // Package core holds the commands every deployment has: /help, binding a
-// group to a unit, and linking a chat identity to the roster.
+// group to a unit, and linking a chat identity to the roster with proof
+// that the roster's person is the one typing (link codes, a secretary's
+// approval), with notices and rate limits.
 package core
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/configs"
 )
+
+// Options configure the core feature.
+type Options struct {
+	// Link is roster.link: code lifetime, approvals, attempt limits.
+	Link configs.LinkConfig
+	// Rand draws link codes and their salts; default crypto/rand.
+	Rand io.Reader
+}
 
 // Feature is the core command set.
 type Feature struct {
 	engine *bot.Engine
 	db     Store
+	link   configs.LinkConfig
+	rand   io.Reader
+	log    *slog.Logger
 }
 
-// New makes the core feature.
-func New(e *bot.Engine, db Store) *Feature { return &Feature{engine: e, db: db} }
+// New makes the core feature. Zero options take the defaults of
+// roster.link.
+func New(e *bot.Engine, db Store, o Options) *Feature {
+	l := o.Link
+	if l.CodeTTL <= 0 {
+		l.CodeTTL = 7 * 24 * time.Hour
+	}
+	if l.MaxFailures <= 0 {
+		l.MaxFailures = 5
+	}
+	if l.MaxFailuresPerEntry <= 0 {
+		l.MaxFailuresPerEntry = 10
+	}
+	if l.FailureWindow <= 0 {
+		l.FailureWindow = time.Hour
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	return &Feature{engine: e, db: db, link: l, rand: o.Rand, log: e.Logger().With("feature", "core")}
+}
 
 func (f *Feature) Name() string { return "core" }
 
@@ -29,37 +65,87 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "查看可用命令",
 			Usage:   "/help [命令]",
 			Help:    "不带参数列出你可以使用的命令；/help 签到 查看某个命令的详细用法。",
+			Bare:    bot.BareWhenExpected,
+			Expecting: &bot.Expecting{When: "单独发送或后面跟命令名时", Now: func(_ context.Context, r *bot.Request) (bool, error) {
+				return len(r.Command.Args) == 0 || f.names(r.Command.ArgText), nil
+			}},
 			Handler: f.help,
 		},
 		{
 			Name: "bind", Aliases: []string{"绑定"},
 			Summary: "把本群绑定到一个单位（支部、班级等）",
 			Usage:   "/bind <单位名称>",
-			Help:    "例：/bind 第一党支部\n只有管理员或该单位（及上级单位）的书记可以绑定。绑定后，签到、接龙统计和通知都按该单位的花名册进行。",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Help: "例：/bind 第一党支部\n只有管理员或该单位（及上级单位）的书记可以绑定；改绑已绑定的群还须是原单位（及上级单位）的书记。" +
+				"绑定后，签到、接龙统计和通知都按该单位的花名册进行。",
+			// The handler checks the unit named and the unit the group is
+			// bound to now: a group bound to no unit is where a secretary
+			// binds it.
+			Role: bot.RoleSecretary, Scope: bot.AnyUnit, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.bind,
 		},
 		{
 			Name: "unbind", Aliases: []string{"解绑"},
 			Summary: "解除本群与单位的绑定",
 			Usage:   "/unbind",
-			Role:    bot.RoleSecretary, Where: bot.GroupOnly,
+			Role:    bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Handler: f.unbind,
 		},
 		{
 			Name: "iam", Aliases: []string{"我是"},
 			Summary: "绑定花名册身份",
-			Usage:   "/iam <学号/工号> <姓名>",
-			Help:    "例：/iam 2023001 张三\n学号与姓名须与花名册一致；每个花名册身份在每个平台只能绑定一个账号。绑定错了请联系书记用 /unlink 解除。",
+			Usage:   "/iam <学号/工号> <姓名> [绑定码]",
+			Help: "例：/iam 2023001 张三 K7QM-4XPA\n学号、姓名须与花名册一致，绑定码由本单位书记发放（只能用一次，过期作废），最好私聊机器人发送。" +
+				"普通成员没有绑定码时可只发送 /iam 2023001 张三，由本单位书记确认；书记、工作人员和管理员必须凭绑定码绑定。" +
+				"每个花名册身份在每个平台只能绑定一个账号；凭绑定码绑定会替换该平台上原来绑定的账号。每次新绑定都会通知该身份已绑定的账号和本单位书记。",
+			// "我是 新来的张三" introduces oneself: slash in groups.
+			Bare:    bot.BareInPrivate,
 			Handler: f.iam,
 		},
 		{
 			Name: "unlink", Aliases: []string{"解除绑定"},
 			Summary: "解除某人的花名册绑定（书记）",
 			Usage:   "/unlink <学号/工号>",
-			Help:    "例：/unlink 2023001\n用于纠正错误的 /iam 绑定，只能解除本单位（含下级单位）成员的绑定。",
-			Role:    bot.RoleSecretary,
+			Help:    "例：/unlink 2023001\n用于纠正错误的绑定，只能解除本单位（含下级单位）成员的绑定；被解除的账号会收到私信通知。",
+			Role:    bot.RoleSecretary, Scope: bot.AnyUnit, Bare: bot.BareInPrivate,
 			Handler: f.unlink,
+		},
+		{
+			Name: "links", Aliases: []string{"绑定管理"},
+			Summary: "查看本单位的绑定情况和待确认的绑定申请（书记）",
+			Usage:   "/links",
+			Help: "列出你管理的单位有多少人已绑定、哪些是升级前仅凭学号姓名绑定（未经核实）的，以及等待确认的绑定申请。\n" +
+				"确认：/links approve 3　拒绝：/links reject 3 不是本人　发绑定码：/linkcode 2023001（私聊）",
+			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
+			Handler: f.links,
+			Subs: []bot.CommandSpec{
+				{
+					Name: "approve", Aliases: []string{"同意", "确认"}, Flat: []string{"approve_link", "同意绑定"},
+					Summary: "确认一条绑定申请",
+					Usage:   "/links approve <编号>",
+					Help:    "例：/links approve 3（或 /approve_link 3）\n只能确认本单位（含下级单位）普通成员的申请；请先核实申请人确是本人。",
+					Role:    bot.RoleSecretary, Scope: bot.AnyUnit,
+					Handler: f.approveLink,
+				},
+				{
+					Name: "reject", Aliases: []string{"拒绝"}, Flat: []string{"reject_link", "拒绝绑定"},
+					Summary: "拒绝一条绑定申请",
+					Usage:   "/links reject <编号> [理由]",
+					Help:    "例：/links reject 3 不是本人",
+					Role:    bot.RoleSecretary, Scope: bot.AnyUnit,
+					Handler: f.rejectLink,
+				},
+				{
+					Name: "code", Aliases: []string{"绑定码"}, Flat: []string{"linkcode", "发绑定码"},
+					Summary: "发放一次性绑定码（私聊）",
+					Usage:   "/links code <学号/工号|单位>",
+					Help: "例：/linkcode 2023001，或 /linkcode 第一党支部（该单位所有尚未绑定的人）\n" +
+						"绑定码只发给你本人（私聊），只能使用一次，新码发出后旧码作废。请当面或私下交给本人，由本人发送 /iam <学号> <姓名> <绑定码>。" +
+						"书记可为本单位（含下级单位）的普通成员和下级单位的书记、工作人员发码；管理员的绑定码只有管理员能发。" +
+						"整个单位的绑定码单也可以在服务器上用 branchbot roster codes --unit <单位> 生成。",
+					Role: bot.RoleSecretary, Scope: bot.AnyUnit, Where: bot.PrivateOnly,
+					Handler: f.issueCodes,
+				},
+			},
 		},
 		{
 			Name: "whoami", Aliases: []string{"我是谁"},
@@ -68,6 +154,15 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Handler: f.whoami,
 		},
 	}
+}
+
+// names reports whether text names a command (/help 签到).
+func (f *Feature) names(text string) bool {
+	cmd, ok := bot.ParseCommand(text)
+	if ok {
+		_, _, ok = f.engine.Resolve(cmd)
+	}
+	return ok
 }
 
 func (f *Feature) help(ctx context.Context, r *bot.Request) error {
@@ -155,6 +250,9 @@ func Describe(r *bot.Request, s *bot.CommandSpec) string {
 	case bot.PrivateOnly:
 		lines = append(lines, "只能在私聊中使用。")
 	}
+	if b := bareText(s); b != "" {
+		lines = append(lines, b)
+	}
 	if s.Help != "" {
 		lines = append(lines, s.Help)
 	}
@@ -171,6 +269,34 @@ func Describe(r *bot.Request, s *bot.CommandSpec) string {
 		lines = append(lines, fmt.Sprintf("发送 /help %s <子命令> 查看子命令的详细用法。", s.Name))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// bareText says when the form's Chinese names work without a slash in a
+// group (its Bare rule), or "" when always.
+func bareText(s *bot.CommandSpec) string {
+	names := s.Aliases
+	if s.Parent() != nil {
+		names = nil
+		for _, n := range s.Flat {
+			if !menuName(n) {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 || s.Where == bot.PrivateOnly {
+		return ""
+	}
+	quoted := "「" + strings.Join(names, "」「") + "」"
+	switch s.Bare {
+	case bot.BareInPrivate:
+		if s.Where == bot.GroupOnly {
+			return fmt.Sprintf("发送时须带斜杠：/%s …", names[0])
+		}
+		return fmt.Sprintf("在群里须带斜杠，如「/%s …」，以免把日常聊天当成命令；私聊中可以直接发送%s。", names[0], quoted)
+	case bot.BareWhenExpected:
+		return fmt.Sprintf("在群里，不带斜杠的%s只在%s有效；其他时候请带斜杠，如「/%s」。", quoted, s.Expecting.When, names[0])
+	}
+	return ""
 }
 
 func (f *Feature) bind(ctx context.Context, r *bot.Request) error {
@@ -190,8 +316,14 @@ func (f *Feature) bind(ctx context.Context, r *bot.Request) error {
 		}
 		return bot.Errorf("找不到单位「%s」。现有单位：%s", name, strings.Join(names, "、"))
 	}
-	if !r.Caller.Is(bot.RoleSecretary, u.ID, units) {
-		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以绑定。", u.Name)
+	if err := r.Require(bot.RoleSecretary, u.ID); err != nil {
+		return err
+	}
+	if r.Chat.UnitID != 0 {
+		// Moving a group away from its unit is that unit's decision too.
+		if err := r.Require(bot.RoleSecretary, r.Chat.UnitID); err != nil {
+			return err
+		}
 	}
 	if r.Chat.UnitID == u.ID {
 		return r.Reply(ctx, fmt.Sprintf("本群已经绑定到「%s」。", u.Name))
@@ -217,76 +349,15 @@ func (f *Feature) unbind(ctx context.Context, r *bot.Request) error {
 	return r.Reply(ctx, fmt.Sprintf("已解除本群与「%s」的绑定。", name))
 }
 
-func (f *Feature) iam(ctx context.Context, r *bot.Request) error {
-	args := r.Command.Args
-	if len(args) < 2 {
-		return bot.Errorf("用法：/iam <学号/工号> <姓名>，例：/iam 2023001 张三")
-	}
-	number, name := args[0], strings.Join(args[1:], "")
-	if r.Caller.Roster != nil {
-		if r.Caller.Roster.Number == number {
-			return r.ReplyMention(ctx, fmt.Sprintf("你已绑定为 %s（%s），无需重复绑定。", r.Caller.Roster.Name, number))
-		}
-		return bot.Errorf("你已绑定为 %s（%s）。如需更改，请联系书记用 /unlink 解除后再绑定。", r.Caller.Roster.Name, r.Caller.Roster.Number)
-	}
-	entry, err := f.db.RosterByNumber(ctx, number)
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf("花名册中没有学号/工号 %s，请检查后重试或联系书记。", number)
-	}
-	if err != nil {
-		return err
-	}
-	if entry.Name != name {
-		return bot.Errorf("学号/工号与姓名不符，请检查后重试。")
-	}
-	err = f.db.LinkMember(ctx, r.Caller.Member.ID, entry.ID, r.Now())
-	if errors.Is(err, ErrLinked) {
-		return bot.Errorf("该学号/工号已被本平台的另一个账号绑定。如有误，请联系书记用 /unlink %s 解除。", number)
-	}
-	if err != nil {
-		return err
-	}
-	return r.ReplyMention(ctx, fmt.Sprintf("绑定成功：%s，%s，%s。", entry.Name, r.Units().Name(entry.UnitID), titleOr(entry)))
-}
-
-func titleOr(e bot.RosterEntry) string {
-	if e.Title != "" {
-		return e.Title
-	}
-	return e.Role.Chinese()
-}
-
-func (f *Feature) unlink(ctx context.Context, r *bot.Request) error {
-	if len(r.Command.Args) != 1 {
-		return bot.Errorf("用法：/unlink <学号/工号>")
-	}
-	entry, err := f.db.RosterByNumber(ctx, r.Command.Args[0])
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf("花名册中没有学号/工号 %s。", r.Command.Args[0])
-	}
-	if err != nil {
-		return err
-	}
-	if !r.Caller.Is(bot.RoleSecretary, entry.UnitID, r.Units()) {
-		return bot.Errorf("权限不足：%s 不属于你管理的单位。", entry.Number)
-	}
-	n, err := f.db.UnlinkRoster(ctx, entry.ID)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return r.Reply(ctx, fmt.Sprintf("%s（%s）没有绑定任何账号。", entry.Name, entry.Number))
-	}
-	return r.Reply(ctx, fmt.Sprintf("已解除 %s（%s）的 %d 个账号绑定。", entry.Name, entry.Number, n))
-}
+func titleOr(e bot.RosterEntry) string { return roleTitle(e) }
 
 func (f *Feature) whoami(ctx context.Context, r *bot.Request) error {
 	c := r.Caller
 	var lines []string
 	if c.Roster == nil {
-		lines = append(lines, fmt.Sprintf("你是 %s，尚未绑定花名册。发送 /iam <学号/工号> <姓名> 绑定。", c.Member.Name))
+		lines = append(lines, fmt.Sprintf("你是 %s，尚未绑定花名册。%s", c.Member.Name, bot.LinkHowTo))
 	} else {
-		lines = append(lines, fmt.Sprintf("你是 %s（%s），%s，%s。", c.Roster.Name, c.Roster.Number, r.Units().Name(c.Roster.UnitID), titleOr(*c.Roster)))
+		lines = append(lines, fmt.Sprintf("你是 %s（%s），%s，%s%s。", c.Roster.Name, c.Roster.Number, r.Units().Name(c.Roster.UnitID), titleOr(*c.Roster), f.howLinked(ctx, c)))
 	}
 	if c.Admin {
 		lines = append(lines, "你是管理员。")

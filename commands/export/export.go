@@ -25,6 +25,8 @@ import (
 // Store is what the exports read; *storage.DB satisfies it.
 type Store interface {
 	CheckinSession(ctx context.Context, id int64) (checkin.Session, error)
+	CheckinByNumber(ctx context.Context, chatID, seq int64) (checkin.Session, error)
+	RelayByNumber(ctx context.Context, chatID, seq int64) (relay.Relay, error)
 	Checkins(ctx context.Context, sessionIDs ...int64) ([]checkin.Checkin, error)
 	Relay(ctx context.Context, id int64) (relay.Relay, error)
 	RelayEntries(ctx context.Context, relayID int64) ([]relay.Entry, error)
@@ -46,9 +48,11 @@ var Formats = []string{"xlsx", "csv"}
 
 const timeLayout = "2006-01-02 15:04:05"
 
-// Checkin builds the table of a check-in session: everyone who checked in,
-// then the roster entries of the unit who did not.
-func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Location, id int64) (Table, checkin.Session, error) {
+// Checkin builds the table of a check-in session (by its global id) as it
+// stands at now: everyone who checked in, then the roster entries of the
+// unit who did not: 缺席 once the session is over, 未签到（进行中） while it
+// is open, 未签到（未绑定花名册） for those who never linked a chat identity.
+func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Location, id int64, now time.Time) (Table, checkin.Session, error) {
 	t := Table{Sheet: "签到", Header: []string{"姓名", "学号", "单位", "时间", "状态"}}
 	s, err := store.CheckinSession(ctx, id)
 	if err != nil {
@@ -62,10 +66,6 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 	if err != nil {
 		return t, s, err
 	}
-	byID := map[int64]bot.RosterEntry{}
-	for _, e := range roster {
-		byID[e.ID] = e
-	}
 	checked := map[int64]bool{}
 	for _, c := range cs {
 		name, number, unit := c.Name, "", ""
@@ -73,20 +73,22 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 		if c.Late {
 			status = "迟到"
 		}
-		if c.RosterID != 0 {
+		switch checkin.KindOf(s, c, units) {
+		case checkin.Unlinked:
+			status += "（未绑定花名册）"
+		case checkin.Outside:
+			status += "（名单外）"
+		default:
 			checked[c.RosterID] = true
-			e, ok := byID[c.RosterID]
-			if !ok {
-				if e, err = store.RosterEntry(ctx, c.RosterID); err != nil && !errors.Is(err, bot.ErrNotFound) {
-					return t, s, err
-				}
-				status += "（名单外）"
+		}
+		if c.RosterID != 0 {
+			e, err := store.RosterEntry(ctx, c.RosterID)
+			if err != nil && !errors.Is(err, bot.ErrNotFound) {
+				return t, s, err
 			}
-			if e.ID != 0 {
+			if err == nil {
 				name, number, unit = e.Name, e.Number, units.Name(e.UnitID)
 			}
-		} else {
-			status += "（未绑定花名册）"
 		}
 		t.Rows = append(t.Rows, []string{name, number, unit, c.At.In(loc).Format(timeLayout), status})
 	}
@@ -103,15 +105,19 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 			continue
 		}
 		status := "缺席"
-		if !linked[e.ID] {
+		switch {
+		case !linked[e.ID]:
 			status = "未签到（未绑定花名册）"
+		case !s.Closed(now):
+			status = "未签到（进行中）"
 		}
 		t.Rows = append(t.Rows, []string{e.Name, e.Number, units.Name(e.UnitID), "", status})
 	}
 	return t, s, nil
 }
 
-// Relay builds the table of a relay, in list order.
+// Relay builds the table of a relay (by its global id), in list order; an
+// entry a secretary made for someone says so in its status.
 func Relay(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Location, id int64) (Table, relay.Relay, error) {
 	t := Table{Sheet: "接龙", Header: []string{"序号", "姓名", "学号", "单位", "时间", "备注", "状态"}}
 	rl, err := store.Relay(ctx, id)
@@ -136,6 +142,9 @@ func Relay(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Loca
 		status := "已报名"
 		if rl.Waitlisted(e.Place) {
 			status = fmt.Sprintf("候补%d", e.Place-rl.Cap)
+		}
+		if e.ProxyName != "" {
+			status += fmt.Sprintf("（%s代接龙）", e.ProxyName)
 		}
 		t.Rows = append(t.Rows, []string{strconv.Itoa(e.Place), name, number, unit, e.JoinedAt.In(loc).Format(timeLayout), e.Note, status})
 	}
@@ -221,22 +230,25 @@ func (f *Feature) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{{
 		Name: "export", Aliases: []string{"导出"},
 		Summary: "导出签到或接龙名单为表格（书记）",
-		Help:    "编号见签到公告或接龙列表中的 #编号。在与机器人的私聊中发送，表格文件会发到私聊里；在群里不发文件（名单含个人信息）；平台不能发文件时回复表格在服务器上的位置。",
+		Bare:    bot.BareInPrivate,
+		Help:    "在群里用签到公告或接龙列表中的 #编号；私聊中用导出时告知的总编号。在与机器人的私聊中发送，表格文件会发到私聊里；在群里不发文件（名单含个人信息）；平台不能发文件时回复表格在服务器上的位置。",
 		Subs: []bot.CommandSpec{
 			{
 				Name: "checkin", Aliases: []string{"签到"},
 				Summary: "导出一次签到的名单（书记）",
 				Usage:   "/export checkin <编号> [xlsx|csv]",
-				Help:    "例：/export checkin 3、导出 签到 3 csv\n只能导出你管理的单位的签到。名单含学号等个人信息：在与机器人的私聊中发送，文件会发到私聊里；在群里只回复导出结果，不发文件。",
-				Role:    bot.RoleSecretary,
+				Help:    "例：/export checkin 3、/导出 签到 3 csv\n只能导出你管理的单位的签到；进行中的签到也可以导出，尚未签到的人记为「未签到（进行中）」。名单含学号等个人信息：在与机器人的私聊中发送（用总编号），文件会发到私聊里；在群里只回复导出结果，不发文件。",
+				// The handler checks the unit of the session's group.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.checkin,
 			},
 			{
 				Name: "relay", Aliases: []string{"接龙"},
 				Summary: "导出一个接龙的名单（书记）",
 				Usage:   "/export relay <编号> [xlsx|csv]",
-				Help:    "例：/export relay 5、导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。在与机器人的私聊中发送，文件会发到私聊里；在群里不发文件。",
-				Role:    bot.RoleSecretary,
+				Help:    "例：/export relay 5、/导出 接龙 5 csv\n只能导出你管理的单位的群里的接龙。在与机器人的私聊中发送（用总编号），文件会发到私聊里；在群里不发文件。",
+				// The handler checks the unit of the relay's group.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.relay,
 			},
 		},
@@ -263,36 +275,65 @@ func exportArgs(args []string) (id int64, format string, err error) {
 	return id, format, nil
 }
 
+// sessionID finds the check-in session numbered n: in a group, the group's
+// #n; in a private chat, the global id n.
+func (f *Feature) sessionID(ctx context.Context, r *bot.Request, n int64) (int64, error) {
+	if r.Chat.Kind != bot.Group {
+		return n, nil
+	}
+	s, err := f.store.CheckinByNumber(ctx, r.Chat.ID, n)
+	return s.ID, err
+}
+
 // checkin is /export checkin <编号> [xlsx|csv].
 func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
-	id, format, err := exportArgs(r.Command.Args)
+	n, format, err := exportArgs(r.Command.Args)
 	if err != nil {
 		return err
 	}
 	units, loc := r.Units(), f.engine.Location()
-	t, s, err := Checkin(ctx, f.store, units, loc, id)
+	id, err := f.sessionID(ctx, r, n)
+	var (
+		t Table
+		s checkin.Session
+	)
+	if err == nil {
+		t, s, err = Checkin(ctx, f.store, units, loc, id, r.Now())
+	}
 	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf("没有编号为 #%d 的签到。", id)
+		return bot.Errorf("没有编号为 #%d 的签到。", n)
 	}
 	if err != nil {
 		return err
 	}
-	if !r.Caller.Is(bot.RoleSecretary, s.UnitID, units) {
-		return bot.Errorf("权限不足：签到 #%d 不属于你管理的单位。", id)
+	if err := r.Require(bot.RoleSecretary, s.UnitID); err != nil {
+		return err
 	}
-	return f.write(ctx, r, t, "checkin", id, format, fmt.Sprintf("签到 #%d「%s」", id, s.Title))
+	return f.write(ctx, r, t, "checkin", s.ID, format, f.label(ctx, r, "签到", s.ChatID, s.Seq, s.ID, s.Title))
 }
 
 // relay is /export relay <编号> [xlsx|csv].
 func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
-	id, format, err := exportArgs(r.Command.Args)
+	n, format, err := exportArgs(r.Command.Args)
 	if err != nil {
 		return err
 	}
 	units, loc := r.Units(), f.engine.Location()
-	t, rl, err := Relay(ctx, f.store, units, loc, id)
+	id := n
+	if r.Chat.Kind == bot.Group {
+		var rl relay.Relay
+		rl, err = f.store.RelayByNumber(ctx, r.Chat.ID, n)
+		id = rl.ID
+	}
+	var (
+		t  Table
+		rl relay.Relay
+	)
+	if err == nil {
+		t, rl, err = Relay(ctx, f.store, units, loc, id)
+	}
 	if errors.Is(err, bot.ErrNotFound) {
-		return bot.Errorf("没有编号为 #%d 的接龙。", id)
+		return bot.Errorf("没有编号为 #%d 的接龙。", n)
 	}
 	if err != nil {
 		return err
@@ -301,10 +342,29 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if !r.Caller.Admin && (c.UnitID == 0 || !r.Caller.Is(bot.RoleSecretary, c.UnitID, units)) {
-		return bot.Errorf("权限不足：接龙 #%d 不在你管理的单位的群里。", id)
+	if c.UnitID == 0 && !r.Caller.Admin {
+		return bot.Deny("接龙 #%d 所在的群未绑定单位，只有管理员可以导出。", n)
 	}
-	return f.write(ctx, r, t, "relay", id, format, fmt.Sprintf("接龙 #%d「%s」", id, rl.Title))
+	if err := r.Require(bot.RoleSecretary, c.UnitID); err != nil {
+		return err
+	}
+	return f.write(ctx, r, t, "relay", rl.ID, format, f.label(ctx, r, "接龙", rl.ChatID, rl.Seq, rl.ID, rl.Title))
+}
+
+// label names what was exported: by the group's number in the group it
+// belongs to, by the group's name and number elsewhere, and by its global
+// id (总编号, for the command line) when that differs.
+func (f *Feature) label(ctx context.Context, r *bot.Request, kind string, chatID, seq, id int64, title string) string {
+	s := fmt.Sprintf("%s #%d「%s」", kind, seq, title)
+	if chatID != r.Chat.ID {
+		if c, err := f.store.Chat(ctx, chatID); err == nil {
+			s = fmt.Sprintf("「%s」群的%s #%d「%s」", c.Title, kind, seq, title)
+		}
+	}
+	if id != seq {
+		s += fmt.Sprintf("（总编号 %d）", id)
+	}
+	return s
 }
 
 // write writes t under the export folder and hands it to the caller

@@ -37,7 +37,7 @@ func TestExportFileModes(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: features, Caps: filesCaps})
 	h.Group("第一党支部")
 	h.As("周书记")
-	h.Say("/iam T0007 周书记")
+	h.LinkSpeaker("T0007")
 	h.Say("/bind 第一党支部")
 	h.Say("/relay 周六志愿服务 limit=2")
 	h.Private()

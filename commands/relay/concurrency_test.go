@@ -133,7 +133,8 @@ func TestConcurrentJoins(t *testing.T) {
 		}
 	}
 
-	// A burst leaves exactly one list re-post pending, and it is current.
+	// A burst leaves exactly one list re-post pending, and it is current;
+	// each of the 100 who moved up is named once in the notices beside it.
 	chat, err := h.DB.ChatByExternalID(ctx, "terminal", "第一党支部")
 	if err != nil {
 		t.Fatal(err)
@@ -142,13 +143,29 @@ func TestConcurrentJoins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pending []bot.OutboxMessage
+	var lists []bot.OutboxMessage
+	told := map[string]int{}
 	for _, m := range msgs {
-		if m.State == bot.OutboxPending {
-			pending = append(pending, m)
+		switch {
+		case m.State != bot.OutboxPending:
+		case m.MergeKey != "":
+			lists = append(lists, m)
+		case strings.Contains(m.Text, "已从候补转为正式报名"):
+			for _, n := range before[600:700] {
+				if strings.Contains(m.Text, n) || m.Mention != nil && m.Mention.Name == n {
+					told[n]++
+				}
+			}
+		default:
+			t.Fatalf("unexpected message pending: %q", m.Text)
 		}
 	}
-	if len(pending) != 1 || !strings.Contains(pending[0].Text, "已报名 600/600，候补 300 人") {
-		t.Fatalf("pending messages after the bursts: %d, last %q", len(pending), pending[len(pending)-1].Text)
+	if len(lists) != 1 || !strings.Contains(lists[0].Text, "已报名 600/600，候补 300 人") {
+		t.Fatalf("list messages pending after the bursts: %d (%+v)", len(lists), lists)
+	}
+	for _, n := range before[600:700] {
+		if told[n] != 1 {
+			t.Fatalf("%s moved up and was told %d times", n, told[n])
+		}
 	}
 }

@@ -1,15 +1,21 @@
 // Package relay is the activity sign-up list (接龙): anyone starts one, members
 // join with an optional note or leave, places beyond the limit form a
-// waitlist that moves up in order, and the list closes by hand or at its
-// deadline. The list is one message edited in place where the platform can
-// (with join/leave buttons); elsewhere it is re-posted, merged in the outbox
-// so a burst of joins yields one post. Joins and leaves go through a
-// group-commit writer: none is lost or duplicated however many arrive at once.
+// waitlist that moves up in order (whoever moves up is told by name), and the
+// list closes by hand or at its deadline. Its starter or a secretary may
+// change its limit and deadline, and a secretary may add or remove someone
+// who cannot type (代接龙, marked on the list). Relays are numbered per group
+// (#1, #2 …); exports name them by their global id. The list is one message
+// edited in place where the platform can (with join/leave buttons); elsewhere
+// it is re-posted, merged in the outbox so a burst of joins yields one post.
+// Joins and leaves go through a group-commit writer: none is lost or
+// duplicated however many arrive at once.
 //
-// The rules (which relay an op reaches, join, leave, places and the
-// waitlist) are pure functions in rules.go, applied batch by batch in
-// writer.go; store.go declares the nouns and what the feature needs from
-// storage, which stores what the feature decided.
+// The rules (which relay an op reaches, join, leave, places, the waitlist,
+// who crosses the limit, which relay a command without a number means) are
+// pure functions in rules.go, applied batch by batch in writer.go; manage.go
+// has the starter's and secretary's commands; store.go declares the nouns
+// and what the feature needs from storage, which stores what the feature
+// decided.
 package relay
 
 import (
@@ -46,21 +52,22 @@ type Feature struct {
 // New makes the feature.
 func New(e *bot.Engine, store Store) *Feature {
 	f := &Feature{engine: e, store: store}
-	f.batcher = store.RelayBatcher(writer{list: f.list})
+	f.batcher = store.RelayBatcher(writer{list: f.list, notice: f.notice})
 	return f
 }
 
 func (f *Feature) Name() string { return "relay" }
 
 func (f *Feature) Commands() []bot.CommandSpec {
+	relayOpen := &bot.Expecting{When: "本群有进行中的接龙时", Now: f.relayOpen}
 	return []bot.CommandSpec{
 		{
 			Name: "relay", Aliases: []string{"发起接龙"},
 			Summary: "发起接龙（报名）",
 			Usage:   "/relay <标题> [limit=人数] [until=截止时间]",
 			Help: "例：/relay 周六志愿服务 limit=20 until=周五18:00\n" +
-				"超过人数的报名进入候补，有人退出时按顺序递补。截止时间可写 周五18:00、明天20:00、12月1日18:00、2026-12-01T18:00。\n" +
-				"/relay 不带参数列出本群进行中的接龙。",
+				"超过人数的报名进入候补，有人退出时按顺序递补，递补的人会收到通知。截止时间可写 周五18:00、明天20:00、12月1日18:00、2026-12-01T18:00（不写年份时取最近的那一天，已过的时间不能用）。\n" +
+				"/relay 不带参数列出本群进行中的接龙。编号 #N 是本群的第 N 个接龙。",
 			Where:   bot.GroupOnly,
 			Handler: f.relay,
 			Subs: []bot.CommandSpec{
@@ -74,8 +81,34 @@ func (f *Feature) Commands() []bot.CommandSpec {
 					Name: "close", Aliases: []string{"结束"}, Flat: []string{"relay_close", "结束接龙"},
 					Summary: "结束接龙（发起人或书记）",
 					Usage:   "/relay close [#编号]",
-					Help:    "不写编号时结束本群最新的接龙。只有发起人或本群单位的书记可以结束。",
+					Help:    "只有发起人或本群单位的书记可以结束。不写编号时结束你能结束的那一个；有几个时请写编号。",
 					Handler: f.close,
+				},
+				{
+					Name: "edit", Aliases: []string{"修改"}, Flat: []string{"relay_edit", "修改接龙"},
+					Summary: "修改接龙的人数或截止时间（发起人或书记）",
+					Usage:   "/relay edit [#编号] [limit=人数] [until=截止时间]",
+					Help: "例：/relay edit #3 limit=30 until=周五18:00\n" +
+						"limit=不限 取消人数限制，until=不限 取消截止时间。人数增加时候补的人按顺序转为正式报名，减少时排在后面的人转为候补，都会收到通知。\n" +
+						"只有发起人或本群单位的书记可以修改。不写编号时修改你能修改的那一个；有几个时请写编号。",
+					Handler: f.edit,
+				},
+				{
+					Name: "add", Aliases: []string{"代"}, Flat: []string{"relay_add", "代接龙"},
+					Summary: "替不方便发消息的人接龙（书记）",
+					Usage:   "/relay add [#编号] <姓名或学号> [备注]",
+					Help: "例：/relay add #2 王五 带家属、代接龙 2023003\n" +
+						"按花名册找人（先找本群单位，重名时请写学号）；不在花名册上的人按所写姓名登记。名单上记为「某某代接龙」，导出表格的状态栏也注明。",
+					Role:    bot.RoleSecretary,
+					Handler: f.add,
+				},
+				{
+					Name: "remove", Aliases: []string{"代取消"}, Flat: []string{"relay_remove", "代取消接龙"},
+					Summary: "替人退出接龙（书记）",
+					Usage:   "/relay remove [#编号] <姓名或学号>",
+					Help:    "例：/relay remove #2 王五\n用于撤销代接龙，或替无法操作的成员退出。",
+					Role:    bot.RoleSecretary,
+					Handler: f.remove,
 				},
 			},
 		},
@@ -85,28 +118,33 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/join [#编号] [备注]",
 			Help:    "例：接龙 带相机；/join #3 晚到半小时\n再次发送可修改备注。不写编号时参加本群最新的接龙。",
 			Where:   bot.GroupOnly,
+			Bare:    bot.BareWhenExpected, Expecting: relayOpen,
 			Handler: f.join,
 		},
 		{
 			Name: "leave", Aliases: []string{"取消接龙"},
 			Summary: "退出接龙",
 			Usage:   "/leave [#编号]",
+			Help:    "不写编号时退出你参加的那一个接龙；参加了几个时请写编号，例：取消接龙 #2。",
 			Where:   bot.GroupOnly,
 			Handler: f.leave,
 		},
 	}
 }
 
-// number reads a leading "#3" argument.
-func number(args []string) (id int64, rest []string, err error) {
+// relayOpen is the Expecting hook of 接龙 and +1 without a slash.
+func (f *Feature) relayOpen(ctx context.Context, r *bot.Request) (bool, error) {
+	rs, err := f.store.OpenRelays(ctx, r.Chat.ID, r.Now())
+	return len(rs) > 0, err
+}
+
+// number reads a leading "#3" argument (the relay's number in the group).
+func number(args []string) (n int64, rest []string, err error) {
 	if len(args) == 0 {
 		return 0, args, nil
 	}
 	a := args[0]
-	if s, ok := strings.CutPrefix(a, "#"); ok || strings.HasPrefix(a, "＃") {
-		if !ok {
-			s = strings.TrimPrefix(a, "＃")
-		}
+	if s, ok := strings.CutPrefix(a, "#"); ok {
 		n, perr := strconv.ParseInt(s, 10, 64)
 		if perr != nil || n <= 0 {
 			return 0, nil, bot.Errorf("接龙编号「%s」不对，应写成 #3。", a)
@@ -134,26 +172,8 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	}
 	now := r.Now()
 	rl := Relay{ChatID: r.Chat.ID, Title: title, StartedBy: r.Caller.Member.ID, CreatedAt: now}
-	for k, v := range opts {
-		switch k {
-		case "limit":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > maxCap {
-				return bot.Errorf("limit=%s 不对：人数应为 1–%d 的整数。", v, maxCap)
-			}
-			rl.Cap = n
-		case "until":
-			t, err := when.Parse(v, now)
-			if err != nil {
-				return bot.Errorf("until=%s：%v", v, err)
-			}
-			if !t.After(now) {
-				return bot.Errorf("截止时间 %s 已经过了。", when.Format(t))
-			}
-			rl.Until = t
-		default:
-			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间", k)
-		}
+	if err := terms(opts, &rl, now); err != nil {
+		return err
 	}
 	err := f.store.UpdateRelays(ctx, now, func(tx Tx) error {
 		rl, err := tx.InsertRelay(rl)
@@ -178,7 +198,7 @@ func joinClock(args []string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		k, _, ok := strings.Cut(strings.Replace(a, "＝", "=", 1), "=")
+		k, _, ok := strings.Cut(a, "=")
 		if ok && strings.EqualFold(k, "until") && i+1 < len(args) && clockRE.MatchString(args[i+1]) {
 			a += args[i+1]
 			i++
@@ -204,9 +224,9 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		lines = append(lines, fmt.Sprintf("#%d %s（%s）", rl.ID, rl.Title, f.counts(rl, len(es))))
+		lines = append(lines, fmt.Sprintf("#%d %s（%s）", rl.Seq, rl.Title, f.counts(rl, len(es))))
 	}
-	lines = append(lines, "发送「接龙 #编号 [备注]」参加指定的接龙。")
+	lines = append(lines, fmt.Sprintf("发送「%s #编号 [备注]」参加指定的接龙。", joinWord(r.Capabilities())))
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }
 
@@ -224,9 +244,9 @@ func (f *Feature) counts(rl Relay, n int) string {
 // render is the list text of a relay.
 func (f *Feature) render(rl Relay, es []Entry, closed bool) string {
 	loc := f.engine.Location()
-	head := fmt.Sprintf("接龙 #%d：%s", rl.ID, rl.Title)
+	head := fmt.Sprintf("接龙 #%d：%s", rl.Seq, rl.Title)
 	if closed {
-		head = fmt.Sprintf("接龙结束 #%d：%s", rl.ID, rl.Title)
+		head = fmt.Sprintf("接龙结束 #%d：%s", rl.Seq, rl.Title)
 	}
 	lines := []string{head}
 	var terms []string
@@ -234,15 +254,22 @@ func (f *Feature) render(rl Relay, es []Entry, closed bool) string {
 		terms = append(terms, fmt.Sprintf("限 %d 人", rl.Cap))
 	}
 	if !rl.Until.IsZero() && !closed {
-		terms = append(terms, "截止 "+when.Format(rl.Until.In(loc)))
+		terms = append(terms, "截止 "+when.Format(rl.Until.In(loc), rl.CreatedAt.In(loc)))
 	}
 	if len(terms) > 0 {
 		lines = append(lines, strings.Join(terms, "，"))
 	}
 	entry := func(label string, e Entry) string {
-		s := label + " " + e.Name
+		var notes []string
 		if e.Note != "" {
-			s += "（" + e.Note + "）"
+			notes = append(notes, e.Note)
+		}
+		if e.ProxyName != "" {
+			notes = append(notes, e.ProxyName+"代接龙")
+		}
+		s := label + " " + e.Name
+		if len(notes) > 0 {
+			s += "（" + strings.Join(notes, "；") + "）"
 		}
 		return s
 	}
@@ -279,7 +306,8 @@ func (f *Feature) render(rl Relay, es []Entry, closed bool) string {
 	}
 	lines = append(lines, f.counts(rl, len(es)))
 	if !closed {
-		lines = append(lines, fmt.Sprintf("参加发送「接龙 #%d 备注」，退出发送「取消接龙 #%d」。", rl.ID, rl.ID))
+		caps := f.engine.Capabilities(rl.Platform)
+		lines = append(lines, fmt.Sprintf("参加发送「%s #%d 备注」，退出发送「%s #%d」。", joinWord(caps), rl.Seq, leaveWord(caps), rl.Seq))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -291,7 +319,7 @@ func (f *Feature) list(rl Relay, es []Entry) bot.Outgoing {
 	caps := f.engine.Capabilities(rl.Platform)
 	out := bot.Outgoing{ChatID: rl.ChatID, Text: f.render(rl, es, false), MergeKey: fmt.Sprintf("relay:%d:list", rl.ID)}
 	if caps.Buttons {
-		out.Buttons = [][]bot.Button{{{Text: "接龙", Data: fmt.Sprintf("/join #%d", rl.ID)}, {Text: "取消接龙", Data: fmt.Sprintf("/leave #%d", rl.ID)}}}
+		out.Buttons = [][]bot.Button{{{Text: "接龙", Data: fmt.Sprintf("/join #%d", rl.Seq)}, {Text: "取消接龙", Data: fmt.Sprintf("/leave #%d", rl.Seq)}}}
 	}
 	if caps.Edit && caps.Buttons && rl.ListID != 0 {
 		out.EditOf = rl.ListID
@@ -311,14 +339,14 @@ func (f *Feature) final(rl Relay, es []Entry) []bot.Outgoing {
 		// the group gets a short notice.
 		return []bot.Outgoing{
 			{ChatID: rl.ChatID, Text: text, EditOf: rl.ListID, MergeKey: key},
-			{ChatID: rl.ChatID, Text: fmt.Sprintf("接龙 #%d「%s」已结束，%s。", rl.ID, rl.Title, f.counts(rl, len(es))), IdemKey: idem},
+			{ChatID: rl.ChatID, Text: fmt.Sprintf("接龙 #%d「%s」已结束，%s。", rl.Seq, rl.Title, f.counts(rl, len(es))), IdemKey: idem},
 		}
 	}
 	return []bot.Outgoing{{ChatID: rl.ChatID, Text: text, MergeKey: key, IdemKey: idem}}
 }
 
 func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
-	id, rest, err := number(r.Command.Args)
+	n, rest, err := number(r.Command.Args)
 	if err != nil {
 		return err
 	}
@@ -329,7 +357,7 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 	if utf8.RuneCountInString(note) > maxNote {
 		return bot.Errorf("备注太长（最多 %d 字）。", maxNote)
 	}
-	op := Op{Kind: kind, ChatID: r.Chat.ID, RelayID: id, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.Now()}
+	op := Op{Kind: kind, ChatID: r.Chat.ID, Number: n, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.Now()}
 	if r.Caller.Roster != nil {
 		op.RosterID = r.Caller.Roster.ID
 	}
@@ -338,12 +366,6 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 		return err
 	}
 	rl := res.Relay
-	place := func() string {
-		if rl.Waitlisted(res.Place) {
-			return fmt.Sprintf("候补第 %d 位", res.Place-rl.Cap)
-		}
-		return fmt.Sprintf("第 %d 位", res.Place)
-	}
 	switch res.Outcome {
 	case Joined, NoteChanged, Left:
 		// Stored; the updated list (queued with it) is the answer.
@@ -352,23 +374,74 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 		}
 		switch res.Outcome {
 		case Joined:
-			return r.Reply(ctx, fmt.Sprintf("已接龙：%s，%s", rl.Title, place()))
+			return r.Reply(ctx, fmt.Sprintf("已接龙：%s，%s", rl.Title, place(rl, res.Place)))
 		case NoteChanged:
 			return r.Reply(ctx, "已修改备注")
 		}
 		return r.Reply(ctx, "已退出接龙："+rl.Title)
 	case Already:
-		return r.ReplyMention(ctx, fmt.Sprintf("你已在接龙 #%d「%s」中，%s。要修改备注请发送「接龙 #%d 新备注」。", rl.ID, rl.Title, place(), rl.ID))
+		return r.ReplyMention(ctx, fmt.Sprintf("你已在接龙 #%d「%s」中，%s。要修改备注请发送「%s #%d 新备注」。", rl.Seq, rl.Title, place(rl, res.Place), joinWord(r.Capabilities()), rl.Seq))
+	}
+	return f.refusal(res, n, "你")
+}
+
+// joinWord and leaveWord are what members type to join and leave: the
+// Chinese words, or the slash commands where the bot sees only commands in
+// groups (Telegram's privacy mode).
+func joinWord(caps bot.Capabilities) string {
+	if caps.CommandsOnly {
+		return "/join"
+	}
+	return "接龙"
+}
+
+func leaveWord(caps bot.Capabilities) string {
+	if caps.CommandsOnly {
+		return "/leave"
+	}
+	return "取消接龙"
+}
+
+// place is a place on rl as members read it: 第 2 位, 候补第 1 位.
+func place(rl Relay, p int) string {
+	if rl.Waitlisted(p) {
+		return fmt.Sprintf("候补第 %d 位", p-rl.Cap)
+	}
+	return fmt.Sprintf("第 %d 位", p)
+}
+
+// refusal is the answer to an op that changed nothing for the reason
+// res.Outcome; n is the number the op gave, who says whom it was about.
+func (f *Feature) refusal(res Answer, n int64, who string) error {
+	rl := res.Relay
+	switch res.Outcome {
 	case NotIn:
-		return bot.Errorf("你不在接龙 #%d「%s」中。", rl.ID, rl.Title)
+		return bot.Errorf("%s不在接龙 #%d「%s」中。", who, rl.Seq, rl.Title)
 	case NoRelay:
 		return bot.Errorf("本群当前没有进行中的接龙。")
 	case NotFound:
-		return bot.Errorf("本群没有编号为 #%d 的接龙。发送 /relay 查看进行中的接龙。", id)
+		return bot.Errorf("本群没有编号为 #%d 的接龙。发送 /relay 查看进行中的接龙。", n)
 	case Closed:
-		return bot.Errorf("接龙 #%d「%s」已结束。", rl.ID, rl.Title)
+		return bot.Errorf("接龙 #%d「%s」已结束。", rl.Seq, rl.Title)
+	case NotInAny:
+		return bot.Errorf("%s没有参加本群进行中的接龙。", who)
+	case Ambiguous:
+		example := fmt.Sprintf("取消接龙 #%d", res.Choices[0].Seq)
+		if who != "你" {
+			example = fmt.Sprintf("代取消接龙 #%d %s", res.Choices[0].Seq, who)
+		}
+		return bot.Errorf("%s参加了本群 %d 个进行中的接龙：%s。请写明编号，例：%s。", who, len(res.Choices), relayList(res.Choices), example)
 	}
 	return fmt.Errorf("relay: unexpected outcome %d", res.Outcome)
+}
+
+// relayList names relays for a choice: #1 周六志愿服务、#2 周日读书会.
+func relayList(rs []Relay) string {
+	names := make([]string, len(rs))
+	for i, rl := range rs {
+		names[i] = fmt.Sprintf("#%d %s", rl.Seq, rl.Title)
+	}
+	return strings.Join(names, "、")
 }
 
 func (f *Feature) join(ctx context.Context, r *bot.Request) error {
@@ -379,42 +452,19 @@ func (f *Feature) leave(ctx context.Context, r *bot.Request) error {
 }
 
 func (f *Feature) close(ctx context.Context, r *bot.Request) error {
-	id, rest, err := number(r.Command.Args)
+	rl, rest, err := f.managed(ctx, r, "结束")
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return bot.Errorf("用法：/relay close [#编号]")
 	}
-	var rl Relay
-	if id == 0 {
-		rs, err := f.store.OpenRelays(ctx, r.Chat.ID, r.Now())
-		if err != nil {
-			return err
-		}
-		if len(rs) == 0 {
-			return bot.Errorf("本群当前没有进行中的接龙。")
-		}
-		rl = rs[len(rs)-1]
-	} else {
-		rl, err = f.store.Relay(ctx, id)
-		if errors.Is(err, bot.ErrNotFound) || err == nil && rl.ChatID != r.Chat.ID {
-			return bot.Errorf("本群没有编号为 #%d 的接龙。", id)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	secretary := r.Caller.Admin || r.Chat.UnitID != 0 && r.Can(bot.RoleSecretary)
-	if rl.StartedBy != r.Caller.Member.ID && !secretary {
-		return bot.Errorf("只有发起人或本群单位的书记可以结束接龙 #%d。", rl.ID)
-	}
 	closed, err := f.closeRelay(ctx, rl.ID, r.Now())
 	if err != nil {
 		return err
 	}
 	if !closed {
-		return bot.Errorf("接龙 #%d「%s」已结束。", rl.ID, rl.Title)
+		return bot.Errorf("接龙 #%d「%s」已结束。", rl.Seq, rl.Title)
 	}
 	return nil
 }

@@ -9,7 +9,9 @@ import (
 
 // Relay is an activity sign-up list (接龙) in a group.
 type Relay struct {
-	ID        int64
+	ID int64 // global: exports and the command line name a relay by it
+	// Seq numbers the relays of one chat (1, 2, …): members see #Seq.
+	Seq       int64
 	ChatID    int64
 	Platform  string // the chat's platform
 	Title     string
@@ -31,12 +33,17 @@ func (r Relay) Waitlisted(place int) bool { return r.Cap > 0 && place > r.Cap }
 
 // Entry is one member on a relay.
 type Entry struct {
-	ID        int64
-	RelayID   int64
-	MemberID  int64
-	RosterID  int64
-	Name      string
-	Note      string
+	ID       int64
+	RelayID  int64
+	MemberID int64 // 0 for someone a secretary added who has no chat identity here
+	RosterID int64
+	Name     string
+	Note     string
+	// AddedBy is the member id of the secretary who added the entry for
+	// someone else (代接龙), ProxyName their name as shown; 0 and "" for an
+	// entry made by the person.
+	AddedBy   int64
+	ProxyName string
 	JoinedAt  time.Time
 	UpdatedAt time.Time
 	// Place is the entry's 1-based rank on the relay (entries in the order
@@ -52,17 +59,21 @@ const (
 	Leave
 )
 
-// Op is one member joining (or changing their note on) or leaving a relay
-// of a chat.
+// Op is one person joining (or changing their note on) or leaving a relay
+// of a chat: a member for themselves, or a secretary for someone else (代接龙:
+// MemberID 0, the person by roster entry or name, AddedBy the secretary).
 type Op struct {
 	Kind     OpKind
 	ChatID   int64
-	RelayID  int64 // 0: the chat's newest open relay
+	Number   int64 // the relay's #Seq in the chat; 0: the newest open one to join, the one they are on to leave
 	MemberID int64
 	RosterID int64
 	Name     string
 	Note     string
 	At       time.Time
+	// AddedBy and ProxyName: the secretary who acts for the person.
+	AddedBy   int64
+	ProxyName string
 }
 
 // Outcome is what becomes of an Op (see decide).
@@ -77,6 +88,8 @@ const (
 	NoRelay                    // no open relay in the chat
 	NotFound                   // no relay with that number in the chat
 	Closed                     // the relay is closed
+	NotInAny                   // leave without a number by someone on none of the open relays
+	Ambiguous                  // leave without a number by someone on several (Answer.Choices)
 )
 
 // Answer reports an op's outcome, the relay, and the member's place after
@@ -85,6 +98,7 @@ type Answer struct {
 	Outcome Outcome
 	Relay   Relay
 	Place   int
+	Choices []Relay // for Ambiguous: the relays the person is on
 }
 
 // Store is what the relay feature reads and writes; *storage.DB satisfies
@@ -92,6 +106,12 @@ type Answer struct {
 type Store interface {
 	// Relay loads a relay by id.
 	Relay(ctx context.Context, id int64) (Relay, error)
+	// RelayByNumber loads the chat's relay numbered seq.
+	RelayByNumber(ctx context.Context, chatID, seq int64) (Relay, error)
+	// RosterOfUnits lists the roster entries of units (for 代接龙 by name).
+	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
+	// RosterByNumber finds a roster entry by 学号/工号.
+	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
 	// OpenRelays lists the relays of a chat open at now, oldest first.
 	OpenRelays(ctx context.Context, chatID int64, now time.Time) ([]Relay, error)
 	// RelaysDue lists relays still open whose closing time is at or before
@@ -119,13 +139,19 @@ type Tx interface {
 
 	// Relay loads a relay by id.
 	Relay(id int64) (Relay, error)
+	// RelayByNumber loads the chat's relay numbered seq.
+	RelayByNumber(chatID, seq int64) (Relay, error)
 	// NewestOpenRelay is the newest relay of a chat open at at.
 	NewestOpenRelay(chatID int64, at time.Time) (Relay, error)
+	// OpenRelaysAt lists the relays of a chat open at at, oldest first.
+	OpenRelaysAt(chatID int64, at time.Time) ([]Relay, error)
 	// RelayEntries lists a relay's entries in order, with their places.
 	RelayEntries(relayID int64) ([]Entry, error)
-	// InsertRelay stores a new relay and returns it with its id and its
-	// chat's platform.
+	// InsertRelay stores a new relay and returns it with its id, the next
+	// number of its chat and its chat's platform.
 	InsertRelay(r Relay) (Relay, error)
+	// SetRelayTerms changes a relay's limit and closing time.
+	SetRelayTerms(relayID int64, cap int, until time.Time) error
 	// SetRelayList remembers the outbox id of the list message.
 	SetRelayList(relayID, outboxID int64) error
 	// CloseRelay closes a relay at at; false if it was closed already.

@@ -459,8 +459,10 @@ func (f *Feature) pushNow(ctx context.Context, r *bot.Request) error {
 	}
 	units := r.Units()
 	for _, n := range p.cfg.Units {
-		if u, ok := units.ByName(n); ok && !r.Caller.Is(bot.RoleSecretary, u.ID, units) {
-			return bot.Errorf("权限不足：推送「%s」包括「%s」，只有管理员或该单位及上级单位的书记可以立即推送。", p.cfg.Name, n)
+		if u, ok := units.ByName(n); ok {
+			if err := r.Require(bot.RoleSecretary, u.ID); err != nil {
+				return err
+			}
 		}
 	}
 	occ := r.Now().Truncate(time.Second)

@@ -91,6 +91,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "查看最新学习内容",
 			Usage:   "/study [编号]",
 			Help:    "/study 显示本群单位最新的学习内容（私聊中为你所在单位的）；/study 3 显示第 3 条。",
+			// "学习强国今天的题好难": in a group it needs the slash.
+			Bare:    bot.BareInPrivate,
 			Handler: f.study,
 			Subs: []bot.CommandSpec{
 				{
@@ -116,6 +118,10 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "标记已学完学习内容",
 			Usage:   "/studied [编号]",
 			Help:    "不带编号时标记最新的一条。需要先用 /iam 绑定花名册。",
+			Bare:    bot.BareWhenExpected,
+			Expecting: &bot.Expecting{When: "单独发送或后面只跟编号时", Now: func(_ context.Context, r *bot.Request) (bool, error) {
+				return len(r.Command.Args) == 0 || len(r.Command.Args) == 1 && isNumber(r.Command.Args[0]), nil
+			}},
 			Handler: f.studied,
 		},
 		{
@@ -127,12 +133,14 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		{
 			Name: "push", Aliases: []string{"推送"},
 			Summary: "立即执行一次定时推送（书记、管理员）",
+			Bare:    bot.BareInPrivate,
 			Subs: []bot.CommandSpec{{
 				Name: "now", Aliases: []string{"立即"},
 				Summary: "立即执行一次定时推送（书记、管理员）",
 				Usage:   "/push now <推送名称>",
 				Help:    "例：/push now 每日学习\n只有推送涉及的全部单位的书记或管理员可以使用。",
-				Role:    bot.RoleSecretary,
+				// The handler checks the push's units.
+				Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 				Handler: f.pushNow,
 			}},
 		},
@@ -367,8 +375,8 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if root == 0 {
 		return bot.Errorf("请指明单位，例：/study stats 第一党支部")
 	}
-	if !r.Caller.Is(bot.RoleSecretary, root, units) {
-		return bot.Errorf("权限不足：只有管理员或「%s」及其上级单位的书记可以查看学习统计。", units.Name(root))
+	if err := r.Require(bot.RoleSecretary, root); err != nil {
+		return err
 	}
 	sub := units.Subtree(root)
 	entries, err := f.db.RosterOfUnits(ctx, sub)
@@ -469,4 +477,10 @@ func (f *Feature) exportStats(root int64, now time.Time, sub []int64, byUnit map
 		return err
 	})
 	return path, err
+}
+
+// isNumber reports an item number as members write it: 3 or #3.
+func isNumber(s string) bool {
+	n, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
+	return err == nil && n > 0
 }

@@ -131,10 +131,10 @@ func TestAssistantRoutingAndDraft(t *testing.T) {
 	h.As("王老师")
 	h.Say("/bind 组织部")
 	h.As("刘芳")
-	h.Say("/iam T0003 刘芳")
+	h.LinkSpeaker("T0003")
 	h.Group("第一党支部")
 	h.As("张三")
-	h.Say("/iam 2023001 张三")
+	h.LinkSpeaker("2023001")
 	h.Say("/suggest 希望多组织志愿活动")
 	h.Say("/suggest 宿舍热水经常中断")
 	h.Say("/suggest 党费能否线上交") // model fails: keywords decide
@@ -241,17 +241,21 @@ func TestReportXLSX(t *testing.T) {
 	h.Say("/bind 组织部")
 	h.Group("第一党支部")
 	h.As("李四")
-	h.Say("/iam 2023002 李四")
+	h.LinkSpeaker("2023002")
 	h.Say("/suggest -a 党费账目公开")
 	h.Say("/suggest 党课时间调整")
 	h.Say("/suggest 宿舍网络差")
 	h.Group("组织部")
 	h.As("刘芳")
-	h.Say("/iam T0003 刘芳")
+	h.LinkSpeaker("T0003")
 	h.Clock.Advance(90 * time.Minute)
 	h.Say("/answer 1 已公开。")
 	h.Clock.Set(at(t, "2026-11-26 10:00"))
-	h.Say("/close 2")
+	// A close without any answer needs a reason and is no first response.
+	if out := strings.Join(h.Say("/close 2"), "\n"); !strings.Contains(out, "未答复就关闭须写明理由") {
+		t.Fatalf("close without a reason: %s", out)
+	}
+	h.Say("/close 2 已在支部大会上当面说明")
 
 	cal := newCalendar(t)
 	from, to, err := cal.ParseMonth("2026-11")
@@ -276,10 +280,10 @@ func TestReportXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"部门", "提交数", "按时答复", "逾期", "其中逾期未答复", "未到期待答复", "按时率", "首次响应中位数（工作小时）"},
-		{"组织部", "2", "1", "1", "0", "0", "50%", "14.8"},
-		{"学生工作部", "1", "0", "1", "1", "0", "0%"},
-		{"合计", "3", "1", "2", "1", "0", "33%", "14.8"},
+		{"部门", "提交数", "按时答复", "逾期", "其中逾期未答复", "未答复关闭", "未到期待答复", "按时率", "首次响应中位数（工作小时）"},
+		{"组织部", "2", "1", "0", "0", "1", "0", "50%", "1.5"},
+		{"学生工作部", "1", "0", "1", "1", "0", "0", "0%"},
+		{"合计", "3", "1", "1", "1", "1", "0", "33%", "1.5"},
 	}
 	if got, w := strings.Join(flatten(sum), "|"), strings.Join(flatten(want), "|"); got != w {
 		t.Errorf("summary sheet:\n got %s\nwant %s", got, w)
@@ -291,8 +295,8 @@ func TestReportXLSX(t *testing.T) {
 	if len(detail) != 4 || detail[0][4] != "提交人" || detail[1][4] != "匿名" || detail[2][4] != "李四" {
 		t.Fatalf("detail sheet: %q", detail)
 	}
-	if detail[1][9] != "是" || detail[2][9] != "否" || detail[3][9] != "否（未答复）" {
-		t.Errorf("on-time column: %q %q %q", detail[1][9], detail[2][9], detail[3][9])
+	if detail[1][9] != "是" || detail[2][9] != "否（未答复关闭）" || detail[3][9] != "否（未答复）" || detail[2][8] != "已关闭（未答复）" {
+		t.Errorf("on-time column: %q %q %q, state %q", detail[1][9], detail[2][9], detail[3][9], detail[2][8])
 	}
 	for _, row := range detail[1] {
 		if strings.Contains(row, "李四") || strings.Contains(row, "第一党支部") {

@@ -50,7 +50,7 @@ func TestAnonymousFilerNeverLogged(t *testing.T) {
 	h.Say("/bind 组织部")
 	h.Group("第一党支部")
 	h.As("李四")
-	h.Say("/iam 2023002 李四")
+	h.LinkSpeaker("2023002")
 	h.Say("/suggest -a 党费收缴标准不清楚")
 	h.Private()
 	h.Say("/匿名建议 宿舍热水经常中断") // 学生工作部 has no chat
@@ -63,7 +63,7 @@ func TestAnonymousFilerNeverLogged(t *testing.T) {
 	h.Tick()
 	h.Group("组织部")
 	h.As("刘芳")
-	h.Say("/iam T0003 刘芳")
+	h.LinkSpeaker("T0003")
 	h.Private()
 	h.Say("/draft 1")
 	h.Say("/answer 1 见公告")

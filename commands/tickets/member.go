@@ -222,9 +222,37 @@ func (f *Feature) ownTicket(ctx context.Context, r *bot.Request, n int64) (Ticke
 	own := err == nil && (t.FilerMemberID == r.Caller.Member.ID ||
 		(t.FilerRosterID != 0 && r.Caller.Roster != nil && t.FilerRosterID == r.Caller.Roster.ID))
 	if !own {
-		return Ticket{}, bot.Errorf("没有找到你的建议 #%d。发送 /mytickets 查看你提过的建议。", n)
+		return Ticket{}, notYours(r, n)
 	}
 	return t, nil
+}
+
+// notYours is the answer about a ticket that is not the caller's. In a
+// group it is also the answer about the caller's own anonymous ticket, so
+// that the group cannot tell the two apart.
+func notYours(r *bot.Request, n int64) error {
+	if r.Chat.Kind == bot.Group {
+		return bot.Errorf("没有找到你的建议 #%d。发送 /mytickets 查看你提过的建议；匿名建议只能在与机器人的私聊中查看和补充。", n)
+	}
+	return bot.Errorf("没有找到你的建议 #%d。发送 /mytickets 查看你提过的建议。", n)
+}
+
+// ownTicketHere loads the caller's ticket for use in the request's chat. In
+// a group an anonymous ticket is answered as if it were not the caller's
+// (the group must not learn whose it is); what the caller asked for is
+// not done, and they are told privately where the platform allows it.
+func (f *Feature) ownTicketHere(ctx context.Context, r *bot.Request, n int64, what string) (Ticket, error) {
+	t, err := f.ownTicket(ctx, r, n)
+	if err != nil || !t.Anonymous || r.Chat.Kind != bot.Group {
+		return t, err
+	}
+	if pc, err := f.db.PrivateChat(ctx, r.Caller.Member.ID); err == nil && r.Capabilities().Private && pc.Platform == r.Chat.Platform {
+		text := fmt.Sprintf("为保护你的匿名身份，你在群里发送的%s（匿名建议 #%d）没有处理，群里的回答与别人的建议相同。请在这里重新发送。", what, n)
+		if _, err := f.engine.Send(ctx, bot.Outgoing{ChatID: pc.ID, Text: text}); err != nil {
+			return Ticket{}, err
+		}
+	}
+	return Ticket{}, notYours(r, n)
 }
 
 func (f *Feature) mytickets(ctx context.Context, r *bot.Request) error {
@@ -236,7 +264,7 @@ func (f *Feature) mytickets(ctx context.Context, r *bot.Request) error {
 		if !ok {
 			return bot.Errorf("建议编号应为数字，例如 /mytickets 3")
 		}
-		t, err := f.ownTicket(ctx, r, n)
+		t, err := f.ownTicketHere(ctx, r, n, "查看请求")
 		if err != nil {
 			return err
 		}
@@ -260,12 +288,16 @@ func (f *Feature) mytickets(ctx context.Context, r *bot.Request) error {
 			case "answer":
 				lines = append(lines, fmt.Sprintf("%s %s答复：%s", f.shortDate(e.At, now), units.Name(t.DepartmentID), e.Text))
 			case "close":
-				lines = append(lines, fmt.Sprintf("%s 已关闭", f.shortDate(e.At, now)))
+				l := fmt.Sprintf("%s 已关闭", f.shortDate(e.At, now))
+				if e.Text != "" {
+					l += "，理由：" + e.Text
+				}
+				lines = append(lines, l)
 			case "reopen":
 				lines = append(lines, fmt.Sprintf("%s 已重新打开", f.shortDate(e.At, now)))
 			}
 		}
-		return f.replyToFiler(ctx, r, strings.Join(lines, "\n"), t.Anonymous)
+		return r.Reply(ctx, strings.Join(lines, "\n"))
 	}
 	var rosterID int64
 	if r.Caller.Roster != nil {
@@ -298,16 +330,6 @@ func (f *Feature) mytickets(ctx context.Context, r *bot.Request) error {
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }
 
-// replyToFiler answers the filer; in a group, a reply that concerns an
-// anonymous ticket names no one and does not quote the ticket (the group
-// would learn whose it is), pointing to the private chat instead.
-func (f *Feature) replyToFiler(ctx context.Context, r *bot.Request, text string, anonymous bool) error {
-	if anonymous && r.Chat.Kind == bot.Group {
-		return bot.Errorf("这是匿名建议，为保护你的匿名身份，请私聊机器人查看。")
-	}
-	return r.Reply(ctx, text)
-}
-
 func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 	usage := "/followup <编号> <内容>，例：/followup 3 三楼也有同样的问题"
 	n, text, ok := numberAndText(r)
@@ -318,7 +340,7 @@ func (f *Feature) followup(ctx context.Context, r *bot.Request) error {
 		return err
 	}
 	f.notePrivate(ctx, r)
-	t, err := f.ownTicket(ctx, r, n)
+	t, err := f.ownTicketHere(ctx, r, n, "补充")
 	if err != nil {
 		return err
 	}

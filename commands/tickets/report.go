@@ -15,8 +15,9 @@ import (
 )
 
 // DepartmentStats is one department's line of the SLA report. A ticket's
-// first response is its first answer, or its closing if it was closed
-// unanswered; it is on time when it came by the ticket's first deadline.
+// first response is its first answer; it is on time when it came by the
+// ticket's first deadline. A ticket closed without any answer has none and
+// is counted in a column of its own.
 type DepartmentStats struct {
 	Department string
 	Filed      int
@@ -24,6 +25,9 @@ type DepartmentStats struct {
 	LateAnswer int // first response after the deadline
 	LateOpen   int // no response and the deadline has passed
 	Pending    int // no response, not due yet
+	// ClosedUnanswered: closed without any answer (with a reason the
+	// member was given); never on time.
+	ClosedUnanswered int
 	// MedianFirstResponse is in business hours (working days, working
 	// hours of the calendar); Responded says how many tickets it covers.
 	MedianFirstResponse time.Duration
@@ -57,6 +61,8 @@ func BuildReport(ctx context.Context, db Store, cal *calendar.Calendar, units *b
 	add := func(s *DepartmentStats, t Ticket) {
 		s.Filed++
 		switch {
+		case closedUnanswered(t):
+			s.ClosedUnanswered++
 		case !t.FirstResponseAt.IsZero() && !t.FirstResponseAt.After(t.FirstDueAt):
 			s.OnTime++
 		case !t.FirstResponseAt.IsZero():
@@ -142,19 +148,19 @@ func (r *Report) Text() string {
 	now := r.Now.In(r.loc)
 	head := fmt.Sprintf("%s建议答复统计（截至 %d月%d日 %s）：", r.Month(), now.Month(), now.Day(), now.Format("15:04"))
 	if r.Total.Filed == 0 {
-		return head + "\n本月没有提交的建议。"
+		return head + "\n该月没有提交的建议。"
 	}
 	lines := []string{head}
 	for _, d := range append(slices.Clone(r.Depts), r.Total) {
-		lines = append(lines, fmt.Sprintf("%s：提交 %d，按时答复 %d，逾期 %d（其中未答复 %d），未到期 %d，按时率 %s，首次响应中位数 %s",
-			d.Department, d.Filed, d.OnTime, d.Overdue(), d.LateOpen, d.Pending, d.onTimeRate(), d.medianText()))
+		lines = append(lines, fmt.Sprintf("%s：提交 %d，按时答复 %d，逾期 %d（其中未答复 %d），未答复关闭 %d，未到期 %d，按时率 %s，首次响应中位数 %s",
+			d.Department, d.Filed, d.OnTime, d.Overdue(), d.LateOpen, d.ClosedUnanswered, d.Pending, d.onTimeRate(), d.medianText()))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // Sheet names and headers of the spreadsheet.
 var (
-	summaryHeaders = []any{"部门", "提交数", "按时答复", "逾期", "其中逾期未答复", "未到期待答复", "按时率", "首次响应中位数（工作小时）"}
+	summaryHeaders = []any{"部门", "提交数", "按时答复", "逾期", "其中逾期未答复", "未答复关闭", "未到期待答复", "按时率", "首次响应中位数（工作小时）"}
 	detailHeaders  = []any{"编号", "部门", "类别", "分类方式", "提交人", "提交时间", "答复期限", "首次响应时间", "状态", "是否按时"}
 )
 
@@ -180,7 +186,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 		if d.Responded > 0 {
 			med = float64(int(d.MedianFirstResponse.Hours()*10+0.5)) / 10
 		}
-		row := []any{d.Department, d.Filed, d.OnTime, d.Overdue(), d.LateOpen, d.Pending, d.onTimeRate(), med}
+		row := []any{d.Department, d.Filed, d.OnTime, d.Overdue(), d.LateOpen, d.ClosedUnanswered, d.Pending, d.onTimeRate(), med}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := x.SetSheetRow(summarySheet, cell, &row); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
@@ -204,6 +210,8 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 		}
 		first, onTime := "", "未到期"
 		switch {
+		case closedUnanswered(t):
+			onTime = "否（未答复关闭）"
 		case !t.FirstResponseAt.IsZero():
 			first = t.FirstResponseAt.In(r.loc).Format(layout)
 			onTime = "是"
@@ -214,6 +222,9 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 			onTime = "否（未答复）"
 		}
 		state := map[State]string{StateOpen: "待答复", StateAnswered: "已答复", StateClosed: "已关闭"}[t.State]
+		if closedUnanswered(t) {
+			state = "已关闭（未答复）"
+		}
 		row := []any{t.ID, r.Units.Name(t.DepartmentID), categoryOrNone(t), decided, filer,
 			t.CreatedAt.In(r.loc).Format(layout), t.FirstDueAt.In(r.loc).Format(layout), first, state, onTime}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
@@ -222,7 +233,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 		}
 	}
 	_ = x.SetColWidth(summarySheet, "A", "A", 16)
-	_ = x.SetColWidth(summarySheet, "B", "H", 14)
+	_ = x.SetColWidth(summarySheet, "B", "I", 14)
 	_ = x.SetColWidth(detailSheet, "A", "J", 16)
 	if err := x.Write(w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)

@@ -40,13 +40,16 @@ func answered(t Ticket, now time.Time) Ticket {
 	return t
 }
 
-// closed is t after a staff member closed it at now. Closing is the
-// department's response too.
+// closed is t after a staff member closed it at now. A close is no answer:
+// a ticket closed without one has no first response, and the SLA report
+// counts it as closed unanswered.
 func closed(t Ticket, now time.Time) Ticket {
-	t = responded(t, now)
 	t.State, t.ClosedAt = StateClosed, now
 	return t
 }
+
+// closedUnanswered reports whether t was closed without any answer.
+func closedUnanswered(t Ticket) bool { return t.State == StateClosed && t.FirstResponseAt.IsZero() }
 
 // reopened is t opened again with a new deadline and reminder: the reminder
 // and the escalation start over. The first deadline, which the SLA report

@@ -77,18 +77,25 @@ func TestTransitions(t *testing.T) {
 			t.State, t.FirstResponseAt = StateAnswered, first
 			return t
 		}},
-		{"closed unanswered: closing is the first response", closed(open, first), func(t Ticket) Ticket {
-			t.State, t.FirstResponseAt, t.ClosedAt = StateClosed, first, first
+		{"closed unanswered: a close is no first response", closed(open, first), func(t Ticket) Ticket {
+			t.State, t.ClosedAt = StateClosed, first
 			return t
 		}},
 		{"closed after an answer", closed(answered(open, first), later), func(t Ticket) Ticket {
 			t.State, t.FirstResponseAt, t.ClosedAt = StateClosed, first, later
 			return t
 		}},
-		{"reopened: new deadline, reminder and escalation start over, SLA facts stay", reopened(closed(open, first), due, remind), func(t Ticket) Ticket {
+		{"reopened: new deadline, reminder and escalation start over, SLA facts stay", reopened(closed(answered(open, first), later), due, remind), func(t Ticket) Ticket {
 			t.FirstResponseAt, t.DueAt, t.RemindAt, t.RemindedAt, t.EscalatedAt = first, due, remind, time.Time{}, time.Time{}
 			return t
 		}},
+		{"reopened after closing unanswered: still no first response", reopened(closed(open, first), due, remind), func(t Ticket) Ticket {
+			t.DueAt, t.RemindAt, t.RemindedAt, t.EscalatedAt = due, remind, time.Time{}, time.Time{}
+			return t
+		}},
+	}
+	if !closedUnanswered(closed(open, first)) || closedUnanswered(closed(answered(open, first), later)) || closedUnanswered(open) {
+		t.Error("closedUnanswered: want only a ticket closed without an answer")
 	}
 	for _, tt := range tests {
 		if want := tt.want(open); tt.got != want {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
 )
 
 func (f *Feature) list(ctx context.Context, r *bot.Request) error {
@@ -73,16 +74,16 @@ func (f *Feature) staffNumber(r *bot.Request, usage string) (int64, error) {
 }
 
 func (f *Feature) show(ctx context.Context, r *bot.Request) error {
-	f.notePrivate(ctx, r)
-	if _, err := f.viewScope(r); err != nil {
-		return err
-	}
 	n, err := f.staffNumber(r, "/ticket <编号>")
 	if err != nil {
 		return err
 	}
 	t, err := f.staffTicket(ctx, r, n)
 	if err != nil {
+		return err
+	}
+	f.notePrivate(ctx, r)
+	if _, err := f.viewScope(r); err != nil {
 		return err
 	}
 	evs, err := f.db.TicketEvents(ctx, t.ID)
@@ -114,7 +115,11 @@ func (f *Feature) show(ctx context.Context, r *bot.Request) error {
 		case "answer":
 			lines = append(lines, fmt.Sprintf("  %s %s答复：%s", at, e.ActorName, e.Text))
 		case "close":
-			lines = append(lines, fmt.Sprintf("  %s %s关闭", at, e.ActorName))
+			l := fmt.Sprintf("  %s %s关闭", at, e.ActorName)
+			if e.Text != "" {
+				l += "：" + e.Text
+			}
+			lines = append(lines, l)
 		case "reopen":
 			lines = append(lines, fmt.Sprintf("  %s %s重新打开%s", at, e.ActorName, e.Text))
 		case "assign":
@@ -201,9 +206,10 @@ func (f *Feature) respond(ctx context.Context, r *bot.Request, id int64, now tim
 }
 
 func (f *Feature) close(ctx context.Context, r *bot.Request) error {
-	n, err := f.staffNumber(r, "/close <编号>")
-	if err != nil {
-		return err
+	usage := "/close <编号> [理由]"
+	n, reason, ok := numberAndText(r)
+	if !ok {
+		return bot.Errorf("用法：%s", usage)
 	}
 	t, err := f.staffTicket(ctx, r, n)
 	if err != nil {
@@ -212,19 +218,48 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 	if t.State == StateClosed {
 		return r.Reply(ctx, fmt.Sprintf("建议 #%d 已经是关闭状态。", n))
 	}
+	evs, err := f.db.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	unanswered := !hasAnswer(evs)
+	if unanswered && strings.TrimSpace(reason) == "" {
+		return bot.Errorf("建议 #%d 还没有答复。未答复就关闭须写明理由（会发给提建议人），例：/close %d 与建议 #3 重复，已合并处理。也可以先 /answer %d 答复再关闭。", n, n, n)
+	}
+	if reason != "" {
+		if err := f.checkText(reason, usage); err != nil {
+			return err
+		}
+	}
 	now := r.Now()
-	out, err := f.toFiler(ctx, t,
-		fmt.Sprintf("你的建议 #%d 已办结关闭。如有疑问，请联系工作人员。", t.ID),
-		fmt.Sprintf("匿名建议 #%d 已办结关闭。", t.ID))
+	mine, anon := fmt.Sprintf("你的建议 #%d 已办结关闭。如有疑问，请联系工作人员。", t.ID), fmt.Sprintf("匿名建议 #%d 已办结关闭。", t.ID)
+	if reason != "" {
+		mine = fmt.Sprintf("你的建议 #%d 已关闭（%s），理由：%s\n如有疑问，请联系工作人员。", t.ID, r.Units().Name(t.DepartmentID), reason)
+		anon = fmt.Sprintf("匿名建议 #%d 已关闭（%s），理由：%s", t.ID, r.Units().Name(t.DepartmentID), reason)
+	}
+	out, err := f.toFiler(ctx, t, mine, anon)
 	if err != nil {
 		return err
 	}
 	ack := fmt.Sprintf("已关闭建议 #%d，并通知了提建议人。", t.ID)
-	err = f.respond(ctx, r, t.ID, now, "close", "", out, ack, closed)
+	if unanswered {
+		ack = fmt.Sprintf("已关闭建议 #%d（未答复，理由已发给提建议人）。该建议在答复统计中计为「未答复关闭」，不算按时答复。", t.ID)
+	}
+	err = f.respond(ctx, r, t.ID, now, "close", reason, out, ack, closed)
 	if err != nil {
 		return fmt.Errorf("close ticket %d: %w", t.ID, err)
 	}
 	return nil
+}
+
+// hasAnswer reports whether a ticket's history has a staff answer.
+func hasAnswer(evs []Event) bool {
+	for _, e := range evs {
+		if e.Kind == "answer" {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
@@ -241,6 +276,13 @@ func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
 	}
 	now := r.Now()
 	due, remind := f.deadlines(now)
+	dept := r.Units().Name(t.DepartmentID)
+	out, err := f.toFiler(ctx, t,
+		fmt.Sprintf("你的建议 #%d 已由%s重新打开，将于 %s 前答复。", t.ID, dept, f.longDate(due)),
+		fmt.Sprintf("匿名建议 #%d 已由%s重新打开，将于 %s 前答复。", t.ID, dept, f.longDate(due)))
+	if err != nil {
+		return err
+	}
 	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
 		cur, err := tx.Ticket(t.ID)
 		if err != nil {
@@ -250,10 +292,12 @@ func (f *Feature) reopen(ctx context.Context, r *bot.Request) error {
 		if err := tx.SaveTicket(cur); err != nil {
 			return err
 		}
-		if _, err := tx.AddTicketEvent(staffEvent(r, cur, "reopen", "，新期限 "+f.shortDate(due, now))); err != nil {
+		ev, err := tx.AddTicketEvent(staffEvent(r, cur, "reopen", "，新期限 "+f.shortDate(due, now)))
+		if err != nil {
 			return err
 		}
-		return queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s。", t.ID, f.longDate(due))})
+		out.IdemKey = fmt.Sprintf("ticket:%d:event:%d", t.ID, ev)
+		return queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已重新打开建议 #%d，新的答复期限：%s，已通知提建议人。", t.ID, f.longDate(due))}, out)
 	})
 	if err != nil {
 		return fmt.Errorf("reopen ticket %d: %w", t.ID, err)
@@ -363,7 +407,6 @@ func (f *Feature) findStaff(ctx context.Context, who string, dept int64, units *
 }
 
 func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
-	f.notePrivate(ctx, r)
 	n, err := f.staffNumber(r, "/draft <编号>")
 	if err != nil {
 		return err
@@ -372,6 +415,7 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	f.notePrivate(ctx, r)
 	if f.assistant == nil {
 		return bot.Errorf("智能助手未启用，请直接用 /answer %d <答复内容> 答复。", n)
 	}
@@ -419,15 +463,18 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 }
 
 func (f *Feature) slaCommand(ctx context.Context, r *bot.Request) error {
-	now := r.Now()
-	month := now.In(f.cal.Location()).Format("2006-01")
+	now := r.Now().In(f.cal.Location())
+	from, err := when.ParseMonth("本月", now)
 	if len(r.Command.Args) > 0 {
-		month = r.Command.ArgText
+		from, err = when.ParseMonth(r.Command.ArgText, now)
 	}
-	from, to, err := f.cal.ParseMonth(month)
 	if err != nil {
-		return bot.Errorf("%s", err.Error())
+		return bot.Errorf("%v", err)
 	}
+	if from.After(now) {
+		return bot.Errorf("%s还没到。", when.Month(from, now))
+	}
+	to := from.AddDate(0, 1, 0)
 	rep, err := BuildReport(ctx, f.db, f.cal, r.Units(), from, to, now)
 	if err != nil {
 		return err

@@ -71,12 +71,15 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Usage:   "/suggest <内容>",
 			Help: "例：/suggest 希望党课资料提前一天发到群里\n加 -a 匿名提交：/suggest -a 食堂晚上关门太早（或用 /匿名建议）。" +
 				"匿名建议的提交人对工作人员完全保密。答复期限按国家法定工作日计算：提交当天不算，第二个工作日下班前答复。",
+			// Sentences start with 建议 and 意见: in a group they need the slash.
+			Bare:    bot.BareInPrivate,
 			Handler: f.suggest,
 			Subs: []bot.CommandSpec{{
 				Name: "-a", Aliases: []string{"--anonymous"}, Flat: []string{"suggest_anon", "匿名建议"},
 				Summary: "匿名提意见建议",
 				Usage:   "/suggest -a <内容>",
 				Help:    "例：/匿名建议 宿舍热水经常中断\n工作人员看不到提交人；答复会私信发给你（平台不支持私信时发在群里，不提及任何人）。在群里发送时群成员仍能看到是谁发的，最好私聊机器人提交。",
+				Bare:    bot.BareInPrivate,
 				Handler: f.suggestAnon,
 			}},
 		},
@@ -85,13 +88,15 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "查看自己提的建议及答复",
 			Usage:   "/mytickets [编号]",
 			Help:    "不带编号列出你提过的建议、状态和答复期限；/mytickets 3 查看建议 #3 的全部记录。只能查看自己的建议。",
+			Bare:    bot.BareInPrivate,
 			Handler: f.mytickets,
 		},
 		{
 			Name: "followup", Aliases: []string{"补充建议"},
 			Summary: "给自己的建议补充说明",
 			Usage:   "/followup <编号> <内容>",
-			Help:    "例：/followup 3 补充：三楼也有同样的问题\n补充内容会转给负责的部门。",
+			Help:    "例：/followup 3 补充：三楼也有同样的问题\n补充内容会转给负责的部门。匿名建议请在与机器人的私聊中补充。",
+			Bare:    bot.BareInPrivate,
 			Handler: f.followup,
 		},
 		{
@@ -99,53 +104,56 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "本部门待办建议（按期限）",
 			Usage:   "/tickets",
 			Help:    "在私聊或本部门工作群中使用；列出未关闭的建议，最早到期的在前。",
-			Role:    bot.RoleStaff, Handler: f.list,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.list,
 		},
 		{
 			Name: "ticket", Aliases: []string{"查看建议"},
 			Summary: "查看一条建议及其记录",
 			Usage:   "/ticket <编号>",
-			Role:    bot.RoleStaff, Handler: f.show,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.show,
 		},
 		{
 			Name: "answer", Aliases: []string{"答复"},
 			Summary: "答复一条建议",
 			Usage:   "/answer <编号> <答复内容>",
 			Help:    "例：/answer 3 已联系后勤，本周内修复。\n答复会发到提建议人提交的地方；匿名建议不会透露提交人。",
-			Role:    bot.RoleStaff, Handler: f.answer,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.answer,
 		},
 		{
 			Name: "close", Aliases: []string{"关闭建议", "办结"},
 			Summary: "关闭（办结）一条建议",
-			Usage:   "/close <编号>",
-			Role:    bot.RoleStaff, Handler: f.close,
+			Usage:   "/close <编号> [理由]",
+			Help: "例：/close 3\n已答复的建议可直接关闭；从未答复的建议关闭时必须写明理由，理由会发给提建议人，例：/close 5 与建议 #3 重复，已合并处理。" +
+				"未答复就关闭的建议不算按时答复，在答复统计中单独列出。",
+			Role: bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.close,
 		},
 		{
 			Name: "reopen", Aliases: []string{"重开建议"},
 			Summary: "重新打开一条建议（重新计算答复期限）",
 			Usage:   "/reopen <编号>",
-			Role:    bot.RoleStaff, Handler: f.reopen,
+			Help:    "例：/reopen 3\n提建议人会收到通知和新的答复期限。",
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.reopen,
 		},
 		{
 			Name: "assign", Aliases: []string{"指派"},
 			Summary: "把建议指派给本部门的工作人员",
 			Usage:   "/assign <编号> <姓名或工号>",
 			Help:    "例：/assign 3 黄伟",
-			Role:    bot.RoleStaff, Handler: f.assign,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.assign,
 		},
 		{
 			Name: "draft", Aliases: []string{"起草"},
 			Summary: "让智能助手起草答复（只发给你本人）",
 			Usage:   "/draft <编号>",
 			Help:    "草稿只发给你本人，不会发给提建议人；确认后用 /answer 发送。需要配置智能助手（llm）。",
-			Role:    bot.RoleStaff, Handler: f.draft,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.draft,
 		},
 		{
 			Name: "sla", Aliases: []string{"答复统计"},
 			Summary: "建议答复时效统计",
 			Usage:   "/sla [月份]",
 			Help:    "例：/sla 2026-11\n按部门统计当月提交数、按时答复、逾期和首次响应时间中位数（工作小时）。",
-			Role:    bot.RoleStaff, Handler: f.slaCommand,
+			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.slaCommand,
 		},
 	}
 }
@@ -300,8 +308,9 @@ func (f *Feature) staffTicket(ctx context.Context, r *bot.Request, n int64) (Tic
 	if err != nil {
 		return t, fmt.Errorf("load ticket %d: %w", n, err)
 	}
-	if !inPurview(r.Caller, t.DepartmentID, r.Units()) {
-		return t, bot.Errorf("建议 #%d 由%s负责，你无权处理。", n, r.Units().Name(t.DepartmentID))
+	// Staff act for their department and the units below it.
+	if err := r.Require(bot.RoleStaff, t.DepartmentID); err != nil {
+		return t, err
 	}
 	return t, nil
 }

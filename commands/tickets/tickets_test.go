@@ -52,3 +52,11 @@ func TestTranscriptsWithPrivateMessages(t *testing.T) {
 		Config: testConfig(t, nil), Features: features(nil), Caps: bot.Capabilities{Mentions: true, Private: true},
 	})
 }
+
+// TestTrustTranscripts: anonymity in groups, closes without an answer and
+// reopened tickets (issue 13), on a platform with private messages.
+func TestTrustTranscripts(t *testing.T) {
+	commandtest.RunFiles(t, "testdata/trust.txtar", commandtest.Options{
+		Config: testConfig(t, nil), Features: features(nil), Caps: bot.Capabilities{Mentions: true, Private: true},
+	})
+}

@@ -25,15 +25,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -146,6 +149,8 @@ type Server struct {
 	cookieNo  map[string]int
 	pushes    int
 	logins2   int
+	deviceIDs map[string]bool
+	outage    atomic.Bool
 	uploads   map[string]*upload // by ClientMediaId while uploading, by MediaId once done
 }
 
@@ -155,9 +160,9 @@ func New(o Options) *Server {
 		o.Hold = 150 * time.Millisecond
 	}
 	s := &Server{
-		opts: o, changed: make(chan struct{}), uin: 2211, selfName: "支部助手",
+		opts: o, changed: make(chan struct{}), uin: 3052217749, selfName: "支部助手",
 		logins: map[string]*loginState{}, sessions: map[string]*session{},
-		hits: map[string]int{}, cookieOK: map[string]int{}, cookieNo: map[string]int{},
+		hits: map[string]int{}, cookieOK: map[string]int{}, cookieNo: map[string]int{}, deviceIDs: map[string]bool{},
 		uploads: map[string]*upload{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -182,6 +187,9 @@ func (s *Server) Transport() http.RoundTripper {
 	target, _ := url.Parse(s.srv.URL)
 	base := s.srv.Client().Transport
 	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		if s.outage.Load() {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: network is unreachable")}
+		}
 		c := r.Clone(r.Context())
 		c.URL.Scheme, c.URL.Host = target.Scheme, target.Host
 		if c.Host == "" {
@@ -195,6 +203,27 @@ func (s *Server) Transport() http.RoundTripper {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Outage makes every request fail as in a network outage (on) or work
+// again (off): the client sees the error a dial gives, with the request's
+// URL around it.
+func (s *Server) Outage(on bool) { s.outage.Store(on) }
+
+// Credentials lists every credential the server handed out or saw: session
+// ids, keys, pass tickets, the account's uin and the clients' device ids.
+// None of them may appear in a log or a stored error.
+func (s *Server) Credentials() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []string{strconv.FormatInt(s.uin, 10)}
+	for _, ss := range s.sessions {
+		out = append(out, ss.sid, ss.skey, url.QueryEscape(ss.skey), ss.passTicket, "dt"+ss.sid)
+	}
+	for d := range s.deviceIDs {
+		out = append(out, d)
+	}
+	return out
+}
 
 // broadcast wakes held requests; s.mu must be held.
 func (s *Server) broadcast() {
@@ -455,6 +484,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	s.mu.Lock()
 	s.hits[name]++
+	if d := r.URL.Query().Get("deviceid"); d != "" {
+		s.deviceIDs[d] = true
+	}
 	s.mu.Unlock()
 	switch {
 	case host == "login.wx.qq.com" && name == "jslogin":
@@ -556,7 +588,8 @@ func (s *Server) newLoginPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.nextID++
 	ss := &session{
-		sid: fmt.Sprintf("sid%d", s.nextID), skey: fmt.Sprintf("@crypt_%d", s.nextID), passTicket: fmt.Sprintf("pt%d", s.nextID),
+		// Distinctive values, so that a test can look for them in logs.
+		sid: fmt.Sprintf("SIDqv%d", s.nextID), skey: fmt.Sprintf("@crypt_SKEYzx%d", s.nextID), passTicket: fmt.Sprintf("PTICKETwj%d", s.nextID),
 		valid: true, names: map[string]string{}, byGroup: map[string]string{}, members: map[string]map[string]Member{},
 		friends: map[string]string{},
 	}
@@ -628,6 +661,9 @@ func (s *Server) webInit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if req.BaseRequest.DeviceID != "" {
+		s.deviceIDs[req.BaseRequest.DeviceID] = true
+	}
 	defer s.mu.Unlock()
 	ss := s.auth(r, req.BaseRequest.Sid)
 	if ss == nil {
@@ -690,6 +726,9 @@ func (s *Server) webSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if req.BaseRequest.DeviceID != "" {
+		s.deviceIDs[req.BaseRequest.DeviceID] = true
+	}
 	defer s.mu.Unlock()
 	ss := s.auth(r, req.BaseRequest.Sid)
 	if ss == nil {
