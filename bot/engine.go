@@ -34,11 +34,22 @@ type Options struct {
 	TickEvery time.Duration
 	// ShutdownGrace bounds how long Run waits for handlers in flight.
 	ShutdownGrace time.Duration
+	// MaxBacklog bounds the updates accepted from one platform and not yet
+	// handled (default DefaultMaxBacklog); Accept waits for room.
+	MaxBacklog int
+	// MaxMessageAge bounds how far back a message's platform time may lie
+	// and still count as when the member acted (default
+	// DefaultMaxMessageAge); see Request.At.
+	MaxMessageAge time.Duration
 	// Redactor masks credentials in the errors stored with queued
 	// messages (default: by their shape only). The logger should be
 	// wrapped with its Handler too.
 	Redactor *redact.Redactor
 }
+
+// DefaultMaxMessageAge is how old a message's platform time may be and still
+// count: a day, as long as Telegram keeps unconfirmed updates.
+const DefaultMaxMessageAge = 24 * time.Hour
 
 // Engine dispatches incoming messages to features and delivers what they
 // send through the outbox.
@@ -60,6 +71,9 @@ type Engine struct {
 	senders  map[string]*sender
 	inflight sync.WaitGroup
 	tickMu   sync.Mutex
+	in       *inbox
+	maxAge   time.Duration
+	runCtx   atomic.Pointer[context.Context] // handlers' context once Run started
 	redactor *redact.Redactor
 
 	// longestName is the length in bytes of the longest name in byName.
@@ -82,7 +96,12 @@ func New(opts Options) (*Engine, error) {
 		grace:    opts.ShutdownGrace,
 		byName:   map[string]*CommandSpec{},
 		plats:    map[string]Platform{},
+		in:       newInbox(opts.MaxBacklog),
+		maxAge:   opts.MaxMessageAge,
 		redactor: opts.Redactor,
+	}
+	if e.maxAge <= 0 {
+		e.maxAge = DefaultMaxMessageAge
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -187,14 +206,37 @@ func (e *Engine) Send(ctx context.Context, m Outgoing) (int64, error) {
 	return id, nil
 }
 
-// wake wakes the sender of a platform that has new messages queued. It is
-// the store's queued hook.
-func (e *Engine) wake(platform string) {
+// wake wakes the sender of a platform that has new messages queued for
+// chats, if one of them can be served now. It is the store's queued hook.
+func (e *Engine) wake(platform string, chats []int64) {
 	e.mu.RLock()
 	s := e.senders[platform]
 	e.mu.RUnlock()
 	if s != nil {
-		s.poke()
+		s.poke(chats...)
+	}
+}
+
+// handleCtx is the context handlers of accepted updates run in: Run's,
+// never cancelled by a shutdown (a handler that started finishes).
+func (e *Engine) handleCtx() context.Context {
+	if c := e.runCtx.Load(); c != nil {
+		return *c
+	}
+	return context.Background()
+}
+
+// messageTime is when the member sent m by the platform's clock, bounded by
+// the engine's: never later than now, never earlier than now - maxAge.
+func (e *Engine) messageTime(m Message) time.Time {
+	now := e.now()
+	switch t := m.Time; {
+	case t.IsZero() || t.After(now):
+		return now
+	case t.Before(now.Add(-e.maxAge)):
+		return now.Add(-e.maxAge)
+	default:
+		return t
 	}
 }
 
@@ -284,12 +326,14 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 	if !isCmd && !unknown && !e.hasObservers() {
 		return
 	}
-	chat, err := e.store.EnsureChat(ctx, m.Platform, m.ChatID, m.ChatKind, m.ChatTitle)
+	// Finding or creating the chat and the sender is no effect of the
+	// update: it must not mark the update handled (Receipt).
+	chat, err := e.store.EnsureChat(WithoutReceipt(ctx), m.Platform, m.ChatID, m.ChatKind, m.ChatTitle)
 	if err != nil {
 		e.log.Error("resolve chat", "platform", m.Platform, "chat", m.ChatID, "err", err)
 		return
 	}
-	member, err := e.store.EnsureMember(ctx, m.Platform, m.SenderID, m.SenderName)
+	member, err := e.store.EnsureMember(WithoutReceipt(ctx), m.Platform, m.SenderID, m.SenderName)
 	if err != nil {
 		e.log.Error("resolve member", "platform", m.Platform, "member", m.SenderID, "err", err)
 		return
@@ -299,7 +343,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 		e.log.Error("resolve caller", "member", member.ID, "err", err)
 		return
 	}
-	req = &Request{Message: m, Chat: chat, Caller: caller, engine: e}
+	req = &Request{Message: m, Chat: chat, Caller: caller, engine: e, at: e.messageTime(m)}
 	if unknown {
 		_ = req.Reply(ctx, fmt.Sprintf("没有「/%s」这个命令。发送 /help 查看可用命令。", truncate(cmd.Name, 30)))
 		return
@@ -511,8 +555,10 @@ func (e *Engine) Tick(ctx context.Context) {
 
 // Run starts the platforms, their senders and the ticker. It returns when ctx
 // is cancelled, or when every platform's input has ended (a piped terminal)
-// and everything due has been delivered. Handlers in flight are finished
-// before it returns.
+// and everything due has been delivered. Updates accepted and not yet
+// handled when it was started (a crash, a stop) are handled first; on a
+// stop, handlers in flight are finished and what waits behind them stays in
+// the inbox for the next start.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.ReloadUnits(ctx); err != nil {
 		return err
@@ -526,6 +572,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	if len(plats) == 0 {
 		return errors.New("no chat platform is enabled")
 	}
+	hctx := context.WithoutCancel(ctx)
+	e.runCtx.Store(&hctx)
+	for _, p := range plats {
+		if err := e.recoverInbox(ctx, p.Name()); err != nil {
+			return err
+		}
+	}
+	stopInbox := context.AfterFunc(ctx, e.in.stop)
+	defer stopInbox()
 
 	sendCtx, stopSenders := context.WithCancel(context.WithoutCancel(ctx))
 	var senders sync.WaitGroup
@@ -541,7 +596,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	tickCtx, stopTicks := context.WithCancel(ctx)
 	var ticks sync.WaitGroup
 	ticks.Go(func() {
-		e.Tick(tickCtx)
+		// The first run waits for the updates sent while the bot was down,
+		// so that, say, a check-in sent before a session's end is stored
+		// before the tick closes the session.
+		e.awaitBacklogs(tickCtx, plats)
+		e.tickAfterHandled(tickCtx)
 		t := time.NewTicker(e.tick)
 		defer t.Stop()
 		for {
@@ -549,7 +608,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			case <-tickCtx.Done():
 				return
 			case <-t.C:
-				e.Tick(tickCtx)
+				e.tickAfterHandled(tickCtx)
 			}
 		}
 	})
@@ -564,6 +623,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			err := p.Run(ctx, e)
 			if err != nil && ctx.Err() == nil {
 				err = fmt.Errorf("platform %s: %w", p.Name(), err)
+				e.log.Error("platform stopped; the others go on", "platform", p.Name(), "err", err)
 			} else {
 				err = nil
 			}
@@ -575,6 +635,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		if err := <-errc; err != nil && runErr == nil {
 			runErr = err
 		}
+	}
+	if ctx.Err() == nil {
+		e.in.idle(ctx) // every input ended: handle what was accepted
 	}
 	e.waitHandlers()
 	e.Settle(context.WithoutCancel(ctx))
@@ -588,9 +651,46 @@ func (e *Engine) Run(ctx context.Context) error {
 	return runErr
 }
 
+// tickWait bounds how long a timed run waits for updates accepted before it
+// to be handled, and the first one for a platform's backlog.
+const tickWait = 10 * time.Second
+
+// awaitBacklogs waits, at most tickWait, until every platform that hands
+// over what was sent while the bot was down has done so.
+func (e *Engine) awaitBacklogs(ctx context.Context, plats []Platform) {
+	t := time.NewTimer(tickWait)
+	defer t.Stop()
+	for _, p := range plats {
+		b, ok := p.(Backlogged)
+		if !ok {
+			continue
+		}
+		select {
+		case <-b.CaughtUp():
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			e.log.Warn("timed work starts before the platform's backlog arrived", "platform", p.Name(), "waited", tickWait)
+			return
+		}
+	}
+}
+
+// tickAfterHandled runs the features' timed work once every update accepted
+// before now has been handled (at most tickWait later): a deadline is
+// judged after the actions sent before it.
+func (e *Engine) tickAfterHandled(ctx context.Context) {
+	if !e.in.waitHandled(ctx, e.in.mark(), tickWait) && ctx.Err() == nil {
+		e.log.Warn("timed work runs while earlier updates are still being handled", "waited", tickWait)
+	}
+	if ctx.Err() == nil {
+		e.Tick(ctx)
+	}
+}
+
 func (e *Engine) waitHandlers() {
 	done := make(chan struct{})
-	go func() { e.inflight.Wait(); close(done) }()
+	go func() { e.inflight.Wait(); e.in.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(e.grace):
@@ -656,7 +756,10 @@ func (e *Engine) Flush(ctx context.Context) {
 	e.mu.RUnlock()
 	for _, s := range ss {
 		for ctx.Err() == nil {
-			if sent, _ := s.round(ctx); !sent {
+			before := s.dispatched.Load()
+			again, _ := s.round(ctx)
+			s.sends.Wait() // sends handed to goroutines finish first
+			if !again && s.dispatched.Load() == before {
 				break
 			}
 		}

@@ -422,3 +422,49 @@ func TestClaimReturnsContentAtClaimTime(t *testing.T) {
 		t.Fatalf("claimed twice: %+v", again)
 	}
 }
+
+// A message's platform time is when the member acted, bounded by the
+// engine's clock: never later than now, never earlier than MaxMessageAge
+// before it.
+func TestRequestAtIsTheBoundedMessageTime(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, bot.ShanghaiLocation())
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e, err := bot.New(bot.Options{Store: db, Now: func() time.Time { return now }, MaxMessageAge: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Time
+	if err := e.Register(featureFunc("at", func(ctx context.Context, r *bot.Request) error {
+		got = append(got, r.At())
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	e.AddPlatform(memchat.New("mem", bot.Capabilities{}))
+	for _, sent := range []time.Time{now.Add(-50 * time.Second), now.Add(time.Minute), now.Add(-3 * time.Hour), {}} {
+		e.Receive(context.Background(), bot.Message{Platform: "mem", ChatID: "甲", ChatKind: bot.Group, SenderID: "u", Text: "/at", Time: sent})
+	}
+	want := []time.Time{now.Add(-50 * time.Second), now, now.Add(-time.Hour), now}
+	for i := range want {
+		if i >= len(got) || !got[i].Equal(want[i]) {
+			t.Fatalf("At() = %v, want %v", got, want)
+		}
+	}
+}
+
+// oneCommand is a feature with one command (featureFunc).
+type oneCommand struct {
+	name string
+	fn   bot.Handler
+}
+
+func featureFunc(name string, fn bot.Handler) bot.Feature { return oneCommand{name, fn} }
+
+func (f oneCommand) Name() string { return f.name }
+func (f oneCommand) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{{Name: f.name, Summary: f.name, Handler: f.fn}}
+}

@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"maps"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -18,7 +20,12 @@ type Limits struct {
 	// Global spaces all sends of the platform evenly (Per/Count apart) and
 	// never lets more than Count complete in any window of Per.
 	Global RateLimit
-	// PerChat limits are hard windows per chat, e.g. 1/s and 20/min.
+	// PerChat limits hold per chat, e.g. 1/s and 20/min: each is a hard
+	// window (never more than Count completed sends in any Per), and the
+	// budget is spread evenly over Per: after a burst of at most
+	// evenBurst sends, one every Per/(Count-evenBurst+1), so a chat busy
+	// for minutes sees its messages (a running count) keep moving instead
+	// of Count at once and then nothing until the window opens again.
 	PerChat []RateLimit
 	// MinGap..MaxGap is a pause with random jitter between any two sends of
 	// the platform (WeChat's pacing). Zero disables it.
@@ -26,9 +33,18 @@ type Limits struct {
 	// Merge lets pending plain messages to one chat go out as one message
 	// when the chat's limit would otherwise hold them back.
 	Merge bool
-	// MaxMessageLen caps a merged message, in runes (default 3500).
+	// MaxMessageLen caps a merged message, in UTF-16 code units (default
+	// 3500).
 	MaxMessageLen int
+	// Concurrency is how many sends may be in flight at once, each to a
+	// different chat (default 1: one at a time, in queue order across
+	// chats).
+	Concurrency int
 }
+
+// evenBurst is how many sends a quiet chat may get at once (within its
+// other windows) before its budget is spread evenly.
+const evenBurst = 3
 
 // window remembers the completion times of the last Count sends.
 type window struct {
@@ -61,13 +77,42 @@ func (w *window) record(t time.Time) {
 
 type chatLimit struct {
 	windows []*window
+	even    []evenPace
 	hold    time.Time // a platform's retry-after for this chat
+	last    time.Time // the last send's start or end
 }
 
-// limiter decides when the next message may go, for one platform. It is used
-// by one sender goroutine only. Times are real monotonic times, never the
-// injected business clock: limits are about the wall, not the calendar.
+// evenPace spreads a window's budget evenly (the generic cell rate
+// algorithm): sends are due every interval, and a chat that was quiet may
+// run ahead of that schedule by at most tolerance (evenBurst-1 sends).
+type evenPace struct {
+	interval, tolerance time.Duration
+	tat                 time.Time // theoretical arrival time of the next send
+}
+
+func newEvenPace(r RateLimit) evenPace {
+	burst := min(evenBurst, r.Count)
+	// burst-1 sends ahead of schedule plus one per interval make at most
+	// Count in any Per: the hard window never has to stop the chat.
+	iv := r.Per / time.Duration(r.Count-burst+1)
+	return evenPace{interval: iv, tolerance: time.Duration(burst-1) * iv}
+}
+
+func (p *evenPace) ready() time.Time {
+	if p.tat.IsZero() {
+		return time.Time{}
+	}
+	return p.tat.Add(-p.tolerance)
+}
+
+func (p *evenPace) take(t time.Time) { p.tat = later(p.tat, t).Add(p.interval) }
+
+// limiter decides when the next message may go, for one platform. Its
+// sender's dispatcher and send goroutines share it under its lock. Times are
+// real monotonic times, never the injected business clock: limits are
+// about the wall, not the calendar.
 type limiter struct {
+	mu         sync.Mutex
 	l          Limits
 	global     *window
 	nextGlobal time.Time // even spacing of global sends
@@ -93,6 +138,8 @@ func later(a, b time.Time) time.Time {
 
 // globalReady is when the platform may send its next message at all.
 func (lim *limiter) globalReady() time.Time {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
 	t := later(lim.nextGlobal, lim.nextGap)
 	if lim.global != nil {
 		t = later(t, lim.global.ready())
@@ -107,6 +154,7 @@ func (lim *limiter) chat(id int64) *chatLimit {
 		for _, r := range lim.l.PerChat {
 			if r.enabled() {
 				c.windows = append(c.windows, newWindow(r))
+				c.even = append(c.even, newEvenPace(r))
 			}
 		}
 		lim.chats[id] = c
@@ -116,10 +164,15 @@ func (lim *limiter) chat(id int64) *chatLimit {
 
 // chatReady is when chat id may receive its next message.
 func (lim *limiter) chatReady(id int64) time.Time {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
 	c := lim.chat(id)
 	t := c.hold
 	for _, w := range c.windows {
 		t = later(t, w.ready())
+	}
+	for i := range c.even {
+		t = later(t, c.even[i].ready())
 	}
 	return t
 }
@@ -127,6 +180,8 @@ func (lim *limiter) chatReady(id int64) time.Time {
 // wouldWait reports whether, after one more send now, the chat's next send
 // would have to wait: the condition for merging what is pending.
 func (lim *limiter) wouldWait(id int64, now time.Time) bool {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
 	c := lim.chat(id)
 	for _, w := range c.windows {
 		if w.limit.Count == 1 {
@@ -136,7 +191,39 @@ func (lim *limiter) wouldWait(id int64, now time.Time) bool {
 			return true
 		}
 	}
+	for _, p := range c.even {
+		p.take(now)
+		if p.ready().After(now) {
+			return true
+		}
+	}
 	return now.Before(c.hold)
+}
+
+// prune forgets chats whose every window has passed: a chat's state
+// counts only while it can hold a send back, and a bot in many chats must
+// not keep one for each chat it ever wrote to.
+func (lim *limiter) prune(now time.Time) {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
+	var longest time.Duration
+	for _, r := range lim.l.PerChat {
+		longest = max(longest, r.Per)
+	}
+	before := len(lim.chats)
+	for id, c := range lim.chats {
+		if now.Sub(c.last) > longest && !now.Before(c.hold) {
+			delete(lim.chats, id)
+		}
+	}
+	// A Go map keeps its size after deletions: make it anew when most of
+	// it went (some 700 bytes a chat, and every member who ever talked to
+	// the bot in private is a chat). Not maps.Clone: it keeps the capacity.
+	if len(lim.chats) < before/2 {
+		kept := make(map[int64]*chatLimit, len(lim.chats))
+		maps.Copy(kept, lim.chats)
+		lim.chats = kept
+	}
 }
 
 // catchUpShare is the part of the global window by which even spacing may
@@ -145,8 +232,16 @@ func (lim *limiter) wouldWait(id int64, now time.Time) bool {
 // much of the window. The global window itself still caps every Per.
 const catchUpShare = 4
 
-// started records that a send starts at t (for even spacing and pacing).
-func (lim *limiter) started(t time.Time) {
+// started records that a send to chat id starts at t (for even spacing and
+// pacing).
+func (lim *limiter) started(id int64, t time.Time) {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
+	c := lim.chat(id)
+	for i := range c.even {
+		c.even[i].take(t)
+	}
+	c.last = later(c.last, t)
 	if lim.global != nil {
 		// Even spacing without accumulated drift: a send that started late
 		// neither pushes every later send back nor loses the time for good;
@@ -164,12 +259,16 @@ func (lim *limiter) started(t time.Time) {
 // completions, which are never earlier than the platform saw the message, so
 // a platform observing the sends can never count more than the limit.
 func (lim *limiter) finished(id int64, t time.Time) {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
 	if lim.global != nil {
 		lim.global.record(t)
 	}
-	for _, w := range lim.chat(id).windows {
+	c := lim.chat(id)
+	for _, w := range c.windows {
 		w.record(t)
 	}
+	c.last = later(c.last, t)
 	if lim.l.MaxGap > 0 {
 		gap := lim.l.MinGap
 		if span := lim.l.MaxGap - lim.l.MinGap; span > 0 {
@@ -180,50 +279,8 @@ func (lim *limiter) finished(id int64, t time.Time) {
 }
 
 func (lim *limiter) holdChat(id int64, until time.Time) {
+	lim.mu.Lock()
+	defer lim.mu.Unlock()
 	c := lim.chat(id)
 	c.hold = later(c.hold, until)
-}
-
-// forgetIdle drops the chats whose windows hold no send younger than their
-// length and whose hold has passed: a new chatLimit allows the same, so
-// only memory is saved (some 700 bytes a chat, and every member who ever
-// talked to the bot in private is a chat). The map is made anew when most
-// of it went, as a Go map keeps its size after deletions.
-func (lim *limiter) forgetIdle(now time.Time) {
-	before := len(lim.chats)
-	for id, c := range lim.chats {
-		if now.Before(c.hold) {
-			continue
-		}
-		idle := true
-		for _, w := range c.windows {
-			if !w.emptyAt(now) {
-				idle = false
-				break
-			}
-		}
-		if idle {
-			delete(lim.chats, id)
-		}
-	}
-	if len(lim.chats) < before/2 {
-		kept := make(map[int64]*chatLimit, len(lim.chats))
-		for id, c := range lim.chats {
-			kept[id] = c
-		}
-		lim.chats = kept
-	}
-}
-
-// emptyAt reports whether every send the window recorded is at least its
-// length before now.
-func (w *window) emptyAt(now time.Time) bool {
-	last := w.next - 1
-	if last < 0 {
-		if !w.full {
-			return true
-		}
-		last = len(w.times) - 1
-	}
-	return !w.times[last].Add(w.limit.Per).After(now)
 }

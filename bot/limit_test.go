@@ -37,7 +37,7 @@ func TestGlobalSpacingDoesNotDrift(t *testing.T) {
 		if ready.After(at) {
 			at = ready
 		}
-		lim.started(at.Add(100 * time.Microsecond)) // every send starts a little late
+		lim.started(0, at.Add(100*time.Microsecond)) // every send starts a little late
 		lim.finished(0, at.Add(200*time.Microsecond))
 	}
 	// 400 sends at 200/s: the last starts about 2s in, not 2s plus the lateness.
@@ -70,7 +70,7 @@ func TestLimiterCatchUpAfterPause(t *testing.T) {
 			now = now.Add(300 * time.Millisecond) // a slow database read
 		}
 		now = later(now, lim.globalReady())
-		lim.started(now)
+		lim.started(1, now)
 		lim.finished(1, now)
 		sends = append(sends, now)
 	}
@@ -113,7 +113,7 @@ func TestLimiterForgetsIdleChats(t *testing.T) {
 	}
 	lim.holdChat(5, t0.Add(time.Hour))
 	lim.finished(7, t0.Add(50*time.Second))
-	lim.forgetIdle(t0.Add(time.Minute + time.Second))
+	lim.prune(t0.Add(time.Minute + time.Second))
 	if len(lim.chats) != 2 || lim.chats[5] == nil || lim.chats[7] == nil {
 		t.Fatalf("kept %d chats: %v", len(lim.chats), lim.chats)
 	}

@@ -7,20 +7,41 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// sender delivers one platform's queued messages, in order per chat, within
-// the platform's limits. Only the sender's goroutine touches its limiter.
+// sender delivers one platform's queued messages within the platform's
+// limits: to different chats at once (up to Limits.Concurrency sends in
+// flight), in order within each chat (one send in flight per chat, the next
+// taken after it), replies before bulk sends.
+//
+// It reads the outbox only when it may send something: a wake for chats
+// that are all held by their limits, or all have a send in flight, does not
+// wake it; it sleeps until the first held chat's window opens. After a send
+// fails for no reason of its own it asks the platform whether it is up
+// (Prober); while the platform is down it holds every send and probes once a
+// second, and sends again as soon as a probe is answered.
 type sender struct {
-	e    *Engine
-	p    Platform
-	lim  *limiter
-	log  *slog.Logger
-	wake chan struct{}
-	// forgotAt is when the limiter last forgot its idle chats.
-	forgotAt time.Time
+	e       *Engine
+	p       Platform
+	lim     *limiter
+	log     *slog.Logger
+	wake    chan struct{}
+	workers int
+	prober  Prober
+
+	mu         sync.Mutex
+	inflight   map[int64]bool      // chats with a send in flight
+	held       map[int64]time.Time // chats with work, held by their limit until then (as of the last round)
+	down       bool                // the platform did not answer a probe
+	slots      chan struct{}       // one per send in flight
+	sends      sync.WaitGroup      // sends in flight
+	rounds     atomic.Int64        // outbox reads, for tests
+	dispatched atomic.Int64        // sends handed to goroutines
 }
 
 const (
@@ -29,18 +50,48 @@ const (
 	maxIdle       = 30 * time.Second
 	maxBackoff    = 5 * time.Minute
 	sendTimeout   = 30 * time.Second // one platform call
-	forgetEvery   = time.Minute      // how often the limiter forgets idle chats
+	probeEvery    = time.Second      // probing a platform that is down
+	probeTimeout  = 5 * time.Second
 )
 
 func newSender(e *Engine, p Platform, l Limits) *sender {
 	if l.MaxMessageLen <= 0 {
 		l.MaxMessageLen = 3500
 	}
-	return &sender{e: e, p: p, lim: newLimiter(l), log: e.log.With("platform", p.Name()), wake: make(chan struct{}, 1)}
+	if l.Concurrency <= 0 {
+		l.Concurrency = 1
+	}
+	s := &sender{e: e, p: p, lim: newLimiter(l), log: e.log.With("platform", p.Name()), wake: make(chan struct{}, 1),
+		workers: l.Concurrency, inflight: map[int64]bool{}, held: map[int64]time.Time{}, slots: make(chan struct{}, l.Concurrency)}
+	s.prober, _ = p.(Prober)
+	return s
 }
 
-// poke wakes the sender after an enqueue.
-func (s *sender) poke() {
+// poke wakes the sender after an enqueue for chats (none: any chat). A
+// wake only for chats that all wait for their limit, or all have a send in
+// flight, is dropped: the sender already sleeps until the first of them may
+// be served, and a send's end wakes it anyway.
+func (s *sender) poke(chats ...int64) {
+	if len(chats) > 0 {
+		s.mu.Lock()
+		now := time.Now()
+		serve := s.down
+		for _, c := range chats {
+			if until, ok := s.held[c]; !s.inflight[c] && (!ok || !until.After(now)) {
+				serve = true
+				break
+			}
+		}
+		down := s.down
+		s.mu.Unlock()
+		if !serve || down {
+			return
+		}
+	}
+	s.wakeUp()
+}
+
+func (s *sender) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -53,12 +104,62 @@ func (s *sender) run(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Warn("messages interrupted while sending are queued again", "count", n)
 	}
+	prune := time.NewTicker(time.Minute)
+	defer prune.Stop()
 	for ctx.Err() == nil {
-		sent, wait := s.round(ctx)
-		if sent {
+		select {
+		case <-prune.C:
+			s.lim.prune(time.Now())
+		default:
+		}
+		if s.isDown() {
+			s.probeUntilUp(ctx)
+			continue
+		}
+		again, wait := s.round(ctx)
+		if again {
 			continue
 		}
 		s.sleep(ctx, wait)
+	}
+	s.sends.Wait() // a send that has started finishes
+}
+
+func (s *sender) isDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.down
+}
+
+func (s *sender) setDown(down bool) {
+	s.mu.Lock()
+	s.down = down
+	s.mu.Unlock()
+}
+
+// healthy asks the platform whether it is reachable; a platform that cannot
+// be asked counts as reachable.
+func (s *sender) healthy(ctx context.Context) bool {
+	if s.prober == nil {
+		return true
+	}
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	return s.prober.Probe(pctx) == nil
+}
+
+// probeUntilUp probes the platform once a second until it answers.
+func (s *sender) probeUntilUp(ctx context.Context) {
+	start := time.Now()
+	for ctx.Err() == nil {
+		if !sleepUntil(ctx, time.Now().Add(probeEvery)) {
+			return
+		}
+		if s.healthy(ctx) {
+			s.setDown(false)
+			s.log.Info("platform reachable again; sending", "down_for", time.Since(start).Round(time.Millisecond))
+			return
+		}
 	}
 }
 
@@ -76,8 +177,11 @@ func (s *sender) sleep(ctx context.Context, d time.Duration) {
 }
 
 // sleepUntil waits for a real instant, not interruptible by pokes.
-func sleepUntil(ctx context.Context, at time.Time) bool {
-	d := time.Until(at)
+func sleepUntil(ctx context.Context, at time.Time) bool { return Sleep(ctx, time.Until(at)) }
+
+// Sleep waits d, or less if ctx ends first; it reports whether ctx is
+// still alive (the whole wait passed). Adapters use it for their pauses.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
@@ -92,13 +196,9 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 }
 
 // round sends what it can of the current heads (the oldest due message of
-// each chat). It reports whether it sent anything and, if not, how long to
-// wait before looking again.
-func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
-	if now := time.Now(); now.Sub(s.forgotAt) >= forgetEvery {
-		s.lim.forgetIdle(now)
-		s.forgotAt = now
-	}
+// each chat). It reports whether to look again at once and, if not, how
+// long to sleep before looking again (a wake cuts it short).
+func (s *sender) round(ctx context.Context) (again bool, wait time.Duration) {
 	heads, err := s.e.store.OutboxHeads(ctx, s.p.Name(), s.e.now(), headsPerRound)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -106,40 +206,63 @@ func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
 		}
 		return false, time.Second
 	}
+	held := map[int64]time.Time{}
+	defer func() {
+		s.mu.Lock()
+		s.held = held
+		s.mu.Unlock()
+	}()
 	if len(heads) == 0 {
 		return false, s.idleWait(ctx)
 	}
 	deadline := time.Now().Add(roundBudget)
 	var earliest time.Time
+	progress := false
 	for i := 0; i < len(heads); i++ {
 		m := heads[i]
 		for {
-			if ctx.Err() != nil {
-				return sent, 0
+			if ctx.Err() != nil || s.isDown() {
+				return false, 0
+			}
+			if s.chatBusy(m.ChatID) {
+				break // its send's end wakes the sender for the next
 			}
 			if !m.ChatActive {
 				s.fail(ctx, m, "机器人已不在该群")
-				sent = true
+				progress = true
 				break
 			}
 			if ready := s.lim.chatReady(m.ChatID); ready.After(time.Now()) {
+				held[m.ChatID] = ready
 				if earliest.IsZero() || ready.Before(earliest) {
 					earliest = ready
 				}
 				break
 			}
-			if !sleepUntil(ctx, s.lim.globalReady()) {
-				return sent, 0
+			if !s.acquire(ctx) || !sleepUntil(ctx, s.lim.globalReady()) {
+				return false, 0
 			}
+			if s.workers > 1 {
+				s.dispatch(ctx, m)
+				break
+			}
+			// One send at a time: the chat's next reply may follow at once
+			// when it is older than every other chat's head, so replies
+			// leave in the order they were queued.
 			out, last := s.deliver(ctx, m)
+			<-s.slots
 			switch out {
-			case delivered:
-				sent = true
+			case delivered, retryLater:
+				// (A retry may be due at once: a chat moved, a head
+				// superseded meanwhile. The next look sees.)
+				progress = true
 			case platformDown:
-				return sent, 2 * time.Second
+				return false, 2 * time.Second
+			case outage:
+				return false, 0
 			}
 			if time.Now().After(deadline) {
-				return sent, 0
+				return true, 0
 			}
 			next, ok := s.nextInOrder(ctx, m, last, heads[i+1:])
 			if out != delivered || !ok {
@@ -147,13 +270,18 @@ func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
 			}
 			m = next
 		}
+		if time.Now().After(deadline) {
+			return true, 0
+		}
 	}
-	if sent {
+	if progress {
 		return true, 0
 	}
-	wait = time.Second
+	// Until the first held chat may be served, or the first message
+	// waiting to be retried is due; a send's end or a wake comes sooner.
+	wait = s.idleWait(ctx)
 	if !earliest.IsZero() {
-		wait = time.Until(earliest)
+		wait = min(wait, time.Until(earliest))
 	}
 	if g := time.Until(s.lim.globalReady()); g > wait {
 		wait = g
@@ -161,10 +289,51 @@ func (s *sender) round(ctx context.Context) (sent bool, wait time.Duration) {
 	return false, max(wait, time.Millisecond)
 }
 
-// idleWait is how long to sleep when nothing is due: until the next pending
-// message's not_before, at most maxIdle; an enqueue wakes the sender sooner.
+// chatBusy reports whether chat has a send in flight.
+func (s *sender) chatBusy(chat int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inflight[chat]
+}
+
+// acquire takes a send slot, waiting for one to free up.
+func (s *sender) acquire(ctx context.Context) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// dispatch delivers m on a goroutine of its own; the chat takes no other
+// send until it ends, which wakes the sender for the chat's next message.
+func (s *sender) dispatch(ctx context.Context, m OutboxMessage) {
+	s.mu.Lock()
+	s.inflight[m.ChatID] = true
+	s.mu.Unlock()
+	s.dispatched.Add(1)
+	s.sends.Add(1)
+	go func() {
+		defer s.sends.Done()
+		out, _ := s.deliver(ctx, m)
+		<-s.slots
+		s.mu.Lock()
+		delete(s.inflight, m.ChatID)
+		s.mu.Unlock()
+		if out == platformDown {
+			// Logged out: the adapter wakes every sender when it is back.
+			return
+		}
+		s.wakeUp()
+	}()
+}
+
+// idleWait is how long to sleep when nothing due can be sent: until the next
+// pending message's not_before, at most maxIdle; an enqueue wakes the
+// sender sooner.
 func (s *sender) idleWait(ctx context.Context) time.Duration {
-	at, ok, err := s.e.store.NextOutboxDue(ctx, s.p.Name())
+	at, ok, err := s.e.store.NextOutboxDue(ctx, s.p.Name(), s.e.now())
 	if err != nil || !ok {
 		return maxIdle
 	}
@@ -203,9 +372,10 @@ func (s *sender) nextInOrder(ctx context.Context, m OutboxMessage, lastID int64,
 type outcome int
 
 const (
-	delivered    outcome = iota // left the queue: delivered, or failed for good
+	delivered    outcome = iota // left the queue: delivered, failed for good, or outcome unknown
 	retryLater                  // stays pending, to be tried again
 	platformDown                // the platform is not connected: stop trying for now
+	outage                      // the platform does not answer: hold sends and probe
 )
 
 // deliver sends one head message, merged with the chat's following plain
@@ -217,9 +387,9 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 	if s.lim.l.Merge && len(m.Buttons) == 0 && m.EditOf == 0 && m.File == "" && s.lim.wouldWait(m.ChatID, time.Now()) {
 		more, err := s.e.store.OutboxFollowing(ctx, m.ChatID, m.ID, s.e.now(), 50)
 		if err == nil {
-			n := utf8.RuneCountInString(m.Text)
+			n := textLen(m.Text)
 			for _, f := range more {
-				fl := utf8.RuneCountInString(f.Text)
+				fl := textLen(f.Text)
 				if !isPlain(f) || n+fl+2 > s.lim.l.MaxMessageLen {
 					break
 				}
@@ -256,6 +426,16 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 		parts[i] = c.Text
 	}
 	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo, File: m.File}
+	if len(ids) == 1 {
+		// Only a message sent alone records its parts: a merged text is
+		// made anew at each attempt.
+		out.PartsSent = claimed[0].PartsSent
+		out.PartSent = func(n int) {
+			if err := s.e.store.MarkPartsSent(bctx, m.ID, n); err != nil {
+				s.log.Error("record parts sent", "outbox", m.ID, "parts", n, "err", err)
+			}
+		}
+	}
 	if len(ids) > 1 {
 		// Messages merged into a send that did not succeed go back to the
 		// queue on their own; the head's fate is decided below.
@@ -272,10 +452,11 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 	}
 	sctx, cancel := context.WithTimeout(bctx, sendTimeout)
 	start := time.Now()
-	s.lim.started(start)
+	s.lim.started(m.ChatID, start)
 	var msgID string
 	msgID, err = s.send(sctx, m, out)
 	s.lim.finished(m.ChatID, time.Now())
+	timedOut := sctx.Err() != nil && ctx.Err() == nil
 	cancel()
 
 	if err == nil {
@@ -290,6 +471,17 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 		migrated *ChatMigratedError
 	)
 	switch {
+	case errors.Is(err, ErrOutcomeUnknown) || timedOut && !errors.Is(err, ErrNotConnected):
+		// The platform may have the message: sending it again could
+		// deliver it twice. It leaves the queue as "unknown" (logged,
+		// shown by /broadcast status); the chat's next message follows.
+		s.log.Warn("send timed out after the platform was handed it: outcome unknown, not sent again",
+			"outbox", ids, "chat", m.ChatID, "after", time.Since(start).Round(time.Millisecond), "err", err)
+		if uerr := s.e.store.MarkUnknown(bctx, ids, truncate("结果未知（发送超时，平台可能已收到，未重发）："+err.Error(), 500)); uerr != nil {
+			s.log.Error("mark outcome unknown", "ids", ids, "err", uerr)
+		}
+		err = nil // nothing to requeue
+		return delivered, ids[len(ids)-1]
 	case errors.As(err, &migrated):
 		if merr := s.e.store.MigrateChat(bctx, s.p.Name(), m.ChatExternalID, migrated.NewID); merr != nil {
 			s.log.Error("migrate chat", "from", m.ChatExternalID, "to", migrated.NewID, "err", merr)
@@ -318,7 +510,15 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 	case ctx.Err() != nil:
 		s.retry(bctx, m, 0, false, err) // shutting down: sent after restart
 		return retryLater, m.ID
+	case !s.healthy(bctx):
+		// The platform does not answer at all: no backoff per message, but
+		// every send held until a probe is answered, then sent at once.
+		s.log.Warn("platform unreachable; holding sends and probing every second", "outbox", m.ID, "err", err)
+		s.setDown(true)
+		s.retry(bctx, m, 0, true, err)
+		return outage, m.ID
 	default:
+		// The platform answers, so the trouble is this message's.
 		backoff := min(time.Second<<min(m.Attempts, 12), maxBackoff)
 		s.log.Warn("send failed; will retry", "outbox", m.ID, "attempt", m.Attempts+1, "in", backoff, "err", err)
 		s.retry(bctx, m, backoff, true, err)
@@ -362,6 +562,17 @@ func (s *sender) fail(ctx context.Context, m OutboxMessage, reason string) {
 	if err := s.e.store.MarkFailed(ctx, m.ID, s.e.redactor.String(reason)); err != nil {
 		s.log.Error("mark failed", "outbox", m.ID, "err", err)
 	}
+}
+
+// textLen is a text's length for merging: in UTF-16 code units, which is
+// what the strictest platform (Telegram) counts, so a merged text never
+// needs more than one part there.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 func truncate(s string, n int) string {

@@ -48,6 +48,14 @@ type Outbound struct {
 	// message (platforms with Capabilities.Files); Text is then its
 	// caption. A file that is gone by then is a PermanentError.
 	File string
+	// PartsSent is how many leading parts of a text the platform cuts into
+	// parts it took in an earlier attempt: send only the rest.
+	PartsSent int
+	// PartSent, if set, is told after each part the platform took (n parts
+	// so far) while more are to follow; the sender stores it, so a later
+	// part's failure never sends the earlier parts again, even after a
+	// restart.
+	PartSent func(n int)
 }
 
 // Mention names a member in an outgoing message.
@@ -57,11 +65,40 @@ type Mention struct {
 }
 
 // Receiver is what a platform hands incoming traffic to: the engine.
-// Receive handles one message and returns when its handler has finished, so a
-// platform that calls it from one goroutine gets strictly ordered handling.
+//
+// An adapter whose platform can deliver an update again (Telegram keeps it
+// until it is confirmed) or that must not lose one once taken hands what it
+// received to Accept and confirms it to the platform only after Accept
+// returned nil: the updates are then stored, and handled in order per lane
+// even across a crash. Receive handles one message at once and returns when
+// its handler has finished (the terminal, where a line read is a line
+// handled); ChatEvent likewise for a chat event.
 type Receiver interface {
 	Receive(ctx context.Context, m Message)
 	ChatEvent(ctx context.Context, e ChatEvent) error
+	// Accept stores items durably and queues them for handling; it waits
+	// while the platform's backlog is full, and fails (store nothing) once
+	// the engine is stopping.
+	Accept(ctx context.Context, platform string, items []Incoming) error
+	// Accepted is the highest Incoming.Seq stored for the platform.
+	Accepted(ctx context.Context, platform string) (int64, error)
+}
+
+// Backlogged is implemented by platforms that keep what was sent while the
+// bot was down and hand it over after a start (Telegram). CaughtUp is closed
+// once that backlog has been accepted; the engine's first timed run waits
+// for it (a bounded time), so a check-in sent before a session's end is
+// stored before the session closes.
+type Backlogged interface {
+	CaughtUp() <-chan struct{}
+}
+
+// Prober is implemented by platforms that can tell cheaply whether they are
+// reachable (Telegram's getMe). After a send fails for no reason of its own
+// the sender asks: a platform that does not answer is down, and the sender
+// holds every send and probes until it answers, then sends at once.
+type Prober interface {
+	Probe(ctx context.Context) error
 }
 
 // Platform is a chat platform adapter.
@@ -114,6 +151,11 @@ var (
 	// ErrNotConnected means the platform is logged out or reconnecting:
 	// messages wait without counting as failed attempts.
 	ErrNotConnected = errors.New("platform not connected")
+	// ErrOutcomeUnknown means the message was handed to the platform but
+	// its answer never came (a timeout after the request was written): it
+	// may have arrived. The message is recorded as OutboxUnknown and not
+	// sent again.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
 )
 
 // ChatMigratedError reports that the chat now lives under a new platform id

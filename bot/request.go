@@ -16,6 +16,7 @@ type Request struct {
 	Spec *CommandSpec
 
 	engine *Engine
+	at     time.Time
 }
 
 // Engine gives access to the engine, for sending to other chats.
@@ -23,6 +24,20 @@ func (r *Request) Engine() *Engine { return r.engine }
 
 // Now is the engine's clock.
 func (r *Request) Now() time.Time { return r.engine.Now() }
+
+// At is when the member sent the message by the platform's clock, in the
+// configured zone: the instant a member's action (a check-in, a relay join,
+// a suggestion filed) is judged at, so an action sent before a deadline
+// counts even when the bot handles it later (it was down, or behind). It is
+// bounded by the engine's clock against skew: never later than Now, never
+// earlier than Now minus Options.MaxMessageAge. A message without a time
+// (a button press on some platforms) is taken as sent when it is handled.
+func (r *Request) At() time.Time {
+	if r.at.IsZero() {
+		return r.Now()
+	}
+	return r.at.In(r.engine.loc)
+}
 
 // Units is the current organisation tree.
 func (r *Request) Units() *UnitTree { return r.engine.Units() }

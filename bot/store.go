@@ -19,6 +19,10 @@ const (
 	OutboxFailed     OutboxState = "failed"     // will not be retried; see LastError
 	OutboxSuperseded OutboxState = "superseded" // replaced by a newer message with the same merge key
 	OutboxCancelled  OutboxState = "cancelled"  // withdrawn before it was sent (a broadcast taken back)
+	// OutboxUnknown: the send timed out after the platform was handed the
+	// message, so it may or may not have arrived. It is not sent again
+	// (a repeat would reach the chat twice if the first did arrive).
+	OutboxUnknown OutboxState = "unknown"
 )
 
 // Outgoing is a message a feature wants sent. Only ChatID and Text are
@@ -61,6 +65,9 @@ type OutboxMessage struct {
 	PlatformMsgID string
 	CreatedAt     time.Time
 	DeliveredAt   time.Time
+	// PartsSent is how many leading parts of a long text the platform took
+	// in earlier attempts.
+	PartsSent int
 	// From the chat, for delivery:
 	Platform       string
 	ChatExternalID string
@@ -73,9 +80,10 @@ type OutboxMessage struct {
 // ClaimedMessage is the content of a message at the moment the sender took
 // it for delivery.
 type ClaimedMessage struct {
-	ID      int64
-	Text    string
-	Buttons [][]Button
+	ID        int64
+	Text      string
+	Buttons   [][]Button
+	PartsSent int
 }
 
 // Store is the persistence the engine needs. storage.DB implements it.
@@ -107,9 +115,9 @@ type Store interface {
 	// OlderReplyElsewhere reports whether another chat of the platform has a
 	// due pending reply (not bulk) queued before id.
 	OlderReplyElsewhere(ctx context.Context, platform string, chatID, id int64, now time.Time) (bool, error)
-	// NextOutboxDue is the earliest not_before of a pending message of the
-	// platform; ok is false if nothing is pending.
-	NextOutboxDue(ctx context.Context, platform string) (at time.Time, ok bool, err error)
+	// NextOutboxDue is the earliest not_before after the instant after of a
+	// pending message of the platform; ok is false if there is none.
+	NextOutboxDue(ctx context.Context, platform string, after time.Time) (at time.Time, ok bool, err error)
 	// MarkSending records that the messages are being handed to the
 	// platform, so that an edit queued meanwhile no longer changes them in
 	// place. It returns the content of those it switched (the ones still
@@ -120,12 +128,29 @@ type Store interface {
 	MarkDelivered(ctx context.Context, ids []int64, platformMsgID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, notBefore time.Time, countAttempt bool, errText string) error
 	MarkFailed(ctx context.Context, id int64, reason string) error
+	// MarkUnknown records sends whose outcome is unknown (OutboxUnknown).
+	MarkUnknown(ctx context.Context, ids []int64, reason string) error
+	// MarkPartsSent records that the platform took the first n parts of a
+	// long message.
+	MarkPartsSent(ctx context.Context, id int64, n int) error
 	// PendingCount counts pending messages of a platform due at now.
 	PendingCount(ctx context.Context, platform string, now time.Time) (int, error)
 
 	// SetQueuedHook sets the function the store calls after every commit
-	// that queued messages, once per platform they are for, however the
-	// messages were queued (Enqueue, or a feature's own transaction). The
-	// engine sets it once, when it is made, to wake that platform's sender.
-	SetQueuedHook(fn func(platform string))
+	// that queued messages, once per platform they are for, with the chats
+	// they are for, however the messages were queued (Enqueue, or a
+	// feature's own transaction). The engine sets it once, when it is made,
+	// to wake that platform's sender when one of those chats can be served.
+	SetQueuedHook(fn func(platform string, chats []int64))
+
+	// AddInbox stores received items in one transaction and raises the
+	// platform's cursor to seq (if higher); it returns their ids in order.
+	AddInbox(ctx context.Context, platform string, seq int64, items []InboxEntry) ([]int64, error)
+	// InboxCursor is the highest seq stored for the platform, 0 if none.
+	InboxCursor(ctx context.Context, platform string) (int64, error)
+	// PendingInbox lists the platform's items not yet handled, oldest first.
+	PendingInbox(ctx context.Context, platform string) ([]InboxEntry, error)
+	// InboxDone deletes a handled item. (A transaction that carries the
+	// item's Receipt in its context deletes it itself.)
+	InboxDone(ctx context.Context, id int64) error
 }

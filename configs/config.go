@@ -53,6 +53,13 @@ type Config struct {
 	Exports   ExportsConfig   `yaml:"exports"`
 	Memory    MemoryConfig    `yaml:"memory"`
 	Retention RetentionConfig `yaml:"retention"`
+	// MessageAgeLimit bounds how far before the bot's clock a message's
+	// platform time may lie and still count as when the member acted.
+	MessageAgeLimit time.Duration `yaml:"message_age_limit"`
+
+	// Warnings are things about the file worth logging once the logger
+	// exists (an empty file).
+	Warnings []string `yaml:"-"`
 }
 
 // BotConfig names the bot.
@@ -116,6 +123,9 @@ type LimitsConfig struct {
 	MinInterval      time.Duration `yaml:"min_interval"`
 	MaxInterval      time.Duration `yaml:"max_interval"`
 	Merge            bool          `yaml:"merge"`
+	// Concurrency is how many sends may be in flight at once, to different
+	// chats (default 1; Telegram 8).
+	Concurrency int `yaml:"concurrency"`
 }
 
 // Default returns the embedded default configuration.
@@ -144,7 +154,9 @@ func Parse(b []byte, name string) (*Config, error) {
 	cfg := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(cfg); errors.Is(err, io.EOF) {
+		cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("config %s is empty: the built-in defaults are used", name))
+	} else if err != nil {
 		return nil, fmt.Errorf("config %s: %s", name, describeYAMLError(err))
 	}
 	cfg.applyDefaults()
@@ -190,6 +202,9 @@ func (c *Config) applyDefaults() {
 	if c.Tick == 0 {
 		c.Tick = 10 * time.Second
 	}
+	if c.MessageAgeLimit == 0 {
+		c.MessageAgeLimit = 24 * time.Hour
+	}
 	if c.Exports.Dir == "" {
 		c.Exports.Dir = strings.TrimSuffix(c.DataDir, "/") + "/exports"
 	}
@@ -221,6 +236,14 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level: must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.MessageAgeLimit < time.Minute {
+		return fmt.Errorf("message_age_limit: must be at least 1m, not %s", c.MessageAgeLimit)
+	}
+	for name, l := range map[string]LimitsConfig{"telegram": c.Platforms.Telegram.Limits, "wechat": c.Platforms.WeChat.Limits, "terminal": c.Platforms.Terminal.Limits} {
+		if l.Concurrency < 0 || l.Concurrency > 64 {
+			return fmt.Errorf("platforms.%s.limits.concurrency: must be between 1 and 64, not %d", name, l.Concurrency)
+		}
 	}
 	if c.Tick < time.Second {
 		return fmt.Errorf("tick: must be at least 1s, not %s", c.Tick)

@@ -59,6 +59,10 @@ func init() {
 		if t.PollTimeout == 0 {
 			t.PollTimeout = 30 * time.Second
 		}
+		if t.Limits.Concurrency == 0 {
+			// Several chats at once, so one slow chat holds no other.
+			t.Limits.Concurrency = 8
+		}
 		w := &c.Platforms.WeChat
 		if w.SessionFile == "" {
 			w.SessionFile = c.DataDir + "/wechat-session.json"

@@ -39,7 +39,10 @@ var errRunAgain = errors.New("database changed outside this writer")
 
 // quietDelay is how long a writer with deferred work waits for more
 // actions before it decides the moment is quiet: callers acknowledged by a
-// batch usually come back with their next action well within it.
+// batch usually come back with their next action well within it. When the
+// last actions came further apart than that (light load: a check-in now and
+// then), nothing is coming back and the deferred work runs at once, so a
+// lone check-in's running count is not held up.
 const quietDelay = 5 * time.Millisecond
 
 // deferredWork is what a group-commit writer does in its own transaction
@@ -80,10 +83,18 @@ type groupCommit[In, Out any] struct {
 	// the writer connection before the first action (see prepareWriter).
 	prepare  []string
 	prepared atomic.Bool
+	// receipts: an action is the effect of the update its caller is
+	// handling (a check-in, a relay join), so the batch that stores it
+	// marks that update handled (bot.Receipt).
+	receipts bool
 
 	mu      sync.Mutex
 	pending []*job[In, Out]
 	running bool
+	// arrived is when the last action was handed in, and apart how long
+	// after the one before it (quietDelay).
+	arrived time.Time
+	apart   time.Duration
 	// want > 0: the writer is lingering until this many actions wait;
 	// the caller that makes it so sends on full.
 	want    int
@@ -92,10 +103,11 @@ type groupCommit[In, Out any] struct {
 }
 
 type job[In, Out any] struct {
-	in   In
-	out  Out
-	err  error
-	done chan struct{}
+	in      In
+	receipt *bot.Receipt
+	out     Out
+	err     error
+	done    chan struct{}
 }
 
 // Do submits one action and waits until it is committed (or failed).
@@ -108,7 +120,12 @@ func (g *groupCommit[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 		g.prepared.Store(true)
 	}
 	j := &job[In, Out]{in: in, done: make(chan struct{})}
+	if g.receipts {
+		j.receipt = bot.ReceiptFrom(ctx)
+	}
 	g.mu.Lock()
+	now := time.Now()
+	g.apart, g.arrived = now.Sub(g.arrived), now
 	g.pending = append(g.pending, j)
 	start := !g.running
 	if start {
@@ -123,7 +140,7 @@ func (g *groupCommit[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 	if start {
 		// The writer outlives this caller's context if need be: the
 		// actions it carries belong to other callers too.
-		go g.loop(context.WithoutCancel(ctx))
+		go g.loop(bot.WithoutReceipt(context.WithoutCancel(ctx)))
 	}
 	select {
 	case <-j.done:
@@ -163,8 +180,9 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 		}
 		if len(g.pending) == 0 && g.deferred != nil && g.deferred.pending() {
 			// Work left for a quiet moment: give the callers just
-			// acknowledged a moment to come back first.
-			if g.waitFor(1, quietDelay, &timer) {
+			// acknowledged a moment to come back first, if they came
+			// close together.
+			if g.apart < quietDelay && g.waitFor(1, quietDelay, &timer) {
 				g.mu.Unlock()
 				continue
 			}
@@ -224,8 +242,12 @@ func (g *groupCommit[In, Out]) waitFor(n int, d time.Duration, timer **time.Time
 
 func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out]) {
 	in := make([]In, len(batch))
+	var receipts []*bot.Receipt
 	for i, j := range batch {
 		in[i] = j.in
+		if j.receipt != nil {
+			receipts = append(receipts, j.receipt)
+		}
 	}
 	var (
 		outs []Out
@@ -234,8 +256,10 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 	for attempt := 0; ; attempt++ {
 		err = g.db.Update(ctx, time.Time{}, func(t *Tx) error {
 			var err error
-			outs, err = g.run(ctx, t, in)
-			return err
+			if outs, err = g.run(ctx, t, in); err != nil {
+				return err
+			}
+			return t.useReceipts(receipts...)
 		})
 		if err == nil && len(outs) != len(batch) {
 			err = fmt.Errorf("%s: %d results for %d actions", g.name, len(outs), len(batch))
@@ -309,7 +333,7 @@ func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
 			return err
 		}
 		replaced[k] = true
-		t.queued(platform)
+		t.queued(platform, k.chat)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -363,7 +387,7 @@ func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
 			return fmt.Errorf("chat %d: %w", m.ChatID, bot.ErrNotFound)
 		}
 		insRows = append(insRows, []any{m.ChatID, p, m.Text, m.MergeKey, ms(at[i]), ms(at[i])})
-		t.queued(p)
+		t.queued(p, m.ChatID)
 	}
 	if _, err := db.execJSON(ctx, tx, snapshotInsertSQL, insRows); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
@@ -413,6 +437,7 @@ const (
 	snapshotReplaceSQL = `UPDATE outbox SET text = j.value->>2, buttons = '', mention_member = NULL, reply_to = '', bulk = 0
 		FROM json_each(?) j WHERE outbox.state = 'pending' AND outbox.merge_key != ''
 		AND outbox.chat_id = j.value->>0 AND outbox.merge_key = j.value->>1 AND +outbox.edit_of IS NULL AND +outbox.idem_key IS NULL
+		AND outbox.parts_sent = 0
 		RETURNING outbox.chat_id, outbox.merge_key, outbox.platform`
 	// [[index, chat, merge key], ...]: the indexes of those with a pending
 	// snapshot (through outbox_merge).

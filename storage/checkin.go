@@ -219,6 +219,7 @@ func (db *DB) CheckinBatcher(b checkin.Batch) checkin.Batcher {
 			return b.Run(ctx, t, in)
 		},
 		after:    b.After,
+		receipts: true,
 		deferred: checkinDeferred{b},
 		prepare:  []string{checkinInsertSQL, snapshotPendingSQL, snapshotReplaceSQL, snapshotSupersedeSQL, snapshotInsertSQL},
 	}

@@ -48,6 +48,8 @@ type DB struct {
 	// queuedHook is told, after a commit, which platforms got messages
 	// (see SetQueuedHook).
 	queuedHook queuedHook
+	// inbox stores received updates and marks them handled (inbox.go).
+	inbox inboxWriters
 	// ckpt copies the WAL back into the database (see checkpoint.go).
 	ckpt            *checkpointer
 	stopCheckpoints context.CancelFunc
@@ -117,6 +119,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	db := &DB{path: path, w: w, cache: newLookups(o.Cache), ckpt: cp}
 	db.memberWriter = newMemberWriter(db)
+	db.inbox = newInboxWriters(db)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		ck.Close()

@@ -16,7 +16,7 @@ import (
 const outboxCols = `o.id, o.chat_id, o.text, o.buttons, COALESCE(o.mention_member, 0), o.reply_to, COALESCE(o.idem_key, ''),
 	o.merge_key, COALESCE(o.edit_of, 0), o.bulk, o.not_before, o.state, o.attempts, o.last_error, o.platform_msg_id,
 	o.created_at, o.delivered_at, c.platform, c.external_id, c.kind, c.active,
-	COALESCE(m.external_id, ''), COALESCE(m.name, ''), o.file`
+	COALESCE(m.external_id, ''), COALESCE(m.name, ''), o.file, o.parts_sent`
 
 const outboxFrom = ` FROM outbox o JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member `
 
@@ -30,7 +30,7 @@ func scanOutbox(row rowScanner) (bot.OutboxMessage, error) {
 	)
 	err := row.Scan(&m.ID, &m.ChatID, &m.Text, &buttons, &m.MentionMember, &m.ReplyTo, &m.IdemKey,
 		&m.MergeKey, &m.EditOf, &m.Bulk, &notBefore, &state, &m.Attempts, &m.LastError, &m.PlatformMsgID,
-		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention, &m.File)
+		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention, &m.File, &m.PartsSent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, bot.ErrNotFound
 	}
@@ -91,11 +91,14 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 		return 0, false, "", err
 	}
 	if m.EditOf != 0 {
-		var state string
-		if err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE id = ?`, m.EditOf).Scan(&state); err != nil {
+		var (
+			state string
+			parts int
+		)
+		if err := tx.QueryRowContext(ctx, `SELECT state, parts_sent FROM outbox WHERE id = ?`, m.EditOf).Scan(&state, &parts); err != nil {
 			return 0, false, "", fmt.Errorf("message %d to edit: %w", m.EditOf, err)
 		}
-		if state == string(bot.OutboxPending) {
+		if state == string(bot.OutboxPending) && parts == 0 {
 			// Not sent yet: change it instead of sending an edit later.
 			_, err := tx.ExecContext(ctx, `UPDATE outbox SET text = ?, buttons = ? WHERE id = ?`, m.Text, buttons, m.EditOf)
 			return m.EditOf, false, platform, err
@@ -106,7 +109,7 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 			// A snapshot takes the place of its still-unsent predecessor
 			// (see snapshotReplaceSQL).
 			err := tx.QueryRowContext(ctx, `UPDATE outbox SET text = ?, buttons = ?, mention_member = ?, reply_to = ?, bulk = ?
-				WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending' AND +edit_of IS NULL AND +idem_key IS NULL RETURNING id`,
+				WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending' AND +edit_of IS NULL AND +idem_key IS NULL AND parts_sent = 0 RETURNING id`,
 				m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, m.Bulk, m.ChatID, m.MergeKey).Scan(&id)
 			if err == nil {
 				return id, false, platform, nil
@@ -215,9 +218,9 @@ func (db *DB) outboxQuery(ctx context.Context, q string, args ...any) ([]bot.Out
 }
 
 // NextOutboxDue implements bot.Store.
-func (db *DB) NextOutboxDue(ctx context.Context, platform string) (time.Time, bool, error) {
+func (db *DB) NextOutboxDue(ctx context.Context, platform string, after time.Time) (time.Time, bool, error) {
 	var v sql.NullInt64
-	err := db.r.QueryRowContext(ctx, `SELECT MIN(not_before) FROM outbox WHERE platform = ? AND state = 'pending'`, platform).Scan(&v)
+	err := db.r.QueryRowContext(ctx, `SELECT MIN(not_before) FROM outbox WHERE platform = ? AND state = 'pending' AND not_before > ?`, platform, ms(after)).Scan(&v)
 	if err != nil || !v.Valid {
 		return time.Time{}, false, err
 	}
@@ -244,7 +247,7 @@ func (db *DB) MarkSending(ctx context.Context, ids []int64) ([]bot.ClaimedMessag
 		return nil, nil
 	}
 	rows, err := db.w.QueryContext(ctx, `UPDATE outbox SET state = 'sending' WHERE state = 'pending' AND id IN (`+placeholders(len(ids))+`)
-		RETURNING id, text, buttons`, int64Args(ids)...)
+		RETURNING id, text, buttons, parts_sent`, int64Args(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("mark sending: %w", err)
 	}
@@ -253,7 +256,7 @@ func (db *DB) MarkSending(ctx context.Context, ids []int64) ([]bot.ClaimedMessag
 			c       bot.ClaimedMessage
 			buttons string
 		)
-		if err := r.Scan(&c.ID, &c.Text, &buttons); err != nil {
+		if err := r.Scan(&c.ID, &c.Text, &buttons, &c.PartsSent); err != nil {
 			return c, err
 		}
 		if buttons != "" {
@@ -288,6 +291,22 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, notBefore time.Time, coun
 	}
 	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'pending', not_before = ?, attempts = attempts + ?, last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`,
 		ms(notBefore), inc, errText, id)
+	return err
+}
+
+// MarkUnknown implements bot.Store.
+func (db *DB) MarkUnknown(ctx context.Context, ids []int64, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET state = 'unknown', last_error = ? WHERE state IN ('pending', 'sending') AND id IN (`+placeholders(len(ids))+`)`,
+		append([]any{reason}, int64Args(ids)...)...)
+	return err
+}
+
+// MarkPartsSent implements bot.Store.
+func (db *DB) MarkPartsSent(ctx context.Context, id int64, n int) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE outbox SET parts_sent = ? WHERE id = ?`, n, id)
 	return err
 }
 

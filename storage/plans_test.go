@@ -40,6 +40,7 @@ var scanAllowed = map[string]string{
 	"RosterWithRole":       "admins and reviewers: a roster of a few hundred entries per role, read for an admin notice",
 	"ContentColumns":       "the study library, a few hundred items",
 	"ContentBySlugOrTitle": "the study library, a few hundred items; a push looks its item up once per occurrence",
+	"InboxCount":           "tests and crash checks only; the inbox holds the updates not yet handled, at most 1,000 per platform",
 	"AddLinkFailure":       "link_failures holds only the failures of the rate limit's window: this very statement deletes the older ones",
 	// Sorts of what a LIMIT already chose:
 	"RetainedMessages": "the outer sort puts back in order the newest LIMIT messages the inner query took along its index",
@@ -67,6 +68,7 @@ var dynamicSQL = map[string]string{
 	"GenerateHistory":    "fixtures for benchmarks",
 	"Populate":           "fixtures for benchmarks",
 	"Do":                 "prepares its writer's statements (checked where they run)",
+	"addInbox":           "runs the statement it prepared with txStmt (checked there); the statement's ExecContext takes values, not SQL",
 }
 
 // sqlArgs are the functions and methods that take SQL: the argument

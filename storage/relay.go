@@ -202,7 +202,8 @@ func (t *Tx) RemoveRelayEntry(entryID int64) error {
 // b's batches (see groupCommit).
 func (db *DB) RelayBatcher(b relay.Batch) relay.Batcher {
 	return &groupCommit[relay.Op, relay.Answer]{db: db, name: "store relay entries",
-		run:     func(ctx context.Context, t *Tx, in []relay.Op) ([]relay.Answer, error) { return b.Run(ctx, t, in) },
-		prepare: []string{snapshotReplaceSQL, snapshotSupersedeSQL, snapshotInsertSQL},
+		run:      func(ctx context.Context, t *Tx, in []relay.Op) ([]relay.Answer, error) { return b.Run(ctx, t, in) },
+		prepare:  []string{snapshotReplaceSQL, snapshotSupersedeSQL, snapshotInsertSQL},
+		receipts: true,
 	}
 }

@@ -24,7 +24,10 @@ type Tx struct {
 	tx        *sql.Tx
 	db        *DB
 	now       time.Time
-	platforms map[string]bool // platforms with messages queued in this transaction
+	platforms map[string][]int64 // chats with messages queued in this transaction, by platform
+	// receipts are the inbox items this transaction marks handled (see
+	// bot.Receipt); they are marked used once it has committed.
+	receipts []*bot.Receipt
 	// linked collects the members whose roster link the transaction
 	// changed, for UpdateLinks to drop from the cache after it.
 	linked *[]int64
@@ -32,12 +35,17 @@ type Tx struct {
 
 // Update runs fn in one write transaction; now stamps the messages it
 // queues. Once the transaction has committed, the queued hook hears of
-// every platform fn queued messages for.
+// every platform fn queued messages for. If ctx carries the receipt of an
+// update being handled (bot.Receipt), the same transaction marks the update
+// handled: what fn commits is its effect.
 func (db *DB) Update(ctx context.Context, now time.Time, fn func(*Tx) error) error {
 	var t *Tx
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		t = db.newTx(ctx, tx, now)
-		return fn(t)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.useReceipts(bot.ReceiptFrom(ctx))
 	})
 	if err == nil {
 		t.committed()
@@ -70,43 +78,53 @@ func (t *Tx) enqueueAt(m bot.Outgoing, at time.Time) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	t.queued(platform)
+	t.queued(platform, m.ChatID)
 	return id, inserted, nil
 }
 
-// queued notes that a message for platform was queued or changed.
-func (t *Tx) queued(platform string) {
+// queued notes that a message for chat on platform was queued or changed.
+func (t *Tx) queued(platform string, chat int64) {
 	if platform == "" {
 		return
 	}
 	if t.platforms == nil {
-		t.platforms = map[string]bool{}
+		t.platforms = map[string][]int64{}
 	}
-	t.platforms[platform] = true
+	cs := t.platforms[platform]
+	if n := len(cs); n == 0 || cs[n-1] != chat {
+		t.platforms[platform] = append(cs, chat)
+	}
 }
 
-// committed tells the queued hook about the platforms this transaction
-// queued messages for.
+// committed marks the transaction's receipts used and tells the queued hook
+// about the chats this transaction queued messages for.
 func (t *Tx) committed() {
-	if t == nil || len(t.platforms) == 0 {
+	if t == nil {
+		return
+	}
+	for _, r := range t.receipts {
+		r.Used()
+	}
+	if len(t.platforms) == 0 {
 		return
 	}
 	hook := t.db.queuedHook.Load()
 	if hook == nil {
 		return
 	}
-	for p := range t.platforms {
-		(*hook)(p)
+	for p, chats := range t.platforms {
+		(*hook)(p, chats)
 	}
 }
 
 // queuedHook is what SetQueuedHook sets.
-type queuedHook = atomic.Pointer[func(platform string)]
+type queuedHook = atomic.Pointer[func(platform string, chats []int64)]
 
 // SetQueuedHook implements bot.Store: fn is called after every commit that
-// queued messages, once per platform they are for. The engine sets it once,
-// when it is made, to wake that platform's sender.
-func (db *DB) SetQueuedHook(fn func(platform string)) {
+// queued messages, once per platform they are for, with the chats they are
+// for. The engine sets it once, when it is made, to wake that platform's
+// sender.
+func (db *DB) SetQueuedHook(fn func(platform string, chats []int64)) {
 	if fn == nil {
 		db.queuedHook.Store(nil)
 		return

@@ -1,7 +1,15 @@
 // Package memchat is an in-process chat platform for tests and benchmarks:
 // messages are pushed in with Deliver, and everything the engine sends is
 // recorded, with send times, so tests can check content, order and rate
-// limits. It implements bot.Platform, bot.Editor and bot.CallbackAnswerer.
+// limits. It implements bot.Platform, bot.Editor, bot.CallbackAnswerer and
+// bot.Backlogged.
+//
+// Like a server that keeps updates until they are confirmed (Telegram), the
+// platform keeps what was delivered until the engine has stored it
+// (Receiver.Accept): Run hands over everything waiting, and only then
+// forgets it. Pending counts what is not yet confirmed, and Cut makes the
+// running Run stop at once, as a killed process would, confirming nothing
+// more; the next Run gets what was not confirmed.
 package memchat
 
 import (
@@ -39,14 +47,23 @@ type Platform struct {
 	global   *watch
 	violated int
 
-	in     chan bot.Message
-	closed chan struct{}
-	once   sync.Once
+	queue    []bot.Incoming // delivered, not yet confirmed
+	seq      int64          // the last update id given out
+	ended    bool           // Close was called
+	gen      int            // bumped by Cut: a Run of an older generation stops
+	changed  chan struct{}  // closed and replaced when the queue changes
+	caughtUp chan struct{}
+	caught   bool
 }
 
 // New makes a platform with the given name and capabilities.
 func New(name string, caps bot.Capabilities) *Platform {
-	return &Platform{name: name, caps: caps, in: make(chan bot.Message, 1024), closed: make(chan struct{})}
+	return &Platform{name: name, caps: caps, changed: make(chan struct{}), caughtUp: make(chan struct{})}
+}
+
+func (p *Platform) notifyLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
 }
 
 func (p *Platform) Name() string                   { return p.name }
@@ -74,28 +91,101 @@ func (p *Platform) failure(m bot.Outbound) error {
 	return f(m)
 }
 
-// Deliver queues an incoming message for Run.
+// Deliver queues an incoming message for Run; it waits at the platform
+// until the engine has stored it.
 func (p *Platform) Deliver(m bot.Message) {
 	if m.Platform == "" {
 		m.Platform = p.name
 	}
-	p.in <- m
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	p.queue = append(p.queue, bot.Incoming{Seq: p.seq, Lane: m.ChatID, Message: &m})
+	p.notifyLocked()
 }
 
-// Close ends the input: Run returns once everything delivered was handled.
-func (p *Platform) Close() { p.once.Do(func() { close(p.in) }) }
+// Close ends the input: Run returns once everything delivered was stored.
+func (p *Platform) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ended = true
+	p.notifyLocked()
+}
 
-// Run implements bot.Platform: it hands incoming messages to r in order.
+// Pending is the number of messages delivered and not yet confirmed.
+func (p *Platform) Pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
+
+// Cut stops the running Run at once, as if its process had been killed:
+// it hands over and confirms nothing more. A later Run gets what was not
+// confirmed.
+func (p *Platform) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gen++
+	if p.caught { // the next process has a backlog of its own
+		p.caughtUp, p.caught = make(chan struct{}), false
+	}
+	p.notifyLocked()
+}
+
+// CaughtUp implements bot.Backlogged: closed once the first Run has handed
+// over what was waiting when it started.
+func (p *Platform) CaughtUp() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.caughtUp
+}
+
+// Run implements bot.Platform: it hands what was delivered to r.Accept and
+// confirms it (forgets it) once stored.
 func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
+	p.mu.Lock()
+	gen := p.gen
+	p.mu.Unlock()
 	for {
+		p.mu.Lock()
+		if p.gen != gen {
+			p.mu.Unlock()
+			return nil
+		}
+		batch := append([]bot.Incoming(nil), p.queue...)
+		ended, ch := p.ended, p.changed
+		p.mu.Unlock()
+		if len(batch) > 0 {
+			if err := r.Accept(ctx, p.name, batch); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("memchat: %w", err)
+			}
+			p.mu.Lock()
+			if p.gen != gen {
+				p.mu.Unlock()
+				return nil // killed before it could confirm
+			}
+			p.queue = p.queue[len(batch):]
+			p.mu.Unlock()
+		}
+		p.mu.Lock()
+		if !p.caught {
+			p.caught = true
+			close(p.caughtUp)
+		}
+		p.mu.Unlock()
+		if len(batch) > 0 {
+			continue
+		}
+		if ended {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case m, ok := <-p.in:
-			if !ok {
-				return nil
-			}
-			r.Receive(ctx, m)
+		case <-ch:
 		}
 	}
 }

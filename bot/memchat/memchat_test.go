@@ -196,3 +196,7 @@ func (h *harness) Answers(t *testing.T) []platformtest.Answer {
 	}
 	return out
 }
+
+func (h *harness) Unconfirmed(t *testing.T) int { return h.p.Pending() }
+
+func (h *harness) Kill(t *testing.T) { h.p.Cut() }

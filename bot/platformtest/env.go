@@ -36,6 +36,7 @@ type run struct {
 	db     *storage.DB
 	eng    *bot.Engine
 	p      bot.Platform
+	feat   *feature
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -86,14 +87,15 @@ func (e *env) start() {
 		db.Close()
 		t.Fatal(err)
 	}
-	if err := eng.Register(newFeature()); err != nil {
+	feat := newFeature()
+	if err := eng.Register(feat); err != nil {
 		db.Close()
 		t.Fatal(err)
 	}
 	p := e.h.Start(t, Bot{DB: db, Engine: eng, Dir: e.dir, Logger: e.log})
 	eng.AddPlatform(p)
 	runCtx, cancel := context.WithCancel(ctx)
-	r := &run{db: db, eng: eng, p: p, cancel: cancel, done: make(chan error, 1)}
+	r := &run{db: db, eng: eng, p: p, feat: feat, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- eng.Run(runCtx) }()
 	e.cur = r
 	e.h.Ready(t)
@@ -120,6 +122,24 @@ func (e *env) stop() error {
 		err = nil
 	}
 	return errors.Join(err, r.db.Close())
+}
+
+// kill ends the run the way kill -9 ends a process: the adapter is cut off
+// the platform at once, the database closed under it, and nothing waits
+// for its handlers (a handler that is stuck stays stuck, and nothing it
+// does later reaches the platform or the file).
+func (e *env) kill() {
+	e.t.Helper()
+	r := e.cur
+	if r == nil {
+		e.t.Fatal("not running")
+	}
+	e.cur = nil
+	e.h.Kill(e.t)
+	r.cancel()
+	if err := r.db.Close(); err != nil {
+		e.t.Logf("close the killed run's database: %v", err)
+	}
 }
 
 // restart stops the run and starts another on the same database file and

@@ -10,6 +10,7 @@ import (
 
 // Texts the suite's feature answers with.
 const (
+	heldText    = "放行"
 	crashText   = "处理命令时出错了，已记录。请稍后再试或联系管理员。"
 	privateOnly = "该命令只能在与机器人的私聊中使用。"
 	helloText   = "你好"
@@ -29,6 +30,11 @@ var voteButtons = [][]bot.Button{{{Text: "赞成", Data: "/vote yes"}, {Text: "�
 type feature struct {
 	mu    sync.Mutex
 	votes map[int64]*vote // by chat
+
+	// gate, if set, holds /hold until it is closed; holding hears of each
+	// /hold that waits at it.
+	gate    chan struct{}
+	holding chan struct{}
 }
 
 type vote struct {
@@ -36,7 +42,29 @@ type vote struct {
 	yes, no int
 }
 
-func newFeature() *feature { return &feature{votes: map[int64]*vote{}} }
+func newFeature() *feature {
+	return &feature{votes: map[int64]*vote{}, holding: make(chan struct{}, 16)}
+}
+
+// block makes /hold wait at gate.
+func (f *feature) block(gate chan struct{}) {
+	f.mu.Lock()
+	f.gate = gate
+	f.mu.Unlock()
+}
+
+// hold answers heldText, after waiting at the gate if one is set: the
+// chat's later messages wait behind it.
+func (f *feature) hold(ctx context.Context, r *bot.Request) error {
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		f.holding <- struct{}{}
+		<-gate
+	}
+	return r.Reply(ctx, heldText)
+}
 
 func (f *feature) Name() string { return "platformtest" }
 
@@ -57,6 +85,7 @@ func (f *feature) Commands() []bot.CommandSpec {
 				{Name: "no", Summary: "反对", Usage: "/vote no", Handler: f.choose},
 			}},
 		{Name: "boom", Summary: "会出错的命令", Handler: func(context.Context, *bot.Request) error { panic("platformtest: boom") }},
+		{Name: "hold", Summary: "等放行再回答", Handler: f.hold},
 	}
 }
 

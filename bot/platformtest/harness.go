@@ -5,8 +5,11 @@
 // small feature of its own (an echo, a private-only command, a vote with
 // buttons), and checks what every adapter must honour: a command answered in
 // its chat, private chats, mentions, per-chat order, a send refused with
-// retry-after, a chat gone, button presses, edits, long and odd text, and a
-// shutdown with a send in flight followed by a restart on the same file.
+// retry-after, a chat gone, button presses, edits, long and odd text, a
+// shutdown with a send in flight followed by a restart on the same file, and
+// a process killed with a fetched backlog in hand (confirmed to the
+// platform, not yet handled), after which a new process handles all of it,
+// once each.
 //
 // An adapter joins in its own _test.go file with a Harness and one test:
 //
@@ -24,7 +27,9 @@
 // terminal never refuses a send), which skips the subtest that needs it;
 // button presses are skipped by the suite where Capabilities().Buttons is
 // false. For Refuse and Hold, a hook on the fake server asks a Refuser
-// (NewRefuser) or a Gate (NewGate) about each send to the chat.
+// (NewRefuser) or a Gate (NewGate) about each send to the chat. Kill and
+// Unconfirmed let the suite kill a bot that has a backlog in hand and check
+// that a new one handles all of it, once.
 // bot/memchat/memchat_test.go is the shortest example.
 package platformtest
 
@@ -161,6 +166,14 @@ type Harness interface {
 	Remove(t *testing.T, c Chat)
 	// Hold holds the next send to c at the platform until it is released.
 	Hold(t *testing.T, c Chat) Hold
+	// Unconfirmed counts what members said that the platform still holds
+	// for the bot: not yet fetched, or fetched and not yet confirmed (it
+	// would hand it over again).
+	Unconfirmed(t *testing.T) int
+	// Kill cuts the adapter started last off the platform at once, as the
+	// death of its process would: nothing it sends or fetches reaches the
+	// server any more, and it confirms nothing more.
+	Kill(t *testing.T)
 	// Press makes member press the button labelled label under m in c.
 	Press(t *testing.T, c Chat, member string, m Message, label string)
 	// Answers lists the answers to button presses, in order.

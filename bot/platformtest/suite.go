@@ -44,6 +44,7 @@ var cases = []struct {
 	{"File", file},
 	{"ShutdownSendCompletes", func(t *testing.T, e *env) { shutdownInFlight(t, e, true) }},
 	{"ShutdownSendFailsResentAfterRestart", func(t *testing.T, e *env) { shutdownInFlight(t, e, false) }},
+	{"BacklogSurvivesKill", backlogSurvivesKill},
 }
 
 // groupCommand: a command in a group is answered once, in that group only,
@@ -292,7 +293,8 @@ func edit(t *testing.T, e *env) {
 
 // longText: a text far over any platform's limit arrives whole, in as
 // many pieces as the platform needs, each piece once even when the
-// platform refuses a piece after accepting the first.
+// platform refuses a piece after accepting the first, and even when the
+// bot restarts before the refused piece is sent again.
 func longText(t *testing.T, e *env) {
 	text := longLines("第一篇", 300)
 	e.send(GroupA, bot.Outgoing{Text: text})
@@ -309,6 +311,20 @@ func longText(t *testing.T, e *env) {
 	if len(r.At) != 1 {
 		t.Error("the second piece was not refused")
 	}
+
+	// The same across a restart: the bot stops while the refused piece
+	// waits for its retry; the next process sends only what is missing.
+	before = len(e.texts(GroupA))
+	r = e.h.Refuse(t, GroupA, 1, 1)
+	third := longLines("第三篇", 300)
+	e.send(GroupA, bot.Outgoing{Text: third})
+	select {
+	case <-r.At:
+	case <-time.After(wait):
+		t.Fatalf("the second piece was not refused; %s", e.describe(GroupA))
+	}
+	e.restart()
+	e.awaitWhole(GroupA, third, before)
 }
 
 // longLines is n numbered lines of 30 runes each.
@@ -490,5 +506,55 @@ func shutdownInFlight(t *testing.T, e *env, accept bool) {
 	e.settle(GroupA)
 	if n := e.count(GroupA, "关机时在路上"); n != 1 {
 		t.Errorf("the answer arrived %d times over the two runs, want once", n)
+	}
+}
+
+// backlogSurvivesKill: the bot has fetched a backlog it has not handled yet
+// (the chat's first command is stuck, the rest wait behind it) and the
+// platform holds none of it any more, when the process is killed. A new
+// process on the same database handles every message of the backlog, and
+// the stuck command, exactly once: what an adapter confirms to its platform
+// was stored first.
+func backlogSurvivesKill(t *testing.T, e *env) {
+	if n := e.h.Unconfirmed(t); n != 0 { // skips where nothing is kept for the bot
+		t.Fatalf("the platform holds %d messages before any was said", n)
+	}
+	e.h.Say(t, GroupA, Zhang, "/echo 热身")
+	e.await(GroupA, "热身")
+	gate := make(chan struct{}) // never opened: the killed run stays stuck
+	t.Cleanup(func() { close(gate) })
+	e.cur.feat.block(gate)
+	e.h.Say(t, GroupA, Zhang, "/hold")
+	select {
+	case <-e.cur.feat.holding:
+	case <-time.After(wait):
+		t.Fatal("/hold was not handled")
+	}
+	const n = 20
+	var want []string
+	for i := range n {
+		text := fmt.Sprintf("积压%02d", i)
+		want = append(want, text)
+		e.h.Say(t, GroupA, Members[i%len(Members)], "/echo "+text)
+	}
+	e.eventually("the platform to hold none of the backlog", func() bool { return e.h.Unconfirmed(t) == 0 }, GroupA)
+	for _, text := range want {
+		if e.count(GroupA, text) != 0 {
+			t.Fatalf("%q was answered before the stuck command in front of it", text)
+		}
+	}
+	e.kill()
+	e.start()
+	for _, text := range append(want, heldText) {
+		e.await(GroupA, text)
+	}
+	e.settle(GroupA)
+	for _, text := range append(want, heldText) {
+		if c := e.count(GroupA, text); c != 1 {
+			t.Errorf("%q was answered %d times, want once", text, c)
+		}
+	}
+	if got, wantOrder := e.texts(GroupA), append([]string{"热身", heldText}, want...); strings.Join(got[:len(wantOrder)], " ") != strings.Join(wantOrder, " ") {
+		t.Errorf("%s received %q, want %q first, in that order", GroupA, got, wantOrder)
 	}
 }

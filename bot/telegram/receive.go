@@ -7,53 +7,35 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/branchbot/branchbot/bot"
 )
 
-// onUpdate is the library's handler. It runs in the library's single worker
-// and only hands the update to its chat's lane.
-func (p *Platform) onUpdate(_ context.Context, _ *tgbot.Bot, u *models.Update) {
-	// The library runs this without recover: an unexpected update shape must
-	// not take the process down.
-	defer func() {
-		if r := recover(); r != nil {
-			p.log.Error("telegram update could not be read", "update", u.ID, "panic", r, "stack", string(debug.Stack()))
-		}
-	}()
-	p.route(u)
-}
-
-// route translates an update and queues its handling in the chat's lane.
-func (p *Platform) route(u *models.Update) {
-	defer func() {
-		p.mu.Lock()
-		p.routed = max(p.routed, u.ID)
-		p.mu.Unlock()
-	}()
+// translate turns one update into what the engine handles: a message, a
+// button press (as a message with CallbackID) or a chat event, each in its
+// chat's lane. Updates of other kinds, and messages the bot never handles
+// (from other bots, in channels), give nothing.
+func (p *Platform) translate(u *models.Update) []bot.Incoming {
+	var items []bot.Incoming
 	switch {
 	case u.Message != nil:
-		p.routeMessage(u.Message)
+		items = p.translateMessage(u.Message)
 	case u.CallbackQuery != nil:
-		p.routeCallback(u.CallbackQuery)
+		items = p.translateCallback(u.CallbackQuery)
 	case u.MyChatMember != nil:
-		p.routeMyChatMember(u.MyChatMember)
+		items = p.translateMyChatMember(u.MyChatMember)
 	}
-}
-
-func (p *Platform) receiver() (bot.Receiver, context.Context) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.recv, p.baseCtx
+	for i := range items {
+		items[i].Seq = u.ID
+	}
+	return items
 }
 
 func chatKind(t models.ChatType) (bot.ChatKind, bool) {
@@ -83,24 +65,16 @@ func userName(u *models.User) string {
 
 func id64(v int64) string { return strconv.FormatInt(v, 10) }
 
-// event queues a chat event in a lane.
-func (p *Platform) event(lane string, ev bot.ChatEvent) {
+// event is a chat event in a lane.
+func event(lane string, ev bot.ChatEvent) []bot.Incoming {
 	ev.Platform = Name
-	p.lanes.do(lane, func() {
-		r, ctx := p.receiver()
-		if r == nil {
-			return
-		}
-		if err := r.ChatEvent(ctx, ev); err != nil {
-			p.log.Error("chat event", "kind", ev.Kind, "chat", ev.ChatID, "err", err)
-		}
-	})
+	return []bot.Incoming{{Lane: lane, Event: &ev}}
 }
 
-func (p *Platform) routeMessage(m *models.Message) {
+func (p *Platform) translateMessage(m *models.Message) []bot.Incoming {
 	kind, ok := chatKind(m.Chat.Type)
 	if !ok {
-		return
+		return nil
 	}
 	chatID := id64(m.Chat.ID)
 	switch {
@@ -108,27 +82,24 @@ func (p *Platform) routeMessage(m *models.Message) {
 		// Service message in the old group: it became a supergroup.
 		newID := id64(m.MigrateToChatID)
 		p.alias(newID, chatID)
-		p.event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: chatID, ChatKind: bot.Group, NewID: newID})
-		return
+		return event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: chatID, ChatKind: bot.Group, NewID: newID})
 	case m.MigrateFromChatID != 0:
 		// The same news from inside the new supergroup.
 		old := id64(m.MigrateFromChatID)
 		p.alias(chatID, old)
-		p.event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: old, ChatKind: bot.Group, NewID: chatID})
-		return
+		return event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatMigrated, ChatID: old, ChatKind: bot.Group, NewID: chatID})
 	case m.NewChatTitle != "":
-		p.event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatRenamed, ChatID: chatID, ChatKind: kind, Title: m.NewChatTitle})
-		return
+		return event(p.laneFor(chatID), bot.ChatEvent{Kind: bot.ChatRenamed, ChatID: chatID, ChatKind: kind, Title: m.NewChatTitle})
 	}
 	if m.From == nil || m.From.IsBot {
-		return // other bots (and our own echoes) never command us
+		return nil // other bots (and our own echoes) never command us
 	}
 	text, ents := m.Text, m.Entities
 	if text == "" {
 		text, ents = m.Caption, m.CaptionEntities
 	}
 	if strings.TrimSpace(text) == "" {
-		return
+		return nil
 	}
 	msg := bot.Message{
 		Platform:   Name,
@@ -146,16 +117,11 @@ func (p *Platform) routeMessage(m *models.Message) {
 	}
 	if rt := m.ReplyToMessage; rt != nil {
 		msg.ReplyTo = strconv.Itoa(rt.ID)
-		if rt.From != nil && rt.From.ID == p.me.ID {
+		if rt.From != nil && rt.From.ID == p.BotID() {
 			msg.MentionsBot = true
 		}
 	}
-	p.lanes.do(p.laneFor(chatID), func() {
-		r, ctx := p.receiver()
-		if r != nil {
-			r.Receive(ctx, msg)
-		}
-	})
+	return []bot.Incoming{{Lane: p.laneFor(chatID), Message: &msg}}
 }
 
 // commandText is the text to hand the engine: from the first bot command on
@@ -164,15 +130,16 @@ func (p *Platform) routeMessage(m *models.Message) {
 // it is. Telegram's entity offsets count UTF-16 code units. It also reports
 // whether the text names the bot.
 func (p *Platform) commandText(text string, ents []models.MessageEntity) (string, bool) {
+	me := p.self()
 	mentions := false
 	for _, e := range ents {
 		switch e.Type {
 		case models.MessageEntityTypeMention:
-			if s, ok := sliceUTF16(text, e.Offset, e.Length); ok && strings.EqualFold(strings.TrimPrefix(s, "@"), p.me.Username) {
+			if s, ok := sliceUTF16(text, e.Offset, e.Length); ok && strings.EqualFold(strings.TrimPrefix(s, "@"), me.Username) {
 				mentions = true
 			}
 		case models.MessageEntityTypeTextMention:
-			if e.User != nil && e.User.ID == p.me.ID {
+			if e.User != nil && e.User.ID == me.ID {
 				mentions = true
 			}
 		}
@@ -190,7 +157,7 @@ func (p *Platform) commandText(text string, ents []models.MessageEntity) (string
 		break
 	}
 	// A leading @ThisBot addresses the rest to us.
-	if at := "@" + p.me.Username; len(text) > len(at) && strings.EqualFold(text[:len(at)], at) {
+	if at := "@" + me.Username; me.Username != "" && len(text) > len(at) && strings.EqualFold(text[:len(at)], at) {
 		if r, _ := utf8.DecodeRuneInString(text[len(at):]); r == ' ' || r == '\n' || r == '\u3000' || r == '，' || r == ',' || r == '：' || r == ':' {
 			return strings.TrimLeft(text[len(at):], " \n\u3000，,：:"), true
 		}
@@ -246,7 +213,11 @@ func sliceUTF16(s string, off, length int) (string, bool) {
 	return s[i : i+j], true
 }
 
-func (p *Platform) routeCallback(cq *models.CallbackQuery) {
+// translateCallback makes a button press a message whose text is the
+// button's command line. Long data stored under a token is looked up now;
+// a token no longer known is answered at once. The press is answered
+// (spinner stopped) once handled if the handler said nothing.
+func (p *Platform) translateCallback(cq *models.CallbackQuery) []bot.Incoming {
 	var (
 		chat  models.Chat
 		msgID int
@@ -260,32 +231,28 @@ func (p *Platform) routeCallback(cq *models.CallbackQuery) {
 	kind, ok := chatKind(chat.Type)
 	if !ok || chat.ID == 0 {
 		// A button on an inline-mode message or in a channel: nothing of ours.
-		p.lanes.do("callback:"+cq.ID, func() { p.answerQuietly(cq.ID, "") })
-		return
+		go p.answerQuietly(cq.ID, "")
+		return nil
+	}
+	data, err := p.resolveButton(context.Background(), cq.Data)
+	if err != nil {
+		if !errors.Is(err, bot.ErrNotFound) {
+			p.log.Error("resolve button", "data", cq.Data, "err", err)
+		}
+		go p.answerQuietly(cq.ID, "这个按钮已失效，请重新发送命令。")
+		return nil
 	}
 	chatID := id64(chat.ID)
 	from := cq.From
-	p.lanes.do(p.laneFor(chatID), func() {
-		r, ctx := p.receiver()
-		if r == nil {
-			return
-		}
-		data, err := p.resolveButton(ctx, cq.Data)
-		if err != nil {
-			if !errors.Is(err, bot.ErrNotFound) {
-				p.log.Error("resolve button", "data", cq.Data, "err", err)
-			}
-			p.answerQuietly(cq.ID, "这个按钮已失效，请重新发送命令。")
-			return
-		}
-		p.cbMu.Lock()
-		p.callbacks[cq.ID] = false
-		p.cbMu.Unlock()
-		r.Receive(ctx, bot.Message{
-			Platform: Name, ChatID: chatID, ChatKind: kind, ChatTitle: chatTitle(chat),
-			SenderID: id64(from.ID), SenderName: userName(&from),
-			Text: data, Time: time.Now(), ID: strconv.Itoa(msgID), CallbackID: cq.ID,
-		})
+	p.cbMu.Lock()
+	p.callbacks[cq.ID] = false
+	p.cbMu.Unlock()
+	msg := bot.Message{
+		Platform: Name, ChatID: chatID, ChatKind: kind, ChatTitle: chatTitle(chat),
+		SenderID: id64(from.ID), SenderName: userName(&from),
+		Text: data, Time: time.Now(), ID: strconv.Itoa(msgID), CallbackID: cq.ID,
+	}
+	done := func() {
 		p.cbMu.Lock()
 		answered := p.callbacks[cq.ID]
 		delete(p.callbacks, cq.ID)
@@ -294,22 +261,22 @@ func (p *Platform) routeCallback(cq *models.CallbackQuery) {
 			// Stop the button's spinner even if the handler said nothing.
 			p.answerQuietly(cq.ID, "")
 		}
-	})
+	}
+	return []bot.Incoming{{Lane: p.laneFor(chatID), Message: &msg, Done: done}}
 }
 
 func (p *Platform) answerQuietly(id, text string) {
-	_, ctx := p.receiver()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := p.b.AnswerCallbackQuery(ctx, callbackParams(id, text)); err != nil {
 		p.log.Warn("answer button press", "err", err)
 	}
 }
 
-func (p *Platform) routeMyChatMember(u *models.ChatMemberUpdated) {
+func (p *Platform) translateMyChatMember(u *models.ChatMemberUpdated) []bot.Incoming {
 	kind, ok := chatKind(u.Chat.Type)
 	if !ok {
-		return
+		return nil
 	}
 	chatID := id64(u.Chat.ID)
 	ev := bot.ChatEvent{ChatID: chatID, ChatKind: kind, Title: chatTitle(u.Chat)}
@@ -324,9 +291,9 @@ func (p *Platform) routeMyChatMember(u *models.ChatMemberUpdated) {
 	case models.ChatMemberTypeLeft, models.ChatMemberTypeBanned:
 		ev.Kind = bot.ChatLeft
 	default:
-		return
+		return nil
 	}
-	p.event(p.laneFor(chatID), ev)
+	return event(p.laneFor(chatID), ev)
 }
 
 // alias makes a supergroup share the lane of the group it was upgraded from,
@@ -358,33 +325,35 @@ func (p *Platform) laneLocked(chatID string) string {
 }
 
 // webhookHandler serves Telegram's webhook posts. A request without the
-// configured secret token gets 401; an update is acknowledged once it is
-// queued in its chat's lane.
-func (p *Platform) webhookHandler() http.Handler {
+// configured secret token gets 401. An update is answered 200 once the
+// engine has stored it (Telegram posts it again otherwise); one that cannot
+// be decoded is logged with its id and answered 200, since posting it again
+// would not help.
+func (p *Platform) webhookHandler(ctx context.Context, r bot.Receiver) http.Handler {
 	secret := []byte(p.o.Webhook.Secret)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if len(secret) > 0 && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token")), secret) != 1 {
-			p.log.Warn("webhook request with a wrong secret token", "remote", r.RemoteAddr)
+		if len(secret) > 0 && subtle.ConstantTimeCompare([]byte(req.Header.Get("X-Telegram-Bot-Api-Secret-Token")), secret) != 1 {
+			p.log.Warn("webhook request with a wrong secret token", "remote", req.RemoteAddr)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+		body, err := io.ReadAll(io.LimitReader(req.Body, 4<<20))
 		if err != nil {
 			http.Error(w, "read body", http.StatusBadRequest)
 			return
 		}
-		var u models.Update
-		if err := json.Unmarshal(body, &u); err != nil {
-			// A malformed update will not get better by retrying: drop it.
-			p.log.Warn("webhook: undecodable update", "err", err)
-			w.WriteHeader(http.StatusOK)
-			return
+		items, _ := p.read([]json.RawMessage{body})
+		if len(items) > 0 {
+			if err := r.Accept(ctx, Name, items); err != nil {
+				p.log.Error("webhook: update not stored; Telegram will post it again", "err", err)
+				http.Error(w, "not stored", http.StatusServiceUnavailable)
+				return
+			}
 		}
-		p.route(&u)
 		w.WriteHeader(http.StatusOK)
 	})
 }

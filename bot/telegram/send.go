@@ -2,8 +2,6 @@ package telegram
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -41,10 +39,10 @@ type inlineButton struct {
 
 // Send implements bot.Platform. A text longer than Telegram allows goes out
 // in several messages, split at line ends; the mention and reply go with the
-// first, the buttons with the last, whose id is returned. When a piece after
-// the first fails, the pieces Telegram took are remembered (in memory), and
-// the outbox's next try of the same text sends only the rest: a refused
-// piece never repeats the ones before it.
+// first, the buttons with the last, whose id is returned. The outbox stores
+// how many parts Telegram took (Outbound.PartSent): a later try sends only
+// the parts still missing, so a refused part never repeats the ones before
+// it, even after a restart.
 func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 	chatID, err := strconv.ParseInt(m.ChatID, 10, 64)
 	if err != nil {
@@ -59,11 +57,7 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		return "", err
 	}
 	parts := splitText(text, MaxText)
-	key, start := "", 0
-	if len(parts) > 1 {
-		key = partsKey(m.ChatID, text)
-		start = p.partsTaken(key)
-	}
+	start := min(m.PartsSent, len(parts)-1)
 	var last *models.Message
 	for i := start; i < len(parts); i++ {
 		part := parts[i]
@@ -77,19 +71,15 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		if i == len(parts)-1 && markup != nil {
 			params.ReplyMarkup = markup
 		}
-		cctx, cancel := detach(ctx)
+		cctx, cancel := p.detach(ctx)
 		last, err = p.b.SendMessage(cctx, params)
 		cancel()
 		if err != nil {
-			err = p.classify(err)
-			if key != "" {
-				p.notePartsTaken(key, i, err)
-			}
-			return "", err
+			return "", p.classify(err)
 		}
-	}
-	if key != "" {
-		p.notePartsTaken(key, len(parts), nil)
+		if i < len(parts)-1 && m.PartSent != nil {
+			m.PartSent(i + 1)
+		}
 	}
 	return strconv.Itoa(last.ID), nil
 }
@@ -126,44 +116,13 @@ func (p *Platform) sendDocument(ctx context.Context, chatID int64, m bot.Outboun
 	if markup != nil {
 		params.ReplyMarkup = markup
 	}
-	cctx, cancel := detach(ctx)
+	cctx, cancel := p.detach(ctx)
 	defer cancel()
 	sent, err := p.b.SendDocument(cctx, params)
 	if err != nil {
 		return "", p.classify(err)
 	}
 	return strconv.Itoa(sent.ID), nil
-}
-
-// partsKey names one long text to one chat.
-func partsKey(chatID, text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return chatID + ":" + base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// partsTaken is how many pieces of a long text Telegram already took.
-func (p *Platform) partsTaken(key string) int {
-	p.partsMu.Lock()
-	defer p.partsMu.Unlock()
-	return p.parts[key]
-}
-
-// notePartsTaken records that Telegram took the first n pieces of a long
-// text before err. The record is dropped once nothing is left to send:
-// every piece went out, or the text will not be tried again (the chat is
-// gone or moved, or the send was refused for good).
-func (p *Platform) notePartsTaken(key string, n int, err error) {
-	p.partsMu.Lock()
-	defer p.partsMu.Unlock()
-	var (
-		perm     *bot.PermanentError
-		migrated *bot.ChatMigratedError
-	)
-	if err == nil || n == 0 || errors.Is(err, bot.ErrChatGone) || errors.As(err, &perm) || errors.As(err, &migrated) {
-		delete(p.parts, key)
-		return
-	}
-	p.parts[key] = n
 }
 
 // Edit implements bot.Editor with editMessageText. "Message is not modified"
@@ -188,7 +147,7 @@ func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) e
 	if markup != nil {
 		params.ReplyMarkup = markup
 	}
-	cctx, cancel := detach(ctx)
+	cctx, cancel := p.detach(ctx)
 	_, err = p.b.EditMessageText(cctx, params)
 	cancel()
 	if err == nil || isBadRequest(err, "message is not modified") {
@@ -202,18 +161,16 @@ func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) e
 	return p.classify(err)
 }
 
-// sendTimeout bounds a send that a shutdown no longer cancels.
-const sendTimeout = 15 * time.Second
-
 // detach lets a send that starts finish even if ctx is cancelled meanwhile
 // (a shutdown): a message Telegram accepted is then recorded as delivered
-// instead of staying pending and going out again after a restart. A send
-// asked for after cancellation fails at once.
-func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+// instead of staying pending and going out again after a restart. It is
+// bounded by Options.SendTimeout. A send asked for after cancellation fails
+// at once.
+func (p *Platform) detach(ctx context.Context) (context.Context, context.CancelFunc) {
 	if ctx.Err() != nil {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	return context.WithTimeout(context.WithoutCancel(ctx), p.o.SendTimeout)
 }
 
 // AnswerCallback implements bot.CallbackAnswerer: the text is shown to the
@@ -357,7 +314,8 @@ func isBadRequest(err error, s string) bool {
 // 429 → RetryAfterError (the sender holds the chat that long),
 // migrate_to_chat_id → ChatMigratedError, 403 and "chat not found" →
 // ErrChatGone, other 400s → PermanentError, 401/404 (token revoked) →
-// ErrNotConnected; anything else is retried with backoff.
+// ErrNotConnected, a request written whose answer never came (a timeout,
+// a connection lost) → ErrOutcomeUnknown; anything else is retried.
 func (p *Platform) classify(err error) error {
 	var (
 		tooMany *tgbot.TooManyRequestsError
@@ -366,6 +324,8 @@ func (p *Platform) classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, errNoAnswer):
+		return fmt.Errorf("%w: %v", bot.ErrOutcomeUnknown, p.redact(err))
 	case errors.As(err, &tooMany):
 		return &bot.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
 	case errors.As(err, &migrate):

@@ -3,9 +3,12 @@ package telegram_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +34,7 @@ type suiteHarness struct {
 	started  time.Time         // when the current adapter was made
 	polled   time.Time         // when the last long poll began
 	pressers map[string]string // callback query id → member
+	cut      *atomic.Bool      // set to kill the current adapter's network
 }
 
 func newSuiteHarness(t *testing.T) *suiteHarness {
@@ -67,12 +71,15 @@ func newSuiteHarness(t *testing.T) *suiteHarness {
 
 func (h *suiteHarness) Start(t *testing.T, b platformtest.Bot) bot.Platform {
 	t.Helper()
+	cut := new(atomic.Bool)
 	h.mu.Lock()
 	h.started = time.Now()
+	h.cut = cut
 	h.mu.Unlock()
 	tg, err := telegram.New(context.Background(), telegram.Options{
 		Token: h.srv.Token, APIURL: h.srv.URL, PollTimeout: 2 * time.Second,
 		Commands: b.Engine.Commands, Buttons: b.DB, Logger: b.Logger,
+		HTTPClient: &http.Client{Timeout: 17 * time.Second, Transport: cutTransport{cut}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -265,4 +272,23 @@ func (h *suiteHarness) Answers(t *testing.T) []platformtest.Answer {
 		}
 	}
 	return out
+}
+
+// cutTransport fails every request once cut is set: the process it stands
+// for is dead.
+type cutTransport struct{ cut *atomic.Bool }
+
+func (c cutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.cut.Load() {
+		return nil, errors.New("killed")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (h *suiteHarness) Unconfirmed(t *testing.T) int { return h.srv.Pending() }
+
+func (h *suiteHarness) Kill(t *testing.T) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cut.Store(true)
 }

@@ -3,26 +3,29 @@
 // bot.CallbackAnswerer and bot.Identified.
 //
 // Updates arrive by long polling (the default) or on a webhook served by the
-// adapter's own HTTP server. Each update is handled in its chat's lane: one
-// goroutine per chat with work, so a chat's messages are handled in order
-// while chats do not wait for each other. Commands are parsed by the engine:
-// the adapter only finds where a command starts (Telegram's bot_command
-// entity, in UTF-16 offsets) so that "大家好 /checkin" works. On shutdown the
-// adapter stops fetching, hands every fetched update to its lane and waits
-// for the lanes, so a handler in flight finishes and no confirmed update is
-// dropped.
+// adapter's own HTTP server. The adapter fetches getUpdates itself and reads
+// each update of an answer on its own (receive.go): one it cannot decode (a
+// type newer than the library) is logged with its id and skipped instead of
+// failing the whole answer. It hands what it fetched to the engine's
+// Receiver.Accept, which stores it, and confirms it to Telegram (the next
+// poll's offset, or the webhook's 200) only then; the engine handles each
+// chat's updates in order in the chat's lane (a group upgraded to a
+// supergroup keeps its lane), chats at once, and a crash loses nothing
+// confirmed. Commands are parsed by the engine: the adapter only finds where
+// a command starts (Telegram's bot_command entity, in UTF-16 offsets) so
+// that "大家好 /checkin" works.
+//
+// getMe is retried with backoff while Telegram cannot be reached (the other
+// platforms serve meanwhile); a rejected token stops the start at once.
 package telegram
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,9 +60,13 @@ type Options struct {
 	// HTTPClient makes the API calls; its Timeout must exceed PollTimeout.
 	// Default: a client with a timeout of PollTimeout+15s.
 	HTTPClient *http.Client
-	// ShutdownGrace bounds how long Run waits for handlers in flight after
-	// its context is cancelled (default 30s).
+	// ShutdownGrace bounds how long the webhook server waits for requests
+	// in flight after Run's context is cancelled (default 30s).
 	ShutdownGrace time.Duration
+	// SendTimeout bounds one send or edit (default 15s). A send that times
+	// out after its request was written has an unknown outcome
+	// (bot.ErrOutcomeUnknown) and is not sent again.
+	SendTimeout time.Duration
 	// Now is the clock for button tokens' creation times (default time.Now).
 	Now func() time.Time
 }
@@ -81,28 +88,24 @@ type Platform struct {
 	log     *slog.Logger
 	b       *tgbot.Bot
 	client  *apiClient
-	me      models.User
 	buttons ButtonStore
-	lanes   lanes
 
-	mu      sync.Mutex
-	recv    bot.Receiver
-	baseCtx context.Context   // handlers' context: never cancelled by shutdown
-	routed  int64             // the highest update id handed to a lane
-	aliases map[string]string // supergroup id → lane of the group it was
+	mu       sync.Mutex
+	me       models.User       // from getMe
+	aliases  map[string]string // supergroup id → lane of the group it was
+	caughtUp chan struct{}     // closed once the backlog at start was accepted
+	caught   bool
 
 	cbMu      sync.Mutex
 	callbacks map[string]bool // callback ids being handled → answered
-
-	partsMu sync.Mutex
-	parts   map[string]int // long texts cut short by a failed piece → pieces Telegram took
 }
 
 // allowedUpdates are the update types the adapter handles.
 var allowedUpdates = []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery, models.AllowedUpdateMyChatMember}
 
-// New connects to the Bot API and calls getMe. A rejected token fails here
-// with a message saying so.
+// New makes the adapter and asks Telegram who the bot is (getMe). A rejected
+// token fails here with a message saying so; if Telegram cannot be reached,
+// Run asks again with backoff.
 func New(ctx context.Context, o Options) (*Platform, error) {
 	if strings.TrimSpace(o.Token) == "" {
 		return nil, errors.New("telegram: no bot token (platforms.telegram.token or BRANCHBOT_TELEGRAM_TOKEN)")
@@ -120,6 +123,9 @@ func New(ctx context.Context, o Options) (*Platform, error) {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 30 * time.Second
 	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 15 * time.Second
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -136,10 +142,8 @@ func New(ctx context.Context, o Options) (*Platform, error) {
 		client:    newAPIClient(hc),
 		buttons:   o.Buttons,
 		callbacks: map[string]bool{},
-		parts:     map[string]int{},
-		baseCtx:   context.Background(),
+		caughtUp:  make(chan struct{}),
 	}
-	p.lanes.log = p.log
 	if p.buttons == nil {
 		p.buttons = newMemButtons()
 	}
@@ -147,33 +151,85 @@ func New(ctx context.Context, o Options) (*Platform, error) {
 		tgbot.WithServerURL(o.APIURL),
 		tgbot.WithHTTPClient(o.PollTimeout, p.client),
 		tgbot.WithSkipGetMe(),
-		tgbot.WithDefaultHandler(p.onUpdate),
-		tgbot.WithNotAsyncHandlers(), // onUpdate only hands the update to a lane
-		tgbot.WithWorkers(1),
-		tgbot.WithAllowedUpdates(allowedUpdates),
-		tgbot.WithErrorsHandler(func(err error) { p.log.Warn("telegram client", "err", err) }),
+		tgbot.WithErrorsHandler(func(err error) { p.log.Warn("telegram client", "err", p.redact(err)) }),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	p.b = b
+	if err := p.identify(ctx); err != nil {
+		var fatal *fatalError
+		if errors.As(err, &fatal) {
+			return nil, fatal.err
+		}
+		p.log.Warn("telegram cannot be reached at start; asking again in the background while the other platforms serve", "err", p.redact(err))
+	}
+	return p, nil
+}
+
+// fatalError is a start-up answer that retrying cannot change.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+
+// identify calls getMe once.
+func (p *Platform) identify(ctx context.Context) error {
 	gctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	me, err := b.GetMe(gctx)
+	me, err := p.b.GetMe(gctx)
 	switch {
 	case errors.Is(err, tgbot.ErrorUnauthorized):
-		return nil, errors.New("telegram: the bot token was rejected (getMe answered 401 Unauthorized); check platforms.telegram.token or BRANCHBOT_TELEGRAM_TOKEN against @BotFather")
+		return &fatalError{errors.New("telegram: the bot token was rejected (getMe answered 401 Unauthorized); check platforms.telegram.token or BRANCHBOT_TELEGRAM_TOKEN against @BotFather")}
 	case errors.Is(err, tgbot.ErrorNotFound):
-		return nil, fmt.Errorf("telegram: getMe answered 404 Not Found: the token is malformed or %s is not a Bot API server", o.APIURL)
+		return &fatalError{fmt.Errorf("telegram: getMe answered 404 Not Found: the token is malformed or %s is not a Bot API server", p.o.APIURL)}
 	case err != nil:
-		return nil, fmt.Errorf("telegram: getMe at %s: %w", o.APIURL, err)
+		return fmt.Errorf("telegram: getMe at %s: %w", p.o.APIURL, err)
 	}
 	if me.Username == "" {
-		return nil, errors.New("telegram: getMe returned no username: is this a bot token?")
+		return &fatalError{errors.New("telegram: getMe returned no username: is this a bot token?")}
 	}
+	p.mu.Lock()
 	p.me = *me
+	p.mu.Unlock()
 	p.log.Info("telegram bot identified", "username", me.Username, "id", me.ID)
-	return p, nil
+	return nil
+}
+
+// identified reports whether getMe has answered.
+func (p *Platform) identified() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.me.ID != 0
+}
+
+// awaitIdentity asks getMe with backoff (1s, doubling to 1m) until it
+// answers, ctx ends, or the token is rejected.
+func (p *Platform) awaitIdentity(ctx context.Context) error {
+	wait := time.Second
+	for !p.identified() {
+		err := p.identify(ctx)
+		if err == nil {
+			return nil
+		}
+		var fatal *fatalError
+		if errors.As(err, &fatal) {
+			return fatal.err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		p.log.Warn("telegram cannot be reached; asking again", "in", wait, "err", p.redact(err))
+		if !bot.Sleep(ctx, wait) {
+			return nil
+		}
+		wait = min(wait*2, time.Minute)
+	}
+	return nil
+}
+
+// redact takes the token out of an error's text.
+func (p *Platform) redact(err error) string {
+	return strings.ReplaceAll(err.Error(), p.o.Token, "***")
 }
 
 // Name implements bot.Platform.
@@ -194,60 +250,61 @@ func (p *Platform) Capabilities() bot.Capabilities {
 
 // BotUsername implements bot.Identified: /cmd@ThisBot is ours, other
 // @names are not.
-func (p *Platform) BotUsername() string { return p.me.Username }
+func (p *Platform) BotUsername() string { return p.self().Username }
 
 // BotID is the bot's Telegram user id.
-func (p *Platform) BotID() int64 { return p.me.ID }
+func (p *Platform) BotID() int64 { return p.self().ID }
 
-// Run implements bot.Platform: it sets the command menu, then receives
-// updates by long polling or webhook until ctx is cancelled, and returns once
-// every handler it started has finished (at most ShutdownGrace later).
-func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
+func (p *Platform) self() models.User {
 	p.mu.Lock()
-	p.recv = r
-	p.baseCtx = context.WithoutCancel(ctx)
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	return p.me
+}
 
-	p.setCommands(ctx)
-	var err error
-	if p.o.Webhook.enabled() {
-		err = p.runWebhook(ctx)
-	} else {
-		err = p.runPolling(ctx)
+// CaughtUp implements bot.Backlogged: closed once what Telegram kept while
+// the bot was down has been accepted (a poll answered with less than a full
+// batch), or, with a webhook, once it is set.
+func (p *Platform) CaughtUp() <-chan struct{} { return p.caughtUp }
+
+func (p *Platform) markCaughtUp() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.caught {
+		p.caught = true
+		close(p.caughtUp)
 	}
-	if !p.lanes.wait(p.o.ShutdownGrace) {
-		p.log.Warn("shutdown: telegram handlers still running after grace period", "grace", p.o.ShutdownGrace)
-		return err // what is still running stays unconfirmed and comes again
+}
+
+// Probe implements bot.Prober: Telegram is reachable if getMe is answered
+// at all (a refused token is a reachable server).
+func (p *Platform) Probe(ctx context.Context) error {
+	_, err := p.b.GetMe(ctx)
+	if err == nil || errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) ||
+		errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorBadRequest) {
+		return nil
 	}
-	if !p.o.Webhook.enabled() {
-		p.confirm(context.WithoutCancel(ctx))
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return nil
 	}
 	return err
 }
 
-// confirm tells Telegram that every update handled so far is done, so that
-// the next start does not fetch the last batch again. (The library confirms
-// a batch only with its next poll, which a shutdown never makes.)
-func (p *Platform) confirm(ctx context.Context) {
-	routed := p.routedID()
-	if routed == 0 {
-		return
+// Run implements bot.Platform: it waits until getMe has answered (asking
+// again with backoff), sets the command menu, then receives updates by long
+// polling or webhook until ctx is cancelled.
+func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
+	if err := p.awaitIdentity(ctx); err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	form := url.Values{"offset": {strconv.FormatInt(routed+1, 10)}, "limit": {"1"}, "timeout": {"0"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.o.APIURL+"/bot"+p.o.Token+"/getUpdates", strings.NewReader(form.Encode()))
-	if err != nil {
-		return
+	if ctx.Err() != nil {
+		return nil
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := p.client.c.Do(req)
-	if err != nil {
-		p.log.Warn("shutdown: confirm handled updates", "err", strings.ReplaceAll(err.Error(), p.o.Token, "***"))
-		return
+	p.setCommands(ctx)
+	if p.o.Webhook.enabled() {
+		return p.runWebhook(ctx, r)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	return p.runPolling(ctx, r)
 }
 
 // setCommands publishes the command menu: every command for the default
@@ -329,50 +386,6 @@ func validCommandName(s string) bool {
 	return true
 }
 
-// runPolling receives updates with getUpdates until ctx is cancelled. The
-// client is stopped from fetching before its own context ends, so every
-// update it fetched (and thereby will confirm) reaches a lane.
-func (p *Platform) runPolling(ctx context.Context) error {
-	// A webhook left over from an earlier run would make getUpdates fail
-	// with 409 Conflict.
-	if err := p.retry(ctx, "delete webhook before polling", func() error {
-		_, err := p.b.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
-		return err
-	}); err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return nil
-	}
-	libCtx, stopLib := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopLib()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		p.b.Start(libCtx)
-	}()
-	p.log.Info("telegram long polling started", "timeout", p.o.PollTimeout)
-	<-ctx.Done()
-	p.client.stopPolling()
-	// Wait until every update fetched so far has been handed to a lane.
-	deadline := time.Now().Add(5 * time.Second)
-	for p.routedID() < p.client.fetchedID() && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if r, f := p.routedID(), p.client.fetchedID(); r < f {
-		p.log.Warn("shutdown: fetched updates not handled", "handled_up_to", r, "fetched_up_to", f)
-	}
-	stopLib()
-	<-done
-	return nil
-}
-
-func (p *Platform) routedID() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.routed
-}
-
 // retry runs a start-up call until it succeeds, ctx ends, or Telegram
 // refuses it for good (400, 401, 404); network trouble and 5xx are retried
 // with backoff so a bot started before the network is up still comes up.
@@ -401,7 +414,10 @@ func (p *Platform) retry(ctx context.Context, what string, call func() error) er
 }
 
 // runWebhook registers the webhook and serves it until ctx is cancelled.
-func (p *Platform) runWebhook(ctx context.Context) error {
+// Telegram posts one update at a time (max_connections 1), so update ids
+// arrive in order and one delivered again is recognised by the engine's
+// cursor.
+func (p *Platform) runWebhook(ctx context.Context, r bot.Receiver) error {
 	w := p.o.Webhook
 	ln := w.Listener
 	if ln == nil {
@@ -411,11 +427,11 @@ func (p *Platform) runWebhook(ctx context.Context) error {
 			return fmt.Errorf("telegram: webhook listen on %s: %w", w.Listen, err)
 		}
 	}
-	srv := &http.Server{Handler: p.webhookHandler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: p.webhookHandler(ctx, r), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	err := p.retry(ctx, "set webhook", func() error {
-		_, err := p.b.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: w.URL, SecretToken: w.Secret, AllowedUpdates: allowedUpdates})
+		_, err := p.b.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: w.URL, SecretToken: w.Secret, AllowedUpdates: allowedUpdates, MaxConnections: 1})
 		return err
 	})
 	if err != nil {
@@ -423,6 +439,7 @@ func (p *Platform) runWebhook(ctx context.Context) error {
 		return fmt.Errorf("telegram: setWebhook %s: %w", w.URL, err)
 	}
 	p.log.Info("telegram webhook set", "url", w.URL, "listen", ln.Addr().String())
+	p.markCaughtUp()
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:

@@ -20,6 +20,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -124,7 +125,10 @@ type envOptions struct {
 	limits  bot.Limits
 	webhook telegram.Webhook
 	grace   time.Duration
-	logger  *slog.Logger
+	logs    *commandtest.SyncBuffer // also gets the log, if set
+	logger  *slog.Logger            // the log, if set (else testLogger)
+	client  *http.Client            // the adapter's HTTP client, if set
+	timeout time.Duration           // the adapter's send timeout, if set
 }
 
 func testLogger() *slog.Logger {
@@ -152,6 +156,9 @@ func start(t *testing.T, o envOptions) *env {
 	if log == nil {
 		log = testLogger()
 	}
+	if o.logs != nil {
+		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	eng, err := bot.New(bot.Options{
 		Store: db, Logger: log, Admins: []string{"telegram:1001"}, TickEvery: time.Hour,
 		Limits: map[string]bot.Limits{telegram.Name: o.limits}, ShutdownGrace: 10 * time.Second,
@@ -168,6 +175,7 @@ func start(t *testing.T, o envOptions) *env {
 	tg, err := telegram.New(ctx, telegram.Options{
 		Token: srv.Token, APIURL: srv.URL, PollTimeout: 2 * time.Second,
 		Commands: eng.Commands, Buttons: db, Logger: log, Webhook: o.webhook, ShutdownGrace: o.grace,
+		HTTPClient: o.client, SendTimeout: o.timeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -224,8 +232,8 @@ func TestStartupIdentifiesBotAndSetsMenu(t *testing.T) {
 	if err := poll.JSON("allowed_updates", &allowed); err != nil || !slices.Contains(allowed, "my_chat_member") {
 		t.Fatalf("getUpdates allowed_updates = %v (%v)", allowed, err)
 	}
-	if poll.Int("timeout") != 1 {
-		t.Fatalf("getUpdates timeout = %d, want 1 (poll timeout 2s)", poll.Int("timeout"))
+	if poll.Int("timeout") != 2 {
+		t.Fatalf("getUpdates timeout = %d, want 2 (poll timeout 2s)", poll.Int("timeout"))
 	}
 	if len(e.srv.Calls("deleteWebhook")) == 0 {
 		t.Fatal("polling started without deleteWebhook")
@@ -646,7 +654,7 @@ func TestPanicIsRecoveredAndShutdownWaitsForHandlers(t *testing.T) {
 	}
 }
 
-func TestShutdownConfirmsOnlyHandledUpdates(t *testing.T) {
+func TestShutdownConfirmsOnlyStoredUpdates(t *testing.T) {
 	const total = 60
 	for round := 0; round < 3; round++ {
 		e := start(t, envOptions{})
@@ -666,7 +674,8 @@ func TestShutdownConfirmsOnlyHandledUpdates(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-pushed
-		// Every update was handled (its reply sent or queued) or is still
+		// Every update was handled (its reply sent or queued), or is stored
+		// in the inbox to be handled at the next start, or is still
 		// unconfirmed at the server, to be fetched again after a restart:
 		// none lost, none both handled now and fetched again later. (A send
 		// cut off by the shutdown may be both sent and still queued, so
@@ -695,10 +704,14 @@ func TestShutdownConfirmsOnlyHandledUpdates(t *testing.T) {
 				handled++
 			}
 		}
-		if got := handled + e.srv.Pending(); got != total {
-			t.Fatalf("round %d: handled %d + unconfirmed %d = %d, want %d", round, handled, e.srv.Pending(), got, total)
+		stored, err := e.db.InboxCount(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("round %d: handled %d, unconfirmed %d", round, handled, e.srv.Pending())
+		if got := handled + stored + e.srv.Pending(); got != total {
+			t.Fatalf("round %d: handled %d + stored %d + unconfirmed %d = %d, want %d", round, handled, stored, e.srv.Pending(), got, total)
+		}
+		t.Logf("round %d: handled %d, stored %d, unconfirmed %d", round, handled, stored, e.srv.Pending())
 	}
 }
 

@@ -192,3 +192,12 @@ func (o output) Write(b []byte) (int, error) {
 	h.mu.Unlock()
 	return len(b), nil
 }
+
+func (h *harness) Unconfirmed(t *testing.T) int {
+	t.Skip("a terminal hands each line it reads to the engine at once and keeps nothing to hand over again: a line read is a line handled")
+	return 0
+}
+
+func (h *harness) Kill(t *testing.T) {
+	t.Skip("a terminal keeps nothing to hand over again")
+}

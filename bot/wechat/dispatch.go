@@ -20,10 +20,14 @@ type incoming struct {
 	raw      string // "@member:<br/>text" for group messages
 	text     string // the library's cleaned text (no sender prefix, unescaped)
 	id       string
-	at       int64 // Unix seconds
+	at       int64         // Unix seconds
+	stored   chan struct{} // closed once the message is stored, or given up
 }
 
-// inbox is an unbounded FIFO: pushing never blocks the sync loop.
+// inbox hands messages from the library's sync loop to the dispatcher. The
+// sync loop waits (store) until its message is stored before it asks
+// WeChat for more, so nothing WeChat handed over is lost by a crash after
+// the next sync, and the queue never holds more than the loop's message.
 type inbox struct {
 	mu     sync.Mutex
 	items  []incoming
@@ -33,7 +37,10 @@ type inbox struct {
 
 func newInbox() inbox { return inbox{wake: make(chan struct{}, 1)} }
 
-func (q *inbox) push(m incoming) {
+// store queues m and waits until the dispatcher has stored it (or given it
+// up), the session ends, or the inbox closes.
+func (q *inbox) store(m incoming, sessionDone <-chan struct{}) {
+	m.stored = make(chan struct{})
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -45,11 +52,19 @@ func (q *inbox) push(m incoming) {
 	case q.wake <- struct{}{}:
 	default:
 	}
+	select {
+	case <-m.stored:
+	case <-sessionDone:
+	}
 }
 
 func (q *inbox) close() {
 	q.mu.Lock()
 	q.closed = true
+	for _, m := range q.items {
+		close(m.stored)
+	}
+	q.items = nil
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -82,36 +97,46 @@ func (q *inbox) pop(ctx context.Context) (incoming, bool) {
 	}
 }
 
-// dispatch hands queued messages to the engine one at a time, in order.
+// dispatch translates queued messages one at a time, in order, and hands
+// each to the engine, which stores it (Receiver.Accept) before the sync loop
+// goes on; the engine handles each chat's messages in order.
 func (p *Platform) dispatch(ctx context.Context, r bot.Receiver) {
 	for {
 		in, ok := p.inbox.pop(ctx)
 		if !ok {
 			return
 		}
-		var m bot.Message
-		var keep bool
-		err := p.do(ctx, in.s, func(s *session) error {
-			m, keep = p.translate(s, in)
-			return nil
-		})
-		if err != nil {
-			if !errors.Is(err, context.Canceled) {
-				p.log.Warn("微信消息在掉线时到达，无法识别发送者，已忽略", "msg", in.id, "err", err)
+		p.accept(ctx, r, in)
+		close(in.stored)
+	}
+}
+
+// accept translates one message on the actor and stores it.
+func (p *Platform) accept(ctx context.Context, r bot.Receiver, in incoming) {
+	var m bot.Message
+	var keep bool
+	err := p.do(ctx, in.s, func(s *session) error {
+		defer func() {
+			if v := recover(); v != nil {
+				p.log.Error("reading a wechat message panicked", "msg", in.id, "panic", v, "stack", string(debug.Stack()))
+				keep = false
 			}
-			continue
-		}
-		if !keep {
-			continue
-		}
-		func() {
-			defer func() {
-				if v := recover(); v != nil {
-					p.log.Error("handling a wechat message panicked", "panic", v, "stack", string(debug.Stack()))
-				}
-			}()
-			r.Receive(ctx, m)
 		}()
+		m, keep = p.translate(s, in)
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			p.log.Warn("微信消息在掉线时到达，无法识别发送者，已忽略", "msg", in.id, "err", err)
+		}
+		return
+	}
+	if !keep {
+		return
+	}
+	if err := r.Accept(ctx, Name, []bot.Incoming{{Lane: m.ChatID, Message: &m}}); err != nil {
+		// WeChat does not deliver a message twice: this one is gone.
+		p.log.Error("微信消息未能保存，已丢失", "msg", in.id, "chat", m.ChatID, "err", err)
 	}
 }
 

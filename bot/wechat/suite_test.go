@@ -1,9 +1,12 @@
 package wechat_test
 
 import (
+	"errors"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,8 +29,9 @@ const tooOften = time.Second
 type suiteHarness struct {
 	srv *wechattest.Server
 
-	mu sync.Mutex
-	p  *wechat.Platform // the current run's adapter
+	mu  sync.Mutex
+	p   *wechat.Platform // the current run's adapter
+	cut *atomic.Bool     // set to kill the current adapter's network
 }
 
 func newSuiteHarness(t *testing.T) *suiteHarness {
@@ -46,16 +50,34 @@ func newSuiteHarness(t *testing.T) *suiteHarness {
 }
 
 func (h *suiteHarness) Start(t *testing.T, b platformtest.Bot) bot.Platform {
+	cut, base := new(atomic.Bool), h.srv.Transport()
 	p := wechat.New(wechat.Options{
 		SessionFile: filepath.Join(b.Dir, "wechat-session.json"),
 		Logger:      b.Logger,
-		Transport:   h.srv.Transport(),
-		LoginRetry:  50 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond, TooOftenBackoff: tooOften,
+		Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+			if cut.Load() {
+				return nil, errors.New("killed")
+			}
+			return base.RoundTrip(r)
+		}),
+		LoginRetry: 50 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond, TooOftenBackoff: tooOften,
 	})
 	h.mu.Lock()
-	h.p = p
+	h.p, h.cut = p, cut
 	h.mu.Unlock()
 	return p
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func (h *suiteHarness) Unconfirmed(t *testing.T) int { return h.srv.Unconfirmed() }
+
+func (h *suiteHarness) Kill(t *testing.T) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cut.Store(true)
 }
 
 func (h *suiteHarness) platform() *wechat.Platform {

@@ -7,8 +7,11 @@
 // into it runs on one goroutine (the actor in Run): logins, contact lookups
 // and sends. The library's own sync goroutine runs only library code and
 // our callbacks, which copy plain data out (messages, session state) and
-// never call back into it. Incoming messages are queued without blocking
-// the sync loop and handed to the engine in order by a dispatcher.
+// never call back into it. A dispatcher translates each incoming message
+// and hands it to the engine, which stores it (bot.Receiver.Accept); the
+// sync loop waits for that before it asks WeChat for more, so a crash loses
+// at most the messages of the sync in flight (the web protocol never
+// delivers a message twice, so those cannot be recovered).
 //
 // Identity: web-WeChat UserNames change at every login, so a group is known
 // by its name (Chat.ExternalID is the group name) and re-resolved after every
@@ -29,6 +32,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"strings"
 	"sync"
@@ -271,21 +275,30 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 		wg.Wait()
 	}()
 	forceQR := false
+	wait := p.o.LoginRetry
 	for ctx.Err() == nil {
 		s, err := p.login(ctx, forceQR)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			// A network outage says nothing about the saved session.
-			forceQR = !errors.Is(err, openwechat.NetworkErr)
-			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", p.o.LoginRetry)
-			if !sleep(ctx, p.o.LoginRetry) {
+			// A network outage says nothing about the saved session; while
+			// it lasts, the pause doubles (to 5 minutes). The other
+			// platforms serve meanwhile.
+			network := errors.Is(err, openwechat.NetworkErr)
+			forceQR = !network
+			p.log.Warn("微信登录失败，稍后重试", "err", err, "retry_in", wait)
+			if !bot.Sleep(ctx, wait) {
 				break
+			}
+			if network {
+				wait = min(wait*2, 5*time.Minute)
+			} else {
+				wait = p.o.LoginRetry
 			}
 			continue
 		}
-		forceQR = false
+		forceQR, wait = false, p.o.LoginRetry
 		s.unlink()
 		p.afterLogin(ctx, s, r)
 		p.serve(ctx, s)
@@ -307,17 +320,6 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 		}
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // newBot makes a library bot for one login attempt, with our callbacks.
@@ -365,11 +367,12 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 			return err
 		}
 		p.log.Warn("微信同步出错，稍后重试", "err", err)
-		sleep(bctx, p.o.SyncErrorPause)
+		bot.Sleep(bctx, p.o.SyncErrorPause)
 		return nil
 	}
 	b.MessageHandler = func(m *openwechat.Message) {
-		// Runs inline in the library's sync loop: copy and queue, never block.
+		// Runs inline in the library's sync loop: copy the message out and
+		// wait until it is stored; never call into the library.
 		defer func() {
 			if r := recover(); r != nil {
 				p.log.Error("wechat message handler panicked", "panic", r)
@@ -378,7 +381,9 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 		if m.MsgType != openwechat.MsgTypeText || m.Url != "" {
 			return
 		}
-		p.inbox.push(incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime})
+		// The loop asks WeChat for more only after this returns: once the
+		// message is stored.
+		p.inbox.store(incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime}, bctx.Done())
 	}
 	return b, ser
 }
@@ -588,10 +593,24 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 		// know whether WeChat took it and might send it twice. The client's
 		// own 30s timeout bounds it.
 		sctx := context.WithoutCancel(s.bot.Context())
+		var wrote, answered atomic.Bool
+		sctx = httptrace.WithClientTrace(sctx, &httptrace.ClientTrace{
+			WroteRequest: func(info httptrace.WroteRequestInfo) {
+				if info.Err == nil {
+					wrote.Store(true)
+				}
+			},
+			GotFirstResponseByte: func() { answered.Store(true) },
+		})
 		sent, err := s.bot.Caller.WebWxSendMsg(sctx, &openwechat.CallerWebWxSendMsgOptions{
 			LoginInfo: s.bot.Storage.LoginInfo, BaseRequest: s.bot.Storage.Request,
 			Message: openwechat.NewTextSendMessage(text, s.self, to),
 		})
+		var ret openwechat.Ret
+		if err != nil && wrote.Load() && !answered.Load() && !errors.As(err, &ret) {
+			// Handed to WeChat, no answer at all: it may have arrived.
+			return fmt.Errorf("%w: %w", bot.ErrOutcomeUnknown, err)
+		}
 		if err != nil {
 			return err
 		}
@@ -716,7 +735,7 @@ func (p *Platform) classify(s *session, out bot.Outbound, err error) error {
 		return fmt.Errorf("%w: %w", bot.ErrNotConnected, err)
 	case errors.As(err, &ret) && ret == 1:
 		return &bot.PermanentError{Err: fmt.Errorf("wechat refused the message: %w", err)}
-	case errors.Is(err, bot.ErrNotConnected):
+	case errors.Is(err, bot.ErrNotConnected), errors.Is(err, bot.ErrOutcomeUnknown):
 		return err
 	}
 	select {

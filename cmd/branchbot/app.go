@@ -38,6 +38,9 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	}
 	red := redactorFor(cfg)
 	log := newLogger(env.Stderr, cfg.LogLevel, cfg.Location(), red)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 	db, err := storage.OpenWith(ctx, cfg.Database, dbOptions(cfg))
 	if err != nil {
 		return nil, err
@@ -49,7 +52,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	}
 	loc := cfg.Location()
 	app.Engine, err = bot.New(bot.Options{
-		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick, Redactor: red,
+		Store: db, Logger: log, Location: loc, Admins: cfg.Admins, TickEvery: cfg.Tick, MaxMessageAge: cfg.MessageAgeLimit, Redactor: red,
 		Limits: map[string]bot.Limits{
 			terminal.Name: limits(cfg.Platforms.Terminal.Limits),
 			telegram.Name: limits(cfg.Platforms.Telegram.Limits),
@@ -113,7 +116,7 @@ func setMemoryLimit(cfg *configs.Config, log *slog.Logger) {
 }
 
 func limits(l configs.LimitsConfig) bot.Limits {
-	out := bot.Limits{MinGap: l.MinInterval, MaxGap: l.MaxInterval, Merge: l.Merge}
+	out := bot.Limits{MinGap: l.MinInterval, MaxGap: l.MaxInterval, Merge: l.Merge, Concurrency: l.Concurrency}
 	if l.GlobalPerSecond > 0 {
 		out.Global = bot.RateLimit{Count: l.GlobalPerSecond, Per: time.Second}
 	}

@@ -666,7 +666,7 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	var delivered, queued, failed, withdrawn int
+	var delivered, queued, failed, withdrawn, unknown int
 	var lines []string
 	for _, m := range msgs {
 		c, err := f.db.Chat(ctx, m.ChatID)
@@ -684,6 +684,9 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 		case bot.OutboxCancelled:
 			withdrawn++
 			state = "已撤回"
+		case bot.OutboxUnknown:
+			unknown++
+			state = "结果未知：发送超时，平台可能已收到，为免重复未重发"
 		default:
 			queued++
 			switch {
@@ -702,6 +705,9 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 		head = fmt.Sprintf("通知 #%d → %s：已撤回，%d 个群不再发送；已送达 %d，失败 %d。", b.ID, b.Target, withdrawn, delivered, failed)
 	} else if scheduled(b, r.Now()) {
 		head = fmt.Sprintf("通知 #%d → %s：共 %d 个群，将于 %s 发出。", b.ID, b.Target, len(msgs), fullTime(b.SendAt, loc))
+	}
+	if unknown > 0 {
+		head = strings.TrimSuffix(head, "。") + fmt.Sprintf("，结果未知 %d。", unknown)
 	}
 	if len(lines) > 60 {
 		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))

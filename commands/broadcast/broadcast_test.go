@@ -2,6 +2,7 @@ package broadcast_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,21 +25,8 @@ func TestTranscripts(t *testing.T) {
 // A #tag broadcast reaches the tagged units' groups; a group the bot has
 // left is reported as failed at once and never retried.
 func TestTagAndLeftGroup(t *testing.T) {
-	cfg, err := configs.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Study.Tags = map[string][]string{"支部": {"第一党支部", "第二党支部"}}
-	h := commandtest.New(t, commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
-		return []bot.Feature{broadcast.New(h.Engine, h.DB, h.Config, nil)}
-	}})
+	h := taggedBranches(t)
 	ctx := context.Background()
-	for _, g := range []struct{ group, who, number string }{{"第一党支部", "周书记", "T0007"}, {"第二党支部", "陈书记", "T0008"}} {
-		h.Group(g.group)
-		h.As(g.who)
-		h.LinkSpeaker(g.number)
-		h.Say("/bind " + g.group)
-	}
 	if err := h.Engine.ChatEvent(ctx, bot.ChatEvent{Kind: bot.ChatLeft, Platform: "terminal", ChatID: "第二党支部"}); err != nil {
 		t.Fatal(err)
 	}
@@ -52,15 +40,7 @@ func TestTagAndLeftGroup(t *testing.T) {
 	if !strings.Contains(out, "共 2 级审核") {
 		t.Fatalf("a #tag of two branches should use their common ancestor's chain: %s", out)
 	}
-	h.Private()
-	for _, r := range []struct{ who, number string }{{"黄伟", "T0004"}, {"赵强", "T0005"}} {
-		h.As(r.who)
-		h.LinkSpeaker(r.number)
-		h.Say("/approve 1")
-	}
-	for range 3 {
-		h.Flush()
-	}
+	approveBothLevels(h)
 	h.Group("第一党支部")
 	h.As("王老师")
 	status := strings.Join(h.Say("/broadcast status 1"), "\n")
@@ -95,6 +75,70 @@ func TestTagAndLeftGroup(t *testing.T) {
 	}
 	if again := strings.Join(h.Say("/broadcast status 1"), "\n"); again != status {
 		t.Fatalf("status after pruning:\n%s\nbefore:\n%s", again, status)
+	}
+}
+
+// A send whose outcome is unknown (it timed out after the platform was
+// handed it) is not sent again, and /broadcast status says so.
+func TestStatusShowsUnknownOutcome(t *testing.T) {
+	h := taggedBranches(t)
+	tries := 0
+	h.Chat.FailWith(func(o bot.Outbound) error {
+		if o.ChatID == "第二党支部" && strings.Contains(o.Text, "例会") {
+			tries++
+			return fmt.Errorf("%w: timeout after the request was written", bot.ErrOutcomeUnknown)
+		}
+		return nil
+	})
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/broadcast #支部 支部书记例会改到周四。")
+	approveBothLevels(h)
+	h.Group("第一党支部")
+	h.As("王老师")
+	status := strings.Join(h.Say("/broadcast status 1"), "\n")
+	for _, want := range []string{"已送达 1，排队 0，失败 0，结果未知 1", "第二党支部：结果未知"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	if tries != 1 {
+		t.Errorf("the send with an unknown outcome was tried %d times, want once", tries)
+	}
+}
+
+// taggedBranches is the default organisation with the tag #支部 for both
+// branches, each branch's group bound by its secretary.
+func taggedBranches(t *testing.T) *commandtest.Harness {
+	t.Helper()
+	cfg, err := configs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Study.Tags = map[string][]string{"支部": {"第一党支部", "第二党支部"}}
+	h := commandtest.New(t, commandtest.Options{Config: cfg, Features: func(h *commandtest.Harness) []bot.Feature {
+		return []bot.Feature{broadcast.New(h.Engine, h.DB, h.Config, nil)}
+	}})
+	for _, g := range []struct{ group, who, number string }{{"第一党支部", "周书记", "T0007"}, {"第二党支部", "陈书记", "T0008"}} {
+		h.Group(g.group)
+		h.As(g.who)
+		h.LinkSpeaker(g.number)
+		h.Say("/bind " + g.group)
+	}
+	return h
+}
+
+// approveBothLevels approves broadcast #1 at both levels of its review
+// chain and delivers what that queues.
+func approveBothLevels(h *commandtest.Harness) {
+	h.Private()
+	for _, r := range []struct{ who, number string }{{"黄伟", "T0004"}, {"赵强", "T0005"}} {
+		h.As(r.who)
+		h.LinkSpeaker(r.number)
+		h.Say("/approve 1")
+	}
+	for range 3 {
+		h.Flush()
 	}
 }
 

@@ -106,7 +106,8 @@ func (f *Feature) checkin(ctx context.Context, r *bot.Request) error {
 // confirmed by the running count, which names them (a button press also
 // gets a private notice); anything else is answered to them.
 func (f *Feature) checkInWith(ctx context.Context, r *bot.Request, code string) error {
-	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.Now()}
+	// Judged when the member sent it, not when the bot got to it.
+	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.At()}
 	if r.Caller.Roster != nil {
 		a.RosterID, a.UnitID = r.Caller.Roster.ID, r.Caller.Roster.UnitID
 	}

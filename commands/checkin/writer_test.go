@@ -205,7 +205,7 @@ func TestRunningCountsDeferredUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	wakes := 0
-	db.SetQueuedHook(func(string) { wakes++ })
+	db.SetQueuedHook(func(string, []int64) { wakes++ })
 	batch(false, a, "a4")
 	// The count of a1 was still waiting: the new one names a1 as well.
 	if got := w.counts(t, a); len(got) != 1 || got[0] != count(4, "a1", "a2", "a3", "a4") {

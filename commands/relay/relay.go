@@ -357,7 +357,8 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 	if utf8.RuneCountInString(note) > maxNote {
 		return bot.Errorf("备注太长（最多 %d 字）。", maxNote)
 	}
-	op := Op{Kind: kind, ChatID: r.Chat.ID, Number: n, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.Now()}
+	// Judged when the member sent it, not when the bot got to it.
+	op := Op{Kind: kind, ChatID: r.Chat.ID, Number: n, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.At()}
 	if r.Caller.Roster != nil {
 		op.RosterID = r.Caller.Roster.ID
 	}

@@ -53,7 +53,9 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 	f.notePrivate(ctx, r)
 	units := r.Units()
 	now := r.Now()
-	due, remind := f.deadlines(now)
+	// Filed when the member sent it: the deadline counts from then.
+	filed := r.At()
+	due, remind := f.deadlines(filed)
 	category, keyword, dept := f.route(text, units)
 	if dept == 0 {
 		return bot.Errorf("尚未配置受理建议的部门，请联系管理员。")
@@ -61,7 +63,7 @@ func (f *Feature) file(ctx context.Context, r *bot.Request, text string, anonymo
 	t := Ticket{
 		FilerMemberID: r.Caller.Member.ID, Anonymous: anonymous, ChatID: r.Chat.ID, Text: text,
 		Category: category, Keyword: keyword, DepartmentID: dept, DecidedBy: DecidedByKeywords,
-		State: StateOpen, CreatedAt: now, FirstDueAt: due, DueAt: due, RemindAt: remind,
+		State: StateOpen, CreatedAt: filed, FirstDueAt: due, DueAt: due, RemindAt: remind,
 	}
 	if r.Caller.Roster != nil {
 		t.FilerRosterID = r.Caller.Roster.ID

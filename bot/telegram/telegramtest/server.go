@@ -126,6 +126,24 @@ type Update struct {
 	EditedMessage *Message           `json:"edited_message,omitempty"`
 	CallbackQuery *CallbackQuery     `json:"callback_query,omitempty"`
 	MyChatMember  *ChatMemberUpdated `json:"my_chat_member,omitempty"`
+	// Raw, if set, is the update as sent instead of the fields above (with
+	// update_id filled in): for shapes this package has no type for, such
+	// as ones a client library cannot decode (PushRaw).
+	Raw json.RawMessage `json:"-"`
+}
+
+// MarshalJSON encodes the update, or its Raw form with update_id set.
+func (u Update) MarshalJSON() ([]byte, error) {
+	if u.Raw == nil {
+		type plain Update
+		return json.Marshal(plain(u))
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(u.Raw, &m); err != nil {
+		return nil, fmt.Errorf("telegramtest: raw update: %w", err)
+	}
+	m["update_id"], _ = json.Marshal(u.UpdateID)
+	return json.Marshal(m)
 }
 
 // BotCommand is one entry of the command menu.
@@ -319,6 +337,13 @@ func (s *Server) Push(u Update) int64 {
 	s.updates = append(s.updates, u)
 	s.notifyLocked()
 	return u.UpdateID
+}
+
+// PushRaw queues an update given as a JSON object (its update_id is
+// assigned, as by Push) and returns its id: an update of a kind, or with a
+// field, that a client library may not be able to decode.
+func (s *Server) PushRaw(raw string) int64 {
+	return s.Push(Update{Raw: json.RawMessage(raw)})
 }
 
 func (s *Server) learnLocked(u Update) {
@@ -623,6 +648,18 @@ func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.updates)
+}
+
+// Confirmed is the highest update id the client has confirmed (by asking
+// for a later offset, or by a webhook answer): every update up to it is
+// gone from the server.
+func (s *Server) Confirmed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.updates) > 0 {
+		return s.updates[0].UpdateID - 1
+	}
+	return s.lastUpdate
 }
 
 // Webhook returns the webhook URL and secret set by the client ("" if none).

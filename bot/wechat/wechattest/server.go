@@ -115,7 +115,12 @@ type session struct {
 	friends               map[string]string // UserName -> nickname
 	syncKey               int64
 	queue                 []map[string]any
-	endWith               string // synccheck retcode to end with
+	// handed are the messages the last webwxsync handed over: the client
+	// has them but has not come back for more (its next synccheck), so a
+	// client that died now never had them handled. Web WeChat does not
+	// deliver them again.
+	handed  int
+	endWith string // synccheck retcode to end with
 }
 
 type loginState struct {
@@ -413,6 +418,18 @@ func (s *Server) FailSends(rets ...int) {
 	s.sendRets = append(s.sendRets, rets...)
 }
 
+// Unconfirmed counts the messages of the current session that the client
+// has not yet taken and come back after: queued, or handed over by the last
+// webwxsync before the client's next synccheck.
+func (s *Server) Unconfirmed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current == nil {
+		return 0
+	}
+	return len(s.current.queue) + s.current.handed
+}
+
 // Sent lists every webwxsendmsg request, including refused ones.
 func (s *Server) Sent() []Sent {
 	s.mu.Lock()
@@ -687,6 +704,12 @@ func (s *Server) webInit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) syncCheck(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	deadline := time.Now().Add(s.opts.Hold)
+	s.mu.Lock()
+	if ss := s.sessions[q.Get("sid")]; ss != nil && ss.handed > 0 {
+		ss.handed = 0 // the client is back for more: it is done with them
+		s.broadcast()
+	}
+	s.mu.Unlock()
 	for {
 		s.mu.Lock()
 		ss := s.sessions[q.Get("sid")]
@@ -737,6 +760,7 @@ func (s *Server) webSync(w http.ResponseWriter, r *http.Request) {
 	}
 	msgs := ss.queue
 	ss.queue = nil
+	ss.handed += len(msgs)
 	ss.syncKey++
 	if msgs == nil {
 		msgs = []map[string]any{}
