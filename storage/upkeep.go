@@ -127,12 +127,13 @@ func (db *DB) writerChanges(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// releaseMemory gives memory back after a burst: SQLite's page caches (the
-// writer's, and the readers' that close when idle) are emptied and the C
-// and Go heaps return their free pages to the system. The next burst reads
-// its pages again from the OS's file cache.
+// releaseMemory gives memory back after a burst: SQLite's page caches are
+// emptied (the writer's shrunk, the idle readers closed with theirs) and
+// the C and Go heaps return their free pages to the system. The next burst
+// reads its pages again from the OS's file cache.
 func (db *DB) releaseMemory(ctx context.Context, log *slog.Logger) {
 	before := processRSS()
+	db.closeIdleReaders()
 	if _, err := db.w.ExecContext(ctx, `PRAGMA shrink_memory`); err != nil {
 		log.Warn("release memory", "err", err)
 		return
@@ -140,6 +141,14 @@ func (db *DB) releaseMemory(ctx context.Context, log *slog.Logger) {
 	trimMalloc()
 	debug.FreeOSMemory()
 	log.Debug("memory released after a quiet moment", "rss_before", before, "rss_after", processRSS())
+}
+
+// closeIdleReaders closes the read connections no query is using, and
+// their page caches with them (a reader in use closes when it is put back);
+// the pool opens new ones as reads come.
+func (db *DB) closeIdleReaders() {
+	db.r.SetMaxIdleConns(0)
+	db.r.SetMaxIdleConns(readReaders)
 }
 
 // RuntimeStats is a running bot's state as of At: its lookup caches and its

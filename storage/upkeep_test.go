@@ -49,3 +49,26 @@ func TestUpkeepPrunesAndReports(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Memory given back after a burst includes the read connections' page
+// caches: idle readers are closed, and reading opens them again.
+func TestReleaseMemoryClosesIdleReaders(t *testing.T) {
+	ctx := context.Background()
+	db, _ := fixtureDB(t, 1)
+	for i := range 3 {
+		if _, err := db.ChatByExternalID(ctx, "memchat", fmt.Sprint(FixtureChatID(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := db.r.Stats().Idle; n == 0 {
+		t.Fatal("no idle reader before the release")
+	}
+	db.releaseMemory(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if st := db.r.Stats(); st.OpenConnections != 0 {
+		t.Fatalf("%d read connections open after the release", st.OpenConnections)
+	}
+	db.cache = newLookups(CacheLimits{})
+	if _, err := db.ChatByExternalID(ctx, "memchat", fmt.Sprint(FixtureChatID(0))); err != nil {
+		t.Fatalf("read after the release: %v", err)
+	}
+}

@@ -18,7 +18,6 @@ package main
 // test's (set GOMEMLIMIT there to measure it).
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -34,6 +33,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/configs"
 	"github.com/branchbot/branchbot/storage"
@@ -183,26 +183,9 @@ func (w *scaleWorld) populate(chats bool, linked int, history *storage.History) 
 // botProc is a running branchbot.
 type botProc struct {
 	cmd     *exec.Cmd
-	stderr  *lockedBuffer
+	stderr  *commandtest.SyncBuffer
 	started time.Time
 	done    chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // start runs the binary and waits for its first getUpdates; it returns the
@@ -217,7 +200,7 @@ func (w *scaleWorld) start() (*botProc, time.Duration) {
 		}
 		return nil
 	})
-	p := &botProc{stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &botProc{stderr: &commandtest.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(w.bin, "run", "--config", w.cfg)
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
