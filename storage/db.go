@@ -253,6 +253,12 @@ func (db *DB) Close() error {
 	if db.readOnly {
 		return errors.Join(append(errs, db.r.Close())...)
 	}
+	// Copy the WAL into the file now that no checkpointer runs: SQLite
+	// does so when its last connection closes, but a connection still in
+	// use closes after Close returns, and the file would be read (by
+	// `branchbot stats`, a backup of the file) without what the WAL holds.
+	// A busy checkpoint leaves that to the last close.
+	_, _ = db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

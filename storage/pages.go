@@ -29,6 +29,10 @@ type FileSize struct {
 	FreePages int64 // on the freelist: what a VACUUM would give back
 	WALBytes  int64
 	Tables    []TableSize // largest first
+	// Unread names the tables and indexes whose pages did not read as a
+	// b-tree: made or moved since the last checkpoint (their pages are
+	// still only in the WAL), or changed by a checkpoint while being read.
+	Unread []string
 }
 
 // Sizes reads the size of every table and index. It reads the file as last
@@ -82,6 +86,10 @@ func (db *DB) Sizes(ctx context.Context) (FileSize, error) {
 			byTable[t.table] = ts
 		}
 		pages, entries, err := w.tree(t.root)
+		if errors.Is(err, errBadPage) {
+			out.Unread = append(out.Unread, t.name)
+			continue
+		}
 		if err != nil {
 			return out, fmt.Errorf("%s %s: %w", t.kind, t.name, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/branchbot/branchbot/configs"
@@ -52,6 +53,9 @@ func writeSizes(w io.Writer, sz storage.FileSize) {
 	for _, t := range sz.Tables {
 		fmt.Fprintf(w, "%-22s %12d %10s %10s %10s\n", t.Table, t.Rows, bytesText(t.TablePages*sz.PageSize),
 			bytesText(t.IndexPages*sz.PageSize), bytesText((t.TablePages+t.IndexPages)*sz.PageSize))
+	}
+	if len(sz.Unread) > 0 {
+		fmt.Fprintf(w, "not counted (still only in the WAL, or moved by a checkpoint while read): %s\n", strings.Join(sz.Unread, ", "))
 	}
 }
 
