@@ -17,6 +17,9 @@ type Capabilities struct {
 	// Files: the platform delivers a message's File into the chat (see
 	// Outgoing.File); without it, a feature says where the file is instead.
 	Files bool
+	// Members: the platform lists a group's members (MemberLister), so a
+	// feature can tell who in the group never linked to the roster.
+	Members bool
 	// CommandsOnly is set where, in groups, the bot may receive only
 	// commands, messages that mention or answer it, and button presses,
 	// not the rest of the conversation (Telegram's privacy mode).
@@ -170,6 +173,18 @@ func (e *ChatMigratedError) Error() string { return "chat migrated to " + e.NewI
 // renamed group). Engine.AddPlatform registers them.
 type CommandProvider interface {
 	Commands() []CommandSpec
+}
+
+// GroupMember is one member of a group as the platform lists it.
+type GroupMember struct {
+	UserID string // the platform user id (Member.ExternalID)
+	Name   string // the name shown in the group
+}
+
+// MemberLister is implemented by platforms whose Capabilities have
+// Members: GroupMembers lists a group's members, the bot itself left out.
+type MemberLister interface {
+	GroupMembers(ctx context.Context, chatID string) ([]GroupMember, error)
 }
 
 // Identified is implemented by platforms whose bot has a user name that

@@ -407,6 +407,17 @@ func (e *Engine) Resolve(cmd Command) (*CommandSpec, Command, bool) {
 			cmd.ArgText = afterFirstArg(cmd.ArgText)
 			return sub, cmd, true
 		}
+		// A phone's separator after the sub-command word (匿名：内容,
+		// open，主题党日) ends the word as a space would.
+		first := cmd.Args[0]
+		if i := strings.IndexFunc(first, isNameSeparator); i > 0 && strings.HasPrefix(cmd.ArgText, first) {
+			if sub, ok := spec.Sub(first[:i]); ok {
+				cmd.Sub = foldWord(first[:i])
+				cmd.ArgText = strings.TrimFunc(strings.TrimLeftFunc(cmd.ArgText[i:], func(r rune) bool { return isSpace(r) || isNameSeparator(r) }), isSpace)
+				cmd.Args = SplitArgs(cmd.ArgText)
+				return sub, cmd, true
+			}
+		}
 	}
 	return spec, cmd, true
 }

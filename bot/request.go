@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -44,6 +45,20 @@ func (r *Request) Units() *UnitTree { return r.engine.Units() }
 
 // Capabilities of the platform the request came from.
 func (r *Request) Capabilities() Capabilities { return r.engine.Capabilities(r.Chat.Platform) }
+
+// GroupMembers lists the members of the request's group, where the
+// platform's Capabilities have Members.
+func (r *Request) GroupMembers(ctx context.Context) ([]GroupMember, error) {
+	p, ok := r.engine.Platform(r.Chat.Platform)
+	if !ok {
+		return nil, fmt.Errorf("platform %s is not attached", r.Chat.Platform)
+	}
+	ml, ok := p.(MemberLister)
+	if !ok || !p.Capabilities().Members {
+		return nil, fmt.Errorf("platform %s cannot list group members", r.Chat.Platform)
+	}
+	return ml.GroupMembers(ctx, r.Chat.ExternalID)
+}
 
 // IsButton reports whether the request is a button press.
 func (r *Request) IsButton() bool { return r.Message.CallbackID != "" }

@@ -115,6 +115,7 @@ var matrixCases = map[string]matrixCase{
 	"/links approve":    {args: "1", actsOn: on("第一党支部")},
 	"/links reject":     {args: "1 不是本人", actsOn: on("第一党支部")},
 	"/links code":       {args: "2023002", actsOn: on("第一党支部")},
+	"/unlinked":         {},
 	"/checkin":          {},
 	"/checkin open":     {args: "组织生活会 30m"},
 	"/checkin close":    {},

@@ -107,6 +107,7 @@ type PlatformsConfig struct {
 	Terminal TerminalConfig `yaml:"terminal"`
 	Telegram TelegramConfig `yaml:"telegram"`
 	WeChat   WeChatConfig   `yaml:"wechat"`
+	QQ       QQConfig       `yaml:"qq"`
 }
 
 // TerminalConfig is the local terminal chat.
@@ -117,7 +118,10 @@ type TerminalConfig struct {
 
 // LimitsConfig is a platform's sending limits for the outbox.
 type LimitsConfig struct {
-	GlobalPerSecond  int           `yaml:"global_per_second"`
+	GlobalPerSecond int `yaml:"global_per_second"`
+	// GlobalPerMinute caps all sends of the platform per minute, spread
+	// evenly (QQ); not together with GlobalPerSecond.
+	GlobalPerMinute  int           `yaml:"global_per_minute"`
 	PerChatPerSecond int           `yaml:"per_chat_per_second"`
 	PerChatPerMinute int           `yaml:"per_chat_per_minute"`
 	MinInterval      time.Duration `yaml:"min_interval"`
@@ -240,7 +244,7 @@ func (c *Config) Validate() error {
 	if c.MessageAgeLimit < time.Minute {
 		return fmt.Errorf("message_age_limit: must be at least 1m, not %s", c.MessageAgeLimit)
 	}
-	for name, l := range map[string]LimitsConfig{"telegram": c.Platforms.Telegram.Limits, "wechat": c.Platforms.WeChat.Limits, "terminal": c.Platforms.Terminal.Limits} {
+	for name, l := range map[string]LimitsConfig{"telegram": c.Platforms.Telegram.Limits, "wechat": c.Platforms.WeChat.Limits, "terminal": c.Platforms.Terminal.Limits, "qq": c.Platforms.QQ.Limits} {
 		if l.Concurrency < 0 || l.Concurrency > 64 {
 			return fmt.Errorf("platforms.%s.limits.concurrency: must be between 1 and 64, not %d", name, l.Concurrency)
 		}
@@ -282,9 +286,12 @@ func (c *Config) Validate() error {
 	if err := walk("units", c.Units); err != nil {
 		return err
 	}
-	for name, l := range map[string]LimitsConfig{"terminal": c.Platforms.Terminal.Limits, "telegram": c.Platforms.Telegram.Limits, "wechat": c.Platforms.WeChat.Limits} {
-		if l.GlobalPerSecond < 0 || l.PerChatPerSecond < 0 || l.PerChatPerMinute < 0 {
+	for name, l := range map[string]LimitsConfig{"terminal": c.Platforms.Terminal.Limits, "telegram": c.Platforms.Telegram.Limits, "wechat": c.Platforms.WeChat.Limits, "qq": c.Platforms.QQ.Limits} {
+		if l.GlobalPerSecond < 0 || l.GlobalPerMinute < 0 || l.PerChatPerSecond < 0 || l.PerChatPerMinute < 0 {
 			return fmt.Errorf("platforms.%s.limits: limits cannot be negative", name)
+		}
+		if l.GlobalPerSecond > 0 && l.GlobalPerMinute > 0 {
+			return fmt.Errorf("platforms.%s.limits: set global_per_second or global_per_minute, not both", name)
 		}
 		if l.MaxInterval < l.MinInterval {
 			return fmt.Errorf("platforms.%s.limits.max_interval: must not be less than min_interval", name)

@@ -100,8 +100,11 @@ func checkinsOf(ctx context.Context, q querier, sessionIDs []int64) ([]checkin.C
 	if len(sessionIDs) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT c.session_id, c.member_id, COALESCE(c.roster_id, 0), COALESCE(r.unit_id, 0), c.name, c.at, c.late
-		FROM checkins c LEFT JOIN roster r ON r.id = c.roster_id
+	// A member who checked in before linking their roster entry counts as
+	// that entry once linked: the link proves who held the account.
+	rows, err := q.QueryContext(ctx, `SELECT c.session_id, c.member_id, COALESCE(c.roster_id, m.roster_id, 0), COALESCE(r.unit_id, 0), c.name, c.at, c.late
+		FROM checkins c LEFT JOIN members m ON m.id = c.member_id AND c.roster_id IS NULL
+		LEFT JOIN roster r ON r.id = COALESCE(c.roster_id, m.roster_id)
 		WHERE c.session_id IN (`+placeholders(len(sessionIDs))+`) ORDER BY c.session_id, c.at, c.member_id`, int64Args(sessionIDs)...)
 	if err != nil {
 		return nil, fmt.Errorf("query check-ins: %w", err)

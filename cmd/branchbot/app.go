@@ -11,6 +11,7 @@ import (
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/bot/qq"
 	"github.com/branchbot/branchbot/bot/redact"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/terminal"
@@ -57,6 +58,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 			terminal.Name: limits(cfg.Platforms.Terminal.Limits),
 			telegram.Name: limits(cfg.Platforms.Telegram.Limits),
 			wechat.Name:   limits(cfg.Platforms.WeChat.Limits),
+			qq.Name:       limits(cfg.Platforms.QQ.Limits),
 		},
 	})
 	if err != nil {
@@ -120,6 +122,9 @@ func limits(l configs.LimitsConfig) bot.Limits {
 	if l.GlobalPerSecond > 0 {
 		out.Global = bot.RateLimit{Count: l.GlobalPerSecond, Per: time.Second}
 	}
+	if l.GlobalPerMinute > 0 {
+		out.Global = bot.RateLimit{Count: l.GlobalPerMinute, Per: time.Minute}
+	}
 	if l.PerChatPerSecond > 0 {
 		out.PerChat = append(out.PerChat, bot.RateLimit{Count: l.PerChatPerSecond, Per: time.Second})
 	}
@@ -146,7 +151,7 @@ func newLogger(w io.Writer, level string, loc *time.Location, red *redact.Redact
 
 // redactorFor masks the configuration's secrets wherever they would appear.
 func redactorFor(cfg *configs.Config) *redact.Redactor {
-	return redact.New(cfg.Platforms.Telegram.Token, cfg.Platforms.Telegram.Webhook.Secret, cfg.LLM.APIKey)
+	return redact.New(cfg.Platforms.Telegram.Token, cfg.Platforms.Telegram.Webhook.Secret, cfg.LLM.APIKey, cfg.Platforms.QQ.AccessToken)
 }
 
 func isTerminal(f *os.File) bool {

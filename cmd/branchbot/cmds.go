@@ -85,7 +85,10 @@ func addPlatforms(ctx context.Context, app *App) error {
 			return err
 		}
 	}
-	return addWeChat(app, os.Stderr)
+	if err := addWeChat(app, os.Stderr); err != nil {
+		return err
+	}
+	return addQQ(app)
 }
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {

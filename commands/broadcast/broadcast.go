@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
 	"github.com/branchbot/branchbot/configs"
 )
 
@@ -64,8 +66,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		{
 			Name: "broadcast", Aliases: []string{"通知", "发通知"},
 			Summary: "起草发往单位各群的通知（书记）",
-			Usage:   "/broadcast <单位|#标签> <内容> [at=2026-12-01T08:00]",
-			Help: "例：/broadcast 计算机学院党委 周五下午三点开支部大会 at=2026-12-01T08:00\n" +
+			Usage:   "/broadcast <单位|#标签> <内容> [at=发送时间]",
+			Help: "例：/broadcast 计算机学院党委 周五下午三点开支部大会 at=明天08:00（也可写 at=周四18:00、at=12月1日08:00、at=2026-12-01T08:00）\n" +
 				"通知发往该单位及全部下级单位绑定的群；#标签 表示配置 study.tags 中该标签列出的各单位。\n" +
 				"只有管理员或目标单位及其上级单位的书记可以发通知。" +
 				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。" +
@@ -197,6 +199,42 @@ func (f *Feature) chain(unitID int64) ([]configs.ReviewLevel, int64) {
 	return nil, unitID
 }
 
+var (
+	// hasClock finds a time of day in an at= value.
+	hasClock = regexp.MustCompile(`\d[:：点时]|T\d|\d{4}$`)
+	// clockOnly is a word that is only a time of day (08:00, 8点, 8点半).
+	clockOnly = regexp.MustCompile(`^\d{1,2}([:：]\d{2}|点(\d{1,2}分?|半)?)$`)
+)
+
+// cutOption reads key=value with the key in any case.
+func cutOption(tok, key string) (string, bool) {
+	if len(tok) < len(key) || !strings.EqualFold(tok[:len(key)], key) {
+		return "", false
+	}
+	return tok[len(key):], true
+}
+
+// sendTime reads an at= value: any time people write (明天08:00,
+// 周五18:00, 12月1日18:00, 2026-12-01T08:00), with a time of day, in the
+// future.
+func sendTime(v string, now time.Time) (time.Time, error) {
+	const example = "at=明天08:00、at=周五18:00 或 at=12月1日08:00"
+	if v == "" {
+		return time.Time{}, bot.Errorf("at= 后面要写发送时间，例：%s", example)
+	}
+	if !hasClock.MatchString(v) {
+		return time.Time{}, bot.Errorf("发送时间「%s」要写上几点，例：%s", v, example)
+	}
+	t, err := when.Parse(v, now)
+	if err != nil {
+		return time.Time{}, bot.Errorf("发送时间「%s」格式不对，例：%s", v, example)
+	}
+	if !t.After(now) {
+		return time.Time{}, bot.Errorf("发送时间 %s 已经过去。", t.Format("2006-01-02 15:04"))
+	}
+	return t, nil
+}
+
 // draft is /broadcast <单位|#标签> <内容>: a new notice, sent at once or
 // handed to the target's review chain.
 func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
@@ -208,19 +246,24 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.Command.ArgText), first))
 	var sendAt time.Time
 	var kept []string
-	for _, tok := range strings.Split(rest, " ") {
-		if v, ok := strings.CutPrefix(tok, "at="); ok && sendAt.IsZero() {
-			t, err := time.ParseInLocation("2006-01-02T15:04", v, loc)
-			if err != nil {
-				return bot.Errorf("发送时间「%s」格式不对，例：at=2026-12-01T08:00", v)
-			}
-			if !t.After(r.Now()) {
-				return bot.Errorf("发送时间 %s 已经过去。", t.Format("2006-01-02 15:04"))
-			}
-			sendAt = t
+	toks := strings.Split(rest, " ")
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
+		v, ok := cutOption(tok, "at=")
+		if !ok || !sendAt.IsZero() {
+			kept = append(kept, tok)
 			continue
 		}
-		kept = append(kept, tok)
+		// at=明天 08:00: a phone's space between the day and the time.
+		if i+1 < len(toks) && clockOnly.MatchString(toks[i+1]) && !hasClock.MatchString(v) {
+			v += toks[i+1]
+			i++
+		}
+		t, err := sendTime(v, r.Now().In(loc))
+		if err != nil {
+			return err
+		}
+		sendAt = t
 	}
 	text := strings.TrimSpace(strings.Join(kept, " "))
 	if text == "" {
@@ -279,7 +322,7 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 			return f.send(tx, &b, []bot.Outgoing{ack}, msgs)
 		}
 		level := levelName(chain, 0)
-		ack.Text = bot.JoinLines(fmt.Sprintf("通知草稿 #%d 已提交（发往「%s」%s），共 %d 级审核，等待「%s」。", b.ID, b.Target, when(b, loc), b.Levels, level),
+		ack.Text = bot.JoinLines(fmt.Sprintf("通知草稿 #%d 已提交（发往「%s」%s），共 %d 级审核，等待「%s」。", b.ID, b.Target, sendsAt(b, loc), b.Levels, level),
 			rc.told(level))
 		return queue(tx, append([]bot.Outgoing{ack}, f.reviewNotices(b, chain, 0, rc)...))
 	})
@@ -297,8 +340,8 @@ func mention(r *bot.Request) int64 {
 	return 0
 }
 
-// when is ", 将于 2030年1月1日 08:00 发出" for a draft with a send time.
-func when(b Broadcast, loc *time.Location) string {
+// sendsAt is ", 将于 2030年1月1日 08:00 发出" for a draft with a send time.
+func sendsAt(b Broadcast, loc *time.Location) string {
 	if b.SendAt.IsZero() {
 		return ""
 	}
@@ -424,7 +467,7 @@ func (f *Feature) reach(ctx context.Context, l configs.ReviewLevel, reviewUnit i
 // (the text is not for the whole group before it is approved), naming them.
 func (f *Feature) reviewNotices(b Broadcast, chain []configs.ReviewLevel, level int, rc reach) []bot.Outgoing {
 	loc := f.engine.Location()
-	head := fmt.Sprintf("待审核通知 #%d（%s，%d/%d 级）：%s 发往「%s」%s", b.ID, levelName(chain, level), level+1, len(chain), b.AuthorName, b.Target, when(b, loc))
+	head := fmt.Sprintf("待审核通知 #%d（%s，%d/%d 级）：%s 发往「%s」%s", b.ID, levelName(chain, level), level+1, len(chain), b.AuthorName, b.Target, sendsAt(b, loc))
 	text := fmt.Sprintf("%s\n%s\n通过：/approve %d　驳回：/reject %d <理由>", head, b.Text, b.ID, b.ID)
 	var out []bot.Outgoing
 	for _, n := range rc.private {
@@ -654,7 +697,7 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	loc := f.engine.Location()
 	switch b.Status {
 	case StatusReview:
-		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出%s。", b.ID, b.Level, b.Levels, when(b, loc)))
+		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出%s。", b.ID, b.Level, b.Levels, sendsAt(b, loc)))
 	case StatusRejected:
 		return r.Reply(ctx, fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID))
 	case StatusCancelled:

@@ -148,6 +148,16 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			},
 		},
 		{
+			Name: "unlinked", Aliases: []string{"未绑定"},
+			Summary: "列出本群中没有绑定花名册的群成员（书记）",
+			Usage:   "/unlinked",
+			Help: "按平台的群成员列表（QQ 群）列出本群中尚未绑定花名册的人，便于提醒他们绑定。" +
+				"只在能列出群成员的平台上可用；其他平台请用 /links 查看花名册的绑定情况。",
+			// "未绑定的同学请……" is a sentence: slash in groups.
+			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
+			Handler: f.unlinked,
+		},
+		{
 			Name: "whoami", Aliases: []string{"我是谁"},
 			Summary: "查看自己的身份和权限",
 			Usage:   "/whoami",

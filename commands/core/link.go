@@ -44,6 +44,11 @@ func (f *Feature) iam(ctx context.Context, r *bot.Request) error {
 	if found && limited(onEntry, f.link.MaxFailuresPerEntry) {
 		return bot.Errorf("学号/工号 %s 近期绑定失败的次数过多，已暂停绑定 %s。如果你确实是本人，请联系所在单位的书记。", in.Number, wait)
 	}
+	if args := r.Command.Args; found && in.Code == "" && len(args) >= 3 && SameName(entry.Name, strings.Join(args[1:len(args)-1], "")) {
+		// Number and name match; what follows them is no code at all
+		// (six digits from a text message, say).
+		return f.failed(ctx, r, entry, onEntry, f.badCode())
+	}
 	if !found || !SameName(entry.Name, in.Name) {
 		return f.failed(ctx, r, entry, onEntry, "学号/工号与姓名不符，或花名册中没有该学号/工号。请检查后重试，或联系书记。")
 	}
@@ -496,7 +501,7 @@ func (f *Feature) issueCodes(ctx context.Context, r *bot.Request) error {
 	} else {
 		e, err := f.db.RosterByNumber(ctx, arg)
 		if errors.Is(err, bot.ErrNotFound) {
-			return bot.Errorf("花名册中没有学号/工号或单位「%s」。", arg)
+			return bot.Errorf("花名册中没有学号/工号或单位「%s」。请写学号/工号（/linkcode 2023001），或写单位名称为整个单位未绑定的成员发码（/linkcode 第一党支部）。", arg)
 		}
 		if err != nil {
 			return err

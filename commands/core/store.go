@@ -80,6 +80,9 @@ type Store interface {
 	// RosterOfUnits lists the entries of the units, by unit then number.
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	Member(ctx context.Context, id int64) (bot.Member, error)
+	// MemberByExternalID finds a platform identity without creating it
+	// (bot.ErrNotFound if it never spoke to the bot).
+	MemberByExternalID(ctx context.Context, platform, externalID string) (bot.Member, error)
 	// LinksOfRoster lists the identities linked to any of the entries.
 	LinksOfRoster(ctx context.Context, rosterIDs []int64) (map[int64][]Link, error)
 	// PrivateChatsOf finds the private chats the bot has with the members.

@@ -69,13 +69,13 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Name: "suggest", Aliases: []string{"建议", "提建议", "意见"},
 			Summary: "提意见建议（工作人员将在两个工作日内答复）",
 			Usage:   "/suggest <内容>",
-			Help: "例：/suggest 希望党课资料提前一天发到群里\n加 -a 匿名提交：/suggest -a 食堂晚上关门太早（或用 /匿名建议）。" +
+			Help: "例：/suggest 希望党课资料提前一天发到群里\n加 -a 或「匿名」匿名提交：/suggest -a 食堂晚上关门太早、/suggest 匿名 食堂晚上关门太早（或用 /匿名建议）。" +
 				"匿名建议的提交人对工作人员完全保密。答复期限按国家法定工作日计算：提交当天不算，第二个工作日下班前答复。",
 			// Sentences start with 建议 and 意见: in a group they need the slash.
 			Bare:    bot.BareInPrivate,
 			Handler: f.suggest,
 			Subs: []bot.CommandSpec{{
-				Name: "-a", Aliases: []string{"--anonymous"}, Flat: []string{"suggest_anon", "匿名建议"},
+				Name: "-a", Aliases: []string{"--anonymous", "匿名"}, Flat: []string{"suggest_anon", "匿名建议"},
 				Summary: "匿名提意见建议",
 				Usage:   "/suggest -a <内容>",
 				Help:    "例：/匿名建议 宿舍热水经常中断\n工作人员看不到提交人；答复会私信发给你（平台不支持私信时发在群里，不提及任何人）。在群里发送时群成员仍能看到是谁发的，最好私聊机器人提交。",
