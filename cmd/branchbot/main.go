@@ -38,6 +38,8 @@ func subcommands() []subcommand {
 		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
 		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
 		{"console passwd", "set the web console password of a staff member, secretary or admin (<工号>)", runConsolePasswd},
+		{"stats", "print table sizes and row counts, and the running bot's caches and memory", runStats},
+		{"vacuum", "rewrite the database file without its free pages (the bot must be stopped)", runVacuum},
 		{"version", "print the version", runVersion},
 	}
 }
