@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -209,10 +210,19 @@ func (lim *limiter) prune(now time.Time) {
 	for _, r := range lim.l.PerChat {
 		longest = max(longest, r.Per)
 	}
+	before := len(lim.chats)
 	for id, c := range lim.chats {
 		if now.Sub(c.last) > longest && !now.Before(c.hold) {
 			delete(lim.chats, id)
 		}
+	}
+	// A Go map keeps its size after deletions: make it anew when most of
+	// it went (some 700 bytes a chat, and every member who ever talked to
+	// the bot in private is a chat). Not maps.Clone: it keeps the capacity.
+	if len(lim.chats) < before/2 {
+		kept := make(map[int64]*chatLimit, len(lim.chats))
+		maps.Copy(kept, lim.chats)
+		lim.chats = kept
 	}
 }
 

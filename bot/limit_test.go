@@ -102,3 +102,25 @@ func TestLimiterCatchUpAfterPause(t *testing.T) {
 		}
 	}
 }
+
+// A chat whose windows have emptied and whose hold has passed is forgotten;
+// one still limited is kept, with what it recorded.
+func TestLimiterForgetsIdleChats(t *testing.T) {
+	lim := newLimiter(Limits{PerChat: []RateLimit{{Count: 1, Per: time.Second}, {Count: 20, Per: time.Minute}}})
+	t0 := time.Now()
+	for id := range int64(100) {
+		lim.finished(id, t0)
+	}
+	lim.holdChat(5, t0.Add(time.Hour))
+	lim.finished(7, t0.Add(50*time.Second))
+	lim.prune(t0.Add(time.Minute + time.Second))
+	if len(lim.chats) != 2 || lim.chats[5] == nil || lim.chats[7] == nil {
+		t.Fatalf("kept %d chats: %v", len(lim.chats), lim.chats)
+	}
+	if r := lim.chatReady(7); !r.Equal(t0.Add(51 * time.Second)) {
+		t.Fatalf("chat 7 ready at %v, want its window kept", r.Sub(t0))
+	}
+	if r := lim.chatReady(3); !r.IsZero() {
+		t.Fatalf("a forgotten chat is limited until %v", r.Sub(t0))
+	}
+}

@@ -54,6 +54,8 @@ type Config struct {
 	Followup  FollowupConfig  `yaml:"followup"`
 	Meetings  MeetingsConfig  `yaml:"meetings"`
 	Console   ConsoleConfig   `yaml:"console"`
+	Memory    MemoryConfig    `yaml:"memory"`
+	Retention RetentionConfig `yaml:"retention"`
 	// MessageAgeLimit bounds how far before the bot's clock a message's
 	// platform time may lie and still count as when the member acted.
 	MessageAgeLimit time.Duration `yaml:"message_age_limit"`

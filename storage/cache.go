@@ -9,7 +9,12 @@ import (
 	"github.com/branchbot/branchbot/bot"
 )
 
-// lookups caches the rows the engine reads for every incoming message.
+// lookups caches the rows the engine reads for every incoming message:
+// chats, members and roster entries, each in a bounded cache that forgets
+// the least recently used rows (see clockCache and CacheLimits), so memory
+// follows what is active, not what was ever seen. Nothing is read ahead: a
+// row is cached when it is first looked up.
+//
 // Chats and members are written only by the bot process itself, through the
 // methods of this package, which drop the cached rows they change. Roster
 // entries can also change from another process (`branchbot roster import`
@@ -17,115 +22,88 @@ import (
 // roster_version and mark each changed entry with the count (migration
 // 0002). The cache looks at the count at most every rosterCheckEvery (so
 // such an import is seen within a second) and reads back only the entries
-// changed since; a deletion makes it read the roster anew.
+// changed since, keeping those it holds; a deletion empties it.
 type lookups struct {
-	mu        sync.RWMutex
-	chats     map[extKey]bot.Chat
-	chatIDs   map[int64]bot.Chat
-	members   map[extKey]bot.Member
-	memberIDs map[int64]extKey
-	roster    map[int64]bot.RosterEntry
+	chats   *clockCache[extKey, bot.Chat]
+	members *clockCache[extKey, bot.Member]
+	roster  *clockCache[int64, bot.RosterEntry]
+
+	mu sync.RWMutex
 	// rosterAt is the roster_version the entries are up to date with
 	// (version -1: unknown), looked at rosterChecked (wall clock).
 	rosterAt         rosterVersion
 	rosterChecked    time.Time
 	rosterCheckEvery time.Duration
-	// rosterFull: roster holds every entry (WarmCaches read them all), so
-	// after a deletion it is read whole again rather than forgotten.
-	rosterFull bool
 }
+
+// CacheLimits bound the rows kept in memory for the lookups made per
+// message; zero takes the default.
+type CacheLimits struct {
+	Chats, Members, Roster int
+}
+
+// Default cache sizes: a 20,000-member university's members and roster
+// entries, and its groups and the private chats of its busiest members
+// (some 5 MiB for each of the first two when full). A cache smaller than
+// the members who take turns (a room checking in one after the other) holds
+// almost none of them by the time each comes back.
+const (
+	DefaultCachedChats   = 5_000
+	DefaultCachedMembers = 20_000
+	DefaultCachedRoster  = 20_000
+)
 
 // rosterVersion is a reading of roster_version.
 type rosterVersion struct{ version, deletes int64 }
 
 type extKey struct{ platform, id string }
 
-const (
-	rosterCheckEvery = time.Second
-	maxCachedRows    = 200_000 // per map; past it the map starts afresh
-)
+const rosterCheckEvery = time.Second
 
-func newLookups() *lookups {
-	l := &lookups{rosterCheckEvery: rosterCheckEvery}
-	l.dropChats()
-	l.dropMembers()
-	l.forgetRoster()
-	return l
+func newLookups(l CacheLimits) *lookups {
+	if l.Chats <= 0 {
+		l.Chats = DefaultCachedChats
+	}
+	if l.Members <= 0 {
+		l.Members = DefaultCachedMembers
+	}
+	if l.Roster <= 0 {
+		l.Roster = DefaultCachedRoster
+	}
+	return &lookups{
+		chats:            newClockCache[extKey](l.Chats, func(c bot.Chat) int64 { return c.ID }),
+		members:          newClockCache[extKey](l.Members, func(m bot.Member) int64 { return m.ID }),
+		roster:           newClockCache[int64, bot.RosterEntry](l.Roster, nil),
+		rosterAt:         rosterVersion{version: -1},
+		rosterCheckEvery: rosterCheckEvery,
+	}
 }
 
 func (l *lookups) chat(platform, id string) (bot.Chat, bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	c, ok := l.chats[extKey{platform, id}]
-	return c, ok
+	return l.chats.get(extKey{platform, id})
 }
 
-func (l *lookups) chatByID(id int64) (bot.Chat, bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	c, ok := l.chatIDs[id]
-	return c, ok
-}
+func (l *lookups) chatByID(id int64) (bot.Chat, bool) { return l.chats.getByID(id) }
 
-func (l *lookups) putChat(c bot.Chat) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.chatIDs) >= maxCachedRows {
-		l.chats, l.chatIDs = map[extKey]bot.Chat{}, map[int64]bot.Chat{}
-	}
-	l.chats[extKey{c.Platform, c.ExternalID}] = c
-	l.chatIDs[c.ID] = c
-}
+func (l *lookups) putChat(c bot.Chat) { l.chats.put(extKey{c.Platform, c.ExternalID}, c) }
 
 // dropChats forgets every cached chat: chat writes (binding, migration,
 // leaving) are rare.
-func (l *lookups) dropChats() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.chats, l.chatIDs = map[extKey]bot.Chat{}, map[int64]bot.Chat{}
-}
+func (l *lookups) dropChats() { l.chats.clear() }
 
 func (l *lookups) member(platform, id string) (bot.Member, bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	m, ok := l.members[extKey{platform, id}]
-	return m, ok
+	return l.members.get(extKey{platform, id})
 }
 
-func (l *lookups) putMember(m bot.Member) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.members) >= maxCachedRows {
-		l.members, l.memberIDs = map[extKey]bot.Member{}, map[int64]extKey{}
-	}
-	k := extKey{m.Platform, m.ExternalID}
-	l.members[k] = m
-	l.memberIDs[m.ID] = k
-}
+func (l *lookups) putMember(m bot.Member) { l.members.put(extKey{m.Platform, m.ExternalID}, m) }
 
 // dropMember forgets one cached member (after its link changed).
-func (l *lookups) dropMember(id int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if k, ok := l.memberIDs[id]; ok {
-		delete(l.members, k)
-		delete(l.memberIDs, id)
-	}
-}
+func (l *lookups) dropMember(id int64) { l.members.removeID(id) }
 
 // dropMembers forgets every cached member (after links of many changed).
-func (l *lookups) dropMembers() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.members, l.memberIDs = map[extKey]bot.Member{}, map[int64]extKey{}
-}
+func (l *lookups) dropMembers() { l.members.clear() }
 
-func (l *lookups) rosterEntry(id int64) (bot.RosterEntry, bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	e, ok := l.roster[id]
-	return e, ok
-}
+func (l *lookups) rosterEntry(id int64) (bot.RosterEntry, bool) { return l.roster.get(id) }
 
 // rosterVersion is the version the cached entries are up to date with.
 func (l *lookups) rosterVersion() int64 {
@@ -138,15 +116,12 @@ func (l *lookups) rosterVersion() int64 {
 // version at: if the cache has moved on since (it took in changes read
 // after this entry was), the entry may be older than them and is left out.
 func (l *lookups) putRoster(e bot.RosterEntry, at int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
 	if l.rosterAt.version != at {
 		return
 	}
-	if len(l.roster) >= maxCachedRows {
-		l.roster, l.rosterFull = map[int64]bot.RosterEntry{}, false
-	}
-	l.roster[e.ID] = e
+	l.roster.put(e.ID, e)
 }
 
 // dropRoster makes the next lookup look at the roster version at once,
@@ -161,7 +136,13 @@ func (l *lookups) dropRoster() {
 func (l *lookups) forgetRoster() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.roster, l.rosterAt, l.rosterChecked, l.rosterFull = map[int64]bot.RosterEntry{}, rosterVersion{version: -1}, time.Time{}, false
+	l.roster.clear()
+	l.rosterAt, l.rosterChecked = rosterVersion{version: -1}, time.Time{}
+}
+
+// stats reports each cache's size and use.
+func (l *lookups) stats() []CacheStat {
+	return []CacheStat{l.chats.stat("chats"), l.members.stat("members"), l.roster.stat("roster")}
 }
 
 // rosterCheckDue reports whether the roster version should be looked at
@@ -183,36 +164,30 @@ func (l *lookups) rosterCheckDue(now time.Time) bool {
 	return true
 }
 
-// applyRoster takes in entries read at version v: the whole roster
-// (replace) or those changed since the cached version.
-func (l *lookups) applyRoster(entries []bot.RosterEntry, v rosterVersion, replace bool) {
+// applyRoster takes in the entries changed since the cached version, read
+// at version v: those it holds are replaced, the others stay unread until
+// they are looked up.
+func (l *lookups) applyRoster(changed []bot.RosterEntry, v rosterVersion) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if replace {
-		l.roster = make(map[int64]bot.RosterEntry, len(entries))
-		l.rosterFull = len(entries) < maxCachedRows
-	}
-	for _, e := range entries {
-		if len(l.roster) >= maxCachedRows {
-			l.roster, l.rosterFull = map[int64]bot.RosterEntry{}, false
-		}
-		l.roster[e.ID] = e
+	for _, e := range changed {
+		l.roster.update(e.ID, e)
 	}
 	l.rosterAt = v
 }
 
-// restartRoster empties a cache that does not hold the whole roster and
-// counts it up to date with v.
+// restartRoster empties the cache and counts it up to date with v.
 func (l *lookups) restartRoster(v rosterVersion) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.roster, l.rosterAt, l.rosterFull = map[int64]bot.RosterEntry{}, v, false
+	l.roster.clear()
+	l.rosterAt = v
 }
 
-func (l *lookups) rosterState() (rosterVersion, bool) {
+func (l *lookups) rosterState() rosterVersion {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.rosterAt, l.rosterFull
+	return l.rosterAt
 }
 
 // checkRosterVersion brings the cached roster entries up to date if the
@@ -235,7 +210,7 @@ func (db *DB) refreshRoster(ctx context.Context) error {
 	if err := db.readRow(ctx, `SELECT version, deletes FROM roster_version`).Scan(&now.version, &now.deletes); err != nil {
 		return err
 	}
-	at, full := db.cache.rosterState()
+	at := db.cache.rosterState()
 	switch {
 	case now == at:
 		return nil
@@ -244,9 +219,7 @@ func (db *DB) refreshRoster(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		db.cache.applyRoster(changed, now, false)
-	case full:
-		return db.loadRoster(ctx, now)
+		db.cache.applyRoster(changed, now)
 	default:
 		// Not known, or entries deleted: start afresh from this version.
 		db.cache.restartRoster(now)
@@ -254,49 +227,6 @@ func (db *DB) refreshRoster(ctx context.Context) error {
 	return nil
 }
 
-// loadRoster reads the whole roster into the cache as of version v (read
-// before it: a change in between is read again at the next look).
-func (db *DB) loadRoster(ctx context.Context, v rosterVersion) error {
-	roster, err := db.rosterQuery(ctx, `SELECT `+rosterCols+` FROM roster ORDER BY id DESC LIMIT ?`, maxCachedRows)
-	if err != nil {
-		return err
-	}
-	db.cache.applyRoster(roster, v, true)
-	return nil
-}
-
-// WarmCaches reads the chats, members and roster entries the engine looks up
-// for every incoming message into memory at once (up to maxCachedRows of
-// each), so the first message of each member after a start costs no read.
-func (db *DB) WarmCaches(ctx context.Context) error {
-	var v rosterVersion
-	if err := db.r.QueryRowContext(ctx, `SELECT version, deletes FROM roster_version`).Scan(&v.version, &v.deletes); err != nil {
-		return fmt.Errorf("warm caches: roster version: %w", err)
-	}
-	if err := db.loadRoster(ctx, v); err != nil {
-		return fmt.Errorf("warm caches: %w", err)
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM members ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
-	if err != nil {
-		return fmt.Errorf("warm caches: members: %w", err)
-	}
-	members, err := collect(rows, scanMember)
-	if err != nil {
-		return fmt.Errorf("warm caches: members: %w", err)
-	}
-	for _, m := range members {
-		db.cache.putMember(m)
-	}
-	rows, err = db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats ORDER BY id DESC LIMIT ?`, maxCachedRows-1)
-	if err != nil {
-		return fmt.Errorf("warm caches: chats: %w", err)
-	}
-	chats, err := collect(rows, scanChat)
-	if err != nil {
-		return fmt.Errorf("warm caches: chats: %w", err)
-	}
-	for _, c := range chats {
-		db.cache.putChat(c)
-	}
-	return nil
-}
+// CacheStats reports the size and hit rate of each lookup cache since the
+// database was opened.
+func (db *DB) CacheStats() []CacheStat { return db.cache.stats() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,14 +17,6 @@ import (
 // seen by a running bot's cached lookups within rosterCheckEvery, and an
 // import made in process at once.
 func TestRosterCacheSeesImports(t *testing.T) {
-	// Warmed, the cache holds the whole roster and reads it whole again;
-	// not warmed, it holds the entries looked up.
-	for _, warm := range []bool{false, true} {
-		t.Run(fmt.Sprintf("warm=%v", warm), func(t *testing.T) { testRosterCacheSeesImports(t, warm) })
-	}
-}
-
-func testRosterCacheSeesImports(t *testing.T, warm bool) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	bot1 := openTestDB(t, path)
@@ -36,11 +29,6 @@ func testRosterCacheSeesImports(t *testing.T, warm bool) {
 	e, err := bot1.RosterByNumber(ctx, "2024001")
 	if err != nil {
 		t.Fatal(err)
-	}
-	if warm {
-		if err := bot1.WarmCaches(ctx); err != nil {
-			t.Fatal(err)
-		}
 	}
 	role := func() bot.Role {
 		t.Helper()
@@ -122,8 +110,8 @@ func testUnit(t *testing.T, db *DB) int64 {
 // bot does, but an operator may) makes the cache read the roster anew, and
 // the deleted entry is gone from it.
 func TestRosterVersionMarksChangedEntries(t *testing.T) {
-	for _, warm := range []bool{false, true} {
-		t.Run(fmt.Sprintf("warm=%v", warm), func(t *testing.T) {
+	for _, cached := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cached=%v", cached), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "t.db")
 			db := openTestDB(t, path)
@@ -137,9 +125,15 @@ func TestRosterVersionMarksChangedEntries(t *testing.T) {
 			if _, _, err := db.ImportRoster(ctx, entries, now); err != nil {
 				t.Fatal(err)
 			}
-			if warm {
-				if err := db.WarmCaches(ctx); err != nil {
-					t.Fatal(err)
+			if cached { // every entry cached before the changes
+				for _, e := range entries {
+					got, err := db.RosterByNumber(ctx, e.Number)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := db.RosterEntry(ctx, got.ID); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			ids := map[string]int64{}
@@ -196,6 +190,46 @@ func TestRosterVersionMarksChangedEntries(t *testing.T) {
 	}
 }
 
+// Members seen at the same moment are stored together, each once, and a
+// new display name replaces the old one.
+func TestEnsureMemberBatchesNewMembers(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t, "")
+	var wg sync.WaitGroup
+	got := make([]bot.Member, 300)
+	for i := range got {
+		wg.Go(func() {
+			m, err := db.EnsureMember(ctx, "telegram", fmt.Sprint(i%150), fmt.Sprint("成员", i%150))
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = m
+		})
+	}
+	wg.Wait()
+	ids := map[int64]bool{}
+	for i, m := range got {
+		if m.ExternalID != fmt.Sprint(i%150) || m.Name != fmt.Sprint("成员", i%150) || m.ID == 0 {
+			t.Fatalf("member %d: %+v", i, m)
+		}
+		if got[i%150].ID != m.ID {
+			t.Fatalf("member %s stored twice: %d and %d", m.ExternalID, got[i%150].ID, m.ID)
+		}
+		ids[m.ID] = true
+	}
+	if len(ids) != 150 {
+		t.Fatalf("%d members stored, want 150", len(ids))
+	}
+	m, err := db.EnsureMember(ctx, "telegram", "7", "新名字")
+	if err != nil || m.Name != "新名字" || m.ID != got[7].ID {
+		t.Fatalf("renamed: %+v %v (was %+v)", m, err, got[7])
+	}
+	db.cache.dropMembers()
+	if m, _ := db.EnsureMember(ctx, "telegram", "7", ""); m.Name != "新名字" {
+		t.Fatalf("read back: %+v", m)
+	}
+}
+
 // An entry another process takes off the roster (roster import
 // --remove-missing while the bot runs) is seen as left by the running
 // bot's cache within rosterCheckEvery; putting it back is seen too.
@@ -211,7 +245,7 @@ func TestRosterCacheSeesRemovals(t *testing.T) {
 		t.Fatal(err)
 	}
 	li, _ := bot1.RosterByNumber(ctx, "2")
-	if err := bot1.WarmCaches(ctx); err != nil {
+	if _, err := bot1.RosterEntry(ctx, li.ID); err != nil { // cached before the removal
 		t.Fatal(err)
 	}
 	left := func() bool {

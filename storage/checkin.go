@@ -384,7 +384,7 @@ func (t *Tx) AddNote(n checkin.Note) error {
 // UnitsWithMeetings lists the units that held a meeting (a session with a
 // meeting type) since.
 func (db *DB) UnitsWithMeetings(ctx context.Context, since time.Time) ([]int64, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT unit_id FROM checkin_sessions WHERE meeting_type != '' AND unit_id IS NOT NULL AND opened_at >= ? ORDER BY unit_id`, ms(since))
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT unit_id FROM checkin_sessions WHERE meeting_type != '' AND opened_at >= ? AND unit_id IS NOT NULL`, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("read units with meetings: %w", err)
 	}

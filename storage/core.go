@@ -183,39 +183,93 @@ func scanMember(row rowScanner) (bot.Member, error) {
 	return m, err
 }
 
-// EnsureMember implements bot.Store.
+// EnsureMember implements bot.Store. A member already known with that name
+// costs no write (and, cached, no read); a new member or a new display name
+// is written through the member writer (see memberWriter), which stores the
+// members first seen at the same moment in one transaction.
 func (db *DB) EnsureMember(ctx context.Context, platform, externalID, name string) (bot.Member, error) {
 	m, cached := db.cache.member(platform, externalID)
 	err := error(nil)
 	if !cached {
 		m, err = scanMember(db.readRow(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
 	}
-	if err == nil {
-		renamed := name != "" && m.Name != name
-		if renamed {
-			if _, err := db.w.ExecContext(ctx, `UPDATE members SET name = ? WHERE id = ?`, name, m.ID); err != nil {
-				db.cache.dropMembers()
-				return m, fmt.Errorf("rename member %d: %w", m.ID, err)
-			}
-			m.Name = name
-		}
-		if renamed || !cached {
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return m, err
+	}
+	if err == nil && (name == "" || m.Name == name) {
+		if !cached {
 			db.cache.putMember(m)
 		}
 		return m, nil
 	}
-	if !errors.Is(err, bot.ErrNotFound) {
-		return m, err
+	m, err = db.memberWriter.Do(ctx, memberSeen{platform: platform, externalID: externalID, name: name, at: time.Now()})
+	if err != nil {
+		return m, fmt.Errorf("store member %s/%s: %w", platform, externalID, err)
 	}
-	if _, err := db.w.ExecContext(ctx, `INSERT INTO members(platform, external_id, name, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT(platform, external_id) DO NOTHING`, platform, externalID, name, time.Now().UnixMilli()); err != nil {
-		return m, fmt.Errorf("create member %s/%s: %w", platform, externalID, err)
-	}
-	m, err = scanMember(db.w.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE platform = ? AND external_id = ?`, platform, externalID))
-	if err == nil {
-		db.cache.putMember(m)
-	}
-	return m, err
+	db.cache.putMember(m)
+	return m, nil
+}
+
+// memberSeen is a member the engine saw, new or with a new display name.
+type memberSeen struct {
+	platform, externalID, name string
+	at                         time.Time
+}
+
+// The member writer's statements, with the batch's members as one JSON
+// parameter [[platform, external id, name, created at], ...] (see
+// checkinInsertSQL): new members, new display names, then all of them read
+// back. Not one upsert: the DO UPDATE of an upsert imposes its ABORT on the
+// INSERT OR IGNORE of member_names' triggers (migration 0501), and a name
+// a member had before would fail the batch.
+const (
+	memberInsertSQL = `INSERT OR IGNORE INTO members(platform, external_id, name, created_at)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) j`
+	memberRenameSQL = `UPDATE members SET name = j.value->>2 FROM json_each(?) j
+		WHERE members.platform = j.value->>0 AND members.external_id = j.value->>1
+		AND j.value->>2 != '' AND members.name != j.value->>2`
+	memberReadBackSQL = `SELECT m.id, m.platform, m.external_id, m.name, COALESCE(m.roster_id, 0)
+		FROM json_each(?) j JOIN members m ON m.platform = j.value->>0 AND m.external_id = j.value->>1`
+)
+
+// newMemberWriter makes the group-commit writer of members: a burst of
+// first messages (a whole university checking in after a restart) stores
+// its new members in a few transactions instead of one each.
+func newMemberWriter(db *DB) *groupCommit[memberSeen, bot.Member] {
+	return &groupCommit[memberSeen, bot.Member]{db: db, name: "store members",
+		prepare: []string{memberInsertSQL, memberRenameSQL, memberReadBackSQL},
+		run: func(ctx context.Context, t *Tx, in []memberSeen) ([]bot.Member, error) {
+			rows := make([][]any, len(in))
+			for i, m := range in {
+				rows[i] = []any{m.platform, m.externalID, m.name, ms(m.at)}
+			}
+			for _, q := range []string{memberInsertSQL, memberRenameSQL} {
+				if _, err := db.execJSON(ctx, t.tx, q, rows); err != nil {
+					return nil, err
+				}
+			}
+			found, err := db.queryJSON(ctx, t.tx, memberReadBackSQL, rows)
+			if err != nil {
+				return nil, err
+			}
+			byKey := make(map[extKey]bot.Member, len(in))
+			stored, err := collect(found, scanMember)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range stored {
+				byKey[extKey{m.Platform, m.ExternalID}] = m
+			}
+			out := make([]bot.Member, len(in))
+			for i, m := range in {
+				got, ok := byKey[extKey{m.platform, m.externalID}]
+				if !ok {
+					return nil, fmt.Errorf("member %s/%s not stored", m.platform, m.externalID)
+				}
+				out[i] = got
+			}
+			return out, nil
+		}}
 }
 
 // Member implements bot.Store.
@@ -251,22 +305,48 @@ func (db *DB) Units(ctx context.Context) ([]bot.Unit, error) {
 }
 
 // SyncUnits creates or re-parents the configured units. Parents must come
-// before their children. Units not in the list are kept.
+// before their children. Units not in the list are kept. Only what changed
+// is written: at a start with the organisation as it was, nothing is (a
+// thousand branches written again took a tenth of a second).
 func (db *DB) SyncUnits(ctx context.Context, defs []core.UnitDef) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		for _, d := range defs {
-			var parent any
-			if d.Parent != "" {
-				var pid int64
-				if err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE name = ?`, d.Parent).Scan(&pid); err != nil {
-					return fmt.Errorf("unit %s: parent %s: %w", d.Name, d.Parent, err)
-				}
-				parent = pid
+		rows, err := tx.QueryContext(ctx, `SELECT id, name, COALESCE(parent_id, 0) FROM units`)
+		if err != nil {
+			return fmt.Errorf("read units: %w", err)
+		}
+		type unit struct{ id, parent int64 }
+		known := map[string]unit{}
+		for rows.Next() {
+			var u unit
+			var name string
+			if err := rows.Scan(&u.id, &name, &u.parent); err != nil {
+				rows.Close()
+				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO units(name, parent_id) VALUES (?, ?)
-				ON CONFLICT(name) DO UPDATE SET parent_id = excluded.parent_id`, d.Name, parent); err != nil {
+			known[name] = u
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, d := range defs {
+			var parent int64
+			if d.Parent != "" {
+				p, ok := known[d.Parent]
+				if !ok {
+					return fmt.Errorf("unit %s: parent %s: %w", d.Name, d.Parent, sql.ErrNoRows)
+				}
+				parent = p.id
+			}
+			if u, ok := known[d.Name]; ok && u.parent == parent {
+				continue
+			}
+			var id int64
+			if err := tx.QueryRowContext(ctx, `INSERT INTO units(name, parent_id) VALUES (?, ?)
+				ON CONFLICT(name) DO UPDATE SET parent_id = excluded.parent_id RETURNING id`, d.Name, nullID(parent)).Scan(&id); err != nil {
 				return fmt.Errorf("save unit %s: %w", d.Name, err)
 			}
+			known[d.Name] = unit{id: id, parent: parent}
 		}
 		return nil
 	})

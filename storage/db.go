@@ -24,6 +24,7 @@ import (
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
+	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/privfile"
 )
 
@@ -52,14 +53,41 @@ type DB struct {
 	// ckpt copies the WAL back into the database (see checkpoint.go).
 	ckpt            *checkpointer
 	stopCheckpoints context.CancelFunc
+	// memberWriter stores new members and new display names in batches.
+	memberWriter *groupCommit[memberSeen, bot.Member]
+	// readOnly: opened by OpenReadOnly (w and r are the same pool).
+	readOnly bool
 }
+
+// Options tune what an open database keeps in memory; the zero value takes
+// the defaults.
+type Options struct {
+	Cache CacheLimits
+	// WriterCache and ReaderCache bound SQLite's page cache (bytes) of the
+	// write connection and of each of the readReaders read connections:
+	// budgets that fill as pages are read, not allocations. A reader idle
+	// for readerIdle is closed and its cache freed; the writer's is emptied
+	// when the bot goes quiet (see RunUpkeep).
+	WriterCache, ReaderCache int64
+}
+
+// Default page cache budgets, and the read pool.
+const (
+	DefaultWriterCache = 32 << 20
+	DefaultReaderCache = 4 << 20
+	readReaders        = 4
+	readerIdle         = 30 * time.Second
+)
 
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. The database holds phone numbers and the members behind
 // anonymous tickets: a new folder is created 0700 and the file 0600 before
 // SQLite opens it (SQLite gives its -wal and -shm files the database's
 // mode); files left wider by an older version are narrowed.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	if err := privfile.MkdirAll(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
@@ -71,19 +99,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := privfile.Tighten(path, path+"-wal", path+"-shm"); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	ck, err := sql.Open("sqlite3", dsn(path, false))
+	if o.WriterCache <= 0 {
+		o.WriterCache = DefaultWriterCache
+	}
+	if o.ReaderCache <= 0 {
+		o.ReaderCache = DefaultReaderCache
+	}
+	ck, err := sql.Open("sqlite3", dsn(path, false, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
 	ck.SetMaxIdleConns(1)
 	cp := newCheckpointer(ck)
-	w := sql.OpenDB(newWriterConnector(dsn(path, false), cp.poke))
+	w := sql.OpenDB(newWriterConnector(dsn(path, false, o.WriterCache), cp.poke))
 	cp.writer = w
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	db := &DB{path: path, w: w, cache: newLookups(), ckpt: cp}
+	db := &DB{path: path, w: w, cache: newLookups(o.Cache), ckpt: cp}
+	db.memberWriter = newMemberWriter(db)
 	db.inbox = newInboxWriters(db)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
@@ -95,14 +130,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		ck.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite3", dsn(path, true))
+	r, err := sql.Open("sqlite3", dsn(path, true, o.ReaderCache))
 	if err != nil {
 		w.Close()
 		ck.Close()
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
-	r.SetMaxOpenConns(4)
-	r.SetMaxIdleConns(4)
+	r.SetMaxOpenConns(readReaders)
+	r.SetMaxIdleConns(readReaders)
+	r.SetConnMaxIdleTime(readerIdle)
 	db.r = r
 	var cpCtx context.Context
 	cpCtx, db.stopCheckpoints = context.WithCancel(context.WithoutCancel(ctx))
@@ -110,7 +146,28 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-func dsn(path string, readOnly bool) string {
+// OpenReadOnly opens an existing database for reading only, beside a bot
+// that may be running on it: no migrations, no checkpoints, and every
+// connection refuses writes. It is for the commands that only look
+// (`branchbot stats`) and for measuring a running bot from outside.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", dsn(path, true, DefaultReaderCache))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(2)
+	r.SetMaxIdleConns(2)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{path: path, w: r, r: r, cache: newLookups(CacheLimits{}), readOnly: true}, nil
+}
+
+func dsn(path string, readOnly bool, cacheBytes int64) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "10000")
@@ -120,11 +177,10 @@ func dsn(path string, readOnly bool) string {
 	// check-ins, sessions and outbox of many chats at once); SQLite's 2 MB
 	// default made it reread them from the OS (pread) over and over.
 	// Negative sizes are KiB, an upper bound, not an allocation.
-	q.Set("_cache_size", "-65536")
+	q.Set("_cache_size", strconv.FormatInt(-cacheBytes>>10, 10))
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "true")
-		q.Set("_cache_size", "-16384")
 		q.Del("_txlock")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -194,6 +250,15 @@ func (db *DB) Close() error {
 			return true
 		})
 	}
+	if db.readOnly {
+		return errors.Join(append(errs, db.r.Close())...)
+	}
+	// Copy the WAL into the file now that no checkpointer runs: SQLite
+	// does so when its last connection closes, but a connection still in
+	// use closes after Close returns, and the file would be read (by
+	// `branchbot stats`, a backup of the file) without what the WAL holds.
+	// A busy checkpoint leaves that to the last close.
+	_, _ = db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +67,7 @@ func (db *DB) OpenTasks(ctx context.Context, now time.Time) ([]followup.Task, er
 // ClosedCheckins lists the sessions bound to a unit that ended at or after
 // since.
 func (db *DB) ClosedCheckins(ctx context.Context, since time.Time) ([]followup.Task, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.closed_at >= ? AND s.unit_id IS NOT NULL ORDER BY s.id`, ms(since))
+	rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.closed_at >= ? AND s.unit_id IS NOT NULL`, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("read ended sessions: %w", err)
 	}
@@ -74,72 +75,88 @@ func (db *DB) ClosedCheckins(ctx context.Context, since time.Time) ([]followup.T
 }
 
 // CheckinsExpecting lists the ended sessions of the units opened at or
-// before upTo, the latest first, at most limit.
+// before upTo, the latest first, at most limit: the latest limit of each
+// unit along its index, merged.
 func (db *DB) CheckinsExpecting(ctx context.Context, unitIDs []int64, upTo time.Time, limit int) ([]followup.Task, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.unit_id IN (SELECT value FROM json_each(?)) AND s.closed_at IS NOT NULL
-		AND s.opened_at <= ? ORDER BY s.opened_at DESC, s.id DESC LIMIT ?`, int64JSON(unitIDs), ms(upTo), limit)
-	if err != nil {
-		return nil, fmt.Errorf("read sessions of %d units: %w", len(unitIDs), err)
+	var out []followup.Task
+	for _, u := range unitIDs {
+		rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.unit_id = ? AND s.opened_at <= ? AND s.closed_at IS NOT NULL
+			ORDER BY s.opened_at DESC LIMIT ?`, u, ms(upTo), limit)
+		if err != nil {
+			return nil, fmt.Errorf("read sessions of unit %d: %w", u, err)
+		}
+		ts, err := collect(rows, scanTask)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
 	}
-	return collect(rows, scanTask)
+	slices.SortStableFunc(out, func(a, b followup.Task) int { return b.Created.Compare(a.Created) })
+	return out[:min(limit, len(out))], nil
 }
 
 // TaskByNumber is the chat's session or relay numbered seq, or its latest
 // for seq 0.
 func (db *DB) TaskByNumber(ctx context.Context, kind followup.Kind, chatID, seq int64) (followup.Task, error) {
-	var q string
+	var row *sql.Row
 	switch kind {
 	case followup.KindCheckin:
-		q = `SELECT ` + checkinTaskCols + ` WHERE s.chat_id = ?1 AND (s.seq = ?2 OR ?2 = 0) ORDER BY s.seq DESC LIMIT 1`
+		row = db.r.QueryRowContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.chat_id = ?1 AND (s.seq = ?2 OR ?2 = 0) ORDER BY s.seq DESC LIMIT 1`, chatID, seq)
 	case followup.KindRelay:
-		q = `SELECT ` + relayTaskCols + ` WHERE r.chat_id = ?1 AND (r.seq = ?2 OR ?2 = 0) ORDER BY r.seq DESC LIMIT 1`
+		row = db.r.QueryRowContext(ctx, `SELECT `+relayTaskCols+` WHERE r.chat_id = ?1 AND (r.seq = ?2 OR ?2 = 0) ORDER BY r.seq DESC LIMIT 1`, chatID, seq)
 	default:
 		return followup.Task{}, fmt.Errorf("task kind %q: %w", kind, bot.ErrNotFound)
 	}
-	t, err := scanTask(db.r.QueryRowContext(ctx, q, chatID, seq))
+	t, err := scanTask(row)
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return t, fmt.Errorf("read %s #%d of chat %d: %w", kind, seq, chatID, err)
 	}
 	return t, err
 }
 
-// TasksDone lists, per task, the roster entries who checked in or joined.
+// TasksDone lists, per task, the roster entries who checked in (or were
+// made up), joined or confirmed.
 func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followup.Key]map[int64]bool, error) {
 	byKind := map[followup.Kind][]int64{}
 	for _, t := range tasks {
 		byKind[t.Kind] = append(byKind[t.Kind], t.ID)
 	}
 	out := map[followup.Key]map[int64]bool{}
-	for kind, q := range map[followup.Kind]string{
-		followup.KindCheckin:   `SELECT session_id, roster_id FROM checkins WHERE roster_id IS NOT NULL AND session_id IN (`,
-		followup.KindRelay:     `SELECT relay_id, roster_id FROM relay_entries WHERE roster_id IS NOT NULL AND relay_id IN (`,
-		followup.KindBroadcast: `SELECT broadcast_id, roster_id FROM broadcast_receipts WHERE broadcast_id IN (`,
-	} {
-		if len(byKind[kind]) == 0 {
-			continue
-		}
-		sets, err := db.idSets(ctx, "read who did "+string(kind)+" tasks", q, byKind[kind])
-		if err != nil {
-			return nil, err
-		}
-		for id, set := range sets {
-			out[followup.Key{Kind: kind, ID: id}] = set
+	// add(kind)(sets, err) merges one read's sets into out.
+	add := func(kind followup.Kind) func(map[int64]map[int64]bool, error) error {
+		return func(sets map[int64]map[int64]bool, err error) error {
+			if err != nil {
+				return err
+			}
+			for id, set := range sets {
+				k := followup.Key{Kind: kind, ID: id}
+				if out[k] == nil {
+					out[k] = map[int64]bool{}
+				}
+				for rid := range set {
+					out[k][rid] = true
+				}
+			}
+			return nil
 		}
 	}
-	// A make-up sign-in (补签) is a check-in.
 	if ids := byKind[followup.KindCheckin]; len(ids) > 0 {
-		sets, err := db.idSets(ctx, "read make-up sign-ins", `SELECT session_id, roster_id FROM checkin_makeups WHERE session_id IN (`, ids)
-		if err != nil {
+		if err := add(followup.KindCheckin)(db.idSets(ctx, "read check-ins of tasks", `SELECT session_id, roster_id FROM checkins WHERE roster_id IS NOT NULL AND session_id IN (`, ids)); err != nil {
 			return nil, err
 		}
-		for id, set := range sets {
-			k := followup.Key{Kind: followup.KindCheckin, ID: id}
-			if out[k] == nil {
-				out[k] = map[int64]bool{}
-			}
-			for rid := range set {
-				out[k][rid] = true
-			}
+		// A make-up sign-in (补签) is a check-in.
+		if err := add(followup.KindCheckin)(db.idSets(ctx, "read make-up sign-ins", `SELECT session_id, roster_id FROM checkin_makeups WHERE session_id IN (`, ids)); err != nil {
+			return nil, err
+		}
+	}
+	if ids := byKind[followup.KindRelay]; len(ids) > 0 {
+		if err := add(followup.KindRelay)(db.idSets(ctx, "read relay entries of tasks", `SELECT relay_id, roster_id FROM relay_entries WHERE roster_id IS NOT NULL AND relay_id IN (`, ids)); err != nil {
+			return nil, err
+		}
+	}
+	if ids := byKind[followup.KindBroadcast]; len(ids) > 0 {
+		if err := add(followup.KindBroadcast)(db.idSets(ctx, "read receipts of tasks", `SELECT broadcast_id, roster_id FROM broadcast_receipts WHERE broadcast_id IN (`, ids)); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

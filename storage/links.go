@@ -217,17 +217,17 @@ func (db *DB) PendingLinkRequestOf(ctx context.Context, memberID int64) (core.Li
 
 // PendingLinkRequests implements core.Store.
 func (db *DB) PendingLinkRequests(ctx context.Context, unitIDs []int64) ([]core.LinkRequest, error) {
-	q := `SELECT ` + linkRequestCols + ` FROM link_requests WHERE state = 'pending' ORDER BY id`
-	var args []any
-	if unitIDs != nil {
-		if len(unitIDs) == 0 {
-			return nil, nil
-		}
-		q = `SELECT ` + linkRequestCols + ` FROM link_requests WHERE state = 'pending'
-			AND roster_id IN (SELECT id FROM roster WHERE unit_id IN (` + placeholders(len(unitIDs)) + `)) ORDER BY id`
-		args = int64Args(unitIDs)
+	var rows *sql.Rows
+	var err error
+	switch {
+	case unitIDs == nil:
+		rows, err = db.r.QueryContext(ctx, `SELECT `+linkRequestCols+` FROM link_requests WHERE state = 'pending' ORDER BY id`)
+	case len(unitIDs) == 0:
+		return nil, nil
+	default:
+		rows, err = db.r.QueryContext(ctx, `SELECT `+linkRequestCols+` FROM link_requests WHERE state = 'pending'
+			AND roster_id IN (SELECT id FROM roster WHERE unit_id IN (`+placeholders(len(unitIDs))+`)) ORDER BY id`, int64Args(unitIDs)...)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pending link requests: %w", err)
 	}

@@ -13,7 +13,7 @@ func openAt(t *testing.T, upTo int, setup ...string) string {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite3", dsn(path, false))
+	old, err := sql.Open("sqlite3", dsn(path, false, DefaultWriterCache))
 	if err != nil {
 		t.Fatal(err)
 	}

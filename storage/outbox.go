@@ -154,12 +154,25 @@ func (t *Tx) CountQueued(prefix string) (int, error) {
 // NotBefore in the future, never attempted) does not hold back the messages
 // queued after it in the same chat; a message waiting to be retried does, so
 // that a chat's messages keep their order.
+//
+// It reads one head per waiting chat, whatever the backlog behind it: the
+// chats with pending messages are found by skipping from one to the next
+// along outbox_pending, and each chat's head is its first message that may
+// go (usually its first). Grouping every pending message by chat read the
+// whole backlog (a broadcast's thousands, every retry held by a 429) on
+// every round of the sender.
 func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, limit int) ([]bot.OutboxMessage, error) {
-	return db.outboxQuery(ctx, `SELECT `+outboxCols+outboxFrom+`
-		WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE platform = ? AND state = 'pending'
-		                 AND (not_before <= ? OR attempts > 0 OR last_error != '') GROUP BY chat_id)
-		  AND o.not_before <= ?
-		ORDER BY o.bulk, o.id LIMIT ?`, platform, ms(now), ms(now), limit)
+	return db.outboxQuery(ctx, `WITH RECURSIVE waiting(chat) AS (
+			SELECT (SELECT MIN(chat_id) FROM outbox WHERE platform = ?1 AND state = 'pending')
+			UNION ALL
+			SELECT (SELECT MIN(chat_id) FROM outbox WHERE platform = ?1 AND state = 'pending' AND chat_id > chat)
+			FROM waiting WHERE chat IS NOT NULL)
+		SELECT `+outboxCols+outboxFrom+`
+		WHERE o.id IN (SELECT (SELECT MIN(id) FROM outbox WHERE platform = ?1 AND state = 'pending' AND chat_id = chat
+		                       AND (not_before <= ?2 OR attempts > 0 OR last_error != ''))
+		               FROM waiting WHERE chat IS NOT NULL)
+		  AND o.not_before <= ?2
+		ORDER BY o.bulk, o.id LIMIT ?3`, platform, ms(now), limit)
 }
 
 // OutboxFollowing implements bot.Store.

@@ -183,7 +183,9 @@ func (db *DB) LastPushRun(ctx context.Context, schedule string) (study.PushRun, 
 
 // RunningPushes lists fan-outs that started and did not finish.
 func (db *DB) RunningPushes(ctx context.Context) ([]study.PushRun, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+pushRunCols+` FROM push_runs WHERE status = ? ORDER BY occurrence`, study.RunRunning)
+	// Every tick: the status is written out so that push_runs_running, a
+	// partial index of the runs still running, serves it.
+	rows, err := db.r.QueryContext(ctx, `SELECT `+pushRunCols+` FROM push_runs WHERE status = 'running' ORDER BY occurrence`)
 	if err != nil {
 		return nil, fmt.Errorf("list running pushes: %w", err)
 	}

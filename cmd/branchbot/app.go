@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -43,7 +44,7 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	db, err := storage.Open(ctx, cfg.Database)
+	db, err := storage.OpenWith(ctx, cfg.Database, dbOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +91,34 @@ func Open(ctx context.Context, env *Env, configPath string) (*App, error) {
 
 // Close closes the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// dbOptions are the database's memory budgets from the config (validated
+// when it was loaded).
+func dbOptions(cfg *configs.Config) storage.Options {
+	m := cfg.Memory
+	w, _ := configs.ParseSize(m.WriterCache)
+	r, _ := configs.ParseSize(m.ReaderCache)
+	return storage.Options{
+		Cache:       storage.CacheLimits{Chats: m.CachedChats, Members: m.CachedMembers, Roster: m.CachedRoster},
+		WriterCache: w, ReaderCache: r,
+	}
+}
+
+// setMemoryLimit applies memory.limit as the Go runtime's soft limit, unless
+// GOMEMLIMIT set one already. The limit makes the collector work harder as
+// the heap nears it; it bounds nothing by itself (the caches and queues
+// do), and covers only Go's memory, not SQLite's.
+func setMemoryLimit(cfg *configs.Config, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	n, err := cfg.Memory.LimitBytes()
+	if err != nil || n == 0 {
+		return
+	}
+	debug.SetMemoryLimit(n)
+	log.Debug("memory limit set", "bytes", n)
+}
 
 func limits(l configs.LimitsConfig) bot.Limits {
 	out := bot.Limits{MinGap: l.MinInterval, MaxGap: l.MaxInterval, Merge: l.Merge, Concurrency: l.Concurrency}

@@ -39,6 +39,8 @@ func subcommands() []subcommand {
 		{"report meetings", "the 三会一课 record of a unit and the units below it for a year, as a workbook (--unit, --year, --out FILE)", runReportMeetings},
 		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
 		{"console passwd", "set the web console password of a staff member, secretary or admin (<工号>)", runConsolePasswd},
+		{"stats", "print table sizes and row counts, and the running bot's caches and memory", runStats},
+		{"vacuum", "rewrite the database file without its free pages (the bot must be stopped)", runVacuum},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -759,7 +759,7 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 			return r.Reply(ctx, fmt.Sprintf("通知 #%d 已撤回，未发出。发送 /broadcast log %d 查看记录。", b.ID, b.ID))
 		}
 	}
-	msgs, err := f.db.OutboxByIdemPrefix(ctx, KeyPrefix(b.ID))
+	msgs, err := f.db.BroadcastDeliveries(ctx, b.ID)
 	if err != nil {
 		return err
 	}

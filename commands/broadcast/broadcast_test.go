@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/memchat"
@@ -61,6 +62,19 @@ func TestTagAndLeftGroup(t *testing.T) {
 		if s.ChatID == "第二党支部" {
 			t.Errorf("sent to a group the bot has left: %s", s)
 		}
+	}
+
+	// Once its messages are pruned (retention.outbox), the status of the
+	// broadcast reads the same from the record kept of each delivery.
+	h.Clock.Advance(31 * 24 * time.Hour)
+	if _, _, err := h.DB.PruneOutbox(ctx, h.Clock.Now().AddDate(0, 0, -30), 0, 1000, 0); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := h.DB.OutboxByIdemPrefix(ctx, "bc:1:"); err != nil || len(msgs) != 0 {
+		t.Fatalf("the broadcast's messages were not pruned: %d left, %v", len(msgs), err)
+	}
+	if again := strings.Join(h.Say("/broadcast status 1"), "\n"); again != status {
+		t.Fatalf("status after pruning:\n%s\nbefore:\n%s", again, status)
 	}
 }
 

@@ -66,6 +66,16 @@ type Event struct {
 	Note        string
 }
 
+// Delivery is a broadcast's delivery to one group.
+type Delivery struct {
+	ChatID      int64
+	State       bot.OutboxState
+	Attempts    int
+	LastError   string
+	DeliveredAt time.Time
+	NotBefore   time.Time // while queued: not sent before (zero once recorded)
+}
+
 // ErrStale reports that a broadcast changed since it was read (another
 // reviewer decided first).
 var ErrStale = errors.New("broadcast changed meanwhile")
@@ -89,9 +99,10 @@ type Store interface {
 	PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.Chat, error)
 	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
 	Chat(ctx context.Context, id int64) (bot.Chat, error)
-	// OutboxByIdemPrefix lists the messages whose idempotency key starts
-	// with prefix, by id.
-	OutboxByIdemPrefix(ctx context.Context, prefix string) ([]bot.OutboxMessage, error)
+	// BroadcastDeliveries lists a broadcast's delivery to each group it
+	// was queued for, by chat: from its messages still in the outbox, and
+	// from the record kept of each once the message itself is pruned.
+	BroadcastDeliveries(ctx context.Context, id int64) ([]Delivery, error)
 	// ConfirmableBroadcast is the broadcast asking for confirmation that
 	// was delivered to the chat at or after since: number id, or the
 	// newest for id 0.

@@ -76,9 +76,17 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		}
 		w.members = append(w.members, ms)
 	}
-	// As `branchbot run` does at start.
-	if err := h.DB.WarmCaches(ctx); err != nil {
-		b.Fatal(err)
+	// As in a bot that has seen them before: their rows are cached.
+	for _, ms := range w.members {
+		for _, m := range ms {
+			mem, err := h.DB.EnsureMember(ctx, m.Platform, m.ExternalID, m.Name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := h.DB.RosterEntry(ctx, mem.RosterID); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	return w
 }

@@ -500,8 +500,10 @@ func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave
 	return a
 }
 
-// Tick closes sessions whose time is up and posts their results.
+// Tick closes sessions whose time is up and posts their results, and has
+// the writer forget the chats no check-in came from lately.
 func (f *Feature) Tick(ctx context.Context, now time.Time) error {
+	f.writer.forgetIdle(time.Now())
 	due, err := f.store.CheckinsDue(ctx, now)
 	if err != nil {
 		return err

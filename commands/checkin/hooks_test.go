@@ -56,3 +56,7 @@ func (f *Feature) KeepBusy() { f.writer.lastCounts = time.Now() }
 
 // CountsOwed reports running counts left for a quiet moment.
 func (f *Feature) CountsOwed() bool { return f.writer.Deferred() }
+
+// ForgetIdleChats has the writer forget the chats idle at now, as the tick
+// does at the real time.
+func (f *Feature) ForgetIdleChats(now time.Time) { f.writer.forgetIdle(now) }

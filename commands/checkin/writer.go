@@ -66,7 +66,9 @@ type writer struct {
 	staleMu sync.Mutex
 	stale   map[int64]bool // chats to reread before the next batch
 
-	// Touched only by the batcher, one call at a time.
+	// mu guards what follows: the batcher calls one method at a time, and
+	// the feature's tick has the writer forget idle chats (forgetIdle).
+	mu    sync.Mutex
 	chats map[int64]*chatCheckins // nil: nothing known
 	// dirty holds the sessions whose counts moved since their running
 	// count was last queued; written holds those the current transaction
@@ -88,6 +90,25 @@ type chatCheckins struct {
 	t  Tally   // s's check-ins against its roster, while s is not closed
 	// members are the check-ins to s by member, while s is not closed.
 	members map[int64]Checkin
+	used    time.Time // wall clock: the last batch that had the chat
+}
+
+// idleAfter is how long the writer keeps a chat no check-in came from: a
+// room checks in within minutes, and a chat read again costs two indexed
+// reads, while a thousand groups' sessions held for their whole duration
+// were megabytes.
+const idleAfter = 2 * time.Minute
+
+// forgetIdle drops the chats no batch has had for idleAfter; a later
+// check-in reads its chat again.
+func (w *writer) forgetIdle(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, st := range w.chats {
+		if now.Sub(st.used) >= idleAfter {
+			delete(w.chats, id)
+		}
+	}
 }
 
 // countEvery is how often, at most, a writer kept busy queues the running
@@ -138,6 +159,12 @@ func (w *writer) forgetStale() {
 // After forgets everything the writer holds when a batch did not commit:
 // sessions, check-ins and counts may have moved in memory only.
 func (w *writer) After(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.after(err)
+}
+
+func (w *writer) after(err error) {
 	if err != nil {
 		w.chats = nil
 		w.dirty = nil
@@ -162,6 +189,8 @@ func (w *writer) After(err error) {
 // one call: every statement is a round trip through cgo, and a writer that
 // makes hundreds of them per batch spends its time waiting to be scheduled.
 func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.forgetStale()
 	var load []int64
 	for _, a := range in {
@@ -177,6 +206,7 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 		}
 	}
 
+	now := time.Now()
 	out := make([]Answer, len(in))
 	units := w.units()
 	var (
@@ -186,6 +216,7 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 	)
 	for i, a := range in {
 		st := w.chats[a.ChatID]
+		st.used = now
 		var latest *Session
 		if st.ok {
 			latest = &st.s
@@ -238,10 +269,16 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 }
 
 // Deferred reports running counts owed.
-func (w *writer) Deferred() bool { return len(w.dirty) > 0 }
+func (w *writer) Deferred() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.dirty) > 0
+}
 
 // RunDeferred queues the running counts owed.
 func (w *writer) RunDeferred(ctx context.Context, tx Tx) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if err := w.queueCounts(tx); err != nil {
 		return fmt.Errorf("queue running counts: %w", err)
 	}
@@ -252,13 +289,15 @@ func (w *writer) RunDeferred(ctx context.Context, tx Tx) error {
 // snapshots; the next check-in queues a fresh one), so a failing database
 // is not retried in a loop.
 func (w *writer) AfterDeferred(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if err != nil {
 		w.dirty = nil
 		w.chats = nil
 		w.named = nil
 		w.namedNext = nil
 	}
-	w.After(nil)
+	w.after(nil)
 }
 
 // queueCounts queues the running count of every session in w.dirty that is

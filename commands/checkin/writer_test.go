@@ -291,3 +291,24 @@ func TestNoRunningCountAfterTheResult(t *testing.T) {
 		}
 	}
 }
+
+// A chat the writer forgot while no check-in came is read again at the next
+// one: counts go on and a repeat is still a repeat.
+func TestWriterForgetsIdleChats(t *testing.T) {
+	w := newWriterWorld(t)
+	ctx := context.Background()
+	first, err := w.f.CheckIn(ctx, w.attempt(w.h.DB, w.chat, "甲", w.now))
+	if err != nil || first.Outcome != checkin.CheckedIn || first.Session.Present != 1 {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	w.f.ForgetIdleChats(time.Now().Add(time.Hour))
+	second, err := w.f.CheckIn(ctx, w.attempt(w.h.DB, w.chat, "乙", w.now))
+	if err != nil || second.Outcome != checkin.CheckedIn || second.Session.Present != 2 {
+		t.Fatalf("after forgetting: %+v %v", second, err)
+	}
+	w.f.ForgetIdleChats(time.Now().Add(time.Hour))
+	again, err := w.f.CheckIn(ctx, w.attempt(w.h.DB, w.chat, "甲", w.now))
+	if err != nil || again.Outcome != checkin.Repeat || again.Session.Present != 2 {
+		t.Fatalf("repeat after forgetting: %+v %v", again, err)
+	}
+}
