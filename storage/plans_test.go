@@ -42,7 +42,7 @@ var scanAllowed = map[string]string{
 	"ContentBySlugOrTitle": "the study library, a few hundred items; a push looks its item up once per occurrence",
 	"InboxCount":           "tests and crash checks only; the inbox holds the updates not yet handled, at most 1,000 per platform",
 	"AddLinkFailure":       "link_failures holds only the failures of the rate limit's window: this very statement deletes the older ones",
-	"AddLoginFailure":      "console_login_failures holds only the last day of failures: this very statement deletes the older ones",
+	"AddLoginFailure":      "console_login_failures holds only the failed sign-ins of the lockout window: this very statement deletes the older ones",
 	// Sorts of what a LIMIT already chose:
 	"RetainedMessages": "the outer sort puts back in order the newest LIMIT messages the inner query took along its index",
 	"OutboxHeads":      "sorts one head per waiting chat, not the backlog",
