@@ -4,6 +4,7 @@ package commands
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/calendar"
@@ -12,6 +13,8 @@ import (
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/export"
+	"github.com/branchbot/branchbot/commands/followup"
+	"github.com/branchbot/branchbot/commands/meetings"
 	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
@@ -46,13 +49,15 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
-		checkin.New(d.Engine, d.DB),
+		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()),
 		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
+		followup.New(d.Engine, d.DB, FollowupOptions(d.Config.Followup)),
+		meetings.New(d.Engine, d.DB, d.Config.Meetings),
 	}, nil
 }
 
@@ -69,4 +74,15 @@ func Register(d Deps) ([]bot.Feature, error) {
 		}
 	}
 	return fs, nil
+}
+
+// FollowupOptions are the follow-up feature's options from its config.
+func FollowupOptions(c configs.FollowupConfig) followup.Options {
+	start, end := c.QuietHours()
+	return followup.Options{
+		Offsets:   map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin},
+		Quiet:     followup.Quiet{Start: start, End: end},
+		Chunk:     c.MentionChunk,
+		FlagAfter: c.Flag(),
+	}
 }

@@ -120,6 +120,8 @@ var matrixCases = map[string]matrixCase{
 	"/checkin open":     {args: "组织生活会 30m"},
 	"/checkin close":    {},
 	"/checkin stats":    {},
+	"/checkin makeup":   {args: "#1 王五"},
+	"/checkin note":     {args: "#1 传达学习了全会精神"},
 	"/relay":            {args: "周日读书会 limit=3"},
 	"/relay list":       {},
 	"/relay close":      {args: "#1"},
@@ -160,6 +162,18 @@ var matrixCases = map[string]matrixCase{
 	"/export checkin":   {args: "1", actsOn: numberedIn("第一党支部群", "第一党支部")},
 	"/export relay":     {args: "1", actsOn: numberedIn("第一党支部群", "第一党支部")},
 	"/rebind":           {args: "第一党支部群", actsOn: on("第一党支部"), handlerRole: bot.RoleSecretary},
+	"/remind checkin":   {},
+	"/remind relay":     {args: "#1"},
+	"/remind broadcast": {args: "1", actsOn: on("第一党支部")},
+	"/progress checkin": {},
+	"/progress relay":   {args: "#1"},
+	"/todo":             {},
+	"/ack":              {args: "1"},
+	"/absence":          {args: "下午有课"},
+	"/absence approve":  {args: "1"},
+	"/absence reject":   {args: "1 请按时参加"},
+	"/absence list":     {},
+	"/meetings":         {args: "第一党支部", actsOn: on("第一党支部")},
 }
 
 func nonEmpty(s string) []string {

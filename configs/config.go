@@ -51,6 +51,8 @@ type Config struct {
 	Study     StudyConfig     `yaml:"study"`
 	LLM       LLMConfig       `yaml:"llm"`
 	Exports   ExportsConfig   `yaml:"exports"`
+	Followup  FollowupConfig  `yaml:"followup"`
+	Meetings  MeetingsConfig  `yaml:"meetings"`
 	Console   ConsoleConfig   `yaml:"console"`
 	Memory    MemoryConfig    `yaml:"memory"`
 	Retention RetentionConfig `yaml:"retention"`

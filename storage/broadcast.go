@@ -19,7 +19,7 @@ var (
 )
 
 const broadcastCols = `id, author_member, COALESCE((SELECT roster_id FROM broadcast_authors a WHERE a.broadcast_id = broadcasts.id), 0), author_name, origin_chat, target, unit_ids, COALESCE(review_unit, 0), levels, level, text,
-	COALESCE(send_at, 0), status, chats, created_at, updated_at`
+	COALESCE(send_at, 0), status, chats, created_at, updated_at, confirm`
 
 func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
 	var (
@@ -28,7 +28,7 @@ func scanBroadcast(row rowScanner) (broadcast.Broadcast, error) {
 		sendAt, created, updated int64
 	)
 	err := row.Scan(&b.ID, &b.AuthorMember, &b.AuthorRoster, &b.AuthorName, &b.OriginChat, &b.Target, &units, &b.ReviewUnit, &b.Levels, &b.Level, &b.Text,
-		&sendAt, &b.Status, &b.Chats, &created, &updated)
+		&sendAt, &b.Status, &b.Chats, &created, &updated, &b.Confirm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, bot.ErrNotFound
 	}
@@ -62,10 +62,10 @@ func (db *DB) UpdateBroadcasts(ctx context.Context, now time.Time, fn func(broad
 
 // InsertBroadcast implements broadcast.Tx.
 func (t *Tx) InsertBroadcast(b broadcast.Broadcast) (broadcast.Broadcast, error) {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcasts(author_member, author_name, origin_chat, target, unit_ids, review_unit, levels, level, text, send_at, status, chats, created_at, updated_at, confirm)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.AuthorMember, b.AuthorName, b.OriginChat, b.Target, joinIDs(b.UnitIDs), nullID(b.ReviewUnit), b.Levels, b.Level, b.Text, nullTime(b.SendAt),
-		b.Status, b.Chats, ms(b.CreatedAt), ms(b.UpdatedAt))
+		b.Status, b.Chats, ms(b.CreatedAt), ms(b.UpdatedAt), b.Confirm)
 	if err != nil {
 		return b, fmt.Errorf("insert broadcast: %w", err)
 	}
@@ -174,4 +174,54 @@ func (db *DB) RosterWithTitles(ctx context.Context, titles, numbers []string) ([
 		args = append(args, "\x00")
 	}
 	return db.rosterQuery(ctx, q, args...)
+}
+
+// ConfirmableBroadcast is the broadcast asking for confirmation that was
+// delivered to the chat at or after since: number id, or the newest for 0.
+func (db *DB) ConfirmableBroadcast(ctx context.Context, chatID, id int64, since time.Time) (broadcast.Broadcast, error) {
+	return scanBroadcast(db.r.QueryRowContext(ctx, `SELECT `+broadcastCols+` FROM broadcasts
+		WHERE confirm = 1 AND status = 'sent' AND (id = ?2 OR ?2 = 0) AND EXISTS (SELECT 1 FROM outbox o
+			WHERE o.idem_key = 'bc:' || broadcasts.id || ':' || ?1 AND o.state = 'delivered' AND o.delivered_at >= ?3)
+		ORDER BY id DESC LIMIT 1`, chatID, id, ms(since)))
+}
+
+// BroadcastReceipts lists who confirmed a broadcast: roster entry → when.
+func (db *DB) BroadcastReceipts(ctx context.Context, id int64) (map[int64]time.Time, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT roster_id, at FROM broadcast_receipts WHERE broadcast_id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read receipts of broadcast %d: %w", id, err)
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var rid, at int64
+		if err := rows.Scan(&rid, &at); err != nil {
+			return nil, err
+		}
+		out[rid] = fromMS(at)
+	}
+	return out, rows.Err()
+}
+
+// AddReceipt implements broadcast.Tx: the person's first confirmation is
+// kept; a later one reports false and the time of the first.
+func (t *Tx) AddReceipt(r broadcast.Receipt) (bool, time.Time, error) {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO broadcast_receipts(broadcast_id, roster_id, member_id, chat_id, at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, r.BroadcastID, r.RosterID, r.MemberID, r.ChatID, ms(r.At))
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("record receipt of broadcast %d: %w", r.BroadcastID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, r.At, nil
+	}
+	var at int64
+	err = t.tx.QueryRowContext(t.ctx, `SELECT at FROM broadcast_receipts WHERE broadcast_id = ? AND roster_id = ?`, r.BroadcastID, r.RosterID).Scan(&at)
+	return false, fromMS(at), err
+}
+
+// CountReceipts counts a broadcast's confirmations.
+func (t *Tx) CountReceipts(id int64) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM broadcast_receipts WHERE broadcast_id = ?`, id).Scan(&n)
+	return n, err
 }

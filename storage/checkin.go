@@ -24,7 +24,7 @@ var (
 // page rewritten by every batch of check-ins.
 const sessionCols = `s.id, s.seq, s.chat_id, COALESCE(s.unit_id, 0), s.title, s.code, s.expected, s.opened_by, s.opened_at, s.deadline, s.ends_at,
 	s.closed_at, (SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id),
-	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0)`
+	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0), s.meeting_type`
 
 func scanSession(row rowScanner) (checkin.Session, error) {
 	var (
@@ -33,7 +33,7 @@ func scanSession(row rowScanner) (checkin.Session, error) {
 		closed                   sql.NullInt64
 	)
 	err := row.Scan(&s.ID, &s.Seq, &s.ChatID, &s.UnitID, &s.Title, &s.Code, &s.Expected, &s.OpenedBy, &opened, &deadline, &endsAt,
-		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID)
+		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID, &s.MeetingType)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, bot.ErrNotFound
 	}
@@ -143,9 +143,9 @@ func (t *Tx) CheckinsOfSessions(sessionIDs ...int64) ([]checkin.Checkin, error) 
 // InsertCheckinSession stores a new session and returns it with its id
 // and the next number of its chat.
 func (t *Tx) InsertCheckinSession(s checkin.Session) (checkin.Session, error) {
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at)
-		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
-		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt)).Scan(&s.ID, &s.Seq)
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at, meeting_type)
+		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
+		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt), s.MeetingType).Scan(&s.ID, &s.Seq)
 	if err != nil {
 		return s, fmt.Errorf("insert check-in session: %w", err)
 	}
@@ -245,4 +245,151 @@ func (db *DB) BareInsertCheckin(ctx context.Context, c checkin.Checkin) error {
 		return fmt.Errorf("insert check-in: %w", err)
 	}
 	return nil
+}
+
+const leaveCols = `id, session_id, roster_id, member_id, name, reason, status, COALESCE(decided_by, 0), decider_name, note, created_at, COALESCE(decided_at, 0)`
+
+func scanLeave(row rowScanner) (checkin.Leave, error) {
+	var (
+		l                checkin.Leave
+		created, decided int64
+	)
+	err := row.Scan(&l.ID, &l.SessionID, &l.RosterID, &l.MemberID, &l.Name, &l.Reason, &l.Status, &l.DecidedBy, &l.DeciderName, &l.Note, &created, &decided)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, bot.ErrNotFound
+	}
+	l.CreatedAt = fromMS(created)
+	if decided != 0 {
+		l.DecidedAt = fromMS(decided)
+	}
+	return l, err
+}
+
+// CheckinLeaves lists the leave requests of sessions, oldest first.
+func (db *DB) CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]checkin.Leave, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id`, int64JSON(sessionIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read leave requests: %w", err)
+	}
+	return collect(rows, scanLeave)
+}
+
+// CheckinLeave loads one leave request.
+func (db *DB) CheckinLeave(ctx context.Context, id int64) (checkin.Leave, error) {
+	return scanLeave(db.r.QueryRowContext(ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE id = ?`, id))
+}
+
+// RequestLeave stores a leave request, or returns the person's earlier one
+// for the session and false.
+func (t *Tx) RequestLeave(l checkin.Leave) (checkin.Leave, bool, error) {
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_leaves(session_id, roster_id, member_id, name, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, roster_id) DO NOTHING RETURNING id`, l.SessionID, l.RosterID, l.MemberID, l.Name, l.Reason, ms(l.CreatedAt)).Scan(&l.ID)
+	if err == nil {
+		l.Status = checkin.LeavePending
+		return l, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return l, false, fmt.Errorf("store leave request: %w", err)
+	}
+	old, err := scanLeave(t.tx.QueryRowContext(t.ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE session_id = ? AND roster_id = ?`, l.SessionID, l.RosterID))
+	return old, false, err
+}
+
+// DecideLeave records a decision on a pending request; ErrStale when it
+// was decided meanwhile.
+func (t *Tx) DecideLeave(to checkin.Leave) error {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE checkin_leaves SET status = ?, decided_by = ?, decider_name = ?, note = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
+		to.Status, nullID(to.DecidedBy), to.DeciderName, to.Note, ms(to.DecidedAt), to.ID)
+	if err != nil {
+		return fmt.Errorf("decide leave request %d: %w", to.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return checkin.ErrStale
+	}
+	return nil
+}
+
+// CheckinMakeups lists the make-up sign-ins of sessions.
+func (db *DB) CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]checkin.Makeup, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT session_id, roster_id, name, recorded_by, recorder_name, at FROM checkin_makeups
+		WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY at`, int64JSON(sessionIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read make-up sign-ins: %w", err)
+	}
+	return collect(rows, func(r rowScanner) (checkin.Makeup, error) {
+		var (
+			m  checkin.Makeup
+			at int64
+		)
+		err := r.Scan(&m.SessionID, &m.RosterID, &m.Name, &m.RecordedBy, &m.RecorderName, &at)
+		m.At = fromMS(at)
+		return m, err
+	})
+}
+
+// AddMakeup stores a make-up sign-in; false when there is one already.
+func (t *Tx) AddMakeup(m checkin.Makeup) (bool, error) {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO checkin_makeups(session_id, roster_id, name, recorded_by, recorder_name, at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, m.SessionID, m.RosterID, m.Name, m.RecordedBy, m.RecorderName, ms(m.At))
+	if err != nil {
+		return false, fmt.Errorf("store make-up sign-in: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MeetingsOfUnit lists the sessions of the unit that carry a meeting type,
+// opened in [from, to), oldest first.
+func (db *DB) MeetingsOfUnit(ctx context.Context, unitID int64, from, to time.Time) ([]checkin.Session, error) {
+	return sessionQuery(ctx, db.r, `SELECT `+sessionCols+` FROM checkin_sessions s WHERE s.unit_id = ? AND s.meeting_type != ''
+		AND s.opened_at >= ? AND s.opened_at < ? ORDER BY s.opened_at`, unitID, ms(from), ms(to))
+}
+
+// CheckinNotes lists the minutes of sessions, in order.
+func (db *DB) CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]checkin.Note, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT session_id, text, member_id, author_name, at FROM checkin_notes
+		WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY id`, int64JSON(sessionIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read minutes: %w", err)
+	}
+	return collect(rows, func(r rowScanner) (checkin.Note, error) {
+		var (
+			n  checkin.Note
+			at int64
+		)
+		err := r.Scan(&n.SessionID, &n.Text, &n.MemberID, &n.AuthorName, &at)
+		n.At = fromMS(at)
+		return n, err
+	})
+}
+
+// AddNote stores a piece of a session's minutes.
+func (t *Tx) AddNote(n checkin.Note) error {
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO checkin_notes(session_id, text, member_id, author_name, at) VALUES (?, ?, ?, ?, ?)`,
+		n.SessionID, n.Text, n.MemberID, n.AuthorName, ms(n.At)); err != nil {
+		return fmt.Errorf("store minutes of session %d: %w", n.SessionID, err)
+	}
+	return nil
+}
+
+// UnitsWithMeetings lists the units that held a meeting (a session with a
+// meeting type) since.
+func (db *DB) UnitsWithMeetings(ctx context.Context, since time.Time) ([]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT unit_id FROM checkin_sessions WHERE meeting_type != '' AND opened_at >= ? AND unit_id IS NOT NULL`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("read units with meetings: %w", err)
+	}
+	return collect(rows, func(r rowScanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
 }

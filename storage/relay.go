@@ -19,7 +19,7 @@ var (
 	_ relay.Tx    = (*Tx)(nil)
 )
 
-const relayCols = `r.id, r.seq, r.chat_id, c.platform, r.title, r.cap, r.until, r.started_by, r.created_at, r.closed_at, COALESCE(r.list_id, 0)`
+const relayCols = `r.id, r.seq, r.chat_id, c.platform, r.title, r.cap, r.until, r.started_by, r.created_at, r.closed_at, COALESCE(r.list_id, 0), COALESCE(r.target_unit, 0)`
 const relayFrom = ` FROM relays r JOIN chats c ON c.id = r.chat_id `
 
 func scanRelay(row rowScanner) (relay.Relay, error) {
@@ -28,7 +28,7 @@ func scanRelay(row rowScanner) (relay.Relay, error) {
 		until, created int64
 		closed         sql.NullInt64
 	)
-	err := row.Scan(&r.ID, &r.Seq, &r.ChatID, &r.Platform, &r.Title, &r.Cap, &until, &r.StartedBy, &created, &closed, &r.ListID)
+	err := row.Scan(&r.ID, &r.Seq, &r.ChatID, &r.Platform, &r.Title, &r.Cap, &until, &r.StartedBy, &created, &closed, &r.ListID, &r.Target)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, bot.ErrNotFound
 	}
@@ -135,9 +135,9 @@ func (t *Tx) InsertRelay(r relay.Relay) (relay.Relay, error) {
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT platform FROM chats WHERE id = ?`, r.ChatID).Scan(&r.Platform); err != nil {
 		return r, fmt.Errorf("chat %d: %w", r.ChatID, err)
 	}
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO relays(chat_id, seq, title, cap, until, started_by, created_at)
-		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM relays WHERE chat_id = ?1), ?, ?, ?, ?, ?) RETURNING id, seq`,
-		r.ChatID, r.Title, r.Cap, ms(r.Until), r.StartedBy, ms(r.CreatedAt)).Scan(&r.ID, &r.Seq)
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO relays(chat_id, seq, title, cap, until, started_by, created_at, target_unit)
+		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM relays WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
+		r.ChatID, r.Title, r.Cap, ms(r.Until), r.StartedBy, ms(r.CreatedAt), nullID(r.Target)).Scan(&r.ID, &r.Seq)
 	if err != nil {
 		return r, fmt.Errorf("insert relay: %w", err)
 	}

@@ -36,6 +36,7 @@ func subcommands() []subcommand {
 		{"holidays", "print a year's days off and make-up working days", runHolidays},
 		{"sla deadline", "print the answer deadline for a ticket filed at a time", runSLADeadline},
 		{"report sla", "the monthly answer-time report of suggestions (--month, --format xlsx --out FILE)", runReportSLA},
+		{"report meetings", "the 三会一课 record of a unit and the units below it for a year, as a workbook (--unit, --year, --out FILE)", runReportMeetings},
 		{"export", "write a check-in or relay as a spreadsheet (xlsx or csv)", runExport},
 		{"console passwd", "set the web console password of a staff member, secretary or admin (<工号>)", runConsolePasswd},
 		{"stats", "print table sizes and row counts, and the running bot's caches and memory", runStats},

@@ -66,12 +66,13 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		{
 			Name: "broadcast", Aliases: []string{"通知", "发通知"},
 			Summary: "起草发往单位各群的通知（书记）",
-			Usage:   "/broadcast <单位|#标签> <内容> [at=发送时间]",
+			Usage:   "/broadcast <单位|#标签> <内容> [at=发送时间] [confirm=yes]",
 			Help: "例：/broadcast 计算机学院党委 周五下午三点开支部大会 at=明天08:00（也可写 at=周四18:00、at=12月1日08:00、at=2026-12-01T08:00）\n" +
 				"通知发往该单位及全部下级单位绑定的群；#标签 表示配置 study.tags 中该标签列出的各单位。\n" +
 				"只有管理员或目标单位及其上级单位的书记可以发通知。" +
 				"单位配置了审核流程（units[].review）时，须逐级 /approve 通过后才发出；任一级 /reject 即退回。" +
-				"审核人没有私聊过机器人时，会在其单位的群里 @ 提醒。发出前可用 /broadcast cancel <编号> 撤回。",
+				"审核人没有私聊过机器人时，会在其单位的群里 @ 提醒。发出前可用 /broadcast cancel <编号> 撤回。\n" +
+				"加 confirm=yes 要求回执：成员在群里回复「收到」（有按钮的平台可点按钮）确认，/broadcast status <编号> 按单位列出已确认和未确认的人。",
 			// Any secretary may draft; the handler checks the target units.
 			Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 			// "通知 大家明天…" is how a notice is passed on by hand: slash in groups.
@@ -108,6 +109,18 @@ func (f *Feature) Commands() []bot.CommandSpec {
 					Handler:  f.logCmd,
 				},
 			},
+		},
+		{
+			Name: "ack", Aliases: []string{"收到"},
+			Summary: "确认收到要求回执的通知",
+			Usage:   "/ack [编号]",
+			Help:    "通知要求回执时，在收到通知的群里回复「收到」（或点「收到」按钮）。不写编号时确认本群最近一条要求回执的通知。按花名册记录，需要先绑定。",
+			Where:   bot.GroupOnly,
+			// "收到" is how people answer anything: bare only while the
+			// group has a notice that asks for it.
+			Bare:      bot.BareWhenExpected,
+			Expecting: &bot.Expecting{When: fmt.Sprintf("本群 %d 天内收到过要求回执的通知时", int(ackWindow/(24*time.Hour))), Now: f.acking},
+			Handler:   f.ack,
 		},
 		{
 			Name: "approve", Aliases: []string{"通过"},
@@ -246,9 +259,20 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.Command.ArgText), first))
 	var sendAt time.Time
 	var kept []string
+	confirm := false
 	toks := strings.Split(rest, " ")
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
+		if v, ok := cutOption(tok, "confirm="); ok && !confirm {
+			switch strings.ToLower(v) {
+			case "yes", "是", "true":
+				confirm = true
+			case "no", "否", "false":
+			default:
+				return bot.Errorf("confirm=%s 不对：要求回执写 confirm=yes。", v)
+			}
+			continue
+		}
 		v, ok := cutOption(tok, "at=")
 		if !ok || !sendAt.IsZero() {
 			kept = append(kept, tok)
@@ -284,7 +308,7 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 	b := Broadcast{
 		AuthorMember: r.Caller.Member.ID, AuthorName: r.Caller.Name(), OriginChat: r.Chat.ID,
 		Target: t.label, UnitIDs: t.units, ReviewUnit: chainUnit, Levels: len(chain), Text: text, SendAt: sendAt,
-		Status: initialStatus(len(chain)), CreatedAt: now, UpdatedAt: now,
+		Status: initialStatus(len(chain)), CreatedAt: now, UpdatedAt: now, Confirm: confirm,
 	}
 	if r.Caller.Roster != nil {
 		b.AuthorRoster = r.Caller.Roster.ID
@@ -376,7 +400,11 @@ func (f *Feature) fanout(ctx context.Context, b Broadcast) ([]bot.Outgoing, erro
 		if c.Kind != bot.Group {
 			continue
 		}
-		out = append(out, bot.Outgoing{ChatID: c.ID, Text: text, NotBefore: b.SendAt, Bulk: true})
+		m := bot.Outgoing{ChatID: c.ID, Text: text, NotBefore: b.SendAt, Bulk: true}
+		if b.Confirm && f.engine.Capabilities(c.Platform).Buttons {
+			m.Buttons = [][]bot.Button{{{Text: "收到", Data: "/ack"}}} // withKeys adds the number
+		}
+		out = append(out, m)
 	}
 	return out, nil
 }
@@ -422,6 +450,12 @@ func (f *Feature) withKeys(b Broadcast, ms []bot.Outgoing) []bot.Outgoing {
 	out := make([]bot.Outgoing, len(ms))
 	for i, m := range ms {
 		m.IdemKey = KeyPrefix(b.ID) + strconv.FormatInt(m.ChatID, 10)
+		if b.Confirm {
+			m.Text += fmt.Sprintf("\n（请回复「收到」确认，或发送 /ack %d）", b.ID)
+			if len(m.Buttons) > 0 {
+				m.Buttons = [][]bot.Button{{{Text: "收到", Data: fmt.Sprintf("/ack %d", b.ID)}}}
+			}
+		}
 		out[i] = m
 	}
 	return out
@@ -774,6 +808,13 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	}
 	if len(lines) > 60 {
 		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))
+	}
+	if b.Confirm && b.Status == StatusSent {
+		rl, err := f.receiptLines(ctx, b)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, rl...)
 	}
 	return r.Reply(ctx, bot.JoinLines(append([]string{head}, lines...)...))
 }

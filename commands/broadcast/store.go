@@ -39,6 +39,18 @@ type Broadcast struct {
 	Chats        int // groups it was queued for when sent
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Confirm asks the readers to confirm with 收到 (confirm=yes): a read
+	// receipt per roster person.
+	Confirm bool
+}
+
+// Receipt is one person's confirmation of a broadcast.
+type Receipt struct {
+	BroadcastID int64
+	RosterID    int64
+	MemberID    int64
+	ChatID      int64
+	At          time.Time
 }
 
 // Event is one step in a broadcast's life: who did what, when.
@@ -91,6 +103,14 @@ type Store interface {
 	// was queued for, by chat: from its messages still in the outbox, and
 	// from the record kept of each once the message itself is pruned.
 	BroadcastDeliveries(ctx context.Context, id int64) ([]Delivery, error)
+	// ConfirmableBroadcast is the broadcast asking for confirmation that
+	// was delivered to the chat at or after since: number id, or the
+	// newest for id 0.
+	ConfirmableBroadcast(ctx context.Context, chatID, id int64, since time.Time) (Broadcast, error)
+	// BroadcastReceipts lists who confirmed a broadcast: roster entry →
+	// when.
+	BroadcastReceipts(ctx context.Context, id int64) (map[int64]time.Time, error)
+	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 
 	// UpdateBroadcasts runs fn in one write transaction; now stamps the
 	// messages it queues.
@@ -115,4 +135,9 @@ type Tx interface {
 	// with prefix that are still pending (bot.OutboxCancelled), and says
 	// how many it withdrew and how many had gone to the platform already.
 	CancelQueued(idemPrefix string) (cancelled, gone int, err error)
+	// AddReceipt keeps a person's first confirmation; for a later one it
+	// reports false and when the first was.
+	AddReceipt(r Receipt) (added bool, first time.Time, err error)
+	// CountReceipts counts a broadcast's confirmations.
+	CountReceipts(id int64) (int, error)
 }

@@ -38,6 +38,16 @@ type Feature struct {
 	writer  *writer
 	batcher Batcher
 	latest  latestSessions
+	// meetingTypes are the 三会一课 types a session may be (type=, or a
+	// title that is one).
+	meetingTypes []string
+}
+
+// WithMeetingTypes sets the meeting types (meetings.types) a session may
+// carry, and returns f.
+func (f *Feature) WithMeetingTypes(types []string) *Feature {
+	f.meetingTypes = types
+	return f
 }
 
 // New makes the feature.
@@ -67,11 +77,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			{
 				Name: "open", Aliases: []string{"发起"}, Flat: []string{"checkin_open", "发起签到"},
 				Summary: "发起签到（书记）",
-				Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长]",
+				Usage:   "/checkin open <主题> [时长] [code=口令] [late=迟到时长] [type=会议类型]",
 				Help: "例：/checkin open 主题党日 30m code=4827 late=10m\n" +
 					"时长默认 30 分钟，可写 30m、90分钟、1小时、半小时；主题中有空格请加引号：/checkin open \"支部 大会\" 1h。\n" +
 					"设了口令，成员须发送「签到 口令」或只发送口令；设了 late，截止后该时长内的签到记为迟到。\n" +
-					"本群须先绑定单位，缺席名单按该单位花名册统计；发起人（在花名册上的）自动签到。",
+					"本群须先绑定单位，缺席名单按该单位花名册统计；发起人（在花名册上的）自动签到。\n" +
+					"三会一课：type=支委会 或以会议类型为主题（/checkin open 支部党员大会 1h），记入 /meetings 的台账。",
 				Role:    bot.RoleSecretary,
 				Handler: f.open,
 			},
@@ -90,8 +101,10 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Role:    bot.RoleSecretary,
 				Handler: f.stats,
 			},
+			f.makeupSpec(),
+			f.noteSpec(),
 		},
-	}}
+	}, f.leaveSpec()}
 }
 
 // checkin is a member's check-in: /checkin [口令].
@@ -172,6 +185,10 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 			if v == "" || utf8.RuneCountInString(v) > 16 || strings.TrimRightFunc(v, decoration) != v {
 				return bot.Errorf("口令须为 1–16 个字符，不以标点或表情结尾，例：code=4827")
 			}
+		case "type":
+			if !slices.Contains(f.meetingTypes, v) {
+				return bot.Errorf("type=%s 不是会议类型，可用：%s", v, strings.Join(f.meetingTypes, "、"))
+			}
 		case "late":
 			d, err := when.ParseDuration(v)
 			if err != nil {
@@ -182,7 +199,7 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 			}
 			late = d
 		default:
-			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长", k)
+			return bot.Errorf("不认识的选项 %s=，可用：code=口令、late=迟到时长、type=会议类型", k)
 		}
 	}
 	units := r.Units()
@@ -194,6 +211,10 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 	s := Session{
 		ChatID: r.Chat.ID, UnitID: r.Chat.UnitID, Title: name, Code: opts["code"], Expected: len(roster),
 		OpenedBy: r.Caller.Member.ID, OpenedAt: now, Deadline: now.Add(dur), EndsAt: now.Add(dur + late),
+		MeetingType: opts["type"],
+	}
+	if s.MeetingType == "" && slices.Contains(f.meetingTypes, name) {
+		s.MeetingType = name // /checkin open 支部党员大会 1h
 	}
 	// The opener runs the meeting: on the roster, they are present.
 	var opener *Checkin
@@ -308,8 +329,16 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	leaves, err := f.store.CheckinLeaves(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	makeups, err := f.store.CheckinMakeups(ctx, s.ID)
+	if err != nil {
+		return err
+	}
 	_, err = f.closeSession(ctx, s.ID, now, func(s Session, cs []Checkin) bot.Outgoing {
-		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, units)}
+		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)}
 	})
 	return err
 }
@@ -373,9 +402,11 @@ func (f *Feature) closeSession(ctx context.Context, id int64, now time.Time, res
 // late and absent members (linked ones by name), the roster members who never
 // linked a chat identity (by name, for the secretary to chase), and the
 // check-ins of others, counted as the running count counts them (KindOf).
-func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool, units *bot.UnitTree) string {
-	a := classify(s, cs, roster, linked, units)
-	onTime, late, absent, never, others := a.OnTime, a.Late, a.Absent, a.Unlinked, a.Others
+// Those on approved leave (onLeave) who did not check in are 请假, not
+// absent; those a secretary signed in (madeUp: by whom) are present, 补签.
+func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, madeUp map[int64]string, units *bot.UnitTree) string {
+	a := classify(s, cs, roster, linked, onLeave, madeUp, units)
+	onTime, late, absent, never, others, leave, made := a.OnTime, a.Late, a.Absent, a.Unlinked, a.Others, a.Leave, a.MadeUp
 	list := func(ns []string) string {
 		if len(ns) == 0 {
 			return "无"
@@ -383,6 +414,13 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 		return strings.Join(ns, "、")
 	}
 	head := fmt.Sprintf("应到 %d 人，实到 %d 人（其中迟到 %d 人），缺席 %d 人", len(roster), len(onTime)+len(late), len(late), len(absent))
+	present := fmt.Sprintf("实到 %d 人（其中迟到 %d 人）", len(onTime)+len(late), len(late))
+	if len(made) > 0 {
+		present = fmt.Sprintf("实到 %d 人（其中迟到 %d 人，补签 %d 人）", len(onTime)+len(late)+len(made), len(late), len(made))
+	}
+	if len(leave) > 0 || len(made) > 0 {
+		head = fmt.Sprintf("应到 %d 人，%s，请假 %d 人，缺席 %d 人", len(roster), present, len(leave), len(absent))
+	}
 	if len(never) > 0 {
 		head += fmt.Sprintf("，未绑定花名册无法核对 %d 人", len(never))
 	}
@@ -393,6 +431,12 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 	}
 	if s.AllowsLate() || len(late) > 0 {
 		lines = append(lines, "迟到："+list(late))
+	}
+	if len(made) > 0 {
+		lines = append(lines, "补签："+list(made))
+	}
+	if len(leave) > 0 {
+		lines = append(lines, "请假："+list(leave))
 	}
 	lines = append(lines, "缺席："+list(absent))
 	if len(never) > 0 {
@@ -408,14 +452,19 @@ func Result(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]
 // name (see Result).
 type Attendance struct {
 	OnTime, Late []string // roster members who checked in
-	Absent       []string // linked roster members who did not
-	Unlinked     []string // roster members who never linked a chat identity
-	Others       []string // check-ins of people not on the unit's roster, with why
+	// MadeUp are those a secretary signed in (补签), each with who did:
+	// 李四（周书记补签）.
+	MadeUp   []string
+	Leave    []string // roster members on approved leave (请假)
+	Absent   []string // linked roster members who did not
+	Unlinked []string // roster members who never linked a chat identity
+	Others   []string // check-ins of people not on the unit's roster, with why
 }
 
 // classify sorts a session's check-ins against the roster of its unit, as
-// the running count counts them (KindOf).
-func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int64]bool, units *bot.UnitTree) Attendance {
+// the running count counts them (KindOf); the make-ups (madeUp: by whom)
+// and approved leave (onLeave) of those who did not check in apart.
+func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, madeUp map[int64]string, units *bot.UnitTree) Attendance {
 	var a Attendance
 	checked := map[int64]bool{}
 	for _, c := range cs {
@@ -438,6 +487,10 @@ func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked map[int6
 	for _, e := range roster {
 		switch {
 		case checked[e.ID]:
+		case madeUp[e.ID] != "":
+			a.MadeUp = append(a.MadeUp, e.Name+"（"+madeUp[e.ID]+"补签）")
+		case onLeave[e.ID]:
+			a.Leave = append(a.Leave, e.Name)
 		case linked[e.ID]:
 			a.Absent = append(a.Absent, e.Name)
 		default:
@@ -491,11 +544,30 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, Stats(sessions, cs, roster, f.engine.Location(), r.Now()))
+	leaves, err := f.store.CheckinLeaves(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	makeups, err := f.store.CheckinMakeups(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, Stats(sessions, cs, roster, leaves, makeups, f.engine.Location(), r.Now()))
 }
 
-// Stats renders each roster member's attendance over sessions, best first.
-func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time.Location, now time.Time) string {
+// Stats renders each roster member's attendance over sessions, best first,
+// with their approved leave.
+func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []Leave, makeups []Makeup, loc *time.Location, now time.Time) string {
+	madeN := map[int64]int{}
+	for _, m := range makeups {
+		madeN[m.RosterID]++
+	}
+	leaveN := map[int64]int{}
+	for _, l := range leaves {
+		if l.Status == LeaveApproved {
+			leaveN[l.RosterID]++
+		}
+	}
 	attended := map[int64]int{}
 	lateN := map[int64]int{}
 	for _, c := range cs {
@@ -512,7 +584,7 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time
 	}
 	rows := make([]row, len(roster))
 	for i, e := range roster {
-		rows[i] = row{e, attended[e.ID], lateN[e.ID]}
+		rows[i] = row{e, attended[e.ID] + madeN[e.ID], lateN[e.ID]}
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return b.n - a.n })
 	first, last := sessions[0].OpenedAt.In(loc), sessions[len(sessions)-1].OpenedAt.In(loc)
@@ -521,6 +593,12 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, loc *time
 		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, len(sessions), r.n*100/len(sessions))
 		if r.l > 0 {
 			line += fmt.Sprintf("，迟到 %d 次", r.l)
+		}
+		if n := madeN[r.e.ID]; n > 0 {
+			line += fmt.Sprintf("，补签 %d 次", n)
+		}
+		if n := leaveN[r.e.ID]; n > 0 {
+			line += fmt.Sprintf("，请假 %d 次", n)
 		}
 		lines = append(lines, line)
 	}

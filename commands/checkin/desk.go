@@ -68,8 +68,16 @@ func (f *Feature) UnitAttendance(ctx context.Context, c bot.Caller, unitID int64
 		if err != nil {
 			return nil, err
 		}
+		leaves, err := f.store.CheckinLeaves(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		makeups, err := f.store.CheckinMakeups(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, SessionAttendance{ID: s.ID, Seq: s.Seq, Group: titles[s.ChatID], Title: s.Title, Opened: s.OpenedAt,
-			Open: !s.Closed(now), Expected: len(roster), Attendance: classify(s, cs, roster, linked, units)})
+			Open: !s.Closed(now), Expected: len(roster), Attendance: classify(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)})
 	}
 	return out, nil
 }

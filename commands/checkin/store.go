@@ -2,6 +2,7 @@ package checkin
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -11,17 +12,20 @@ import (
 type Session struct {
 	ID int64 // global: exports and the command line name a session by it
 	// Seq numbers the sessions of one chat (1, 2, …): members see #Seq.
-	Seq      int64
-	ChatID   int64
-	UnitID   int64 // the group's unit when the session was opened
-	Title    string
-	Code     string // "" when no code is needed
-	Expected int    // roster size of the unit at opening
-	OpenedBy int64
-	OpenedAt time.Time
-	Deadline time.Time // on-time check-ins before this instant
-	EndsAt   time.Time // late check-ins before this instant (= Deadline if none)
-	ClosedAt time.Time // zero while open
+	Seq    int64
+	ChatID int64
+	UnitID int64 // the group's unit when the session was opened
+	Title  string
+	// MeetingType is the 三会一课 type the session is a meeting of
+	// (meetings.types: 支部党员大会, 支委会, …); "" for an ordinary check-in.
+	MeetingType string
+	Code        string // "" when no code is needed
+	Expected    int    // roster size of the unit at opening
+	OpenedBy    int64
+	OpenedAt    time.Time
+	Deadline    time.Time // on-time check-ins before this instant
+	EndsAt      time.Time // late check-ins before this instant (= Deadline if none)
+	ClosedAt    time.Time // zero while open
 	// Present and Late count the check-ins so far, by anyone (Present
 	// includes Late); see Tally for the roster's count.
 	Present, Late int
@@ -48,6 +52,73 @@ type Checkin struct {
 	Name      string
 	At        time.Time
 	Late      bool
+}
+
+// Leave statuses.
+const (
+	LeavePending  = "pending"
+	LeaveApproved = "approved"
+	LeaveRejected = "rejected"
+)
+
+// Leave is a member's request for leave (请假) from a session, and the
+// secretary's decision.
+type Leave struct {
+	ID        int64
+	SessionID int64
+	RosterID  int64
+	MemberID  int64
+	Name      string
+	Reason    string
+	Status    string
+	// DecidedBy and DeciderName: the secretary who approved or rejected it,
+	// with Note (the reason of a rejection).
+	DecidedBy   int64
+	DeciderName string
+	Note        string
+	CreatedAt   time.Time
+	DecidedAt   time.Time
+}
+
+// OnLeave lists the roster entries whose leave from a session is approved.
+func OnLeave(ls []Leave) map[int64]bool {
+	out := map[int64]bool{}
+	for _, l := range ls {
+		if l.Status == LeaveApproved {
+			out[l.RosterID] = true
+		}
+	}
+	return out
+}
+
+// Makeup is a make-up sign-in (补签): a secretary recorded that the roster
+// member attended a session they did not check in to.
+type Makeup struct {
+	SessionID    int64
+	RosterID     int64
+	Name         string
+	RecordedBy   int64
+	RecorderName string
+	At           time.Time
+}
+
+// MadeUp lists the roster entries with a make-up sign-in, with who
+// recorded it.
+func MadeUp(ms []Makeup) map[int64]string {
+	out := map[int64]string{}
+	for _, m := range ms {
+		out[m.RosterID] = m.RecorderName
+	}
+	return out
+}
+
+// Note is a piece of a meeting's minutes (会议记录).
+type Note struct {
+	SessionID  int64
+	Text       string
+	MemberID   int64
+	AuthorName string
+	At         time.Time
 }
 
 // Attempt is a member checking in to the current session of a chat.
@@ -107,6 +178,15 @@ type Store interface {
 	// attendance page).
 	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
+	// CheckinLeaves lists the leave requests of sessions, oldest first.
+	CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]Leave, error)
+	// CheckinMakeups lists the make-up sign-ins of sessions.
+	CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]Makeup, error)
+	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
+	// CheckinNotes lists the minutes of sessions, in order.
+	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]Note, error)
+	// CheckinLeave loads one leave request.
+	CheckinLeave(ctx context.Context, id int64) (Leave, error)
 
 	// UpdateCheckins runs fn in one write transaction; now stamps the
 	// messages it queues.
@@ -152,7 +232,21 @@ type Tx interface {
 	// an error that makes the batcher run the batch once more, after After
 	// has heard of the failure.
 	InsertCheckins(cs []Checkin) error
+	// RequestLeave stores a leave request; when the person asked for leave
+	// from the session already, it returns that request and false.
+	RequestLeave(l Leave) (Leave, bool, error)
+	// DecideLeave stores to's status and decision if the request is still
+	// pending; else it returns ErrStale.
+	DecideLeave(to Leave) error
+	// AddMakeup stores a make-up sign-in; false when the person has one
+	// for the session already.
+	AddMakeup(m Makeup) (bool, error)
+	// AddNote stores a piece of a session's minutes.
+	AddNote(n Note) error
 }
+
+// ErrStale reports that a leave request was decided meanwhile.
+var ErrStale = errors.New("leave request decided meanwhile")
 
 // Batcher is a group-commit writer (storage makes one with CheckinBatcher):
 // concurrent attempts share write transactions, so a whole room checking

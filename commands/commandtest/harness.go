@@ -521,3 +521,16 @@ func Golden(t *testing.T, path, got string) {
 		t.Errorf("%s differs (review, then rewrite with -update):\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
 }
+
+// NoReview takes every review chain out of cfg's units, so that
+// broadcasts in a script go out at once.
+func NoReview(cfg *configs.Config) {
+	var strip func(us []configs.UnitConfig)
+	strip = func(us []configs.UnitConfig) {
+		for i := range us {
+			us[i].Review = nil
+			strip(us[i].Children)
+		}
+	}
+	strip(cfg.Units)
+}

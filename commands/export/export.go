@@ -34,6 +34,8 @@ type Store interface {
 	RosterEntry(ctx context.Context, id int64) (bot.RosterEntry, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	LinkedRosterIDs(ctx context.Context, rosterIDs []int64) (map[int64]bool, error)
+	CheckinLeaves(ctx context.Context, sessionIDs ...int64) ([]checkin.Leave, error)
+	CheckinMakeups(ctx context.Context, sessionIDs ...int64) ([]checkin.Makeup, error)
 }
 
 // Table is a sheet of records.
@@ -50,8 +52,9 @@ const timeLayout = "2006-01-02 15:04:05"
 
 // Checkin builds the table of a check-in session (by its global id) as it
 // stands at now: everyone who checked in, then the roster entries of the
-// unit who did not: 缺席 once the session is over, 未签到（进行中） while it
-// is open, 未签到（未绑定花名册） for those who never linked a chat identity.
+// unit who did not: 请假 for approved leave, 缺席 once the session is over,
+// 未签到（进行中） while it is open, 未签到（未绑定花名册） for those who never
+// linked a chat identity.
 func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Location, id int64, now time.Time) (Table, checkin.Session, error) {
 	t := Table{Sheet: "签到", Header: []string{"姓名", "学号", "单位", "时间", "状态"}}
 	s, err := store.CheckinSession(ctx, id)
@@ -100,12 +103,32 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 	if err != nil {
 		return t, s, err
 	}
+	leaves, err := store.CheckinLeaves(ctx, s.ID)
+	if err != nil {
+		return t, s, err
+	}
+	onLeave := checkin.OnLeave(leaves)
+	makeups, err := store.CheckinMakeups(ctx, s.ID)
+	if err != nil {
+		return t, s, err
+	}
+	madeAt := map[int64]time.Time{}
+	for _, m := range makeups {
+		madeAt[m.RosterID] = m.At
+	}
+	madeUp := checkin.MadeUp(makeups)
 	for _, e := range roster {
 		if checked[e.ID] {
 			continue
 		}
+		if by := madeUp[e.ID]; by != "" {
+			t.Rows = append(t.Rows, []string{e.Name, e.Number, units.Name(e.UnitID), madeAt[e.ID].In(loc).Format(timeLayout), "补签（" + by + "）"})
+			continue
+		}
 		status := "缺席"
 		switch {
+		case onLeave[e.ID]:
+			status = "请假"
 		case !linked[e.ID]:
 			status = "未签到（未绑定花名册）"
 		case !s.Closed(now):

@@ -50,7 +50,7 @@ func terms(opts map[string]string, rl *Relay, now time.Time) error {
 			}
 			rl.Until = t
 		default:
-			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间", k)
+			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间、for=单位（发起时）", k)
 		}
 	}
 	return nil

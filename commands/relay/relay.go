@@ -64,10 +64,11 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		{
 			Name: "relay", Aliases: []string{"发起接龙"},
 			Summary: "发起接龙（报名）",
-			Usage:   "/relay <标题> [limit=人数] [until=截止时间]",
+			Usage:   "/relay <标题> [limit=人数] [until=截止时间] [for=单位]",
 			Help: "例：/relay 周六志愿服务 limit=20 until=周五18:00\n" +
 				"超过人数的报名进入候补，有人退出时按顺序递补，递补的人会收到通知。截止时间可写 周五18:00、明天20:00、12月1日18:00、2026-12-01T18:00（不写年份时取最近的那一天，已过的时间不能用）。\n" +
-				"/relay 不带参数列出本群进行中的接龙。编号 #N 是本群的第 N 个接龙。",
+				"/relay 不带参数列出本群进行中的接龙。编号 #N 是本群的第 N 个接龙。\n" +
+				"书记可加 for=单位（本群单位或其下级），表示该单位全体都应参加：可用 /remind 接龙 提醒还没接龙的人，截止前也会自动提醒。",
 			Where:   bot.GroupOnly,
 			Handler: f.relay,
 			Subs: []bot.CommandSpec{
@@ -172,6 +173,14 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	}
 	now := r.Now()
 	rl := Relay{ChatID: r.Chat.ID, Title: title, StartedBy: r.Caller.Member.ID, CreatedAt: now}
+	if v, ok := opts["for"]; ok {
+		delete(opts, "for")
+		target, err := f.target(r, v)
+		if err != nil {
+			return err
+		}
+		rl.Target = target
+	}
 	if err := terms(opts, &rl, now); err != nil {
 		return err
 	}
@@ -190,6 +199,23 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 		return fmt.Errorf("start relay in chat %d: %w", rl.ChatID, err)
 	}
 	return nil
+}
+
+// target reads for=<单位>: the unit whose roster is expected to join, the
+// group's own unit or one below it, named by a secretary of it.
+func (f *Feature) target(r *bot.Request, name string) (int64, error) {
+	units := r.Units()
+	u, ok := units.ByName(name)
+	if !ok {
+		return 0, bot.Errorf("for=%s：没有这个单位。", name)
+	}
+	if r.Chat.UnitID == 0 || !units.Contains(r.Chat.UnitID, u.ID) {
+		return 0, bot.Errorf("for=%s：只能是本群所属单位或其下级单位。", name)
+	}
+	if err := r.Require(bot.RoleSecretary, u.ID); err != nil {
+		return 0, err
+	}
+	return u.ID, nil
 }
 
 // joinClock keeps "until=周五 18:00" together: a time of day right after an
@@ -255,6 +281,9 @@ func (f *Feature) render(rl Relay, es []Entry, closed bool) string {
 	}
 	if !rl.Until.IsZero() && !closed {
 		terms = append(terms, "截止 "+when.Format(rl.Until.In(loc), rl.CreatedAt.In(loc)))
+	}
+	if rl.Target != 0 {
+		terms = append(terms, "应参加："+f.engine.Units().Name(rl.Target)+"全体")
 	}
 	if len(terms) > 0 {
 		lines = append(lines, strings.Join(terms, "，"))

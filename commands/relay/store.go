@@ -21,6 +21,10 @@ type Relay struct {
 	CreatedAt time.Time
 	ClosedAt  time.Time // zero while open
 	ListID    int64     // outbox id of the list message that is edited in place
+	// Target is the unit whose roster (with the units below it) is expected
+	// to join (for=<单位>): the relay is then a task the follow-up feature
+	// reminds of. 0: anyone may join, no one is expected.
+	Target int64
 }
 
 // Open reports whether the relay takes joins at now.

@@ -1,0 +1,152 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// Read receipts: a broadcast drafted with confirm=yes asks its readers to
+// answer 收到 in the group (or press the button where the platform has
+// buttons); each roster person's first confirmation is stored, and
+// /broadcast status lists per unit who confirmed and who has not.
+
+// AckWindow is how long after delivery a group's 收到 still confirms a
+// notice (and the follow-up still reminds of it).
+const AckWindow = 7 * 24 * time.Hour
+
+const ackWindow = AckWindow
+
+// acking is the Expecting hook of a bare 收到: the group got a notice that
+// asks for confirmation within ackWindow.
+func (f *Feature) acking(ctx context.Context, r *bot.Request) (bool, error) {
+	_, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, 0, r.Now().Add(-ackWindow))
+	if errors.Is(err, bot.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (f *Feature) ack(ctx context.Context, r *bot.Request) error {
+	var id int64
+	switch args := r.Command.Args; len(args) {
+	case 0:
+	case 1:
+		n, err := strconv.ParseInt(strings.TrimLeft(args[0], "#＃"), 10, 64)
+		if err != nil || n <= 0 {
+			return bot.Errorf("通知编号应是数字，例：/ack 3")
+		}
+		id = n
+	default:
+		return bot.Errorf("用法：%s", r.Spec.Usage)
+	}
+	now := r.Now()
+	b, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, id, now.Add(-ackWindow))
+	switch {
+	case errors.Is(err, bot.ErrNotFound) && id == 0:
+		return bot.Errorf("本群最近 %d 天没有要求回执的通知。", int(ackWindow/(24*time.Hour)))
+	case errors.Is(err, bot.ErrNotFound):
+		return bot.Errorf("通知 #%d 没有在最近 %d 天发到本群，或不要求回执。", id, int(ackWindow/(24*time.Hour)))
+	case err != nil:
+		return err
+	}
+	if r.Caller.Roster == nil {
+		return bot.Errorf("回执按花名册记录，请先绑定花名册身份。%s", bot.LinkHowTo)
+	}
+	var (
+		added bool
+		first time.Time
+	)
+	err = f.db.UpdateBroadcasts(ctx, now, func(tx Tx) error {
+		var err error
+		added, first, err = tx.AddReceipt(Receipt{BroadcastID: b.ID, RosterID: r.Caller.Roster.ID, MemberID: r.Caller.Member.ID, ChatID: r.Chat.ID, At: now})
+		if err != nil || !added || r.IsButton() {
+			return err
+		}
+		n, err := tx.CountReceipts(b.ID)
+		if err != nil {
+			return err
+		}
+		// One running line per group, replaced while unsent: a burst of
+		// 收到 yields one message.
+		_, _, err = tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, MergeKey: fmt.Sprintf("bc:%d:acks", b.ID),
+			Text: fmt.Sprintf("通知 #%d 已确认 %d 人，刚确认：%s", b.ID, n, r.Caller.Roster.Name)})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("receipt of broadcast %d: %w", b.ID, err)
+	}
+	loc := f.engine.Location()
+	switch {
+	case !added:
+		return r.ReplyMention(ctx, fmt.Sprintf("你已于 %s 确认过通知 #%d。", fullTime(first, loc), b.ID))
+	case r.IsButton():
+		return r.Reply(ctx, fmt.Sprintf("已确认收到通知 #%d。", b.ID))
+	}
+	return nil
+}
+
+// receiptLines are /broadcast status's read receipts: per unit of the
+// broadcast's subtrees, who confirmed and who has not, by name.
+func (f *Feature) receiptLines(ctx context.Context, b Broadcast) ([]string, error) {
+	got, err := f.db.BroadcastReceipts(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	units := f.engine.Units()
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, u := range b.UnitIDs {
+		for _, id := range units.Subtree(u) {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	entries, err := f.db.RosterOfUnits(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byUnit := map[int64][]bot.RosterEntry{}
+	for _, e := range entries {
+		byUnit[e.UnitID] = append(byUnit[e.UnitID], e)
+	}
+	done := 0
+	var lines []string
+	for _, u := range ids {
+		es := byUnit[u]
+		if len(es) == 0 {
+			continue
+		}
+		var yes, no []string
+		for _, e := range es {
+			if _, ok := got[e.ID]; ok {
+				yes = append(yes, e.Name)
+			} else {
+				no = append(no, e.Name)
+			}
+		}
+		done += len(yes)
+		line := fmt.Sprintf("%s：已确认 %d/%d", units.Name(u), len(yes), len(es))
+		if len(no) > 0 {
+			line += "；未确认：" + joinSome(no, 30)
+		}
+		lines = append(lines, line)
+	}
+	head := fmt.Sprintf("回执：应确认 %d 人，已确认 %d 人。", len(entries), done)
+	return append([]string{head}, lines...), nil
+}
+
+// joinSome joins names with 、, at most n of them.
+func joinSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, "、")
+	}
+	return strings.Join(names[:n], "、") + fmt.Sprintf(" 等 %d 人", len(names))
+}

@@ -1,0 +1,24 @@
+package meetings
+
+import (
+	"context"
+	"time"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/checkin"
+)
+
+// Store is what the meetings feature reads; *storage.DB satisfies it. A
+// meeting is a check-in session with a meeting type.
+type Store interface {
+	// MeetingsOfUnit lists the sessions of the unit's groups that carry a
+	// meeting type, opened in [from, to), oldest first.
+	MeetingsOfUnit(ctx context.Context, unitID int64, from, to time.Time) ([]checkin.Session, error)
+	// CheckinNotes lists the minutes of sessions, in order.
+	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]checkin.Note, error)
+	// UnitsWithMeetings lists the units that held a meeting since.
+	UnitsWithMeetings(ctx context.Context, since time.Time) ([]int64, error)
+	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
+	MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member, error)
+	PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.Chat, error)
+}
