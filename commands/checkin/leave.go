@@ -27,9 +27,11 @@ func (f *Feature) leaveSpec() bot.CommandSpec {
 		Help: "例：/请假 下午有课、/absence #2 在外实习\n" +
 			"在签到进行中时发送，不写编号时是本群正在进行的签到；书记批准后记为「请假」，不算缺席，也不会被提醒。",
 		Where: bot.GroupOnly,
-		// "请假" starts sentences: slash in groups.
-		Bare:    bot.BareInPrivate,
-		Handler: f.requestLeave,
+		// "请假 下午有课" while a check-in is open is said to the bot; at
+		// other times 请假 starts sentences: slash then.
+		Bare:      bot.BareWhenExpected,
+		Expecting: &bot.Expecting{When: "本群有进行中（或刚结束半小时内）的签到时", Now: f.sessionOpen},
+		Handler:   f.requestLeave,
 		Subs: []bot.CommandSpec{
 			{
 				Name: "approve", Aliases: []string{"批准"}, Flat: []string{"absence_approve", "准假"},
