@@ -193,3 +193,31 @@ func TestUnlinked(t *testing.T) {
 		t.Errorf("a linked member is listed: %q", got.Text())
 	}
 }
+
+// TestCheckinResultNamesTheGroupsUnlinked: where the platform lists a
+// group's members, a check-in's result also names the group's members who
+// never linked to the roster and did not check in (the secretary cannot tell
+// whether they were expected); one who checked in is among the others.
+func TestCheckinResultNamesTheGroupsUnlinked(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.setUpBranch()
+	r.world.AddMembers(branchQQ,
+		qqtest.Member{UserID: 60001, Nickname: "旁听甲", Card: "旁听甲"},
+		qqtest.Member{UserID: 60002, Nickname: "旁听乙", Card: "旁听乙"})
+	r.sayText(secQQ, "发起签到 支部大会 30m")
+	r.await(0, "签到开始：支部大会", 0)
+	r.sayText(60002, "签到")
+	r.await(0, "旁听乙（未绑定花名册）", 0)
+	n := r.delivered(0)
+	r.sayText(secQQ, "/checkin close")
+	got := r.await(0, "签到结束", n).Text()
+	if !strings.Contains(got, "群里未绑定花名册、没有签到的成员：旁听甲（") {
+		t.Errorf("the result does not name the group's unlinked member who did not check in:\n%s", got)
+	}
+	if i := strings.Index(got, "群里未绑定花名册"); i >= 0 && strings.Contains(got[i:], "旁听乙") {
+		t.Errorf("a member who checked in is named as not checked in:\n%s", got)
+	}
+	if !strings.Contains(got, "名单外签到 1 人：旁听乙") {
+		t.Errorf("the unlinked member who checked in is not among the others:\n%s", got)
+	}
+}

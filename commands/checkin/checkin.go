@@ -337,10 +337,85 @@ func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	strangers := f.groupUnlinked(ctx, s.ChatID)
 	_, err = f.closeSession(ctx, s.ID, now, func(s Session, cs []Checkin) bot.Outgoing {
-		return bot.Outgoing{ChatID: s.ChatID, Text: Result(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)}
+		text := Result(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)
+		if line := strangersLine(strangers, cs); line != "" {
+			text += "\n" + line
+		}
+		return bot.Outgoing{ChatID: s.ChatID, Text: text}
 	})
 	return err
+}
+
+// groupMember is someone a platform lists in a group who has no roster
+// link: memberID is 0 if they never wrote where the bot could see it.
+type groupMember struct {
+	memberID int64
+	name     string
+}
+
+// groupUnlinked lists the members of a session's group who never linked a
+// roster entry, where the platform can list a group's members (QQ); nil
+// elsewhere. A failure to list them is logged, not fatal: the result goes
+// out without them.
+func (f *Feature) groupUnlinked(ctx context.Context, chatID int64) []groupMember {
+	chat, err := f.store.Chat(ctx, chatID)
+	if err != nil || !f.engine.Capabilities(chat.Platform).Members {
+		return nil
+	}
+	p, ok := f.engine.Platform(chat.Platform)
+	lister, lists := p.(bot.MemberLister)
+	if !ok || !lists {
+		return nil
+	}
+	listed, err := lister.GroupMembers(ctx, chat.ExternalID)
+	if err != nil {
+		f.engine.Logger().Warn("check-in result without the group's unlinked members: cannot list them", "chat", chatID, "err", err)
+		return nil
+	}
+	var out []groupMember
+	for _, gm := range listed {
+		m, err := f.store.MemberByExternalID(ctx, chat.Platform, gm.UserID)
+		switch {
+		case errors.Is(err, bot.ErrNotFound):
+		case err != nil:
+			f.engine.Logger().Warn("check-in result: look up a group member", "chat", chatID, "err", err)
+			continue
+		case m.RosterID != 0:
+			continue
+		}
+		out = append(out, groupMember{memberID: m.ID, name: gm.Name})
+	}
+	return out
+}
+
+// strangersShown bounds the names strangersLine lists.
+const strangersShown = 50
+
+// strangersLine names the group's members without a roster link who did
+// not check in (those who did are among the check-ins of others already):
+// the secretary cannot tell whether they were expected.
+func strangersLine(strangers []groupMember, cs []Checkin) string {
+	checked := map[int64]bool{}
+	for _, c := range cs {
+		checked[c.MemberID] = true
+	}
+	var names []string
+	for _, g := range strangers {
+		if g.memberID == 0 || !checked[g.memberID] {
+			names = append(names, g.name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	shown := names
+	more := ""
+	if len(names) > strangersShown {
+		shown, more = names[:strangersShown], fmt.Sprintf(" 等 %d 人", len(names))
+	}
+	return fmt.Sprintf("群里未绑定花名册、没有签到的成员：%s%s（无法核对是否应到；书记可用 /unlinked 查看，/linkcode 发绑定码）", strings.Join(shown, "、"), more)
 }
 
 // rosterOf is the roster of a unit and the units below it, and which of

@@ -174,6 +174,10 @@ type Store interface {
 	// made, each with its roster entry's unit.
 	Checkins(ctx context.Context, sessionIDs ...int64) ([]Checkin, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
+	// Chat and MemberByExternalID find a session's chat and the members a
+	// platform lists in it (see groupUnlinked).
+	Chat(ctx context.Context, id int64) (bot.Chat, error)
+	MemberByExternalID(ctx context.Context, platform, externalID string) (bot.Member, error)
 	// ChatsOfUnits lists the chats bound to the units (the console's
 	// attendance page).
 	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
