@@ -80,7 +80,10 @@ func (r *Request) ReplyMention(ctx context.Context, text string) error {
 	}
 	out := Outgoing{ChatID: r.Chat.ID, Text: text}
 	if r.Chat.Kind == Group {
+		// Named, and under the message it answers where the platform
+		// can show that (Telegram, QQ); elsewhere the name alone.
 		out.MentionMember = r.Caller.Member.ID
+		out.ReplyTo = r.Message.ID
 	}
 	_, err := r.engine.Send(ctx, out)
 	return err

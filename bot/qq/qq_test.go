@@ -24,10 +24,13 @@ func TestGroupCheckInAnsweredWithAt(t *testing.T) {
 	r.sayText(memberQQ(1), "签到")
 	r.await(0, "刚签到：党员01", 0)
 	n := r.delivered(0)
-	r.sayText(memberQQ(1), "签到")
+	id := r.sayText(memberQQ(1), "签到")
 	again := r.await(0, "已签到", n)
 	if again.AtQQ() != strconv.FormatInt(memberQQ(1), 10) {
 		t.Errorf("the repeated check-in's answer names %q, want an at segment for %d; %s", again.AtQQ(), memberQQ(1), r.dump(0))
+	}
+	if again.ReplyID() != strconv.FormatInt(id, 10) {
+		t.Errorf("the repeated check-in's answer replies to %q, want a reply segment for message %d; %s", again.ReplyID(), id, r.dump(0))
 	}
 	for _, s := range r.world.Sent() {
 		if s.Action != "send_group_msg" && s.Action != "send_private_msg" {
