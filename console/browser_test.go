@@ -23,7 +23,7 @@ import (
 // it); with CI set they fail instead, so CI never skips them (.ci/run
 // installs chromium and fonts-wqy-microhei).
 
-var screenshots = flag.String("screenshots", "", "also save the browser tests' screenshots in this folder (README's pictures: -screenshots ../docs/console)")
+var screenshots = flag.String("screenshots", "", "also save the browser tests' screenshots in this folder (README's pictures: -screenshots screenshots)")
 
 // chromium finds the browser: $BRANCHBOT_CHROMIUM, else chromium on PATH.
 func chromium(t *testing.T) string {
