@@ -141,7 +141,9 @@ func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followu
 		}
 	}
 	if ids := byKind[followup.KindCheckin]; len(ids) > 0 {
-		if err := add(followup.KindCheckin)(db.idSets(ctx, "read check-ins of tasks", `SELECT session_id, roster_id FROM checkins WHERE roster_id IS NOT NULL AND session_id IN (`, ids)); err != nil {
+		if err := add(followup.KindCheckin)(db.idSets(ctx, "read check-ins of tasks", `SELECT c.session_id, COALESCE(c.roster_id, m.roster_id) AS rid FROM checkins c
+			LEFT JOIN members m ON m.id = c.member_id AND c.roster_id IS NULL
+			WHERE rid IS NOT NULL AND c.session_id IN (`, ids)); err != nil {
 			return nil, err
 		}
 		// A make-up sign-in (补签) is a check-in.
@@ -150,7 +152,9 @@ func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followu
 		}
 	}
 	if ids := byKind[followup.KindRelay]; len(ids) > 0 {
-		if err := add(followup.KindRelay)(db.idSets(ctx, "read relay entries of tasks", `SELECT relay_id, roster_id FROM relay_entries WHERE roster_id IS NOT NULL AND relay_id IN (`, ids)); err != nil {
+		if err := add(followup.KindRelay)(db.idSets(ctx, "read relay entries of tasks", `SELECT e.relay_id, COALESCE(e.roster_id, m.roster_id) AS rid FROM relay_entries e
+			LEFT JOIN members m ON m.id = e.member_id AND e.roster_id IS NULL
+			WHERE rid IS NOT NULL AND e.relay_id IN (`, ids)); err != nil {
 			return nil, err
 		}
 	}

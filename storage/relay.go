@@ -80,8 +80,11 @@ func (db *DB) RelayEntries(ctx context.Context, relayID int64) ([]relay.Entry, e
 }
 
 func relayEntries(ctx context.Context, q querier, relayID int64) ([]relay.Entry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, relay_id, COALESCE(member_id, 0), COALESCE(roster_id, 0), name, note, joined_at, updated_at,
-		COALESCE(added_by, 0), proxy FROM relay_entries WHERE relay_id = ? ORDER BY id`, relayID)
+	// One who joined before their link was confirmed counts as their roster
+	// entry once linked, as a check-in does.
+	rows, err := q.QueryContext(ctx, `SELECT e.id, e.relay_id, COALESCE(e.member_id, 0), COALESCE(e.roster_id, m.roster_id, 0), e.name, e.note, e.joined_at, e.updated_at,
+		COALESCE(e.added_by, 0), e.proxy FROM relay_entries e LEFT JOIN members m ON m.id = e.member_id AND e.roster_id IS NULL
+		WHERE e.relay_id = ? ORDER BY e.id`, relayID)
 	if err != nil {
 		return nil, fmt.Errorf("entries of relay %d: %w", relayID, err)
 	}
