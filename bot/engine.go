@@ -185,6 +185,20 @@ func (e *Engine) Platform(name string) (Platform, bool) {
 	return p, ok
 }
 
+// GroupMembers lists the members of a group chat, where its platform's
+// Capabilities have Members (MemberLister); an error elsewhere.
+func (e *Engine) GroupMembers(ctx context.Context, chat Chat) ([]GroupMember, error) {
+	p, ok := e.Platform(chat.Platform)
+	if !ok {
+		return nil, fmt.Errorf("platform %s is not attached", chat.Platform)
+	}
+	ml, ok := p.(MemberLister)
+	if !ok || !p.Capabilities().Members {
+		return nil, fmt.Errorf("platform %s cannot list group members", chat.Platform)
+	}
+	return ml.GroupMembers(ctx, chat.ExternalID)
+}
+
 // Capabilities of a platform; zero for an unknown one.
 func (e *Engine) Capabilities(platform string) Capabilities {
 	if p, ok := e.Platform(platform); ok {

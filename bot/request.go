@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -47,17 +46,9 @@ func (r *Request) Units() *UnitTree { return r.engine.Units() }
 func (r *Request) Capabilities() Capabilities { return r.engine.Capabilities(r.Chat.Platform) }
 
 // GroupMembers lists the members of the request's group, where the
-// platform's Capabilities have Members.
+// platform's Capabilities have Members (see Engine.GroupMembers).
 func (r *Request) GroupMembers(ctx context.Context) ([]GroupMember, error) {
-	p, ok := r.engine.Platform(r.Chat.Platform)
-	if !ok {
-		return nil, fmt.Errorf("platform %s is not attached", r.Chat.Platform)
-	}
-	ml, ok := p.(MemberLister)
-	if !ok || !p.Capabilities().Members {
-		return nil, fmt.Errorf("platform %s cannot list group members", r.Chat.Platform)
-	}
-	return ml.GroupMembers(ctx, r.Chat.ExternalID)
+	return r.engine.GroupMembers(ctx, r.Chat)
 }
 
 // IsButton reports whether the request is a button press.

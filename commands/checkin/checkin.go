@@ -364,12 +364,7 @@ func (f *Feature) groupUnlinked(ctx context.Context, chatID int64) []groupMember
 	if err != nil || !f.engine.Capabilities(chat.Platform).Members {
 		return nil
 	}
-	p, ok := f.engine.Platform(chat.Platform)
-	lister, lists := p.(bot.MemberLister)
-	if !ok || !lists {
-		return nil
-	}
-	listed, err := lister.GroupMembers(ctx, chat.ExternalID)
+	listed, err := f.engine.GroupMembers(ctx, chat)
 	if err != nil {
 		f.engine.Logger().Warn("check-in result without the group's unlinked members: cannot list them", "chat", chatID, "err", err)
 		return nil
