@@ -46,7 +46,10 @@ type Outbound struct {
 	Text     string
 	Buttons  [][]Button
 	Mention  *Mention // name this member at the start of the message
-	ReplyTo  string   // platform message id to reply to, if supported
+	// Mentions are members Text names as "@"+Name, in order (see
+	// MentionSpans): the adapter notifies each where it can.
+	Mentions []Mention
+	ReplyTo  string // platform message id to reply to, if supported
 	// File is the path of a file on the bot's disk to deliver with the
 	// message (platforms with Capabilities.Files); Text is then its
 	// caption. A file that is gone by then is a PermanentError.
