@@ -260,7 +260,13 @@ func (f *Feature) openSession(ctx context.Context, s Session, opener *Checkin, n
 				return fmt.Errorf("check the opener in: %w", err)
 			}
 		}
-		if s.AnnounceID, _, err = tx.Enqueue(announce(s)); err != nil {
+		ahead, err := tx.AttachLeavesAhead(s, s.OpenedAt.In(f.engine.Location()).Format(dayLayout))
+		if err != nil {
+			return err
+		}
+		out := announce(s)
+		out.Text = bot.JoinLines(out.Text, attachedLine(ahead))
+		if s.AnnounceID, _, err = tx.Enqueue(out); err != nil {
 			return fmt.Errorf("queue announcement: %w", err)
 		}
 		return tx.SetCheckinAnnouncement(s.ID, s.AnnounceID)

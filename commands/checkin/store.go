@@ -65,7 +65,12 @@ const (
 // secretary's decision.
 type Leave struct {
 	ID        int64
-	SessionID int64
+	SessionID int64 // 0 for leave asked ahead, until its meeting opens
+	// For leave asked ahead (see ahead.go): the group, the meeting type
+	// ('' any) and the day (YYYY-MM-DD, '' the next meeting) it is for.
+	ChatID      int64
+	MeetingType string
+	Day         string
 	RosterID  int64
 	MemberID  int64
 	Name      string
@@ -191,6 +196,9 @@ type Store interface {
 	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]Note, error)
 	// CheckinLeave loads one leave request.
 	CheckinLeave(ctx context.Context, id int64) (Leave, error)
+	// LeavesAhead lists the leave asked ahead in a chat that no session
+	// has taken yet, oldest first.
+	LeavesAhead(ctx context.Context, chatID int64) ([]Leave, error)
 
 	// UpdateCheckins runs fn in one write transaction; now stamps the
 	// messages it queues.
@@ -239,6 +247,16 @@ type Tx interface {
 	// RequestLeave stores a leave request; when the person asked for leave
 	// from the session already, it returns that request and false.
 	RequestLeave(l Leave) (Leave, bool, error)
+	// RequestLeaveAhead stores leave asked ahead (l.SessionID 0); when the
+	// person asked the same (chat, type, day) already and no session has
+	// taken it, it returns that request and false.
+	RequestLeaveAhead(l Leave) (Leave, bool, error)
+	// AttachLeavesAhead gives the new session s, opened on day (YYYY-MM-DD),
+	// the leave asked ahead in its chat that matches its type and day, one
+	// per person (the oldest), none for a person who has leave in s or
+	// is checked in to it (the opener); it
+	// returns them, oldest first.
+	AttachLeavesAhead(s Session, day string) ([]Leave, error)
 	// DecideLeave stores to's status and decision if the request is still
 	// pending; else it returns ErrStale.
 	DecideLeave(to Leave) error
