@@ -71,11 +71,11 @@ type Leave struct {
 	ChatID      int64
 	MeetingType string
 	Day         string
-	RosterID  int64
-	MemberID  int64
-	Name      string
-	Reason    string
-	Status    string
+	RosterID    int64
+	MemberID    int64
+	Name        string
+	Reason      string
+	Status      string
 	// DecidedBy and DeciderName: the secretary who approved or rejected it,
 	// with Note (the reason of a rejection).
 	DecidedBy   int64
