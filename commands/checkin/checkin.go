@@ -41,6 +41,8 @@ type Feature struct {
 	// meetingTypes are the 三会一课 types a session may be (type=, or a
 	// title that is one).
 	meetingTypes []string
+	// photoDir is where photos of minutes are kept ("" : none are taken).
+	photoDir string
 }
 
 // WithMeetingTypes sets the meeting types (meetings.types) a session may

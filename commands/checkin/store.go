@@ -126,6 +126,18 @@ type Note struct {
 	At         time.Time
 }
 
+// Photo is a picture in a session's minutes: File is its name in the
+// photo folder (made by the bot, never the sender's).
+type Photo struct {
+	ID         int64
+	SessionID  int64
+	File       string
+	Bytes      int64
+	MemberID   int64
+	AuthorName string
+	At         time.Time
+}
+
 // Attempt is a member checking in to the current session of a chat.
 type Attempt struct {
 	ChatID   int64
@@ -194,6 +206,8 @@ type Store interface {
 	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
 	// CheckinNotes lists the minutes of sessions, in order.
 	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]Note, error)
+	// CheckinPhotos lists the photos of sessions' minutes, in order.
+	CheckinPhotos(ctx context.Context, sessionIDs ...int64) ([]Photo, error)
 	// CheckinLeave loads one leave request.
 	CheckinLeave(ctx context.Context, id int64) (Leave, error)
 	// LeavesAhead lists the leave asked ahead in a chat that no session
@@ -265,6 +279,9 @@ type Tx interface {
 	AddMakeup(m Makeup) (bool, error)
 	// AddNote stores a piece of a session's minutes.
 	AddNote(n Note) error
+	// AddPhoto stores a photo of a session's minutes and returns how many
+	// the session has now.
+	AddPhoto(p Photo) (int, error)
 }
 
 // ErrStale reports that a leave request was decided meanwhile.
