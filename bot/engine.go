@@ -482,6 +482,9 @@ func (e *Engine) dispatch(ctx context.Context, req *Request) {
 			needs += ", " + spec.Audience.Name
 		}
 		e.log.Info("command refused", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", needs, "answer", no)
+		if spec.Instead != "" {
+			no += "\n" + spec.Instead
+		}
 		_ = req.Reply(ctx, no)
 		return
 	}

@@ -97,6 +97,10 @@ type CommandSpec struct {
 	Summary string // one Chinese line for /help and menus
 	Usage   string // Chinese usage line of this form alone, e.g. "/checkin open <主题> [时长] [code=口令]"
 	Help    string // longer Chinese help with examples, for /help <command>
+	// Instead is what a caller the command refuses may want instead, in
+	// Chinese, added to the refusal: /ticket is for staff, a member looking
+	// at their own suggestion wants /mytickets.
+	Instead string
 	// Role is the least role the caller must hold, for the unit Scope
 	// names. A sub-command's Role is its own: it is not taken from the
 	// command (/broadcast status is open to reviewers, drafting is not).
