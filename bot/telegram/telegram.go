@@ -300,7 +300,11 @@ func (p *Platform) Run(ctx context.Context, r bot.Receiver) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	p.setCommands(ctx)
+	// The menu is published beside the first poll, not before it: members
+	// waiting for an answer need the poll, the menu can follow.
+	var menu sync.WaitGroup
+	defer menu.Wait()
+	menu.Go(func() { p.setCommands(ctx) })
 	if p.o.Webhook.enabled() {
 		return p.runWebhook(ctx, r)
 	}

@@ -169,7 +169,8 @@ type Answer struct {
 	// Session is the chat's latest session with its counts after the
 	// batch (zero for NoSession).
 	Session Session
-	// Earlier is the member's earlier check-in for Repeat.
+	// Earlier is the member's earlier check-in for Repeat: its session,
+	// member and time (the rest is not kept).
 	Earlier Checkin
 }
 
