@@ -108,6 +108,9 @@ func New(o Options) (*Server, error) {
 	if o.Checkin != nil {
 		mux.Handle("GET /units/{id}/attendance", s.signedIn(s.attendance))
 	}
+	if err := s.figureRoutes(mux); err != nil {
+		return nil, err
+	}
 	if o.Broadcasts != nil {
 		mux.Handle("GET /broadcasts", s.signedIn(s.drafts))
 		mux.Handle("POST /broadcasts/{id}/approve", s.signedIn(s.approve))

@@ -386,7 +386,7 @@ func secretaryUnits(c bot.Caller, units *bot.UnitTree) []bot.Unit {
 }
 
 // attendanceChart is a stacked bar per session, oldest first: on time,
-// late, absent and not linked, by count.
+// late, made up (补签), on leave (请假), absent and not linked, by count.
 func attendanceChart(sessions []checkin.SessionAttendance) map[string]any {
 	n := len(sessions)
 	labels := make([]string, n)
@@ -396,6 +396,8 @@ func attendanceChart(sessions []checkin.SessionAttendance) map[string]any {
 	}{
 		{"按时", "#2da44e", func(a checkin.SessionAttendance) []string { return a.OnTime }},
 		{"迟到", "#d4a72c", func(a checkin.SessionAttendance) []string { return a.Late }},
+		{"补签", "#0969da", func(a checkin.SessionAttendance) []string { return a.MadeUp }},
+		{"请假", "#8250df", func(a checkin.SessionAttendance) []string { return a.Leave }},
 		{"缺席", "#cf222e", func(a checkin.SessionAttendance) []string { return a.Absent }},
 		{"未绑定花名册", "#8c959f", func(a checkin.SessionAttendance) []string { return a.Unlinked }},
 	}

@@ -1,0 +1,150 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/branchbot/branchbot/bot"
+)
+
+// evilName is a member of 第一党支部 whose name is script: every page and
+// chart must show it as text (the browser fails the test on any dialog).
+const evilName = "</script><script>alert(1)</script>"
+
+// addEvilMember puts evilName on 第一党支部's roster (number 2023099).
+func (d *desk) addEvilMember() {
+	d.t.Helper()
+	e := bot.RosterEntry{Name: evilName, Number: "2023099", UnitID: d.unitID("第一党支部"), Title: "党员"}
+	if _, _, _, _, err := d.h.DB.UploadRoster(context.Background(), []bot.RosterEntry{e}, d.h.Clock.Now()); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// download fetches a workbook as the signed-in client c and opens it.
+func (d *desk) download(c *http.Client, path, wantFile string) *excelize.File {
+	d.t.Helper()
+	resp, err := c.Get(d.srv.URL + path)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Disposition") != `attachment; filename="`+wantFile+`"` {
+		d.t.Fatalf("download %s = %d %q", path, resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
+	x, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		d.t.Fatalf("open %s: %v", path, err)
+	}
+	d.t.Cleanup(func() { x.Close() })
+	return x
+}
+
+// rows reads a sheet, each row joined by "|".
+func rows(t *testing.T, x *excelize.File, sheet string) []string {
+	t.Helper()
+	rs, err := x.GetRows(sheet)
+	if err != nil {
+		t.Fatalf("sheet %s: %v", sheet, err)
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = strings.Join(r, "|")
+	}
+	return out
+}
+
+// chartOption evaluates an expression over the ECharts option of the chart
+// in the element with the id (o).
+func chartOption[T any](t *testing.T, ctx context.Context, id, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](fmt.Sprintf(`(() => { const o = echarts.getInstanceByDom(document.getElementById(%q)).getOption(); return %s; })()`, id, expr)))
+	if err != nil {
+		t.Fatalf("chart %s: %s: %v", id, expr, err)
+	}
+	return v
+}
+
+// forbiddenByURL opens another branch's page and wants the chat's refusal.
+func (d *desk) forbiddenByURL(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(d.srv.URL+path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusForbidden || text(t, ctx, "#error") != "你不是第二党支部或其上级单位的书记。" {
+		t.Fatalf("%s = %d %q, want 403 and the refusal", path, resp.Status, text(t, ctx, "#error"))
+	}
+}
+
+func TestBrowserAttendanceShowsLeaveAndMakeup(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.addEvilMember()
+	h := d.h
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/bind 第一党支部")
+	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "王五": "2023003", "坏人": "2023099"} {
+		h.As(name)
+		h.LinkSpeaker(number)
+	}
+	h.As("周书记")
+	h.Say("/checkin open 十二月主题党日 30m")
+	h.As("张三")
+	h.Say("签到")
+	h.As("王五")
+	h.Say("/请假 在外实习")
+	h.As("周书记")
+	h.Say("/absence approve 1")
+	h.Say("/补签 李四")
+	h.Clock.Advance(40 * time.Minute)
+	h.Tick()
+	h.Flush()
+
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	do(t, ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/units/%d/attendance", d.srv.URL, d.unitID("第一党支部"))),
+		chromedp.WaitVisible(chromedp.CSS(`#attendance-chart[data-drawn="1"] canvas`)),
+	)
+	if got := text(t, ctx, "#attendance tbody tr:first-child td.madeup"); got != "1：李四（周书记补签）" {
+		t.Fatalf("补签 cell = %q", got)
+	}
+	if got := text(t, ctx, "#attendance tbody tr:first-child td.leave"); got != "1：王五（事由：在外实习）" {
+		t.Fatalf("请假 cell = %q", got)
+	}
+	if got := text(t, ctx, "#attendance tbody tr:first-child td.absent"); got != "1："+evilName {
+		t.Fatalf("缺席 cell = %q, want the script name as text", got)
+	}
+	legend := chartOption[[]string](t, ctx, "attendance-chart", "o.legend[0].data")
+	if strings.Join(legend, ",") != "按时,迟到,补签,请假,缺席,未绑定花名册" {
+		t.Fatalf("legend = %q", legend)
+	}
+	counts := chartOption[[][]int](t, ctx, "attendance-chart", "o.series.map(s => s.data)")
+	if fmt.Sprint(counts) != "[[2] [0] [1] [1] [1] [0]]" {
+		t.Fatalf("chart counts = %v (on time 周书记 张三, made up 李四, leave 王五, absent the script name)", counts)
+	}
+	screenshot(t, ctx, "console-attendance-leave.png")
+	d.forbiddenByURL(t, ctx, fmt.Sprintf("/units/%d/attendance.xlsx", d.unitID(otherBranch)))
+
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	x := d.download(c, fmt.Sprintf("/units/%d/attendance.xlsx", d.unitID("第一党支部")), fmt.Sprintf("attendance-%d.xlsx", d.unitID("第一党支部")))
+	sum := rows(t, x, "汇总")
+	if len(sum) != 2 || sum[0] != "群|签到|发起时间|应到|按时|迟到|补签|请假|缺席|未绑定花名册|名单外" ||
+		sum[1] != "第一党支部|#1 十二月主题党日|2026-11-23 09:00|5|2|0|1|1|1|0|0" {
+		t.Fatalf("汇总 = %q", sum)
+	}
+	names := strings.Join(rows(t, x, "名单"), "\n")
+	for _, want := range []string{"|补签|李四（周书记补签）", "|请假|王五（事由：在外实习）", "|缺席|" + evilName, "|按时|张三"} {
+		if !strings.Contains(names, want) {
+			t.Fatalf("名单 lacks %q:\n%s", want, names)
+		}
+	}
+}
