@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -15,7 +16,7 @@ import (
 // desk operation, which checks the caller's units as the chat does.
 
 // figurePages are the templates of these pages.
-var figurePages = []string{}
+var figurePages = []string{"relays"}
 
 // figureRoutes registers the pages of the features that are wired.
 func (s *Server) figureRoutes(mux *http.ServeMux) error {
@@ -30,8 +31,24 @@ func (s *Server) figureRoutes(mux *http.ServeMux) error {
 	if s.opts.Checkin != nil {
 		mux.Handle("GET /units/{id}/attendance.xlsx", s.signedIn(s.attendanceXLSX))
 	}
+	if s.opts.Relays != nil {
+		mux.Handle("GET /units/{id}/relays", s.signedIn(s.relays))
+		mux.Handle("GET /units/{id}/relays.xlsx", s.signedIn(s.relaysXLSX))
+	}
 	return nil
 }
+
+// figureNav says which of these pages are served, for the navigation.
+type figureNav struct {
+	Relays, Study, Followup bool
+}
+
+func (s *Server) figureNav() figureNav {
+	return figureNav{Relays: s.opts.Relays != nil, Study: s.opts.Study != nil, Followup: s.opts.Followup != nil}
+}
+
+// figureWindow is how far back the relay and follow-up pages look.
+const figureWindow = 90 * 24 * time.Hour
 
 // sheet is one sheet of a workbook: a header row, then the rows.
 type sheet struct {

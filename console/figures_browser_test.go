@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/bot/calendar"
+	"github.com/branchbot/branchbot/commands"
+	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/followup"
+	"github.com/branchbot/branchbot/commands/relay"
+	"github.com/branchbot/branchbot/commands/study"
 )
 
 // evilName is a member of 第一党支部 whose name is script: every page and
@@ -146,5 +153,106 @@ func TestBrowserAttendanceShowsLeaveAndMakeup(t *testing.T) {
 		if !strings.Contains(names, want) {
 			t.Fatalf("名单 lacks %q:\n%s", want, names)
 		}
+	}
+}
+
+// figureFeatures are the features of the figure pages, as
+// commands.Register builds them.
+type figureFeatures struct {
+	relays   *relay.Feature
+	study    *study.Feature
+	followup *followup.Feature
+}
+
+func newFigureFeatures(t testing.TB, h *commandtest.Harness, cal *calendar.Calendar) figureFeatures {
+	st, err := study.New(h.Engine, h.DB, h.Config, cal, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return figureFeatures{relays: relay.New(h.Engine, h.DB), study: st, followup: followup.New(h.Engine, h.DB, commands.FollowupOptions(h.Config.Followup))}
+}
+
+func (f figureFeatures) list() []bot.Feature { return []bot.Feature{f.relays, f.study, f.followup} }
+
+func TestBrowserRelaysWithTheirLists(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.addEvilMember()
+	h := d.h
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/bind 第一党支部")
+	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "坏人": "2023099"} {
+		h.As(name)
+		h.LinkSpeaker(number)
+	}
+	h.As("周书记")
+	h.Say("/relay 周六志愿服务 limit=2")
+	h.As("张三")
+	h.Say("接龙 带水")
+	h.As("坏人")
+	h.Say("接龙")
+	h.As("李四")
+	h.Say("接龙")
+	h.As("周书记")
+	h.Say("/relay close")
+	h.Clock.Advance(time.Hour)
+	h.Say("/relay 党费交纳 until=周五18:00 for=第一党支部")
+	h.Say("/relay add 王五")
+	h.Flush()
+
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	do(t, ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/units/%d/relays", d.srv.URL, d.unitID("第一党支部"))),
+		chromedp.WaitVisible(chromedp.CSS(`#relays-chart[data-drawn="1"] canvas`)),
+	)
+	labels := chartOption[[]string](t, ctx, "relays-chart", "o.xAxis[0].data")
+	if strings.Join(labels, "|") != "第一党支部 #1 周六志愿服务|第一党支部 #2 党费交纳" {
+		t.Fatalf("chart labels = %q", labels)
+	}
+	counts := chartOption[[]any](t, ctx, "relays-chart", "o.series.map(s => s.name + '=' + JSON.stringify(s.data))")
+	if fmt.Sprint(counts) != `[已报名=[2,1] 候补=[1,0] 名额=[2,null]]` {
+		t.Fatalf("chart series = %v", counts)
+	}
+	list, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("section.relay")].map(s => s.id + ": " + [...s.querySelectorAll("li")].map(li => li.textContent).join(","))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(list, "\n") != "r2: 王五（周书记代接龙）\nr1: 张三（带水）,"+evilName+",李四" {
+		t.Fatalf("lists = %q", list)
+	}
+	if w := text(t, ctx, "#r1 ol.waitlist"); w != "李四" {
+		t.Fatalf("waitlist = %q", w)
+	}
+	if h2 := text(t, ctx, "#r1 h2"); h2 != "第一党支部 #1 周六志愿服务（已结束）" {
+		t.Fatalf("closed relay heading = %q", h2)
+	}
+	if terms := text(t, ctx, "#r2 p.terms"); !strings.Contains(terms, "不限人数，已报名 1；应参加：第一党支部全体（催办）") {
+		t.Fatalf("open relay terms = %q", terms)
+	}
+	screenshot(t, ctx, "console-relays.png")
+	d.forbiddenByURL(t, ctx, fmt.Sprintf("/units/%d/relays", d.unitID(otherBranch)))
+	d.forbiddenByURL(t, ctx, fmt.Sprintf("/units/%d/relays.xlsx", d.unitID(otherBranch)))
+
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	x := d.download(c, fmt.Sprintf("/units/%d/relays.xlsx", d.unitID("第一党支部")), fmt.Sprintf("relays-%d.xlsx", d.unitID("第一党支部")))
+	want := []string{
+		"群|接龙|发起时间|截止时间|名额|已报名|候补|应参加|状态",
+		"第一党支部|#2 党费交纳|2026-11-23 10:00|2026-11-27 18:00|不限|1|0|第一党支部全体|进行中",
+		"第一党支部|#1 周六志愿服务|2026-11-23 09:00|—|2|2|1||已结束",
+	}
+	if got := rows(t, x, "汇总"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("汇总 =\n%s", strings.Join(got, "\n"))
+	}
+	want = []string{
+		"群|接龙|序号|姓名|备注|报名时间|候补",
+		"第一党支部|#2 党费交纳|1|王五|周书记代接龙|2026-11-23 10:00",
+		"第一党支部|#1 周六志愿服务|1|张三|带水|2026-11-23 09:00",
+		"第一党支部|#1 周六志愿服务|2|" + evilName + "||2026-11-23 09:00",
+		"第一党支部|#1 周六志愿服务|3|李四||2026-11-23 09:00|候补1",
+	}
+	if got := rows(t, x, "名单"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("名单 =\n%s", strings.Join(got, "\n"))
 	}
 }

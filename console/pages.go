@@ -40,6 +40,7 @@ type nav struct {
 	// Attendance: the attendance pages are served.
 	Attendance bool
 	Roster     bool // admins: the roster upload
+	Figures    figureNav
 	Active     string
 }
 
@@ -84,6 +85,7 @@ func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
 	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil,
 		Roster: core.MayImportRoster(c, units) == nil}
+	n.Figures = s.figureNav()
 	if c.Roster == nil {
 		return "管理员", n
 	}
