@@ -16,7 +16,7 @@ import (
 // desk operation, which checks the caller's units as the chat does.
 
 // figurePages are the templates of these pages.
-var figurePages = []string{"relays"}
+var figurePages = []string{"relays", "study"}
 
 // figureRoutes registers the pages of the features that are wired.
 func (s *Server) figureRoutes(mux *http.ServeMux) error {
@@ -34,6 +34,10 @@ func (s *Server) figureRoutes(mux *http.ServeMux) error {
 	if s.opts.Relays != nil {
 		mux.Handle("GET /units/{id}/relays", s.signedIn(s.relays))
 		mux.Handle("GET /units/{id}/relays.xlsx", s.signedIn(s.relaysXLSX))
+	}
+	if s.opts.Study != nil {
+		mux.Handle("GET /units/{id}/study", s.signedIn(s.studyPage))
+		mux.Handle("GET /units/{id}/study.xlsx", s.signedIn(s.studyXLSX))
 	}
 	return nil
 }

@@ -256,3 +256,95 @@ func TestBrowserRelaysWithTheirLists(t *testing.T) {
 		t.Fatalf("名单 =\n%s", strings.Join(got, "\n"))
 	}
 }
+
+func TestBrowserStudyCompletionOverAPeriod(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.addEvilMember()
+	h := d.h
+	day := func(m time.Month, dd int) time.Time { return time.Date(2026, m, dd, 8, 0, 0, 0, commandtest.Shanghai) }
+	items := []study.Item{
+		{Slug: "a", Column: "理论学习", Title: "十一月理论学习", Body: "正文", PublishedAt: day(11, 2)},
+		{Slug: "b", Column: "支部动态", Title: "第一党支部学习资料", Body: "正文", Units: []string{"第一党支部"}, PublishedAt: day(11, 20)},
+		{Slug: "c", Column: "理论学习", Title: "十月理论学习", Body: "正文", PublishedAt: day(10, 15)},
+	}
+	if _, _, err := h.DB.UpsertContent(context.Background(), items, day(10, 1)); err != nil {
+		t.Fatal(err)
+	}
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/bind 第一党支部")
+	h.As("张三")
+	h.LinkSpeaker(memberNumber)
+	h.Say("/studied 1")
+	h.Say("/studied 3")
+	h.As("坏人")
+	h.LinkSpeaker("2023099")
+	h.Say("/studied 2")
+	h.Flush()
+	// Item #1 was pushed to the group (as a scheduled push records it).
+	groups, err := h.DB.ActiveGroupsByTitle(context.Background(), "第一党支部")
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("groups = %v, %v", groups, err)
+	}
+	if err := h.DB.UpdateStudy(context.Background(), h.Clock.Now(), func(tx study.Tx) error {
+		return tx.RecordPushDelivery(study.Delivery{ChatID: groups[0].ID, ItemID: 1, Schedule: "每日学习", Occurrence: day(11, 2)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	do(t, ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/units/%d/study", d.srv.URL, d.unitID("第一党支部"))),
+		chromedp.WaitVisible(chromedp.CSS(`#study-chart[data-drawn="1"] canvas`)),
+	)
+	if s := text(t, ctx, "#summary"); s != "2026-11-01 至 2026-11-30 发布的学习内容 2 条；第一党支部及下级单位 5 人。" {
+		t.Fatalf("summary (default: this month) = %q", s)
+	}
+	bars := chartOption[[]string](t, ctx, "study-chart", `o.xAxis[0].data.map((n, i) => n + "=" + o.series[0].data[i])`)
+	if strings.Join(bars, ",") != "第一党支部=20" {
+		t.Fatalf("chart = %q (2 of 10 due pairs studied)", bars)
+	}
+	if got := text(t, ctx, "#i2"); !strings.Contains(got, "1/5") || !strings.Contains(got, evilName) {
+		t.Fatalf("item #2 row = %q", got)
+	}
+	members, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#study-members tbody tr")].map(r => [...r.cells].map(c => c.textContent).join("|"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2023001|张三|第一党支部|1|2|50%\n2023002|李四|第一党支部|0|2|0%\n2023003|王五|第一党支部|0|2|0%\n2023099|" + evilName + "|第一党支部|1|2|50%\nT0007|周书记|第一党支部|0|2|0%"
+	if strings.Join(members, "\n") != want {
+		t.Fatalf("members =\n%s", strings.Join(members, "\n"))
+	}
+	screenshot(t, ctx, "console-study.png")
+
+	// October: only the October item, which 张三 studied.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("from"), "2026-10-01"), chromedp.SetValue(chromedp.ID("to"), "2026-10-31"))
+	submit(t, ctx, "period-send")
+	if s := text(t, ctx, "#summary"); s != "2026-10-01 至 2026-10-31 发布的学习内容 1 条；第一党支部及下级单位 5 人。" {
+		t.Fatalf("October summary = %q", s)
+	}
+	if bars := chartOption[[]string](t, ctx, "study-chart", `o.xAxis[0].data.map((n, i) => n + "=" + o.series[0].data[i])`); strings.Join(bars, ",") != "第一党支部=20" {
+		t.Fatalf("October chart = %q", bars)
+	}
+	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/units/%d/study?from=2026-11-30&to=2026-11-01", d.srv.URL, d.unitID("第一党支部"))))
+	if e := text(t, ctx, "#error"); e != "结束日期不能早于开始日期。" {
+		t.Fatalf("a reversed period = %q", e)
+	}
+	d.forbiddenByURL(t, ctx, fmt.Sprintf("/units/%d/study", d.unitID(otherBranch)))
+	d.forbiddenByURL(t, ctx, fmt.Sprintf("/units/%d/study.xlsx", d.unitID(otherBranch)))
+
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	x := d.download(c, fmt.Sprintf("/units/%d/study.xlsx?from=2026-11-01&to=2026-11-30", d.unitID("第一党支部")),
+		fmt.Sprintf("study-%d-2026-11-01-2026-11-30.xlsx", d.unitID("第一党支部")))
+	if got := rows(t, x, "按单位"); strings.Join(got, "\n") != "单位|人数|已学|应学|完成率\n第一党支部|5|2|10|20%" {
+		t.Fatalf("按单位 =\n%s", strings.Join(got, "\n"))
+	}
+	if got := rows(t, x, "按成员"); len(got) != 6 || got[1] != "2023001|张三|第一党支部|1|2|50%" {
+		t.Fatalf("按成员 =\n%s", strings.Join(got, "\n"))
+	}
+	if got := rows(t, x, "按内容"); strings.Join(got, "\n") != "编号|标题|栏目|发布日期|推送到群|应学|已学|已学名单\n2|第一党支部学习资料|支部动态|2026-11-20|0|5|1|"+evilName+"\n1|十一月理论学习|理论学习|2026-11-02|1|5|1|张三" {
+		t.Fatalf("按内容 =\n%s", strings.Join(got, "\n"))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/relay"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -32,6 +33,7 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 		bc *broadcast.Feature
 		ci *checkin.Feature
 		rl *relay.Feature
+		st *study.Feature
 	)
 	for _, f := range app.Features {
 		switch f := f.(type) {
@@ -43,9 +45,11 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 			ci = f
 		case *relay.Feature:
 			rl = f
+		case *study.Feature:
+			st = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Relays: rl, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Relays: rl, Study: st, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
