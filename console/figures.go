@@ -16,7 +16,7 @@ import (
 // desk operation, which checks the caller's units as the chat does.
 
 // figurePages are the templates of these pages.
-var figurePages = []string{"relays", "study"}
+var figurePages = []string{"relays", "study", "followup", "task"}
 
 // figureRoutes registers the pages of the features that are wired.
 func (s *Server) figureRoutes(mux *http.ServeMux) error {
@@ -38,6 +38,11 @@ func (s *Server) figureRoutes(mux *http.ServeMux) error {
 	if s.opts.Study != nil {
 		mux.Handle("GET /units/{id}/study", s.signedIn(s.studyPage))
 		mux.Handle("GET /units/{id}/study.xlsx", s.signedIn(s.studyXLSX))
+	}
+	if s.opts.Followup != nil {
+		mux.Handle("GET /units/{id}/followup", s.signedIn(s.followupList))
+		mux.Handle("GET /followup/{kind}/{id}", s.signedIn(s.task))
+		mux.Handle("POST /followup/{kind}/{id}/remind", s.signedIn(s.remind))
 	}
 	return nil
 }

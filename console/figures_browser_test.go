@@ -3,12 +3,14 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
@@ -347,4 +349,127 @@ func TestBrowserStudyCompletionOverAPeriod(t *testing.T) {
 	if got := rows(t, x, "按内容"); strings.Join(got, "\n") != "编号|标题|栏目|发布日期|推送到群|应学|已学|已学名单\n2|第一党支部学习资料|支部动态|2026-11-20|0|5|1|"+evilName+"\n1|十一月理论学习|理论学习|2026-11-02|1|5|1|张三" {
 		t.Fatalf("按内容 =\n%s", strings.Join(got, "\n"))
 	}
+}
+
+func TestBrowserFollowupRemindsAsRemindDoes(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.addEvilMember()
+	h := d.h
+	h.Group("第二党支部")
+	h.As("王老师")
+	h.Say("/bind 第二党支部")
+	h.As("陈书记")
+	h.LinkSpeaker("T0008")
+	h.Say("/checkin open 第二党支部党日 30m")
+	h.Group("第一党支部")
+	h.As("王老师")
+	h.Say("/bind 第一党支部")
+	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "坏人": "2023099"} {
+		h.As(name)
+		h.LinkSpeaker(number)
+	}
+	h.As("李四")
+	h.Private()
+	h.Say("/whoami") // 李四 has a private chat with the bot
+	h.Group("第一党支部")
+	h.As("周书记")
+	h.Say("/checkin open 十二月主题党日 30m")
+	h.As("张三")
+	h.Say("/请假 在外实习")
+	h.As("周书记")
+	h.Say("/absence approve 1")
+	h.Say("/relay 党费交纳 until=周五18:00 for=第一党支部")
+	h.Flush()
+
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/units/%d/followup", d.srv.URL, d.unitID("第一党支部"))), chromedp.WaitVisible(chromedp.ID("tasks")))
+	tasks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tasks tbody tr")].map(r => [...r.cells].map(c => c.textContent).join("|"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "签到 #1「十二月主题党日」|第一党支部|2026-11-23 09:30|5|1|1|2|1\n接龙 #1「党费交纳」|第一党支部|2026-11-27 18:00|5|0|0|4|1"
+	if strings.Join(tasks, "\n") != want {
+		t.Fatalf("tasks =\n%s", strings.Join(tasks, "\n"))
+	}
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#tasks tr[id^="checkin"] a`)))); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#task-chart[data-drawn="1"] canvas`)))
+	bars := chartOption[[]string](t, ctx, "task-chart", `o.xAxis[0].data.map((n, i) => n + "=" + o.series[0].data[i].value)`)
+	if strings.Join(bars, ",") != "已签到=1,请假=1,未完成=2,未绑定花名册=1" {
+		t.Fatalf("chart = %q", bars)
+	}
+	for id, want := range map[string]string{"done": "周书记", "leave": "张三", "pending": "李四、" + evilName, "unlinked": "王五"} {
+		if got := text(t, ctx, "#"+id+" td:last-child"); got != want {
+			t.Fatalf("%s = %q, want %q", id, got, want)
+		}
+	}
+	screenshot(t, ctx, "console-followup.png")
+	submit(t, ctx, "remind-send")
+	flash := text(t, ctx, "#flash")
+	for _, want := range []string{"签到 #1「十二月主题党日」：应参加 5 人，已签到 1 人，请假 1 人（不提醒）。", "已私聊提醒 1 人：李四",
+		"已在群「第一党支部」点名提醒 1 人：" + evilName, "未绑定花名册、无法提醒 1 人：王五"} {
+		if !strings.Contains(flash, want) {
+			t.Fatalf("flash lacks %q:\n%s", want, flash)
+		}
+	}
+	out := strings.Join(h.Flush(), "\n")
+	if !strings.Contains(out, "提醒：群「第一党支部」的签到 #1「十二月主题党日」") || !strings.Contains(out, "以下同志还没有签到：@"+evilName) {
+		t.Fatalf("the reminders sent:\n%s", out)
+	}
+	for _, never := range []string{"@张三", "@周书记", "@王五"} {
+		if strings.Contains(out, never) {
+			t.Fatalf("reminded %s (on leave, done or unlinked):\n%s", never, out)
+		}
+	}
+	// The secretary's answer is on the page, not in a chat.
+	if strings.Contains(out, "已私聊提醒") {
+		t.Fatalf("the answer went to a chat:\n%s", out)
+	}
+
+	// Another branch's tasks by URL: the chat's refusal.
+	d.forbiddenByURL(t, ctx, fmt.Sprintf("/units/%d/followup", d.unitID(otherBranch)))
+	d.forbiddenByURL(t, ctx, "/followup/checkin/1")
+	// Nor a reminder posted to it (a form on the console's own origin).
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	req, _ := http.NewRequest(http.MethodPost, d.srv.URL+"/followup/checkin/1/remind", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(h.Flush()) != 0 {
+		t.Fatalf("reminding another branch's check-in = %d", resp.StatusCode)
+	}
+
+	// Once the session is over it is not reminded.
+	h.Clock.Advance(time.Hour)
+	h.Tick()
+	h.Flush()
+	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/followup/checkin/2", d.srv.URL)), chromedp.WaitVisible(chromedp.ID("terms")))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#remind-send").length`)); n != 0 {
+		t.Fatal("an ended session offers reminders")
+	}
+	req2, _ := http.NewRequest(http.MethodPost, d.srv.URL+"/followup/checkin/2/remind", nil)
+	req2.Header.Set("Sec-Fetch-Site", "same-origin")
+	code, body := d.do(c, req2)
+	if code != http.StatusBadRequest || !strings.Contains(body, "签到 #1「十二月主题党日」已结束，不再提醒。") {
+		t.Fatalf("reminding an ended session = %d", code)
+	}
+}
+
+// do sends a request as c and returns its status and body.
+func (d *desk) do(c *http.Client, req *http.Request) (int, string) {
+	d.t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	return resp.StatusCode, b.String()
 }
