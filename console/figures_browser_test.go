@@ -242,7 +242,7 @@ func TestBrowserRelaysWithTheirLists(t *testing.T) {
 	want := []string{
 		"群|接龙|发起时间|截止时间|名额|已报名|候补|应参加|状态",
 		"第一党支部|#2 党费交纳|2026-11-23 10:00|2026-11-27 18:00|不限|1|0|第一党支部全体|进行中",
-		"第一党支部|#1 周六志愿服务|2026-11-23 09:00|—|2|2|1||已结束",
+		"第一党支部|#1 周六志愿服务|2026-11-23 09:00|不限|2|2|1||已结束",
 	}
 	if got := rows(t, x, "汇总"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("汇总 =\n%s", strings.Join(got, "\n"))

@@ -24,10 +24,11 @@ type relaysData struct {
 	loc      *time.Location
 }
 
-// Time writes an instant as the pages do.
+// Time writes an instant as the pages do; a relay without a deadline has
+// 不限.
 func (d relaysData) Time(t time.Time) string {
 	if t.IsZero() {
-		return "—"
+		return "不限"
 	}
 	return t.In(d.loc).Format("2006-01-02 15:04")
 }
