@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"net/http"
 	"time"
 
@@ -20,13 +19,8 @@ var figurePages = []string{"relays", "study", "followup", "task"}
 
 // figureRoutes registers the pages of the features that are wired.
 func (s *Server) figureRoutes(mux *http.ServeMux) error {
-	funcs := template.FuncMap{"list": func(s ...string) []string { return s }}
-	for _, name := range figurePages {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return fmt.Errorf("console template %s: %w", name, err)
-		}
-		s.pages[name] = t
+	if err := s.parsePages(figurePages); err != nil {
+		return err
 	}
 	if s.opts.Checkin != nil {
 		mux.Handle("GET /units/{id}/attendance.xlsx", s.signedIn(s.attendanceXLSX))

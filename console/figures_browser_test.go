@@ -36,6 +36,19 @@ func (d *desk) addEvilMember() {
 	}
 }
 
+// bindBranch binds the 第一党支部 group (as 王老师) and links its speakers
+// by name to roster numbers; the group stays the current chat.
+func (d *desk) bindBranch(linked map[string]string) {
+	d.t.Helper()
+	d.h.Group("第一党支部")
+	d.h.As("王老师")
+	d.h.Say("/bind 第一党支部")
+	for name, number := range linked {
+		d.h.As(name)
+		d.h.LinkSpeaker(number)
+	}
+}
+
 // download fetches a workbook as the signed-in client c and opens it.
 func (d *desk) download(c *http.Client, path, wantFile string) *excelize.File {
 	d.t.Helper()
@@ -97,13 +110,7 @@ func TestBrowserAttendanceShowsLeaveAndMakeup(t *testing.T) {
 	ctx := browser(t)
 	d.addEvilMember()
 	h := d.h
-	h.Group("第一党支部")
-	h.As("王老师")
-	h.Say("/bind 第一党支部")
-	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "王五": "2023003", "坏人": "2023099"} {
-		h.As(name)
-		h.LinkSpeaker(number)
-	}
+	d.bindBranch(map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "王五": "2023003", "坏人": "2023099"})
 	h.As("周书记")
 	h.Say("/checkin open 十二月主题党日 30m")
 	h.As("张三")
@@ -181,13 +188,7 @@ func TestBrowserRelaysWithTheirLists(t *testing.T) {
 	ctx := browser(t)
 	d.addEvilMember()
 	h := d.h
-	h.Group("第一党支部")
-	h.As("王老师")
-	h.Say("/bind 第一党支部")
-	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "坏人": "2023099"} {
-		h.As(name)
-		h.LinkSpeaker(number)
-	}
+	d.bindBranch(map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "坏人": "2023099"})
 	h.As("周书记")
 	h.Say("/relay 周六志愿服务 limit=2")
 	h.As("张三")
@@ -362,13 +363,7 @@ func TestBrowserFollowupRemindsAsRemindDoes(t *testing.T) {
 	h.As("陈书记")
 	h.LinkSpeaker("T0008")
 	h.Say("/checkin open 第二党支部党日 30m")
-	h.Group("第一党支部")
-	h.As("王老师")
-	h.Say("/bind 第一党支部")
-	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "坏人": "2023099"} {
-		h.As(name)
-		h.LinkSpeaker(number)
-	}
+	d.bindBranch(map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002", "坏人": "2023099"})
 	h.As("李四")
 	h.Private()
 	h.Say("/whoami") // 李四 has a private chat with the bot

@@ -16,13 +16,7 @@ import (
 func TestFollowupOfANoticeAskingForConfirmation(t *testing.T) {
 	d := newDesk(t)
 	h := d.h
-	h.Group("第一党支部")
-	h.As("王老师")
-	h.Say("/bind 第一党支部")
-	for name, number := range map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002"} {
-		h.As(name)
-		h.LinkSpeaker(number)
-	}
+	d.bindBranch(map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002"})
 	h.As("周书记")
 	h.Say("/broadcast 第一党支部 明晚7点开支部大会 confirm=yes")
 	for name, number := range map[string]string{"黄伟": viceNumber, "赵强": headNumber} {

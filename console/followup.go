@@ -71,13 +71,14 @@ func (d taskData) Names(ps []followup.Person) string {
 	return strings.Join(ns, "、")
 }
 
-// taskKind reads the {kind} of a task's path.
-func taskKind(r *http.Request) (followup.Kind, error) {
+// taskPath reads the {kind} and {id} of a task's path.
+func taskPath(r *http.Request) (followup.Kind, int64, error) {
 	switch k := followup.Kind(r.PathValue("kind")); k {
 	case followup.KindCheckin, followup.KindRelay, followup.KindBroadcast:
-		return k, nil
+		id, err := pathID(r, "任务编号应为数字。")
+		return k, id, err
 	}
-	return "", bot.Errorf("没有这种任务。")
+	return "", 0, bot.Errorf("没有这种任务。")
 }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request) {
@@ -86,12 +87,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 
 // taskPage shows a task's page; errText is a reminder's refusal.
 func (s *Server) taskPage(w http.ResponseWriter, r *http.Request, status int, errText string) {
-	kind, err := taskKind(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "任务编号应为数字。")
+	kind, id, err := taskPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -112,12 +108,7 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request, status int, er
 // remind sends the reminders of a task, as /remind does, and shows who
 // was reminded how on the task's page.
 func (s *Server) remind(w http.ResponseWriter, r *http.Request) {
-	kind, err := taskKind(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "任务编号应为数字。")
+	kind, id, err := taskPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

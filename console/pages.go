@@ -48,8 +48,13 @@ var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", 
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
+	return s.parsePages(pageNames)
+}
+
+// parsePages parses each named page with the layout into s.pages.
+func (s *Server) parsePages(names []string) error {
 	funcs := template.FuncMap{"list": func(s ...string) []string { return s }}
-	for _, name := range pageNames {
+	for _, name := range names {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)

@@ -35,10 +35,7 @@ const deskSessions = 30
 // each against the roster of its unit, if c may see them.
 func (f *Feature) UnitAttendance(ctx context.Context, c bot.Caller, unitID int64, since time.Time) ([]SessionAttendance, error) {
 	units := f.engine.Units()
-	if _, ok := units.Get(unitID); !ok {
-		return nil, bot.Errorf("没有这个单位。")
-	}
-	if err := bot.Require(c, units, bot.RoleSecretary, unitID); err != nil {
+	if err := bot.RequireUnit(c, units, bot.RoleSecretary, unitID); err != nil {
 		return nil, err
 	}
 	chats, err := f.store.ChatsOfUnits(ctx, units.Subtree(unitID))

@@ -37,10 +37,7 @@ const deskTasks = 30
 // progress, if c is a secretary of the unit.
 func (f *Feature) DeskTasks(ctx context.Context, c bot.Caller, unitID int64) ([]DeskTask, error) {
 	units := f.engine.Units()
-	if _, ok := units.Get(unitID); !ok {
-		return nil, bot.Errorf("没有这个单位。")
-	}
-	if err := bot.Require(c, units, bot.RoleSecretary, unitID); err != nil {
+	if err := bot.RequireUnit(c, units, bot.RoleSecretary, unitID); err != nil {
 		return nil, err
 	}
 	now := f.engine.Now()

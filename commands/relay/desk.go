@@ -41,10 +41,7 @@ const deskRelays = 30
 // entries in order, if c may see them.
 func (f *Feature) UnitRelays(ctx context.Context, c bot.Caller, unitID int64, since time.Time) ([]RelayList, error) {
 	units := f.engine.Units()
-	if _, ok := units.Get(unitID); !ok {
-		return nil, bot.Errorf("没有这个单位。")
-	}
-	if err := bot.Require(c, units, bot.RoleSecretary, unitID); err != nil {
+	if err := bot.RequireUnit(c, units, bot.RoleSecretary, unitID); err != nil {
 		return nil, err
 	}
 	chats, err := f.store.ChatsOfUnits(ctx, units.Subtree(unitID))

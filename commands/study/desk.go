@@ -68,10 +68,7 @@ func Pct(done, total int) string { return pct(done, total) }
 func (f *Feature) DeskCompletion(ctx context.Context, c bot.Caller, unitID int64, from, to time.Time) (Completion, error) {
 	out := Completion{From: from, To: to}
 	units := f.engine.Units()
-	if _, ok := units.Get(unitID); !ok {
-		return out, bot.Errorf("没有这个单位。")
-	}
-	if err := bot.Require(c, units, bot.RoleSecretary, unitID); err != nil {
+	if err := bot.RequireUnit(c, units, bot.RoleSecretary, unitID); err != nil {
 		return out, err
 	}
 	if !from.Before(to) {
