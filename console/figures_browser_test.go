@@ -270,6 +270,7 @@ func TestBrowserStudyCompletionOverAPeriod(t *testing.T) {
 		{Slug: "a", Column: "理论学习", Title: "十一月理论学习", Body: "正文", PublishedAt: day(11, 2)},
 		{Slug: "b", Column: "支部动态", Title: "第一党支部学习资料", Body: "正文", Units: []string{"第一党支部"}, PublishedAt: day(11, 20)},
 		{Slug: "c", Column: "理论学习", Title: "十月理论学习", Body: "正文", PublishedAt: day(10, 15)},
+		{Slug: "d", Column: "支部动态", Title: "第二党支部学习资料", Body: "正文", Units: []string{"第二党支部"}, PublishedAt: day(11, 21)},
 	}
 	if _, _, err := h.DB.UpsertContent(context.Background(), items, day(10, 1)); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -63,8 +64,9 @@ func Rate(done, total int) float64 {
 func Pct(done, total int) string { return pct(done, total) }
 
 // DeskCompletion is the study completion of a unit and the units below it
-// over [from, to): the items published then that are for each member
-// (as /study stats counts them), and who marked them studied (at any time).
+// over [from, to): the items published then that are meant for some unit
+// of it, due for the members of the units each is for (as /study stats
+// counts them), and who marked them studied (at any time).
 func (f *Feature) DeskCompletion(ctx context.Context, c bot.Caller, unitID int64, from, to time.Time) (Completion, error) {
 	out := Completion{From: from, To: to}
 	units := f.engine.Units()
@@ -83,13 +85,15 @@ func (f *Feature) DeskCompletion(ctx context.Context, c bot.Caller, unitID int64
 	if err != nil {
 		return out, fmt.Errorf("published content: %w", err)
 	}
+	sub := units.Subtree(unitID)
+	// The items of the period some unit of the subtree is meant to study,
+	// as /study stats counts them.
 	var items []Item
 	for _, it := range all {
-		if !it.PublishedAt.Before(from) {
+		if !it.PublishedAt.Before(from) && slices.ContainsFunc(sub, func(u int64) bool { return visible(it, u, units) }) {
 			items = append(items, it)
 		}
 	}
-	sub := units.Subtree(unitID)
 	entries, err := f.db.RosterOfUnits(ctx, sub)
 	if err != nil {
 		return out, fmt.Errorf("roster of unit %d: %w", unitID, err)
