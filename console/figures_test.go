@@ -74,3 +74,30 @@ func TestFollowupOfANoticeAskingForConfirmation(t *testing.T) {
 		t.Fatalf("another branch's secretary reminding = %d", code)
 	}
 }
+
+func TestStudyPeriodAsTyped(t *testing.T) {
+	d := newDesk(t)
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	unit := d.unitID("第一党支部")
+	for typed, want := range map[string]string{
+		"from=2026-10-01&to=2026-10-31": "2026-10-01 至 2026-10-31",
+		"from=２０２６－１０－０１&to=2026/10/31": "2026-10-01 至 2026-10-31",
+		"from=2026.10.1&to=2026-10-31":  "2026-10-01 至 2026-10-31",
+		"":                              "2026-11-01 至 2026-11-30",
+	} {
+		code, body := d.get(c, fmt.Sprintf("/units/%d/study?%s", unit, typed))
+		if code != http.StatusOK || !strings.Contains(body, `<p id="summary">`+want) {
+			t.Fatalf("%q = %d:\n%s", typed, code, body)
+		}
+	}
+	for typed, want := range map[string]string{
+		"from=十月一日":                     "日期应写成 2026-11-01 这样的格式。",
+		"from=2026-11-30&to=2026-11-01": "结束日期不能早于开始日期。",
+	} {
+		code, body := d.get(c, fmt.Sprintf("/units/%d/study?%s", unit, typed))
+		if code != http.StatusBadRequest || !strings.Contains(body, want) || !strings.Contains(body, `id="period"`) {
+			t.Fatalf("%q = %d, want 400 with the form and %q:\n%s", typed, code, want, body)
+		}
+	}
+}

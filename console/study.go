@@ -43,15 +43,23 @@ func studyPeriod(r *http.Request, now time.Time, loc *time.Location) (from, to t
 	if toText == "" {
 		toText = last.Format("2006-01-02")
 	}
-	from, err1 := time.ParseInLocation("2006-01-02", fromText, loc)
-	last, err2 := time.ParseInLocation("2006-01-02", toText, loc)
+	from, err1 := parseDay(fromText, loc)
+	last, err2 := parseDay(toText, loc)
 	if err1 != nil || err2 != nil {
 		return from, to, fromText, toText, bot.Errorf("日期应写成 2026-11-01 这样的格式。")
 	}
+	fromText, toText = from.Format("2006-01-02"), last.Format("2006-01-02")
 	if last.Before(from) {
 		return from, to, fromText, toText, bot.Errorf("结束日期不能早于开始日期。")
 	}
 	return from, last.AddDate(0, 0, 1), fromText, toText, nil
+}
+
+// parseDay reads a day as typed: 2026-11-01, 2026-11-1, 2026/11/01,
+// 2026.11.01, in full-width digits too.
+func parseDay(s string, loc *time.Location) (time.Time, error) {
+	s = strings.NewReplacer("/", "-", ".", "-").Replace(bot.Normalize(s))
+	return time.ParseInLocation("2006-1-2", s, loc)
 }
 
 func (s *Server) unitStudy(w http.ResponseWriter, r *http.Request) (studyData, bool) {
