@@ -19,10 +19,11 @@ func TestFollowupOfANoticeAskingForConfirmation(t *testing.T) {
 	d.bindBranch(map[string]string{"周书记": secNumber, "张三": memberNumber, "李四": "2023002"})
 	h.As("周书记")
 	h.Say("/broadcast 第一党支部 明晚7点开支部大会 confirm=yes")
-	for name, number := range map[string]string{"黄伟": viceNumber, "赵强": headNumber} {
-		h.As(name)
+	// The two review levels in order: 黄伟 first, then 赵强.
+	for _, r := range [][2]string{{"黄伟", viceNumber}, {"赵强", headNumber}} {
+		h.As(r[0])
 		h.Private()
-		h.LinkSpeaker(number)
+		h.LinkSpeaker(r[1])
 		h.Say("/approve 1")
 	}
 	h.Group("第一党支部")
