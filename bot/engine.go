@@ -199,6 +199,20 @@ func (e *Engine) GroupMembers(ctx context.Context, chat Chat) ([]GroupMember, er
 	return ml.GroupMembers(ctx, chat.ExternalID)
 }
 
+// FetchImage reads a picture a member sent on platform (Message.Image), at
+// most max bytes (ErrTooLarge beyond).
+func (e *Engine) FetchImage(ctx context.Context, platform, id string, max int64) ([]byte, error) {
+	p, ok := e.Platform(platform)
+	if !ok {
+		return nil, fmt.Errorf("platform %s is not attached", platform)
+	}
+	f, ok := p.(ImageFetcher)
+	if !ok || !p.Capabilities().Images {
+		return nil, fmt.Errorf("platform %s cannot fetch images", platform)
+	}
+	return f.FetchImage(ctx, id, max)
+}
+
 // Capabilities of a platform; zero for an unknown one.
 func (e *Engine) Capabilities(platform string) Capabilities {
 	if p, ok := e.Platform(platform); ok {
