@@ -468,9 +468,9 @@ func TestBrowserAttendanceChartWithChineseLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 按时, 迟到, 缺席, 未绑定: #1 周书记 and 张三 on time, 李四 absent, 王五
+	// 按时, 迟到, 补签, 请假, 缺席, 未绑定: #1 周书记 and 张三 on time, 李四 absent, 王五
 	// unlinked; #2 周书记 on time, 李四 late, 张三 absent.
-	if fmt.Sprint(counts) != "[[2 1] [0 1] [1 1] [1 1]]" {
+	if fmt.Sprint(counts) != "[[2 1] [0 1] [0 0] [0 0] [1 1] [1 1]]" {
 		t.Fatalf("chart counts = %v", counts)
 	}
 	if row := text(t, ctx, "#attendance tbody tr:first-child td:nth-child(2)"); row != "#2 "+evil {

@@ -27,6 +27,9 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/followup"
+	"github.com/branchbot/branchbot/commands/relay"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
 
@@ -45,7 +48,12 @@ type Options struct {
 	// leaves them out.
 	Broadcasts *broadcast.Feature
 	Checkin    *checkin.Feature
-	Log        *slog.Logger
+	// Relays, Study and Followup give the relay, study and follow-up pages
+	// (figures.go); nil leaves them out.
+	Relays   *relay.Feature
+	Study    *study.Feature
+	Followup *followup.Feature
+	Log      *slog.Logger
 	// SessionTTL is how long a sign-in lasts (console.session_ttl).
 	SessionTTL time.Duration
 	// BaseURL is the address people open (console.base_url); an https one
@@ -107,6 +115,9 @@ func New(o Options) (*Server, error) {
 	mux.Handle("GET /units/{id}", s.signedIn(s.unit))
 	if o.Checkin != nil {
 		mux.Handle("GET /units/{id}/attendance", s.signedIn(s.attendance))
+	}
+	if err := s.figureRoutes(mux); err != nil {
+		return nil, err
 	}
 	if o.Broadcasts != nil {
 		mux.Handle("GET /broadcasts", s.signedIn(s.drafts))

@@ -52,6 +52,7 @@ func newDeskTB(t testing.TB) *desk {
 		tk *tickets.Feature
 		bc *broadcast.Feature
 		ci *checkin.Feature
+		fg figureFeatures
 	)
 	h := commandtest.New(t, commandtest.Options{Caps: bot.Capabilities{Private: true}, Features: func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai, Logger: slog.New(slog.DiscardHandler)})
@@ -61,9 +62,11 @@ func newDeskTB(t testing.TB) *desk {
 		tk = tickets.New(h.Engine, h.DB, cal, h.Config.SLA, nil)
 		bc = broadcast.New(h.Engine, h.DB, h.Config, slog.New(slog.DiscardHandler))
 		ci = checkin.New(h.Engine, h.DB)
-		return []bot.Feature{tk, bc, ci}
+		fg = newFigureFeatures(t, h, cal)
+		return append([]bot.Feature{tk, bc, ci}, fg.list()...)
 	}})
-	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: slog.New(slog.DiscardHandler)})
+	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: slog.New(slog.DiscardHandler),
+		Relays: fg.relays, Study: fg.study, Followup: fg.followup})
 	if err != nil {
 		t.Fatal(err)
 	}

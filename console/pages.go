@@ -40,6 +40,7 @@ type nav struct {
 	// Attendance: the attendance pages are served.
 	Attendance bool
 	Roster     bool // admins: the roster upload
+	Figures    figureNav
 	Active     string
 }
 
@@ -47,8 +48,13 @@ var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", 
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
+	return s.parsePages(pageNames)
+}
+
+// parsePages parses each named page with the layout into s.pages.
+func (s *Server) parsePages(names []string) error {
 	funcs := template.FuncMap{"list": func(s ...string) []string { return s }}
-	for _, name := range pageNames {
+	for _, name := range names {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)
@@ -84,6 +90,7 @@ func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
 	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil,
 		Roster: core.MayImportRoster(c, units) == nil}
+	n.Figures = s.figureNav()
 	if c.Roster == nil {
 		return "管理员", n
 	}
@@ -386,7 +393,7 @@ func secretaryUnits(c bot.Caller, units *bot.UnitTree) []bot.Unit {
 }
 
 // attendanceChart is a stacked bar per session, oldest first: on time,
-// late, absent and not linked, by count.
+// late, made up (补签), on leave (请假), absent and not linked, by count.
 func attendanceChart(sessions []checkin.SessionAttendance) map[string]any {
 	n := len(sessions)
 	labels := make([]string, n)
@@ -396,6 +403,8 @@ func attendanceChart(sessions []checkin.SessionAttendance) map[string]any {
 	}{
 		{"按时", "#2da44e", func(a checkin.SessionAttendance) []string { return a.OnTime }},
 		{"迟到", "#d4a72c", func(a checkin.SessionAttendance) []string { return a.Late }},
+		{"补签", "#0969da", func(a checkin.SessionAttendance) []string { return a.MadeUp }},
+		{"请假", "#8250df", func(a checkin.SessionAttendance) []string { return a.Leave }},
 		{"缺席", "#cf222e", func(a checkin.SessionAttendance) []string { return a.Absent }},
 		{"未绑定花名册", "#8c959f", func(a checkin.SessionAttendance) []string { return a.Unlinked }},
 	}

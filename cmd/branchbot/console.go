@@ -14,6 +14,9 @@ import (
 
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/followup"
+	"github.com/branchbot/branchbot/commands/relay"
+	"github.com/branchbot/branchbot/commands/study"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -30,6 +33,9 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 		tk *tickets.Feature
 		bc *broadcast.Feature
 		ci *checkin.Feature
+		rl *relay.Feature
+		st *study.Feature
+		fu *followup.Feature
 	)
 	for _, f := range app.Features {
 		switch f := f.(type) {
@@ -39,9 +45,15 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 			bc = f
 		case *checkin.Feature:
 			ci = f
+		case *relay.Feature:
+			rl = f
+		case *study.Feature:
+			st = f
+		case *followup.Feature:
+			fu = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Relays: rl, Study: st, Followup: fu, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err

@@ -23,6 +23,8 @@ type SessionAttendance struct {
 	Open     bool // still taking check-ins
 	Expected int  // the roster of the session's unit now
 	Attendance
+	// LeaveWhy are Attendance.Leave with their reasons: 王五（事由：家中有事）.
+	LeaveWhy []string
 }
 
 // deskSessions bounds the sessions one page shows.
@@ -33,10 +35,7 @@ const deskSessions = 30
 // each against the roster of its unit, if c may see them.
 func (f *Feature) UnitAttendance(ctx context.Context, c bot.Caller, unitID int64, since time.Time) ([]SessionAttendance, error) {
 	units := f.engine.Units()
-	if _, ok := units.Get(unitID); !ok {
-		return nil, bot.Errorf("没有这个单位。")
-	}
-	if err := bot.Require(c, units, bot.RoleSecretary, unitID); err != nil {
+	if err := bot.RequireUnit(c, units, bot.RoleSecretary, unitID); err != nil {
 		return nil, err
 	}
 	chats, err := f.store.ChatsOfUnits(ctx, units.Subtree(unitID))
@@ -76,8 +75,27 @@ func (f *Feature) UnitAttendance(ctx context.Context, c bot.Caller, unitID int64
 		if err != nil {
 			return nil, err
 		}
+		a := classify(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)
 		out = append(out, SessionAttendance{ID: s.ID, Seq: s.Seq, Group: titles[s.ChatID], Title: s.Title, Opened: s.OpenedAt,
-			Open: !s.Closed(now), Expected: len(roster), Attendance: classify(s, cs, roster, linked, OnLeave(leaves), MadeUp(makeups), units)})
+			Open: !s.Closed(now), Expected: len(roster), Attendance: a, LeaveWhy: leaveWhy(a.Leave, leaves)})
 	}
 	return out, nil
+}
+
+// leaveWhy writes the names on approved leave with the reason each gave.
+func leaveWhy(names []string, leaves []Leave) []string {
+	why := map[string]string{}
+	for _, l := range leaves {
+		if l.Status == LeaveApproved && l.Reason != "" {
+			why[l.Name] = l.Reason
+		}
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		if r := why[n]; r != "" {
+			out[i] = n + "（事由：" + r + "）"
+		}
+	}
+	return out
 }

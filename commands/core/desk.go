@@ -22,10 +22,7 @@ var methodText = map[string]string{MethodCode: "凭绑定码绑定", MethodAppro
 // entry's links, for a caller who is secretary of the unit (or above it) or
 // an admin: the scope rule of /links.
 func UnitRoster(ctx context.Context, db Store, c bot.Caller, units *bot.UnitTree, unitID int64) ([]RosterRow, error) {
-	if _, ok := units.Get(unitID); !ok {
-		return nil, bot.Errorf("没有这个单位。")
-	}
-	if err := bot.Require(c, units, bot.RoleSecretary, unitID); err != nil {
+	if err := bot.RequireUnit(c, units, bot.RoleSecretary, unitID); err != nil {
 		return nil, err
 	}
 	entries, links, err := EntriesWithLinks(ctx, db, units.Subtree(unitID))

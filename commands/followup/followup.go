@@ -400,20 +400,31 @@ func (f *Feature) remindBroadcast(ctx context.Context, r *bot.Request) error {
 // remind reminds the pending of t now, on a secretary's request, and
 // tells the secretary who was reminded how.
 func (f *Feature) remind(ctx context.Context, r *bot.Request, t Task) error {
-	now := r.Now()
+	text, queued, err := f.remindNow(ctx, t, r.Now(), r.Chat.ID)
+	if err != nil || queued {
+		return err
+	}
+	return r.Reply(ctx, text)
+}
+
+// remindNow reminds the pending of t at now on a secretary's request (in a
+// chat or from the console) and says who was reminded how; when reminders
+// were queued and ackChat is not 0, that answer is queued to ackChat in
+// the same transaction (queued is then true).
+func (f *Feature) remindNow(ctx context.Context, t Task, now time.Time, ackChat int64) (text string, queued bool, err error) {
 	ps, err := f.load(ctx, []Task{t})
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	p := ps[t.Key()]
 	w := wordsOf(t.Kind)
 	if len(p.Pending) == 0 && len(p.Unlinked) == 0 {
-		return r.Reply(ctx, fmt.Sprintf("%s：应%s的 %d 人都%s，不用提醒。", name(t), verbOf(t), p.Expected(), w.done))
+		return fmt.Sprintf("%s：应%s的 %d 人都%s，不用提醒。", name(t), verbOf(t), p.Expected(), w.done), false, nil
 	}
 	key := fmt.Sprintf("fu:%s:%d:m%d", t.Kind, t.ID, now.UnixMilli())
 	outs, private, group, unplaced, err := f.reminders(ctx, t, p, key, now)
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	head := fmt.Sprintf("%s：应%s %d 人，%s %d 人", name(t), verbOf(t), p.Expected(), w.done, len(p.Done))
 	if len(p.Leave) > 0 {
@@ -431,6 +442,12 @@ func (f *Feature) remind(ctx context.Context, r *bot.Request, t Task) error {
 		where := "本群"
 		if t.Kind == KindBroadcast {
 			where = "其单位的群里"
+		} else if ackChat != t.ChatID {
+			ch, err := f.store.Chat(ctx, t.ChatID)
+			if err != nil {
+				return "", false, fmt.Errorf("chat of %s %d: %w", t.Kind, t.ID, err)
+			}
+			where = "群「" + ch.Title + "」"
 		}
 		lines = append(lines, fmt.Sprintf("已在%s点名提醒 %d 人：%s", where, len(group), names(group)))
 	}
@@ -440,19 +457,23 @@ func (f *Feature) remind(ctx context.Context, r *bot.Request, t Task) error {
 	if len(p.Unlinked) > 0 {
 		lines = append(lines, fmt.Sprintf("未绑定花名册、无法提醒 %d 人：%s（请当面提醒，或发绑定码：/linkcode）", len(p.Unlinked), names(p.Unlinked)))
 	}
+	text = strings.Join(lines, "\n")
 	err = f.store.UpdateFollowup(ctx, now, func(tx Tx) error {
 		for _, o := range outs {
 			if _, _, err := tx.Enqueue(o); err != nil {
 				return fmt.Errorf("queue reminder: %w", err)
 			}
 		}
-		_, _, err := tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, Text: strings.Join(lines, "\n")})
+		if ackChat == 0 {
+			return nil
+		}
+		_, _, err := tx.Enqueue(bot.Outgoing{ChatID: ackChat, Text: text})
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("remind %s %d: %w", t.Kind, t.ID, err)
+		return "", false, fmt.Errorf("remind %s %d: %w", t.Kind, t.ID, err)
 	}
-	return nil
+	return text, ackChat != 0, nil
 }
 
 // verbOf is what the expected are expected to do, after 应: 参加, 确认.

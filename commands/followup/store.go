@@ -97,6 +97,14 @@ type Store interface {
 	// asking for confirmation, Closes when confirmations are no longer
 	// taken, Chats the groups it was delivered to.
 	BroadcastTask(ctx context.Context, id int64) (Task, error)
+	// TaskByID is the check-in session or relay with the global id, open or
+	// not (the console's task pages).
+	TaskByID(ctx context.Context, kind Kind, id int64) (Task, error)
+	// ConfirmBroadcasts lists the ids of the notices sent with confirm=yes
+	// last changed at or after since, newest first, at most limit.
+	ConfirmBroadcasts(ctx context.Context, since time.Time, limit int) ([]int64, error)
+	// ChatsOfUnits lists the groups bound to the units.
+	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
 
 	// UpdateFollowup runs fn in one write transaction; now stamps the
 	// messages it queues.

@@ -123,6 +123,11 @@ type Store interface {
 	RelaysDue(ctx context.Context, now time.Time) ([]Relay, error)
 	// RelayEntries lists a relay's entries in order, with their places.
 	RelayEntries(ctx context.Context, relayID int64) ([]Entry, error)
+	// RelaysOfChat lists a chat's relays started at or after since, newest
+	// first, at most limit (the console's lists).
+	RelaysOfChat(ctx context.Context, chatID int64, since time.Time, limit int) ([]Relay, error)
+	// ChatsOfUnits lists the groups bound to the units.
+	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
 
 	// UpdateRelays runs fn in one write transaction; now stamps the
 	// messages it queues.
