@@ -113,6 +113,7 @@ func New(o Options) (*Server, error) {
 		mux.Handle("POST /broadcasts/{id}/approve", s.signedIn(s.approve))
 		mux.Handle("POST /broadcasts/{id}/reject", s.signedIn(s.reject))
 	}
+	s.deskRoutes(mux)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))

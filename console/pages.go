@@ -165,6 +165,9 @@ type ticketData struct {
 	T      tickets.TicketView
 	Answer string
 	Reason string
+	// Assignees are whom the assign form offers; Assign the 工号 chosen.
+	Assignees []tickets.Assignee
+	Assign    string
 }
 
 func (s *Server) ticket(w http.ResponseWriter, r *http.Request) {
@@ -178,6 +181,9 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d.T, err = s.opts.Tickets.DeskTicket(r.Context(), caller(r), n)
+	if err == nil && d.T.Open {
+		d.Assignees, err = s.opts.Tickets.DeskAssignees(r.Context(), caller(r), n)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -1,0 +1,148 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/console"
+)
+
+// evilName is a name typed with script in it: every page must show it as
+// text (the dialog listener of browser fails a test where it runs).
+const evilName = "</script><script>alert(1)</script>"
+
+// addRoster adds roster entries as an upload would.
+func (d *desk) addRoster(entries ...bot.RosterEntry) {
+	d.t.Helper()
+	if _, _, _, _, err := d.h.DB.UploadRoster(context.Background(), entries, d.h.Clock.Now()); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+func TestBrowserAssignTicket(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	org := d.unitID("组织部")
+	d.addRoster(bot.RosterEntry{Name: evilName, Number: "T0099", UnitID: org, Role: bot.RoleStaff, Title: "干事"})
+	// 组织部's group, where 黄伟 is linked: he hears of it there, by name.
+	d.h.Group("组织部工作群")
+	d.h.As("王老师")
+	d.h.Say("/bind 组织部")
+	d.h.As("黄伟")
+	d.h.LinkSpeaker(viceNumber)
+	d.h.As("张三")
+	d.h.LinkSpeaker(memberNumber)
+	d.h.Private()
+	d.h.Say("/suggest -a 希望组织关系转接的流程写成一页纸")
+	d.h.Flush()
+
+	d.browserSignIn(t, ctx, staffNumber, staffPass)
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/tickets/1"), chromedp.WaitVisible(chromedp.ID("assign-form")))
+	options, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#assign-number option")].map(o => o.value + " " + o.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{" 选择本部门的工作人员", "T0001 王老师（校党委的管理员）", "T0003 刘芳（组织部的组织员）", "T0004 黄伟（组织部的副部长）", "T0005 赵强（组织部的部长）", "T0099 " + evilName + "（组织部的干事）"}
+	if strings.Join(options, "|") != strings.Join(want, "|") {
+		t.Fatalf("assignees = %q, want %q", options, want)
+	}
+	if f := text(t, ctx, "#filer"); f != "匿名" {
+		t.Fatalf("the anonymous ticket's filer reads %q", f)
+	}
+	do(t, ctx, chromedp.SetValue(chromedp.ID("assign-number"), viceNumber))
+	submit(t, ctx, "assign-send")
+	if f := text(t, ctx, "#flash"); f != "已把建议 #1 指派给 黄伟。" {
+		t.Fatalf("flash = %q", f)
+	}
+	if h := text(t, ctx, "#history"); !strings.Contains(h, "刘芳指派给 黄伟") {
+		t.Fatalf("history = %q", h)
+	}
+	if f := text(t, ctx, "#filer"); f != "匿名" {
+		t.Fatalf("after assigning, the filer reads %q", f)
+	}
+	out := strings.Join(d.h.Flush(), "\n")
+	if !strings.Contains(out, "[组织部工作群] branchbot: @黄伟 建议 #1 已指派给你，答复期限") {
+		t.Fatalf("the assignee was not told:\n%s", out)
+	}
+	if strings.Contains(out, "张三") {
+		t.Fatalf("the assignment names the anonymous filer:\n%s", out)
+	}
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/tickets"), chromedp.WaitVisible(chromedp.ID("t1")))
+	if a := text(t, ctx, "#t1 td:nth-child(8)"); a != "黄伟" {
+		t.Fatalf("the queue's assignee = %q", a)
+	}
+	if f := text(t, ctx, "#t1 td:nth-child(7)"); f != "匿名" {
+		t.Fatalf("the queue's filer = %q", f)
+	}
+
+	// Someone outside the department cannot be assigned, even by a forged
+	// form; staff of another department cannot assign at all.
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/tickets/1"), chromedp.WaitVisible(chromedp.ID("assign-form")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#assign-number").innerHTML = '<option value="T0006">孙丽</option>'`))
+	submit(t, ctx, "assign-send")
+	if e := text(t, ctx, "#error"); e != "T0006 不是组织部的工作人员，不能指派。" {
+		t.Fatalf("assigning 孙丽 of 学生工作部: %q", e)
+	}
+	do(t, ctx, chromedp.Sleep(100*time.Millisecond))
+}
+
+func TestAssignRefusedOutsideTheDepartment(t *testing.T) {
+	d := newDesk(t)
+	d.suggest("/suggest 党课资料能否提前一天发到群里")
+	d.h.Flush()
+	c := d.client()
+	if _, err := console.SetPassword(context.Background(), d.h.Engine, d.h.DB, "T0006", "学生工作部孙丽的密码", d.h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d.signIn(c, "T0006", "学生工作部孙丽的密码")
+	if code, body := d.post(c, "/tickets/1/assign", url.Values{"number": {viceNumber}}); code != http.StatusForbidden || !strings.Contains(body, "你不是组织部的工作人员。") {
+		t.Fatalf("staff of another department assigning = %d:\n%s", code, body)
+	}
+	if out := d.h.Flush(); len(out) != 0 {
+		t.Fatalf("a refused assignment said: %q", out)
+	}
+}
+
+// post posts a form and returns the status and body.
+func (d *desk) post(c *http.Client, path string, form url.Values) (int, string) {
+	d.t.Helper()
+	resp, err := c.PostForm(d.srv.URL+path, form)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// With no department group, the assignee hears of it in their private chat
+// with the bot.
+func TestAssignTellsAssigneePrivatelyWithoutADepartmentGroup(t *testing.T) {
+	d := newDesk(t)
+	d.h.As("黄伟")
+	d.h.Private()
+	d.h.LinkSpeaker(viceNumber)
+	d.h.Say("/whoami")
+	d.suggest("/suggest 党课资料能否提前一天发到群里")
+	d.h.Flush()
+	c := d.client()
+	d.signIn(c, staffNumber, staffPass)
+	if code, body := d.post(c, "/tickets/1/assign", url.Values{"number": {viceNumber}}); code != http.StatusSeeOther {
+		t.Fatalf("assign = %d:\n%s", code, body)
+	}
+	out := strings.Join(d.h.Flush(), "\n")
+	if !strings.Contains(out, "[私聊 黄伟] branchbot: 建议 #1（组织部）已指派给你，答复期限") {
+		t.Fatalf("the assignee's private chat got:\n%s", out)
+	}
+}
