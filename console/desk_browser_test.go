@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/branchbot/branchbot/bot"
@@ -144,5 +145,112 @@ func TestAssignTellsAssigneePrivatelyWithoutADepartmentGroup(t *testing.T) {
 	out := strings.Join(d.h.Flush(), "\n")
 	if !strings.Contains(out, "[私聊 黄伟] branchbot: 建议 #1（组织部）已指派给你，答复期限") {
 		t.Fatalf("the assignee's private chat got:\n%s", out)
+	}
+}
+
+// sentBroadcast has 李明 send a notice asking for receipts to 计算机学院党委
+// through both review levels: the 第一党支部 group gets it (张三 confirms),
+// the 第二党支部 group, titled with script, fails for good.
+func (d *desk) sentBroadcast(text string) {
+	d.t.Helper()
+	h := d.h
+	h.As("王老师")
+	h.Group("第一党支部")
+	h.Say("/bind 第一党支部")
+	h.Group(evilName)
+	h.Say("/bind 第二党支部")
+	if _, err := h.Do(":fail " + evilName); err != nil {
+		d.t.Fatal(err)
+	}
+	h.As("李明")
+	h.Private()
+	h.LinkSpeaker("T0002")
+	h.Say("/broadcast 计算机学院党委 " + text + " confirm=yes")
+	for name, number := range map[string]string{"黄伟": viceNumber, "赵强": headNumber} {
+		h.As(name)
+		h.Private()
+		h.LinkSpeaker(number)
+	}
+	h.As("黄伟")
+	h.Say("/approve 1")
+	h.As("赵强")
+	h.Say("/approve 1")
+	h.Group("第一党支部")
+	h.As("张三")
+	h.LinkSpeaker(memberNumber)
+	h.Say("收到")
+	h.Flush()
+}
+
+func TestBrowserBroadcastStatusAndLog(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	d.sentBroadcast(evilName + "周五下午三点开支部大会")
+	for number, pass := range map[string]string{"T0002": "计算机学院党委李明的密码", "T0008": "第二党支部陈书记的密码"} {
+		if _, err := console.SetPassword(context.Background(), d.h.Engine, d.h.DB, number, pass, d.h.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.browserSignIn(t, ctx, "T0002", "计算机学院党委李明的密码")
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/broadcasts/log"), chromedp.WaitVisible(chromedp.ID("b1")))
+	row := text(t, ctx, "#b1")
+	for _, want := range []string{"李明", "计算机学院党委", "已发出", evilName + "周五下午三点", "黄伟 通过（分管副部长审核）", "赵强 通过（部长审批）", "发出到 2 个群"} {
+		if !strings.Contains(row, want) {
+			t.Fatalf("the log's row lacks %q:\n%s", want, row)
+		}
+	}
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#b1 a`)))); err != nil {
+		t.Fatal(err)
+	}
+	if h := text(t, ctx, "#head"); h != "通知 #1 → 计算机学院党委：共 2 个群，已送达 1，排队 0，失败 1。" {
+		t.Fatalf("head = %q", h)
+	}
+	groups, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#deliveries tbody tr")].map(r => r.className + " " + r.cells[0].textContent + " " + r.cells[1].textContent)`))
+	if err != nil || len(groups) != 2 || !strings.HasPrefix(groups[0], "delivered 第一党支部 已送达 ") || groups[1] != "failed "+evilName+" 失败：chat not found" {
+		t.Fatalf("deliveries = %q (%v)", groups, err)
+	}
+	if s := text(t, ctx, "#text"); s != evilName+"周五下午三点开支部大会" {
+		t.Fatalf("text = %q", s)
+	}
+	receipts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#receipts tbody tr")].map(r => [...r.cells].map(c => c.textContent).join("|"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"计算机学院党委|0/1||李明", "第一党支部|1/4|张三|李四、王五、周书记", "第二党支部|0/2||赵六、陈书记"}
+	if strings.Join(receipts, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("receipts:\n%s\nwant:\n%s", strings.Join(receipts, "\n"), strings.Join(want, "\n"))
+	}
+	screenshot(t, ctx, "console-broadcast-status.png")
+	submit(t, ctx, "logout")
+
+	// 陈书记 is secretary of 第二党支部 only: the notice went to all of
+	// 计算机学院党委, so it is not theirs to see.
+	d.browserSignIn(t, ctx, "T0008", "第二党支部陈书记的密码")
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(d.srv.URL+"/broadcasts/1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusForbidden || text(t, ctx, "#error") != "只有通知 #1 的提交人、审核人、相关单位书记或管理员可以查看。" {
+		t.Fatalf("another unit's broadcast by URL = %d %q", resp.Status, text(t, ctx, "#error"))
+	}
+	if body := text(t, ctx, "main"); strings.Contains(body, "周五下午三点") {
+		t.Fatal("the refusal shows the notice")
+	}
+	do(t, ctx, chromedp.Navigate(d.srv.URL+"/broadcasts/log"), chromedp.WaitVisible(chromedp.ID("broadcast-log")))
+	if s := text(t, ctx, "#broadcast-log tbody"); s != "没有你可以查看的通知。" {
+		t.Fatalf("陈书记's log = %q", s)
+	}
+}
+
+// Staff who are neither secretaries nor reviewers have no log.
+func TestBroadcastLogRefusedToPlainStaff(t *testing.T) {
+	d := newDesk(t)
+	c := d.client()
+	d.signIn(c, staffNumber, staffPass)
+	if code, body := d.get(c, "/broadcasts/log"); code != http.StatusForbidden || !strings.Contains(body, "只有通知的提交人、审核人、相关单位书记或管理员可以查看。") {
+		t.Fatalf("log for 刘芳 = %d:\n%s", code, body)
+	}
+	if _, body := d.get(c, "/tickets"); strings.Contains(body, "/broadcasts/log") {
+		t.Fatal("the navigation links to a log 刘芳 may not see")
 	}
 }

@@ -40,6 +40,7 @@ type nav struct {
 	// Attendance: the attendance pages are served.
 	Attendance bool
 	Roster     bool // admins: the roster upload
+	Log        bool // the broadcast log: secretaries, reviewers, admins
 	Active     string
 }
 
@@ -48,7 +49,7 @@ var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
 	funcs := template.FuncMap{"list": func(s ...string) []string { return s }}
-	for _, name := range pageNames {
+	for _, name := range append(pageNames, deskPageNames...) {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)
@@ -83,7 +84,7 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
 	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil,
-		Roster: core.MayImportRoster(c, units) == nil}
+		Roster: core.MayImportRoster(c, units) == nil, Log: s.opts.Broadcasts != nil && s.opts.Broadcasts.MayViewLog(c) == nil}
 	if c.Roster == nil {
 		return "管理员", n
 	}
