@@ -7,7 +7,7 @@ import (
 )
 
 // deskPageNames are the templates of the desk pages (desk.go).
-var deskPageNames = []string{"broadcast", "broadcastlog"}
+var deskPageNames = []string{"broadcast", "broadcastlog", "links"}
 
 // deskRoutes registers the console's desk pages beyond the first round:
 // ticket assignment, broadcast status and log, link codes and approvals,
@@ -17,6 +17,12 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	if s.opts.Broadcasts != nil {
 		mux.Handle("GET /broadcasts/log", s.signedIn(s.broadcastLog))
 		mux.Handle("GET /broadcasts/{id}", s.signedIn(s.broadcastStatus))
+	}
+	if s.opts.Core != nil {
+		mux.Handle("GET /units/{id}/links", s.signedIn(s.links))
+		mux.Handle("POST /units/{id}/linkcode", s.signedIn(s.linkCode))
+		mux.Handle("POST /units/{id}/links/{req}/approve", s.signedIn(s.approveLink))
+		mux.Handle("POST /units/{id}/links/{req}/reject", s.signedIn(s.rejectLink))
 	}
 }
 

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -252,5 +253,95 @@ func TestBroadcastLogRefusedToPlainStaff(t *testing.T) {
 	}
 	if _, body := d.get(c, "/tickets"); strings.Contains(body, "/broadcasts/log") {
 		t.Fatal("the navigation links to a log 刘芳 may not see")
+	}
+}
+
+func TestBrowserLinkCodesAndApprovals(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	first, second := d.unitID("第一党支部"), d.unitID(otherBranch)
+	d.addRoster(bot.RosterEntry{Name: evilName, Number: "2023098", UnitID: first, Role: bot.RoleMember})
+	// Requests without a code: 王五 in the branch's group, 小号 for 张三
+	// (to be refused), 赵六 in the other branch.
+	d.h.Group("第一党支部")
+	d.h.As("王五")
+	d.h.Say("/iam 2023003 王五")
+	d.h.As("小号")
+	d.h.Say("/iam 2023001 张三")
+	d.h.Group(otherBranch)
+	d.h.As("赵六")
+	d.h.Say("/iam 2023004 赵六")
+	d.h.Flush()
+
+	d.browserSignIn(t, ctx, secNumber, secPass)
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.ID("links")))); err != nil {
+		t.Fatal(err)
+	}
+	requests, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#requests tbody tr")].map(r => r.id + " " + r.cells[1].textContent + " " + r.cells[2].textContent)`))
+	if err != nil || strings.Join(requests, "|") != "r1 「王五」 王五（2023003）|r2 「小号」 张三（2023001）" {
+		t.Fatalf("requests = %q (%v): want 第一党支部's two, not 赵六's", requests, err)
+	}
+	unlinked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#unlinked tbody tr")].map(r => r.cells[0].textContent + " " + r.cells[4].textContent.trim())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"张三 发绑定码", "李四 发绑定码", "王五 发绑定码", evilName + " 发绑定码", "周书记 周书记（T0007）是书记身份，其绑定码须由上级单位的书记或管理员发放。"}
+	if strings.Join(unlinked, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("unlinked:\n%s\nwant:\n%s", strings.Join(unlinked, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A code for 李四, handed over and used in the chat.
+	submit(t, ctx, "code-2023002")
+	code := text(t, ctx, "#code")
+	if h := text(t, ctx, "#issued h2"); h != "绑定码：李四（2023002）" || len(code) != 9 {
+		t.Fatalf("issued %q: %q", h, code)
+	}
+	screenshot(t, ctx, "console-links.png")
+	d.h.As("李四")
+	d.h.Private()
+	if out := strings.Join(d.h.Say("/iam 2023002 李四 "+code), "\n"); !strings.Contains(out, "绑定成功") {
+		t.Fatalf("李四 with the code from the web:\n%s", out)
+	}
+
+	// Approve 王五's request, refuse 小号's with a reason.
+	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/units/%d/links", d.srv.URL, first)), chromedp.WaitVisible(chromedp.ID("r1")))
+	submit(t, ctx, "approve-link-1")
+	if f := text(t, ctx, "#flash"); f != "已确认绑定申请 #1：账号「王五」绑定为 王五（2023003）。" {
+		t.Fatalf("flash = %q", f)
+	}
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("link-reason-2"), "不是本人"))
+	submit(t, ctx, "reject-link-2")
+	if f := text(t, ctx, "#flash"); f != "已拒绝绑定申请 #2（账号「小号」→ 张三）。" {
+		t.Fatalf("flash = %q", f)
+	}
+	out := strings.Join(d.h.Flush(), "\n")
+	for _, w := range []string{"@王五 你的绑定申请 #1 已由 周书记 确认，绑定成功：王五", "@小号 你的绑定申请 #2（张三，2023001）未通过。理由：不是本人。"} {
+		if !strings.Contains(out, w) {
+			t.Fatalf("the chat lacks %q:\n%s", w, out)
+		}
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#requests tbody tr").length`)); n != 0 {
+		t.Fatalf("%d requests still listed", n)
+	}
+
+	// The other branch, by URL or by a forged form: 403, nothing issued
+	// or decided.
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(fmt.Sprintf("%s/units/%d/links", d.srv.URL, second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusForbidden || text(t, ctx, "#error") != "你不是第二党支部或其上级单位的书记。" {
+		t.Fatalf("another branch's links by URL = %d %q", resp.Status, text(t, ctx, "#error"))
+	}
+	c := d.client()
+	d.signIn(c, secNumber, secPass)
+	if code, body := d.post(c, fmt.Sprintf("/units/%d/linkcode", first), url.Values{"number": {"2023004"}}); code != http.StatusForbidden || strings.Contains(body, `id="code"`) {
+		t.Fatalf("a code for 赵六 of 第二党支部 = %d:\n%s", code, body)
+	}
+	if code, _ := d.post(c, fmt.Sprintf("/units/%d/links/3/approve", first), nil); code != http.StatusForbidden {
+		t.Fatalf("approving 赵六's request = %d", code)
+	}
+	if out := d.h.Flush(); len(out) != 0 {
+		t.Fatalf("refused actions said: %q", out)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -63,7 +64,8 @@ func newDeskTB(t testing.TB) *desk {
 		ci = checkin.New(h.Engine, h.DB)
 		return []bot.Feature{tk, bc, ci}
 	}})
-	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: slog.New(slog.DiscardHandler)})
+	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci,
+		Core: core.New(h.Engine, h.DB, core.Options{Link: h.Config.Roster.Link}), Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -30,6 +31,7 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 		tk *tickets.Feature
 		bc *broadcast.Feature
 		ci *checkin.Feature
+		co *core.Feature
 	)
 	for _, f := range app.Features {
 		switch f := f.(type) {
@@ -39,9 +41,11 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 			bc = f
 		case *checkin.Feature:
 			ci = f
+		case *core.Feature:
+			co = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Core: co, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
