@@ -27,6 +27,7 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/consolelink"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 )
@@ -49,7 +50,10 @@ type Options struct {
 	// Core gives the link pages (link codes, link approvals); nil leaves
 	// them out.
 	Core *core.Feature
-	Log  *slog.Logger
+	// PasswordLinks sends the sign-in page's "forgot password" links; nil
+	// leaves that form out (links sent by /console still work).
+	PasswordLinks *consolelink.Feature
+	Log           *slog.Logger
 	// SessionTTL is how long a sign-in lasts (console.session_ttl).
 	SessionTTL time.Duration
 	// BaseURL is the address people open (console.base_url); an https one

@@ -7,7 +7,7 @@ import (
 )
 
 // deskPageNames are the templates of the desk pages (desk.go).
-var deskPageNames = []string{"broadcast", "broadcastlog", "links"}
+var deskPageNames = []string{"broadcast", "broadcastlog", "links", "setpassword", "forgot"}
 
 // deskRoutes registers the console's desk pages beyond the first round:
 // ticket assignment, broadcast status and log, link codes and approvals,
@@ -17,6 +17,12 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	if s.opts.Broadcasts != nil {
 		mux.Handle("GET /broadcasts/log", s.signedIn(s.broadcastLog))
 		mux.Handle("GET /broadcasts/{id}", s.signedIn(s.broadcastStatus))
+	}
+	mux.HandleFunc("GET /set-password", s.setPasswordForm)
+	mux.HandleFunc("POST /set-password", s.setPassword)
+	if s.opts.PasswordLinks != nil {
+		mux.HandleFunc("GET /password/forgot", s.forgotForm)
+		mux.HandleFunc("POST /password/forgot", s.forgot)
 	}
 	if s.opts.Core != nil {
 		mux.Handle("GET /units/{id}/links", s.signedIn(s.links))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -343,5 +344,134 @@ func TestBrowserLinkCodesAndApprovals(t *testing.T) {
 	}
 	if out := d.h.Flush(); len(out) != 0 {
 		t.Fatalf("refused actions said: %q", out)
+	}
+}
+
+var passwordLinkRE = regexp.MustCompile(`http://[0-9.:]+/set-password\?token=[A-Z0-9]+`)
+
+// passwordLinkIn finds the one password link in chat output.
+func passwordLinkIn(t *testing.T, out []string) string {
+	t.Helper()
+	links := passwordLinkRE.FindAllString(strings.Join(out, "\n"), -1)
+	if len(links) != 1 {
+		t.Fatalf("want one password link in:\n%s", strings.Join(out, "\n"))
+	}
+	return links[0]
+}
+
+func TestBrowserPasswordLinkFromPrivateChat(t *testing.T) {
+	d := newDesk(t)
+	ctx := browser(t)
+	// 孙丽 of 学生工作部 has no password yet; she asks in her private chat,
+	// phone style: the bare Chinese name.
+	d.h.As("孙丽")
+	d.h.Private()
+	d.h.LinkSpeaker("T0006")
+	out := d.h.Say("控制台")
+	link := passwordLinkIn(t, out)
+	if !strings.HasPrefix(out[0], "[私聊 孙丽] branchbot: 孙丽，这是设置网页控制台密码的链接（09:30 前有效，只能使用一次，请勿转发）：") {
+		t.Fatalf("the chat got:\n%s", strings.Join(out, "\n"))
+	}
+
+	do(t, ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("set-password")))
+	if w := text(t, ctx, "#for"); w != "孙丽（T0006）" {
+		t.Fatalf("the page is for %q", w)
+	}
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("new-password"), "学生工作部孙丽的新密码"), chromedp.SendKeys(chromedp.ID("new-password-again"), "学生工作部孙丽的新密"))
+	submit(t, ctx, "set-password-send")
+	if e := text(t, ctx, "#error"); e != "两次输入的密码不一致。" {
+		t.Fatalf("mismatched passwords: %q", e)
+	}
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("new-password"), "短密码"), chromedp.SendKeys(chromedp.ID("new-password-again"), "短密码"))
+	submit(t, ctx, "set-password-send")
+	if e := text(t, ctx, "#error"); e != "密码至少需要 8 个字符（可以用中文）。" {
+		t.Fatalf("a short password: %q", e)
+	}
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("new-password"), "学生工作部孙丽的新密码"), chromedp.SendKeys(chromedp.ID("new-password-again"), "学生工作部孙丽的新密码"))
+	submit(t, ctx, "set-password-send")
+	if f := text(t, ctx, "#flash"); f != "密码已设置。请用工号 T0006 和新密码登录。" {
+		t.Fatalf("flash = %q", f)
+	}
+	d.browserSignIn(t, ctx, "T0006", "学生工作部孙丽的新密码")
+	if w := text(t, ctx, "#who"); w != "孙丽（学生工作部的工作人员）" {
+		t.Fatalf("signed in as %q", w)
+	}
+	screenshot(t, ctx, "console-password-link.png")
+
+	// Used once: the link is dead now.
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusGone || !strings.Contains(text(t, ctx, "#error"), "这个链接无效、已过期或已经用过") {
+		t.Fatalf("a used link = %d %q", resp.Status, text(t, ctx, "#error"))
+	}
+}
+
+func TestPasswordLinkRules(t *testing.T) {
+	d := newDesk(t)
+	c := d.client()
+	// Members may not; nor may anyone in a group.
+	d.h.As("张三")
+	d.h.Private()
+	d.h.LinkSpeaker(memberNumber)
+	if out := strings.Join(d.h.Say("/console"), "\n"); !strings.Contains(out, "只有工作人员、书记和管理员可以登录控制台。") || passwordLinkRE.MatchString(out) {
+		t.Fatalf("a member asking:\n%s", out)
+	}
+	d.h.As("周书记")
+	d.h.Group("第一党支部")
+	d.h.LinkSpeaker(secNumber)
+	if out := strings.Join(d.h.Say("/console"), "\n"); passwordLinkRE.MatchString(out) {
+		t.Fatalf("a link sent in a group:\n%s", out)
+	}
+	// Expired after 30 minutes.
+	d.h.Private()
+	link := passwordLinkIn(t, d.h.Say("/console"))
+	path := strings.TrimPrefix(link, d.srv.URL)
+	if code, _ := d.get(c, path); code != http.StatusOK {
+		t.Fatalf("a fresh link = %d", code)
+	}
+	d.h.Clock.Advance(31 * time.Minute)
+	if code, _ := d.get(c, path); code != http.StatusGone {
+		t.Fatalf("a link after 31 minutes = %d, want 410", code)
+	}
+	token := strings.TrimPrefix(path, "/set-password?token=")
+	if code, _ := d.post(c, "/set-password", url.Values{"token": {token}, "password": {"新的足够长的密码"}, "again": {"新的足够长的密码"}}); code != http.StatusGone {
+		t.Fatalf("setting a password with an expired link = %d", code)
+	}
+	// At most three an hour.
+	d.h.Say("/console")
+	d.h.Say("/console")
+	if out := strings.Join(d.h.Say("/console"), "\n"); !strings.Contains(out, "一小时内最多获取 3 次链接") {
+		t.Fatalf("the fourth link in an hour:\n%s", out)
+	}
+
+	// The forgot form says the same whatever the 工号, and sends only to a
+	// console user with a private chat.
+	d.h.Flush()
+	for _, number := range []string{"T9999", memberNumber, "T0002", "T0006"} {
+		resp, err := c.PostForm(d.srv.URL+"/password/forgot", url.Values{"number": {number}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+			t.Fatalf("forgot %s = %d %s", number, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if out := d.h.Flush(); len(out) != 0 {
+			t.Fatalf("forgot %s (no private chat, or not a console user) sent:\n%s", number, strings.Join(out, "\n"))
+		}
+	}
+	d.h.As("孙丽")
+	d.h.LinkSpeaker("T0006")
+	d.h.Say("/whoami")
+	if resp, err := c.PostForm(d.srv.URL+"/password/forgot", url.Values{"number": {"T0006"}}); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("forgot T0006: %v", err)
+	}
+	if out := d.h.Flush(); !strings.HasPrefix(strings.Join(out, "\n"), "[私聊 孙丽] branchbot: 孙丽，这是设置网页控制台密码的链接") {
+		t.Fatalf("forgot T0006 with a private chat sent:\n%s", strings.Join(out, "\n"))
+	}
+	if _, body := d.get(c, "/login"); !strings.Contains(body, "如果这个工号可以登录控制台") {
+		t.Fatalf("the sign-in page after the forgot form:\n%s", body)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/consolelink"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
@@ -53,7 +54,13 @@ func newDeskTB(t testing.TB) *desk {
 		tk *tickets.Feature
 		bc *broadcast.Feature
 		ci *checkin.Feature
+		pl *consolelink.Feature
 	)
+	// The server's address is known before it starts: password links
+	// point to it (console.base_url).
+	hs := httptest.NewUnstartedServer(nil)
+	baseURL := "http://" + hs.Listener.Addr().String() + "/"
+	t.Cleanup(hs.Close)
 	h := commandtest.New(t, commandtest.Options{Caps: bot.Capabilities{Private: true}, Features: func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
@@ -62,15 +69,17 @@ func newDeskTB(t testing.TB) *desk {
 		tk = tickets.New(h.Engine, h.DB, cal, h.Config.SLA, nil)
 		bc = broadcast.New(h.Engine, h.DB, h.Config, slog.New(slog.DiscardHandler))
 		ci = checkin.New(h.Engine, h.DB)
-		return []bot.Feature{tk, bc, ci}
+		pl = consolelink.New(h.Engine, h.DB, baseURL)
+		return []bot.Feature{tk, bc, ci, pl}
 	}})
 	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci,
-		Core: core.New(h.Engine, h.DB, core.Options{Link: h.Config.Roster.Link}), Log: slog.New(slog.DiscardHandler)})
+		Core: core.New(h.Engine, h.DB, core.Options{Link: h.Config.Roster.Link}), PasswordLinks: pl, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &desk{t: t, h: h, srv: httptest.NewServer(srv)}
-	t.Cleanup(d.srv.Close)
+	hs.Config.Handler = srv
+	hs.Start()
+	d := &desk{t: t, h: h, srv: hs}
 	ctx := context.Background()
 	for number, pass := range map[string]string{staffNumber: staffPass, secNumber: secPass, viceNumber: vicePass, headNumber: headPass, adminNumber: adminPass} {
 		if _, err := console.SetPassword(ctx, h.Engine, h.DB, number, pass, h.Clock.Now()); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/consolelink"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
@@ -32,6 +33,7 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 		bc *broadcast.Feature
 		ci *checkin.Feature
 		co *core.Feature
+		pl *consolelink.Feature
 	)
 	for _, f := range app.Features {
 		switch f := f.(type) {
@@ -43,9 +45,11 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 			ci = f
 		case *core.Feature:
 			co = f
+		case *consolelink.Feature:
+			pl = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Core: co, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Core: co, PasswordLinks: pl, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
