@@ -3,7 +3,6 @@ package console_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -117,16 +116,7 @@ func TestAssignRefusedOutsideTheDepartment(t *testing.T) {
 // post posts a form and returns the status and body.
 func (d *desk) post(c *http.Client, path string, form url.Values) (int, string) {
 	d.t.Helper()
-	resp, err := c.PostForm(d.srv.URL+path, form)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	return d.read(c.PostForm(d.srv.URL+path, form))
 }
 
 // With no department group, the assignee hears of it in their private chat

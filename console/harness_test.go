@@ -138,7 +138,12 @@ func (d *desk) signIn(c *http.Client, number, password string) *http.Response {
 // get fetches a page and returns its status and body.
 func (d *desk) get(c *http.Client, path string) (int, string) {
 	d.t.Helper()
-	resp, err := c.Get(d.srv.URL + path)
+	return d.read(c.Get(d.srv.URL + path))
+}
+
+// read returns a response's status and body.
+func (d *desk) read(resp *http.Response, err error) (int, string) {
+	d.t.Helper()
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -75,14 +75,7 @@ func (db *DB) UsePasswordLink(ctx context.Context, tokenHash, passwordHash strin
 		if _, err := tx.ExecContext(ctx, `UPDATE console_password_links SET used_at = ? WHERE roster_id = ? AND used_at IS NULL`, ms(now), id); err != nil {
 			return fmt.Errorf("use other password links of roster %d: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO console_passwords(roster_id, hash, set_at) VALUES (?, ?, ?)
-			ON CONFLICT(roster_id) DO UPDATE SET hash = excluded.hash, set_at = excluded.set_at`, id, passwordHash, ms(now)); err != nil {
-			return fmt.Errorf("set console password of roster %d: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM console_sessions WHERE roster_id = ?`, id); err != nil {
-			return fmt.Errorf("end console sessions of roster %d: %w", id, err)
-		}
-		return nil
+		return setConsolePassword(ctx, tx, id, passwordHash, now)
 	})
 	return id, err
 }
