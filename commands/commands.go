@@ -4,6 +4,7 @@ package commands
 
 import (
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -50,7 +51,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
-		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()),
+		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()).WithPhotoDir(MinutesPhotoDir(d.Config)),
 		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
@@ -96,4 +97,10 @@ func consoleBaseURL(c configs.ConsoleConfig) string {
 		return ""
 	}
 	return c.BaseURL
+}
+
+// MinutesPhotoDir is where photos of meeting minutes are kept:
+// <data_dir>/minutes.
+func MinutesPhotoDir(c *configs.Config) string {
+	return filepath.Join(c.DataDir, "minutes")
 }
