@@ -12,6 +12,7 @@ import (
 	"github.com/branchbot/branchbot/commands/assist"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/consolelink"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/export"
 	"github.com/branchbot/branchbot/commands/followup"
@@ -59,6 +60,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
 		followup.New(d.Engine, d.DB, FollowupOptions(d.Config.Followup)),
 		meetings.New(d.Engine, d.DB, d.Config.Meetings),
+		consolelink.New(d.Engine, d.DB, consoleBaseURL(d.Config.Console)),
 	}, nil
 }
 
@@ -86,6 +88,15 @@ func FollowupOptions(c configs.FollowupConfig) followup.Options {
 		Chunk:     c.MentionChunk,
 		FlagAfter: c.Flag(),
 	}
+}
+
+// consoleBaseURL is where password links point: console.base_url, or ""
+// when the console is off (/console then says so).
+func consoleBaseURL(c configs.ConsoleConfig) string {
+	if !c.Enabled {
+		return ""
+	}
+	return c.BaseURL
 }
 
 // MinutesPhotoDir is where photos of meeting minutes are kept:

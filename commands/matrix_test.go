@@ -168,6 +168,7 @@ var matrixCases = map[string]matrixCase{
 	"/progress checkin": {},
 	"/progress relay":   {args: "#1"},
 	"/todo":             {},
+	"/console":          {},
 	"/ack":              {args: "1"},
 	"/absence":          {args: "下午有课"},
 	"/absence approve":  {args: "1"},

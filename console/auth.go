@@ -82,7 +82,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", page{Title: "登录", Next: safeNext(r.URL.Query().Get("next"))})
+	s.render(w, r, http.StatusOK, "login", page{Title: "登录", Next: safeNext(r.URL.Query().Get("next")), Flash: s.takeFlash(w, r)})
 }
 
 // safeNext keeps a redirect after sign-in on the console itself.

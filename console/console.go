@@ -27,6 +27,8 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/consolelink"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/followup"
 	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/commands/study"
@@ -53,7 +55,13 @@ type Options struct {
 	Relays   *relay.Feature
 	Study    *study.Feature
 	Followup *followup.Feature
-	Log      *slog.Logger
+	// Core gives the link pages (link codes, link approvals); nil leaves
+	// them out.
+	Core *core.Feature
+	// PasswordLinks sends the sign-in page's "forgot password" links; nil
+	// leaves that form out (links sent by /console still work).
+	PasswordLinks *consolelink.Feature
+	Log           *slog.Logger
 	// SessionTTL is how long a sign-in lasts (console.session_ttl).
 	SessionTTL time.Duration
 	// BaseURL is the address people open (console.base_url); an https one
@@ -124,6 +132,7 @@ func New(o Options) (*Server, error) {
 		mux.Handle("POST /broadcasts/{id}/approve", s.signedIn(s.approve))
 		mux.Handle("POST /broadcasts/{id}/reject", s.signedIn(s.reject))
 	}
+	s.deskRoutes(mux)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))

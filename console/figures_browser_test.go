@@ -23,11 +23,8 @@ import (
 	"github.com/branchbot/branchbot/commands/study"
 )
 
-// evilName is a member of 第一党支部 whose name is script: every page and
-// chart must show it as text (the browser fails the test on any dialog).
-const evilName = "</script><script>alert(1)</script>"
-
-// addEvilMember puts evilName on 第一党支部's roster (number 2023099).
+// addEvilMember puts evilName (a name that is script: every page and chart
+// must show it as text) on 第一党支部's roster (number 2023099).
 func (d *desk) addEvilMember() {
 	d.t.Helper()
 	e := bot.RosterEntry{Name: evilName, Number: "2023099", UnitID: d.unitID("第一党支部"), Title: "党员"}

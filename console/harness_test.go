@@ -15,6 +15,8 @@ import (
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
+	"github.com/branchbot/branchbot/commands/consolelink"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/tickets"
 	"github.com/branchbot/branchbot/console"
 )
@@ -53,7 +55,13 @@ func newDeskTB(t testing.TB) *desk {
 		bc *broadcast.Feature
 		ci *checkin.Feature
 		fg figureFeatures
+		pl *consolelink.Feature
 	)
+	// The server's address is known before it starts: password links
+	// point to it (console.base_url).
+	hs := httptest.NewUnstartedServer(nil)
+	baseURL := "http://" + hs.Listener.Addr().String() + "/"
+	t.Cleanup(hs.Close)
 	h := commandtest.New(t, commandtest.Options{Caps: bot.Capabilities{Private: true}, Features: func(h *commandtest.Harness) []bot.Feature {
 		cal, err := calendar.New(calendar.Options{Location: commandtest.Shanghai, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
@@ -63,15 +71,18 @@ func newDeskTB(t testing.TB) *desk {
 		bc = broadcast.New(h.Engine, h.DB, h.Config, slog.New(slog.DiscardHandler))
 		ci = checkin.New(h.Engine, h.DB)
 		fg = newFigureFeatures(t, h, cal)
-		return append([]bot.Feature{tk, bc, ci}, fg.list()...)
+		pl = consolelink.New(h.Engine, h.DB, baseURL)
+		return append([]bot.Feature{tk, bc, ci, pl}, fg.list()...)
 	}})
-	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Log: slog.New(slog.DiscardHandler),
+	srv, err := console.New(console.Options{Engine: h.Engine, Store: h.DB, Tickets: tk, Broadcasts: bc, Checkin: ci,
+		Core: core.New(h.Engine, h.DB, core.Options{Link: h.Config.Roster.Link}), PasswordLinks: pl, Log: slog.New(slog.DiscardHandler),
 		Relays: fg.relays, Study: fg.study, Followup: fg.followup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &desk{t: t, h: h, srv: httptest.NewServer(srv)}
-	t.Cleanup(d.srv.Close)
+	hs.Config.Handler = srv
+	hs.Start()
+	d := &desk{t: t, h: h, srv: hs}
 	ctx := context.Background()
 	for number, pass := range map[string]string{staffNumber: staffPass, secNumber: secPass, viceNumber: vicePass, headNumber: headPass, adminNumber: adminPass} {
 		if _, err := console.SetPassword(ctx, h.Engine, h.DB, number, pass, h.Clock.Now()); err != nil {
@@ -130,7 +141,12 @@ func (d *desk) signIn(c *http.Client, number, password string) *http.Response {
 // get fetches a page and returns its status and body.
 func (d *desk) get(c *http.Client, path string) (int, string) {
 	d.t.Helper()
-	resp, err := c.Get(d.srv.URL + path)
+	return d.read(c.Get(d.srv.URL + path))
+}
+
+// read returns a response's status and body.
+func (d *desk) read(resp *http.Response, err error) (int, string) {
+	d.t.Helper()
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type nav struct {
 	Attendance bool
 	Roster     bool // admins: the roster upload
 	Figures    figureNav
+	Log        bool // the broadcast log: secretaries, reviewers, admins
 	Active     string
 }
 
@@ -48,7 +49,7 @@ var pageNames = []string{"login", "error", "queue", "ticket", "unit", "drafts", 
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	return s.parsePages(pageNames)
+	return s.parsePages(append(pageNames, deskPageNames...))
 }
 
 // parsePages parses each named page with the layout into s.pages.
@@ -89,7 +90,7 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) whoAndNav(c bot.Caller, active string) (string, nav) {
 	units := s.opts.Engine.Units()
 	n := nav{Active: active, Tickets: c.Is(bot.RoleStaff, 0, units), Review: s.opts.Broadcasts != nil, Attendance: s.opts.Checkin != nil,
-		Roster: core.MayImportRoster(c, units) == nil}
+		Roster: core.MayImportRoster(c, units) == nil, Log: s.opts.Broadcasts != nil && s.opts.Broadcasts.MayViewLog(c) == nil}
 	n.Figures = s.figureNav()
 	if c.Roster == nil {
 		return "管理员", n
@@ -172,6 +173,9 @@ type ticketData struct {
 	T      tickets.TicketView
 	Answer string
 	Reason string
+	// Assignees are whom the assign form offers; Assign the 工号 chosen.
+	Assignees []tickets.Assignee
+	Assign    string
 }
 
 func (s *Server) ticket(w http.ResponseWriter, r *http.Request) {
@@ -185,6 +189,9 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d.T, err = s.opts.Tickets.DeskTicket(r.Context(), caller(r), n)
+	if err == nil && d.T.Open {
+		d.Assignees, err = s.opts.Tickets.DeskAssignees(r.Context(), caller(r), n)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -45,6 +45,14 @@ type Store interface {
 	// does; missing counts the entries on the roster the file leaves out
 	// (kept).
 	UploadRoster(ctx context.Context, entries []bot.RosterEntry, at time.Time) (added, updated, unchanged, missing int, err error)
+	// PasswordLink is the roster entry of an unused password link with the
+	// token hash, unexpired at now; bot.ErrNotFound otherwise.
+	PasswordLink(ctx context.Context, tokenHash string, now time.Time) (int64, error)
+	// UsePasswordLink uses up the link (and the entry's other unused
+	// links), sets the entry's password hash and ends its sessions, in one
+	// transaction; bot.ErrNotFound when the link is unknown, used or
+	// expired.
+	UsePasswordLink(ctx context.Context, tokenHash, passwordHash string, now time.Time) (int64, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)

@@ -30,16 +30,20 @@ func (db *DB) ConsolePassword(ctx context.Context, rosterID int64) (string, erro
 // SetConsolePassword implements console.Store: it sets the entry's password
 // hash and ends every session the entry had, in one transaction.
 func (db *DB) SetConsolePassword(ctx context.Context, rosterID int64, hash string, now time.Time) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO console_passwords(roster_id, hash, set_at) VALUES (?, ?, ?)
-			ON CONFLICT(roster_id) DO UPDATE SET hash = excluded.hash, set_at = excluded.set_at`, rosterID, hash, ms(now)); err != nil {
-			return fmt.Errorf("set console password of roster %d: %w", rosterID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM console_sessions WHERE roster_id = ?`, rosterID); err != nil {
-			return fmt.Errorf("end console sessions of roster %d: %w", rosterID, err)
-		}
-		return nil
-	})
+	return db.tx(ctx, func(tx *sql.Tx) error { return setConsolePassword(ctx, tx, rosterID, hash, now) })
+}
+
+// setConsolePassword sets an entry's password hash and ends its sessions
+// inside tx.
+func setConsolePassword(ctx context.Context, tx *sql.Tx, rosterID int64, hash string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO console_passwords(roster_id, hash, set_at) VALUES (?, ?, ?)
+		ON CONFLICT(roster_id) DO UPDATE SET hash = excluded.hash, set_at = excluded.set_at`, rosterID, hash, ms(now)); err != nil {
+		return fmt.Errorf("set console password of roster %d: %w", rosterID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM console_sessions WHERE roster_id = ?`, rosterID); err != nil {
+		return fmt.Errorf("end console sessions of roster %d: %w", rosterID, err)
+	}
+	return nil
 }
 
 // CreateConsoleSession implements console.Store; it also drops sessions

@@ -14,6 +14,8 @@ import (
 
 	"github.com/branchbot/branchbot/commands/broadcast"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/consolelink"
+	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/commands/followup"
 	"github.com/branchbot/branchbot/commands/relay"
 	"github.com/branchbot/branchbot/commands/study"
@@ -36,6 +38,8 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 		rl *relay.Feature
 		st *study.Feature
 		fu *followup.Feature
+		co *core.Feature
+		pl *consolelink.Feature
 	)
 	for _, f := range app.Features {
 		switch f := f.(type) {
@@ -51,9 +55,14 @@ func startConsole(ctx context.Context, app *App) (wait func(), err error) {
 			st = f
 		case *followup.Feature:
 			fu = f
+		case *core.Feature:
+			co = f
+		case *consolelink.Feature:
+			pl = f
 		}
 	}
-	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci, Relays: rl, Study: st, Followup: fu, Log: app.Log,
+	srv, err := console.New(console.Options{Engine: app.Engine, Store: app.DB, Tickets: tk, Broadcasts: bc, Checkin: ci,
+		Relays: rl, Study: st, Followup: fu, Core: co, PasswordLinks: pl, Log: app.Log,
 		SessionTTL: cfg.SessionTTL, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err

@@ -709,22 +709,25 @@ func preview(s string, n int) string {
 
 // mayView reports whether the caller may see a broadcast's status and log:
 // its author, an admin, a secretary of its units, or one of its reviewers.
-func (f *Feature) mayView(r *bot.Request, b Broadcast) bool {
-	if r.Caller.Admin || isAuthor(b, r.Caller) {
+func (f *Feature) mayView(r *bot.Request, b Broadcast) bool { return f.mayViewBy(r.Caller, b) }
+
+// mayViewBy is mayView for a caller in a chat or not.
+func (f *Feature) mayViewBy(c bot.Caller, b Broadcast) bool {
+	if c.Admin || isAuthor(b, c) {
 		return true
 	}
 	for _, l := range f.chainOf(b) {
-		if canReview(r.Caller, l) {
+		if canReview(c, l) {
 			return true
 		}
 	}
-	units := r.Units()
+	units := f.engine.Units()
 	for _, id := range b.UnitIDs {
-		if !r.Caller.Is(bot.RoleSecretary, id, units) {
+		if !c.Is(bot.RoleSecretary, id, units) {
 			return false
 		}
 	}
-	return r.Caller.Roster != nil
+	return c.Roster != nil
 }
 
 // viewable loads a broadcast and checks the caller may see it (mayView).
@@ -748,82 +751,118 @@ func (f *Feature) status(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	st, err := f.statusOf(ctx, b, r.Now())
+	if err != nil {
+		return err
+	}
+	if st.Groups == nil {
+		return r.Reply(ctx, st.Head)
+	}
+	lines := make([]string, 0, len(st.Groups))
+	for _, g := range st.Groups {
+		lines = append(lines, fmt.Sprintf("%s：%s", g.Group, g.Text))
+	}
+	if len(lines) > 60 {
+		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))
+	}
+	if st.Receipts != nil {
+		lines = append(lines, st.Receipts.lines()...)
+	}
+	return r.Reply(ctx, bot.JoinLines(append([]string{st.Head}, lines...)...))
+}
+
+// GroupDelivery is a broadcast's delivery to one group.
+type GroupDelivery struct {
+	Group string
+	// State is delivered, queued, failed, unknown (结果未知) or withdrawn.
+	State string
+	Text  string // 已送达 11-23 09:00, 失败：…
+}
+
+// broadcastStatus is what /broadcast status says of a broadcast: a head
+// line, its delivery to each group (nil before it was queued: the head
+// says why) and, when it asked for them, the read receipts.
+type broadcastStatus struct {
+	Head     string
+	Groups   []GroupDelivery
+	Receipts *Receipts
+}
+
+func (f *Feature) statusOf(ctx context.Context, b Broadcast, now time.Time) (broadcastStatus, error) {
 	loc := f.engine.Location()
 	switch b.Status {
 	case StatusReview:
-		return r.Reply(ctx, fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出%s。", b.ID, b.Level, b.Levels, sendsAt(b, loc)))
+		return broadcastStatus{Head: fmt.Sprintf("通知 #%d 还在审核中（已通过 %d/%d 级），尚未发出%s。", b.ID, b.Level, b.Levels, sendsAt(b, loc))}, nil
 	case StatusRejected:
-		return r.Reply(ctx, fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID))
+		return broadcastStatus{Head: fmt.Sprintf("通知 #%d 已被驳回，未发出。发送 /broadcast log %d 查看原因。", b.ID, b.ID)}, nil
 	case StatusCancelled:
 		if b.Chats == 0 {
-			return r.Reply(ctx, fmt.Sprintf("通知 #%d 已撤回，未发出。发送 /broadcast log %d 查看记录。", b.ID, b.ID))
+			return broadcastStatus{Head: fmt.Sprintf("通知 #%d 已撤回，未发出。发送 /broadcast log %d 查看记录。", b.ID, b.ID)}, nil
 		}
 	}
 	msgs, err := f.db.BroadcastDeliveries(ctx, b.ID)
 	if err != nil {
-		return err
+		return broadcastStatus{}, err
 	}
 	var delivered, queued, failed, withdrawn, unknown int
-	var lines []string
+	st := broadcastStatus{Groups: []GroupDelivery{}}
 	for _, m := range msgs {
 		c, err := f.db.Chat(ctx, m.ChatID)
 		if err != nil {
-			return err
+			return st, err
 		}
-		var state string
+		g := GroupDelivery{Group: c.Title}
 		switch m.State {
 		case bot.OutboxDelivered:
 			delivered++
-			state = "已送达 " + m.DeliveredAt.In(loc).Format("01-02 15:04")
+			g.State, g.Text = "delivered", "已送达 "+m.DeliveredAt.In(loc).Format("01-02 15:04")
 		case bot.OutboxFailed:
 			failed++
-			state = "失败：" + m.LastError
+			g.State, g.Text = "failed", "失败："+m.LastError
 		case bot.OutboxCancelled:
 			withdrawn++
-			state = "已撤回"
+			g.State, g.Text = "withdrawn", "已撤回"
 		case bot.OutboxUnknown:
 			unknown++
-			state = "结果未知：发送超时，平台可能已收到，为免重复未重发"
+			g.State, g.Text = "unknown", "结果未知：发送超时，平台可能已收到，为免重复未重发"
 		default:
 			queued++
+			g.State = "queued"
 			switch {
 			case m.Attempts > 0 || m.LastError != "":
-				state = fmt.Sprintf("排队中，已重试 %d 次（%s）", m.Attempts, preview(m.LastError, 60))
-			case m.NotBefore.After(r.Now()):
-				state = "排队中，将于 " + fullTime(m.NotBefore, loc) + " 发出"
+				g.Text = fmt.Sprintf("排队中，已重试 %d 次（%s）", m.Attempts, preview(m.LastError, 60))
+			case m.NotBefore.After(now):
+				g.Text = "排队中，将于 " + fullTime(m.NotBefore, loc) + " 发出"
 			default:
-				state = "排队中"
+				g.Text = "排队中"
 			}
 		}
-		lines = append(lines, fmt.Sprintf("%s：%s", c.Title, state))
+		st.Groups = append(st.Groups, g)
 	}
 	head := fmt.Sprintf("通知 #%d → %s：共 %d 个群，已送达 %d，排队 %d，失败 %d。", b.ID, b.Target, len(msgs), delivered, queued, failed)
 	if withdrawn > 0 {
 		head = fmt.Sprintf("通知 #%d → %s：已撤回，%d 个群不再发送；已送达 %d，失败 %d。", b.ID, b.Target, withdrawn, delivered, failed)
-	} else if scheduled(b, r.Now()) {
+	} else if scheduled(b, now) {
 		head = fmt.Sprintf("通知 #%d → %s：共 %d 个群，将于 %s 发出。", b.ID, b.Target, len(msgs), fullTime(b.SendAt, loc))
 	}
 	if unknown > 0 {
 		head = strings.TrimSuffix(head, "。") + fmt.Sprintf("，结果未知 %d。", unknown)
 	}
-	if len(lines) > 60 {
-		lines = append(lines[:60], fmt.Sprintf("……其余 %d 个群略", len(lines)-60))
-	}
+	st.Head = head
 	if b.Confirm && b.Status == StatusSent {
-		rl, err := f.receiptLines(ctx, b)
+		rc, err := f.receipts(ctx, b)
 		if err != nil {
-			return err
+			return st, err
 		}
-		lines = append(lines, rl...)
+		st.Receipts = &rc
 	}
-	return r.Reply(ctx, bot.JoinLines(append([]string{head}, lines...)...))
+	return st, nil
 }
 
 var actionText = map[string]string{"created": "提交", "approved": "通过", "rejected": "驳回", "sent": "发出", "cancelled": "撤回"}
 
 func (f *Feature) logCmd(ctx context.Context, r *bot.Request) error {
 	args := r.Command.Args
-	loc := f.engine.Location()
 	if len(args) > 1 {
 		return bot.Errorf("用法：/broadcast log [编号]")
 	}
@@ -848,39 +887,60 @@ func (f *Feature) logCmd(ctx context.Context, r *bot.Request) error {
 	if len(bs) == 0 {
 		return r.Reply(ctx, "没有通知记录。")
 	}
-	statusText := map[string]string{StatusReview: "审核中", StatusRejected: "已驳回", StatusSent: "已发出", StatusCancelled: "已撤回"}
 	var lines []string
 	for _, b := range bs {
-		st := statusText[b.Status]
-		if scheduled(b, r.Now()) {
-			st = "定时待发"
-		}
-		lines = append(lines, fmt.Sprintf("#%d → %s【%s】%s", b.ID, b.Target, st, preview(b.Text, 30)))
-		evs, err := f.db.BroadcastEvents(ctx, b.ID)
+		lines = append(lines, fmt.Sprintf("#%d → %s【%s】%s", b.ID, b.Target, statusName(b, r.Now()), preview(b.Text, 30)))
+		evs, err := f.eventLines(ctx, b, r.Now())
 		if err != nil {
 			return err
 		}
-		for _, ev := range evs {
-			l := fmt.Sprintf("  %s %s %s", ev.At.In(loc).Format("01-02 15:04"), ev.ActorName, actionText[ev.Action])
-			switch {
-			case ev.Action == "sent" && b.SendAt.After(ev.At):
-				verb := "将于"
-				if !b.SendAt.After(r.Now()) {
-					verb = "于"
-				}
-				l = fmt.Sprintf("  %s 排定发往 %s 个群，%s %s 发出", ev.At.In(loc).Format("01-02 15:04"), ev.Note, verb, fullTime(b.SendAt, loc))
-			case ev.Action == "sent":
-				l = fmt.Sprintf("  %s 发出到 %s 个群", ev.At.In(loc).Format("01-02 15:04"), ev.Note)
-			case ev.LevelName != "":
-				l += "（" + ev.LevelName + "）"
-			}
-			if ev.Action == "rejected" || ev.Action == "cancelled" && ev.Note != "" {
-				l += "：" + ev.Note
-			}
-			lines = append(lines, l)
+		for _, l := range evs {
+			lines = append(lines, "  "+l)
 		}
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+var statusText = map[string]string{StatusReview: "审核中", StatusRejected: "已驳回", StatusSent: "已发出", StatusCancelled: "已撤回"}
+
+// statusName is a broadcast's status as the log names it.
+func statusName(b Broadcast, now time.Time) string {
+	if scheduled(b, now) {
+		return "定时待发"
+	}
+	return statusText[b.Status]
+}
+
+// eventLines are a broadcast's events as /broadcast log writes them: who
+// did what, when (the review chain's decisions with their level, a
+// rejection's reason, when it went out).
+func (f *Feature) eventLines(ctx context.Context, b Broadcast, now time.Time) ([]string, error) {
+	loc := f.engine.Location()
+	evs, err := f.db.BroadcastEvents(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, ev := range evs {
+		l := fmt.Sprintf("%s %s %s", ev.At.In(loc).Format("01-02 15:04"), ev.ActorName, actionText[ev.Action])
+		switch {
+		case ev.Action == "sent" && b.SendAt.After(ev.At):
+			verb := "将于"
+			if !b.SendAt.After(now) {
+				verb = "于"
+			}
+			l = fmt.Sprintf("%s 排定发往 %s 个群，%s %s 发出", ev.At.In(loc).Format("01-02 15:04"), ev.Note, verb, fullTime(b.SendAt, loc))
+		case ev.Action == "sent":
+			l = fmt.Sprintf("%s 发出到 %s 个群", ev.At.In(loc).Format("01-02 15:04"), ev.Note)
+		case ev.LevelName != "":
+			l += "（" + ev.LevelName + "）"
+		}
+		if ev.Action == "rejected" || ev.Action == "cancelled" && ev.Note != "" {
+			l += "：" + ev.Note
+		}
+		lines = append(lines, l)
+	}
+	return lines, nil
 }
 
 // cancel is /broadcast cancel <编号> (撤回): the author or an admin

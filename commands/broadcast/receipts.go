@@ -91,12 +91,26 @@ func (f *Feature) ack(ctx context.Context, r *bot.Request) error {
 	return nil
 }
 
-// receiptLines are /broadcast status's read receipts: per unit of the
-// broadcast's subtrees, who confirmed and who has not, by name.
-func (f *Feature) receiptLines(ctx context.Context, b Broadcast) ([]string, error) {
+// Receipts are a broadcast's read receipts: per unit of the broadcast's
+// subtrees (those with a roster), who confirmed and who has not.
+type Receipts struct {
+	Expected, Done int
+	Units          []UnitReceipts
+}
+
+// UnitReceipts are one unit's confirmations, by name.
+type UnitReceipts struct {
+	Unit    string
+	Yes, No []string
+}
+
+// Total is how many of the unit should confirm.
+func (u UnitReceipts) Total() int { return len(u.Yes) + len(u.No) }
+
+func (f *Feature) receipts(ctx context.Context, b Broadcast) (Receipts, error) {
 	got, err := f.db.BroadcastReceipts(ctx, b.ID)
 	if err != nil {
-		return nil, err
+		return Receipts{}, err
 	}
 	units := f.engine.Units()
 	var ids []int64
@@ -111,36 +125,43 @@ func (f *Feature) receiptLines(ctx context.Context, b Broadcast) ([]string, erro
 	}
 	entries, err := f.db.RosterOfUnits(ctx, ids)
 	if err != nil {
-		return nil, err
+		return Receipts{}, err
 	}
 	byUnit := map[int64][]bot.RosterEntry{}
 	for _, e := range entries {
 		byUnit[e.UnitID] = append(byUnit[e.UnitID], e)
 	}
-	done := 0
-	var lines []string
+	rc := Receipts{Expected: len(entries)}
 	for _, u := range ids {
 		es := byUnit[u]
 		if len(es) == 0 {
 			continue
 		}
-		var yes, no []string
+		ur := UnitReceipts{Unit: units.Name(u)}
 		for _, e := range es {
 			if _, ok := got[e.ID]; ok {
-				yes = append(yes, e.Name)
+				ur.Yes = append(ur.Yes, e.Name)
 			} else {
-				no = append(no, e.Name)
+				ur.No = append(ur.No, e.Name)
 			}
 		}
-		done += len(yes)
-		line := fmt.Sprintf("%s：已确认 %d/%d", units.Name(u), len(yes), len(es))
-		if len(no) > 0 {
-			line += "；未确认：" + joinSome(no, 30)
+		rc.Done += len(ur.Yes)
+		rc.Units = append(rc.Units, ur)
+	}
+	return rc, nil
+}
+
+// lines are /broadcast status's read receipts.
+func (rc Receipts) lines() []string {
+	lines := []string{fmt.Sprintf("回执：应确认 %d 人，已确认 %d 人。", rc.Expected, rc.Done)}
+	for _, u := range rc.Units {
+		line := fmt.Sprintf("%s：已确认 %d/%d", u.Unit, len(u.Yes), u.Total())
+		if len(u.No) > 0 {
+			line += "；未确认：" + joinSome(u.No, 30)
 		}
 		lines = append(lines, line)
 	}
-	head := fmt.Sprintf("回执：应确认 %d 人，已确认 %d 人。", len(entries), done)
-	return append([]string{head}, lines...), nil
+	return lines
 }
 
 // joinSome joins names with 、, at most n of them.

@@ -273,6 +273,17 @@ func (f *Feature) request(ctx context.Context, r *bot.Request, usage string) (Li
 	if err != nil || id <= 0 {
 		return LinkRequest{}, entry, m, bot.Errorf("申请编号应是数字。用法：%s", usage)
 	}
+	return f.decidableRequest(ctx, r.Caller, id)
+}
+
+// decidableRequest loads pending request id that c may decide (a
+// secretary of its entry's unit or above, an admin), with its entry and
+// identity.
+func (f *Feature) decidableRequest(ctx context.Context, c bot.Caller, id int64) (LinkRequest, bot.RosterEntry, bot.Member, error) {
+	var (
+		entry bot.RosterEntry
+		m     bot.Member
+	)
 	req, err := f.db.LinkRequest(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) {
 		return req, entry, m, bot.Errorf("没有编号为 %d 的绑定申请。发送 /links 查看待确认的申请。", id)
@@ -283,7 +294,7 @@ func (f *Feature) request(ctx context.Context, r *bot.Request, usage string) (Li
 	if entry, err = f.db.RosterEntry(ctx, req.RosterID); err != nil {
 		return req, entry, m, fmt.Errorf("roster entry of link request %d: %w", id, err)
 	}
-	if err := r.Require(bot.RoleSecretary, entry.UnitID); err != nil {
+	if err := bot.Require(c, f.engine.Units(), bot.RoleSecretary, entry.UnitID); err != nil {
 		return req, entry, m, err
 	}
 	if req.State != RequestPending {
@@ -313,44 +324,54 @@ func (f *Feature) approveLink(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	_, err = f.approveRequest(ctx, r.Caller, req, entry, m, r.Chat.ID)
+	return err
+}
+
+// approveRequest links the identity of a pending request that c may
+// decide (decidableRequest) to its entry: the requester and the entry's
+// other accounts are told; the acknowledgement (returned) also goes to
+// ackChat unless it is 0.
+func (f *Feature) approveRequest(ctx context.Context, c bot.Caller, req LinkRequest, entry bot.RosterEntry, m bot.Member, ackChat int64) (string, error) {
 	if Privileged(entry) {
-		return bot.Errorf("%s（%s）现在是%s身份，只能凭绑定码绑定，不能通过申请确认。", entry.Name, entry.Number, roleTitle(entry))
+		return "", bot.Errorf("%s（%s）现在是%s身份，只能凭绑定码绑定，不能通过申请确认。", entry.Name, entry.Number, roleTitle(entry))
 	}
 	if m.RosterID != 0 {
-		return bot.Errorf("申请人的账号已经绑定了花名册身份，该申请无需确认。")
+		return "", bot.Errorf("申请人的账号已经绑定了花名册身份，该申请无需确认。")
 	}
 	links, err := f.db.LinksOfRoster(ctx, []int64{entry.ID})
 	if err != nil {
-		return err
+		return "", err
 	}
 	notes, err := f.linkNotices(ctx, entry, m, links[entry.ID], nil, false)
 	if err != nil {
-		return err
+		return "", err
 	}
-	by := r.Caller.Name()
-	err = f.db.UpdateLinks(ctx, r.Now(), func(tx Tx) error {
+	by := c.Name()
+	ack := fmt.Sprintf("已确认绑定申请 #%d：账号「%s」绑定为 %s（%s）。", req.ID, m.Name, entry.Name, entry.Number)
+	err = f.db.UpdateLinks(ctx, f.engine.Now(), func(tx Tx) error {
 		if err := tx.DecideLinkRequest(req.ID, RequestApproved, by, ""); err != nil {
 			return err
 		}
 		if err := tx.LinkMember(m.ID, entry.ID, MethodApproval); err != nil {
 			return err
 		}
-		msgs := []bot.Outgoing{
-			{ChatID: r.Chat.ID, Text: fmt.Sprintf("已确认绑定申请 #%d：账号「%s」绑定为 %s（%s）。", req.ID, m.Name, entry.Name, entry.Number)},
-			toRequester(req, m, fmt.Sprintf("你的绑定申请 #%d 已由 %s 确认，绑定成功：%s，%s。", req.ID, by, entry.Name, entry.Describe(r.Units()))),
+		msgs := []bot.Outgoing{toRequester(req, m, fmt.Sprintf("你的绑定申请 #%d 已由 %s 确认，绑定成功：%s，%s。", req.ID, by, entry.Name, entry.Describe(f.engine.Units())))}
+		if ackChat != 0 {
+			msgs = append([]bot.Outgoing{{ChatID: ackChat, Text: ack}}, msgs...)
 		}
 		return queue(tx, append(msgs, notes...)...)
 	})
 	switch {
 	case errors.Is(err, ErrStale):
-		return bot.Errorf("绑定申请 #%d 刚刚已被处理。", req.ID)
+		return "", bot.Errorf("绑定申请 #%d 刚刚已被处理。", req.ID)
 	case errors.Is(err, ErrLinked):
-		return bot.Errorf("%s（%s）已在该平台绑定了另一个账号。如需更换，请先 /unlink %s，或给本人发绑定码。", entry.Name, entry.Number, entry.Number)
+		return "", bot.Errorf("%s（%s）已在该平台绑定了另一个账号。如需更换，请先 /unlink %s，或给本人发绑定码。", entry.Name, entry.Number, entry.Number)
 	case err != nil:
-		return fmt.Errorf("approve link request %d: %w", req.ID, err)
+		return "", fmt.Errorf("approve link request %d: %w", req.ID, err)
 	}
 	f.log.Info("identity linked", "member", m.ID, "roster", entry.ID, "method", MethodApproval)
-	return nil
+	return ack, nil
 }
 
 // rejectLink is /links reject <编号> [理由].
@@ -359,27 +380,40 @@ func (f *Feature) rejectLink(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(afterWord(r.Command.ArgText))
+	_, err = f.rejectRequest(ctx, r.Caller, req, entry, m, strings.TrimSpace(afterWord(r.Command.ArgText)), r.Chat.ID)
+	return err
+}
+
+// rejectRequest refuses a pending request that c may decide, with an
+// optional reason the requester is told; the acknowledgement (returned)
+// also goes to ackChat unless it is 0.
+func (f *Feature) rejectRequest(ctx context.Context, c bot.Caller, req LinkRequest, entry bot.RosterEntry, m bot.Member, reason string, ackChat int64) (string, error) {
 	if n := utf8.RuneCountInString(reason); n > 200 {
-		return bot.Errorf("理由过长（%d 字，最多 200 字）。", n)
+		return "", bot.Errorf("理由过长（%d 字，最多 200 字）。", n)
 	}
 	text := fmt.Sprintf("你的绑定申请 #%d（%s，%s）未通过。", req.ID, entry.Name, entry.Number)
 	if reason != "" {
 		text += "理由：" + reason + "。"
 	}
 	text += "如有疑问请联系书记，或凭书记发放的绑定码绑定。"
-	err = f.db.UpdateLinks(ctx, r.Now(), func(tx Tx) error {
-		if err := tx.DecideLinkRequest(req.ID, RequestRejected, r.Caller.Name(), reason); err != nil {
+	ack := fmt.Sprintf("已拒绝绑定申请 #%d（账号「%s」→ %s）。", req.ID, m.Name, entry.Name)
+	err := f.db.UpdateLinks(ctx, f.engine.Now(), func(tx Tx) error {
+		if err := tx.DecideLinkRequest(req.ID, RequestRejected, c.Name(), reason); err != nil {
 			return err
 		}
-		return queue(tx,
-			bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已拒绝绑定申请 #%d（账号「%s」→ %s）。", req.ID, m.Name, entry.Name)},
-			toRequester(req, m, text))
+		msgs := []bot.Outgoing{toRequester(req, m, text)}
+		if ackChat != 0 {
+			msgs = append([]bot.Outgoing{{ChatID: ackChat, Text: ack}}, msgs...)
+		}
+		return queue(tx, msgs...)
 	})
 	if errors.Is(err, ErrStale) {
-		return bot.Errorf("绑定申请 #%d 刚刚已被处理。", req.ID)
+		return "", bot.Errorf("绑定申请 #%d 刚刚已被处理。", req.ID)
 	}
-	return err
+	if err != nil {
+		return "", fmt.Errorf("reject link request %d: %w", req.ID, err)
+	}
+	return ack, nil
 }
 
 // afterWord is s without its first word.

@@ -366,66 +366,8 @@ func (f *Feature) assign(ctx context.Context, r *bot.Request) error {
 	if !ok || who == "" {
 		return bot.Errorf("用法：%s", usage)
 	}
-	t, err := f.staffTicket(ctx, r, n)
-	if err != nil {
-		return err
-	}
-	if t.State == StateClosed {
-		return bot.Errorf("建议 #%d 已关闭，不能指派。", n)
-	}
-	units := r.Units()
-	staff, err := f.findStaff(ctx, who, t.DepartmentID, units)
-	if err != nil {
-		return err
-	}
-	now := r.Now()
-	chats, err := f.departmentChats(ctx, t.DepartmentID)
-	if err != nil {
-		return err
-	}
-	members, err := f.db.MembersOfRoster(ctx, staff.ID)
-	if err != nil {
-		return err
-	}
-	err = f.db.UpdateTickets(ctx, now, func(tx Tx) error {
-		cur, err := tx.Ticket(t.ID)
-		if err != nil {
-			return err
-		}
-		cur.AssigneeRosterID = staff.ID
-		if err := tx.SaveTicket(cur); err != nil {
-			return err
-		}
-		id, err := tx.AddTicketEvent(staffEvent(r.Caller, cur, "assign", staff.Name))
-		if err != nil {
-			return err
-		}
-		if err := queue(tx, bot.Outgoing{ChatID: r.Chat.ID, Text: fmt.Sprintf("已把建议 #%d 指派给 %s。", t.ID, staff.Name)}); err != nil {
-			return err
-		}
-		for _, c := range chats {
-			if c.ID == r.Chat.ID {
-				continue
-			}
-			out := bot.Outgoing{ChatID: c.ID, Text: fmt.Sprintf("建议 #%d 已指派给 %s，答复期限 %s。", t.ID, staff.Name, f.longDate(cur.DueAt)),
-				IdemKey: fmt.Sprintf("ticket:%d:event:%d:%d", t.ID, id, c.ID)}
-			for _, m := range members {
-				if m.Platform == c.Platform {
-					out.MentionMember = m.ID
-					out.Text = fmt.Sprintf("建议 #%d 已指派给你，答复期限 %s。", t.ID, f.longDate(cur.DueAt))
-					break
-				}
-			}
-			if err := queue(tx, out); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("assign ticket %d: %w", t.ID, err)
-	}
-	return nil
+	_, err := f.assignTicket(ctx, r.Caller, n, who, r.Chat.ID)
+	return err
 }
 
 // findStaff finds the staff member named by name or number who may handle

@@ -82,6 +82,8 @@ type Store interface {
 
 	SetPrivateChat(ctx context.Context, memberID, chatID int64, now time.Time) error
 	PrivateChat(ctx context.Context, memberID int64) (bot.Chat, error)
+	// PrivateChatsOf finds the private chats the bot has with the members.
+	PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.Chat, error)
 	Chat(ctx context.Context, id int64) (bot.Chat, error)
 	ChatsOfUnits(ctx context.Context, unitIDs []int64) ([]bot.Chat, error)
 	ActiveGroupsByTitle(ctx context.Context, title string) ([]bot.Chat, error)
@@ -89,6 +91,8 @@ type Store interface {
 	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
 	RosterByName(ctx context.Context, name string) ([]bot.RosterEntry, error)
 	MembersOfRoster(ctx context.Context, rosterID int64) ([]bot.Member, error)
+	// RosterOfUnits lists the entries of the units, by unit then number.
+	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 
 	// UpdateTickets runs fn in one write transaction: a change, its
 	// history entry and the messages announcing it are stored together or
