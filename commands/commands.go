@@ -80,9 +80,12 @@ func Register(d Deps) ([]bot.Feature, error) {
 func FollowupOptions(c configs.FollowupConfig) followup.Options {
 	start, end := c.QuietHours()
 	return followup.Options{
-		Offsets:   map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin},
-		Quiet:     followup.Quiet{Start: start, End: end},
-		Chunk:     c.MentionChunk,
-		FlagAfter: c.Flag(),
+		Offsets: map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin,
+			followup.KindStudy: c.Offsets.Study},
+		Quiet:         followup.Quiet{Start: start, End: end},
+		Chunk:         c.MentionChunk,
+		FlagAfter:     c.Flag(),
+		ReceiptWindow: c.ReceiptWindow,
+		RemindEvery:   c.RemindInterval(),
 	}
 }
