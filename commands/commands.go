@@ -56,7 +56,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
-		followup.New(d.Engine, d.DB, FollowupOptions(d.Config.Followup)),
+		followup.New(d.Engine, d.DB, FollowupOptions(d.Config)),
 		meetings.New(d.Engine, d.DB, d.Config.Meetings),
 	}, nil
 }
@@ -77,7 +77,8 @@ func Register(d Deps) ([]bot.Feature, error) {
 }
 
 // FollowupOptions are the follow-up feature's options from its config.
-func FollowupOptions(c configs.FollowupConfig) followup.Options {
+func FollowupOptions(cfg *configs.Config) followup.Options {
+	c := cfg.Followup
 	start, end := c.QuietHours()
 	return followup.Options{
 		Offsets: map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin,
@@ -87,5 +88,6 @@ func FollowupOptions(c configs.FollowupConfig) followup.Options {
 		FlagAfter:     c.Flag(),
 		ReceiptWindow: c.ReceiptWindow,
 		RemindEvery:   c.RemindInterval(),
+		ExportDir:     cfg.Exports.Dir,
 	}
 }

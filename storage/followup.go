@@ -351,3 +351,57 @@ func int64JSON(ids []int64) string {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// TaskStamps is, per roster entry, when it did t (checked in, was made
+// up, joined, studied, confirmed) and when it was given leave from it,
+// each with its note.
+func (db *DB) TaskStamps(ctx context.Context, t followup.Task) (done, leave map[int64]followup.Stamp, err error) {
+	leave = map[int64]followup.Stamp{}
+	switch t.Kind {
+	case followup.KindCheckin:
+		done, err = db.stampRows(ctx, t, `SELECT COALESCE(c.roster_id, m.roster_id) AS rid, c.at, CASE WHEN c.late THEN '迟到' ELSE '' END FROM checkins c
+			LEFT JOIN members m ON m.id = c.member_id AND c.roster_id IS NULL WHERE c.session_id = ?1 AND rid IS NOT NULL
+			UNION ALL SELECT roster_id, at, '补签（' || recorder_name || ' 记录）' FROM checkin_makeups WHERE session_id = ?1`)
+		if err == nil {
+			leave, err = db.stampRows(ctx, t, `SELECT roster_id, COALESCE(decided_at, created_at), reason FROM checkin_leaves
+				WHERE status = 'approved' AND session_id = ?1`)
+		}
+	case followup.KindRelay:
+		done, err = db.stampRows(ctx, t, `SELECT COALESCE(e.roster_id, m.roster_id) AS rid, e.joined_at, e.note FROM relay_entries e
+			LEFT JOIN members m ON m.id = e.member_id AND e.roster_id IS NULL WHERE e.relay_id = ?1 AND rid IS NOT NULL`)
+	case followup.KindStudy:
+		done, err = db.stampRows(ctx, t, `SELECT m.roster_id, m.at, '' FROM study_tasks t JOIN study_marks m ON m.item_id = t.item_id WHERE t.id = ?1`)
+	case followup.KindBroadcast:
+		done, err = db.stampRows(ctx, t, `SELECT roster_id, at, '' FROM broadcast_receipts WHERE broadcast_id = ?1`)
+	default:
+		err = fmt.Errorf("stamps of task kind %q: %w", t.Kind, bot.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return done, leave, nil
+}
+
+// stampRows runs one of TaskStamps' statements (roster id, time, note) for
+// task t: the earliest row of each roster entry.
+func (db *DB) stampRows(ctx context.Context, t followup.Task, query string) (map[int64]followup.Stamp, error) {
+	rows, err := db.r.QueryContext(ctx, query, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read stamps of %s %d: %w", t.Kind, t.ID, err)
+	}
+	defer rows.Close()
+	out := map[int64]followup.Stamp{}
+	for rows.Next() {
+		var (
+			rid, at int64
+			note    string
+		)
+		if err := rows.Scan(&rid, &at, &note); err != nil {
+			return nil, err
+		}
+		if prev, ok := out[rid]; !ok || fromMS(at).Before(prev.At) {
+			out[rid] = followup.Stamp{At: fromMS(at), Note: note}
+		}
+	}
+	return out, rows.Err()
+}

@@ -46,6 +46,8 @@ type Options struct {
 	// RemindEvery is the least time between two /remind of one task by
 	// hand (0: no limit).
 	RemindEvery time.Duration
+	// ExportDir is where /progress … 导出 writes its spreadsheets.
+	ExportDir string
 }
 
 // Feature is the follow-up feature.
@@ -76,6 +78,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Role: bot.RoleSecretary, Where: bot.GroupOnly, Handler: h(kind),
 		}
 	}
+	progressSub := func(kind Kind, verb string, summary string) bot.CommandSpec {
+		s := sub(kind, verb, fmt.Sprintf("/progress %s [#编号] [导出]", kind), summary, f.progressHandler)
+		s.Help = fmt.Sprintf("例：/progress %s #2、/进度 %s 导出\n加「导出」时，把名单（已%s、请假、未%[3]s、未绑定，按姓名，含时间）做成 .xlsx 表格私聊发给你（需要先私聊过机器人）。",
+			kind, verb, strings.TrimPrefix(wordsOf(kind).done, "已"))
+		return s
+	}
 	return []bot.CommandSpec{
 		{
 			Name: "remind", Aliases: []string{"提醒", "催"},
@@ -104,12 +112,12 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Name: "progress", Aliases: []string{"进度"},
 			Summary: "查看签到、接龙或学习的完成情况（书记）",
 			Help: "例：/progress relay #2、/进度 签到、/进度 学习 #3\n" +
-				"按花名册列出应参加的人中已完成、未完成、未绑定花名册（无法提醒）的人。不写编号时是本群最近的一个。",
+				"按花名册列出应参加的人中已完成、未完成、未绑定花名册（无法提醒）的人。不写编号时是本群最近的一个。加「导出」生成 .xlsx 表格，私聊发给你。",
 			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Subs: []bot.CommandSpec{
-				sub(KindCheckin, "签到", "/progress checkin [#编号]", "签到的完成情况（书记）", f.progressHandler),
-				sub(KindRelay, "接龙", "/progress relay [#编号]", "接龙的完成情况（书记）", f.progressHandler),
-				sub(KindStudy, "学习", "/progress study [#内容编号]", "推送的学习内容的完成情况（书记）", f.progressHandler),
+				progressSub(KindCheckin, "签到", "签到的完成情况（书记）"),
+				progressSub(KindRelay, "接龙", "接龙的完成情况（书记）"),
+				progressSub(KindStudy, "学习", "推送的学习内容的完成情况（书记）"),
 			},
 		},
 		{
@@ -207,10 +215,10 @@ func over(t Task, now time.Time) bool {
 
 // task finds the task a /remind or /progress means: #N of the group, or
 // its latest.
-func (f *Feature) task(ctx context.Context, r *bot.Request, kind Kind) (Task, error) {
+func (f *Feature) task(ctx context.Context, r *bot.Request, kind Kind, args []string) (Task, error) {
 	w := wordsOf(kind)
 	var seq int64
-	switch args := r.Command.Args; {
+	switch {
 	case len(args) > 1:
 		return Task{}, bot.Errorf("用法：%s", r.Spec.Usage)
 	case len(args) == 1:
@@ -401,7 +409,7 @@ func (f *Feature) placeInGroups(t Task, group []Person) (byChat map[int64][]Pers
 
 func (f *Feature) remindHandler(kind Kind) bot.Handler {
 	return func(ctx context.Context, r *bot.Request) error {
-		t, err := f.task(ctx, r, kind)
+		t, err := f.task(ctx, r, kind, r.Command.Args)
 		if err != nil {
 			return err
 		}
@@ -524,7 +532,8 @@ func names(ps []Person) string {
 
 func (f *Feature) progressHandler(kind Kind) bot.Handler {
 	return func(ctx context.Context, r *bot.Request) error {
-		t, err := f.task(ctx, r, kind)
+		args, export := exportArg(r.Command.Args)
+		t, err := f.task(ctx, r, kind, args)
 		if err != nil {
 			return err
 		}
@@ -533,6 +542,9 @@ func (f *Feature) progressHandler(kind Kind) bot.Handler {
 			return err
 		}
 		p := ps[t.Key()]
+		if export {
+			return f.export(ctx, r, t, p)
+		}
 		w := wordsOf(kind)
 		now := r.Now()
 		head := name(t)

@@ -72,6 +72,14 @@ type Identity struct {
 	PrivateChat int64
 }
 
+// Stamp is when a roster entry did a task (checked in, joined, studied,
+// confirmed) or was given leave from it, with a note: 迟到, 补签（记录人）,
+// a relay entry's note, the reason of the leave.
+type Stamp struct {
+	At   time.Time
+	Note string
+}
+
 // Store is what the follow-up feature reads and writes; *storage.DB
 // satisfies it.
 type Store interface {
@@ -87,6 +95,11 @@ type Store interface {
 	// TasksOnLeave lists, per task, the roster entries on approved leave
 	// from it (请假 from a check-in session).
 	TasksOnLeave(ctx context.Context, tasks []Task) (map[Key]map[int64]bool, error)
+	// TaskStamps is, per roster entry, when it did t and when it was given
+	// leave from it.
+	TaskStamps(ctx context.Context, t Task) (done, leave map[int64]Stamp, err error)
+	// PrivateChatsOf lists the private chats the bot has with members.
+	PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.Chat, error)
 	// RosterOfUnits lists the roster entries of units (not those who left).
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	// Identities lists the chat identities linked to roster entries.
