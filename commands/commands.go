@@ -49,7 +49,7 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
-		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()),
+		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()).WithMeetingTitles(d.Config.Meetings.TitlesByType()),
 		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),

@@ -27,15 +27,15 @@ var (
 
 const (
 	checkinTaskCols = `'checkin', s.id, s.seq, s.chat_id, c.platform, s.title, COALESCE(s.unit_id, 0), s.opened_by, s.opened_at,
-		s.deadline, s.ends_at, s.closed_at IS NOT NULL, 0, 0, s.code != '', '' FROM checkin_sessions s JOIN chats c ON c.id = s.chat_id`
+		s.deadline, s.ends_at, s.closed_at IS NOT NULL, 0, 0, s.code != '', '', s.expect_titles FROM checkin_sessions s JOIN chats c ON c.id = s.chat_id`
 	relayTaskCols = `'relay', r.id, r.seq, r.chat_id, c.platform, r.title, COALESCE(r.target_unit, 0), r.started_by, r.created_at,
-		r.until, r.until, r.closed_at IS NOT NULL, r.cap, (SELECT COUNT(*) FROM relay_entries e WHERE e.relay_id = r.id), 0, ''
+		r.until, r.until, r.closed_at IS NOT NULL, r.cap, (SELECT COUNT(*) FROM relay_entries e WHERE e.relay_id = r.id), 0, '', ''
 		FROM relays r JOIN chats c ON c.id = r.chat_id`
 	// A study task's Except: the units of the other groups the same item
 	// was pushed to (the feature keeps those below the task's own).
 	studyTaskCols = `'study', t.id, t.item_id, t.chat_id, c.platform, i.title, COALESCE(c.unit_id, 0), 0, t.pushed_at,
 		t.deadline, t.deadline, 0, 0, 0, 0, COALESCE((SELECT group_concat(c2.unit_id) FROM study_tasks t2 JOIN chats c2 ON c2.id = t2.chat_id
-			WHERE t2.item_id = t.item_id AND t2.id != t.id AND c2.unit_id IS NOT NULL), '')
+			WHERE t2.item_id = t.item_id AND t2.id != t.id AND c2.unit_id IS NOT NULL), ''), ''
 		FROM study_tasks t JOIN chats c ON c.id = t.chat_id JOIN content_items i ON i.id = t.item_id`
 )
 
@@ -44,11 +44,14 @@ func scanTask(row rowScanner) (followup.Task, error) {
 		t                         followup.Task
 		kind                      string
 		created, deadline, closes int64
-		except                    string
+		except, titles            string
 	)
-	err := row.Scan(&kind, &t.ID, &t.Seq, &t.ChatID, &t.Platform, &t.Title, &t.Unit, &t.Owner, &created, &deadline, &closes, &t.Closed, &t.Cap, &t.Taken, &t.NeedsCode, &except)
+	err := row.Scan(&kind, &t.ID, &t.Seq, &t.ChatID, &t.Platform, &t.Title, &t.Unit, &t.Owner, &created, &deadline, &closes, &t.Closed, &t.Cap, &t.Taken, &t.NeedsCode, &except, &titles)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, bot.ErrNotFound
+	}
+	if titles != "" {
+		t.Titles = strings.Split(titles, ",")
 	}
 	for _, u := range strings.Split(except, ",") {
 		if id, err := strconv.ParseInt(u, 10, 64); err == nil {

@@ -208,6 +208,12 @@ func expects(units *bot.UnitTree, t Task, unit int64) bool {
 	return false
 }
 
+// titleOK reports whether t expects roster entry e by its title (every
+// entry when t has no Titles).
+func titleOK(t Task, e bot.RosterEntry) bool {
+	return len(t.Titles) == 0 || slices.Contains(t.Titles, e.Title)
+}
+
 // over reports whether the task no longer takes part at now.
 func over(t Task, now time.Time) bool {
 	return t.Closed || (!t.Closes.IsZero() && !now.Before(t.Closes))
@@ -295,6 +301,9 @@ func (f *Feature) load(ctx context.Context, tasks []Task) (map[Key]Progress, err
 				}
 				inTask[u] = true
 				for _, e := range byUnit[u] {
+					if !titleOK(t, e) {
+						continue
+					}
 					expected[t.Key()] = append(expected[t.Key()], e)
 					if !done[t.Key()][e.ID] && !owes[e.ID] {
 						owes[e.ID] = true
@@ -558,6 +567,9 @@ func (f *Feature) progressHandler(kind Kind) bot.Handler {
 		if slices.ContainsFunc(t.Except, func(x int64) bool { return x != t.Unit && r.Units().Contains(t.Unit, x) }) {
 			whom = r.Units().Name(t.Unit) + "，不含另有群收到的下级单位"
 		}
+		if len(t.Titles) > 0 {
+			whom = r.Units().Name(t.Unit) + "的" + strings.Join(t.Titles, "、") // a 支委会: the committee
+		}
 		lines := []string{head,
 			fmt.Sprintf("应%s %d 人（%s）：%s %d，%s %d，未绑定 %d", verbOf(t), p.Expected(), whom, w.done, len(p.Done), w.notDone, len(p.Pending), len(p.Unlinked))}
 		if len(p.Leave) > 0 {
@@ -592,7 +604,7 @@ func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 	var mine []Task
 	studying := map[int64]bool{} // items already listed: one line per item
 	for _, t := range open {
-		if !expects(units, t, me.UnitID) || t.Kind == KindStudy && studying[t.Seq] {
+		if !expects(units, t, me.UnitID) || !titleOK(t, *me) || t.Kind == KindStudy && studying[t.Seq] {
 			continue
 		}
 		if t.Kind == KindStudy {

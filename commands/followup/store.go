@@ -39,7 +39,10 @@ type Task struct {
 	// Except are units below Unit left to other tasks: a study item also
 	// pushed to the group of a unit below is that group's task for the
 	// roster there.
-	Except  []int64
+	Except []int64
+	// Titles, when set, narrow the expected to the roster entries with
+	// one of these titles (a 支委会: the committee).
+	Titles  []string
 	Chats   []bot.Chat
 	Owner   int64 // member id of who opened or started it
 	Created time.Time
