@@ -338,7 +338,11 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 	)
 	if isCmd {
 		parsed := isCmd
-		spec, cmd, isCmd = e.Resolve(cmd)
+		if cmd.Slash || m.ChatKind == Private || m.MentionsBot {
+			spec, cmd, isCmd = e.ResolveSaidToBot(cmd)
+		} else {
+			spec, cmd, isCmd = e.Resolve(cmd)
+		}
 		if isCmd && !spec.AppliesTo(m.Platform) {
 			spec, isCmd = nil, false // another platform's own command
 		}
@@ -478,6 +482,9 @@ func (e *Engine) dispatch(ctx context.Context, req *Request) {
 			needs += ", " + spec.Audience.Name
 		}
 		e.log.Info("command refused", "command", spec.Invocation(), "member", req.Caller.Member.ID, "needs", needs, "answer", no)
+		if spec.Instead != "" {
+			no += "\n" + spec.Instead
+		}
 		_ = req.Reply(ctx, no)
 		return
 	}

@@ -186,18 +186,46 @@ func afterFirstArg(s string) string {
 	return strings.TrimFunc(s[toks[0].end:], isSpace)
 }
 
-// SplitOptions separates key=value options (keys are ASCII letters) from
-// positional arguments. Later keys win.
+// SplitOptions separates key=value options (keys are ASCII letters, or one
+// of the Chinese words people type for them: 人数=20 is limit=20, see
+// optionAliases) from positional arguments. Keys are returned lower-cased,
+// Chinese ones as their English key. Later keys win.
 func SplitOptions(args []string) (positional []string, opts map[string]string) {
 	opts = map[string]string{}
 	for _, a := range args {
-		if k, v, ok := strings.Cut(a, "="); ok && k != "" && isOptionKey(k) {
-			opts[strings.ToLower(k)] = v
-			continue
+		if k, v, ok := strings.Cut(a, "="); ok && k != "" {
+			if en, ok := optionAliases[k]; ok {
+				opts[en] = v
+				continue
+			}
+			if isOptionKey(k) {
+				opts[strings.ToLower(k)] = v
+				continue
+			}
 		}
 		positional = append(positional, a)
 	}
 	return positional, opts
+}
+
+// OptionKey is the key SplitOptions files an option's key under: the
+// English key a Chinese word stands for, or the key lower-cased.
+func OptionKey(k string) string {
+	if en, ok := optionAliases[k]; ok {
+		return en
+	}
+	return strings.ToLower(k)
+}
+
+// optionAliases are the Chinese words for option keys: one meaning each, the
+// same for every command that reads options.
+var optionAliases = map[string]string{
+	"人数": "limit", "名额": "limit", "限额": "limit",
+	"截止": "until", "截止时间": "until", "截至": "until",
+	"单位": "for", "范围": "for",
+	"口令": "code", "暗号": "code",
+	"类型": "type", "会议类型": "type",
+	"迟到": "late",
 }
 
 func isOptionKey(k string) bool {

@@ -97,6 +97,10 @@ type CommandSpec struct {
 	Summary string // one Chinese line for /help and menus
 	Usage   string // Chinese usage line of this form alone, e.g. "/checkin open <主题> [时长] [code=口令]"
 	Help    string // longer Chinese help with examples, for /help <command>
+	// Instead is what a caller the command refuses may want instead, in
+	// Chinese, added to the refusal: /ticket is for staff, a member looking
+	// at their own suggestion wants /mytickets.
+	Instead string
 	// Role is the least role the caller must hold, for the unit Scope
 	// names. A sub-command's Role is its own: it is not taken from the
 	// command (/broadcast status is open to reviewers, drafting is not).
@@ -392,11 +396,25 @@ func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
 // A word that names no command but starts with a name and goes on in
 // another kind of character (签到4827, 签到😀, +1带相机) is that name followed
 // by an argument: phones often leave out the space. A name of ASCII letters
-// takes no glued argument (English names need their space).
+// takes no glued argument (English names need their space). A Chinese name
+// glued to more Chinese text (发起接龙周日植树) is read so only where the line
+// is said to the bot (see ResolveSaidToBot): in a group, 结束接龙了吗 or
+// 我的建议是… is speech.
 func (e *Engine) Resolve(cmd Command) (*CommandSpec, Command, bool) {
+	return e.resolve(cmd, false)
+}
+
+// ResolveSaidToBot is Resolve for a line that is certainly meant for the bot
+// (a slash command, a private chat, a message that mentions the bot): a
+// Chinese name may be glued to Chinese text as well (/发起接龙周日植树).
+func (e *Engine) ResolveSaidToBot(cmd Command) (*CommandSpec, Command, bool) {
+	return e.resolve(cmd, true)
+}
+
+func (e *Engine) resolve(cmd Command, saidToBot bool) (*CommandSpec, Command, bool) {
 	spec, ok := e.Lookup(cmd.Name)
 	if !ok {
-		if spec, ok = e.unglue(&cmd); !ok {
+		if spec, ok = e.unglue(&cmd, saidToBot); !ok {
 			return nil, cmd, false
 		}
 	}
@@ -425,7 +443,9 @@ func (e *Engine) Resolve(cmd Command) (*CommandSpec, Command, bool) {
 // unglue finds the longest name that starts cmd's word where the rest of
 // the word begins with another kind of character, and makes that rest the
 // first argument.
-func (e *Engine) unglue(cmd *Command) (*CommandSpec, bool) {
+//
+// With hanToHan, a Chinese name may be followed by Chinese text as well.
+func (e *Engine) unglue(cmd *Command, hanToHan bool) (*CommandSpec, bool) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	word := cmd.Word
@@ -440,7 +460,7 @@ func (e *Engine) unglue(cmd *Command) (*CommandSpec, bool) {
 		}
 		last, _ := utf8.DecodeLastRuneInString(name)
 		first, _ := utf8.DecodeRuneInString(rest)
-		if charKind(last) == charKind(first) {
+		if k := charKind(last); k == charKind(first) && !(hanToHan && k == kindHan) {
 			continue
 		}
 		cmd.Name, cmd.Word = strings.ToLower(name), name
@@ -456,12 +476,19 @@ func (e *Engine) unglue(cmd *Command) (*CommandSpec, bool) {
 func charKind(r rune) int {
 	switch {
 	case unicode.Is(unicode.Han, r):
-		return 1
+		return kindHan
 	case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-		return 2
+		return kindASCII
 	}
-	return 3
+	return kindOther
 }
+
+// The kinds of character charKind tells apart.
+const (
+	kindHan = iota + 1
+	kindASCII
+	kindOther
+)
 
 func asciiLetters(s string) bool {
 	for _, r := range s {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,7 +155,10 @@ func Load(path string) (*Config, error) {
 	return Parse(b, path)
 }
 
-var lineRE = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+var (
+	lineRE      = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+	unmarshalRE = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+)
 
 // Parse decodes and validates a config; name is used in error messages.
 func Parse(b []byte, name string) (*Config, error) {
@@ -164,7 +168,7 @@ func Parse(b []byte, name string) (*Config, error) {
 	if err := dec.Decode(cfg); errors.Is(err, io.EOF) {
 		cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("config %s is empty: the built-in defaults are used", name))
 	} else if err != nil {
-		return nil, fmt.Errorf("config %s: %s", name, describeYAMLError(err))
+		return nil, fmt.Errorf("config %s: %s", name, describeYAMLError(err, keyPaths(b)))
 	}
 	cfg.applyDefaults()
 	cfg.applyEnv()
@@ -174,20 +178,108 @@ func Parse(b []byte, name string) (*Config, error) {
 	return cfg, nil
 }
 
-func describeYAMLError(err error) string {
+// describeYAMLError words a decoding error for the person editing the file:
+// each problem by its line and the key it is under (paths maps a line to
+// the dotted key path written on it, see keyPaths).
+func describeYAMLError(err error, paths map[int]string) string {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		msgs := make([]string, len(te.Errors))
 		for i, e := range te.Errors {
-			if m := lineRE.FindStringSubmatch(e); m != nil {
-				msgs[i] = fmt.Sprintf("line %s: unknown key %q", m[1], m[2])
-			} else {
-				msgs[i] = e
-			}
+			msgs[i] = describeTypeError(e, paths)
 		}
 		return strings.Join(msgs, "; ")
 	}
 	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+func describeTypeError(e string, paths map[int]string) string {
+	if m := lineRE.FindStringSubmatch(e); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		key := m[2]
+		if p := paths[line]; p != "" {
+			key = p
+		}
+		return fmt.Sprintf("line %s: unknown key %q", m[1], key)
+	}
+	m := unmarshalRE.FindStringSubmatch(e)
+	if m == nil {
+		return e
+	}
+	line, _ := strconv.Atoi(m[1])
+	key := paths[line]
+	if key == "" {
+		return e
+	}
+	var want string
+	switch into := m[4]; {
+	case into == "time.Duration":
+		want = "a duration like 30s, 10m or 24h"
+	case into == "bool":
+		want = "true or false"
+	case strings.HasPrefix(into, "int") || strings.HasPrefix(into, "uint"):
+		want = "a whole number"
+	case strings.HasPrefix(into, "float"):
+		want = "a number"
+	case into == "string":
+		want = "text (quote it)"
+	case strings.HasPrefix(into, "[]"):
+		want = "a list"
+	case strings.HasPrefix(into, "map[") || strings.Contains(into, "."):
+		want = "a block of keys"
+	default:
+		want = "a " + into
+	}
+	got := "`" + m[3] + "`"
+	switch m[2] {
+	case "seq":
+		got = "a list"
+	case "map":
+		got = "a block of keys"
+	}
+	return fmt.Sprintf("line %s: %s: %s is not %s", m[1], key, got, want)
+}
+
+// keyPaths maps each line of a YAML document to the dotted path of the key
+// written on it (study.pushes[0].cron), for error messages. A document that
+// does not parse gives an empty map.
+func keyPaths(b []byte) map[int]string {
+	paths := map[int]string{}
+	var doc yaml.Node
+	if yaml.Unmarshal(b, &doc) != nil {
+		return paths
+	}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, prefix)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if prefix != "" {
+					p = prefix + "." + k.Value
+				}
+				if _, ok := paths[k.Line]; !ok {
+					paths[k.Line] = p
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", prefix, i)
+				if _, ok := paths[c.Line]; !ok && c.Kind == yaml.ScalarNode {
+					paths[c.Line] = p
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(&doc, "")
+	return paths
 }
 
 func (c *Config) applyDefaults() {

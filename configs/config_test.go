@@ -34,7 +34,7 @@ func TestShippedFileMatchesEmbedded(t *testing.T) {
 
 func TestStrictErrorsNameKeyAndLine(t *testing.T) {
 	tests := []struct{ yaml, want string }{
-		{"bot:\n  name: x\n  nmae: y\n", `line 3: unknown key "nmae"`},
+		{"bot:\n  name: x\n  nmae: y\n", `line 3: unknown key "bot.nmae"`},
 		{"tick: soon\n", "line 1"},
 		{"log_level: loud\n", "log_level"},
 		{"timezone: Mars/Base\n", "timezone"},
@@ -42,8 +42,15 @@ func TestStrictErrorsNameKeyAndLine(t *testing.T) {
 		{"units:\n  - name: a\n  - name: a\n", "units[1].name"},
 		{"units:\n  - name: a\n    review:\n      - name: x\n", "units[0].review[0]"},
 		{"platforms:\n  wechat:\n    limits:\n      min_interval: 3s\n      max_interval: 1s\n", "platforms.wechat.limits.max_interval"},
-		{"platforms:\n  telegram:\n    tokn: x\n", `unknown key "tokn"`},
+		{"platforms:\n  telegram:\n    tokn: x\n", `unknown key "platforms.telegram.tokn"`},
 		{"bot: [1, 2\n", "config test.yaml"},
+		// A value of the wrong type is named by its key path, and says
+		// what the key takes.
+		{"tick: 10\n", "line 1: tick: `10` is not a duration like 30s, 10m or 24h"},
+		{"bot:\n  name: x\n  nmae: y\n", `unknown key "bot.nmae"`},
+		{"roster:\n  link:\n    approval: yes please\n", "line 3: roster.link.approval: `yes please` is not true or false"},
+		{"study:\n  pushes:\n    - name: a\n      cron: [1]\n", "line 4: study.pushes[0].cron: a list is not text"},
+		{"llm:\n  daily_budget: many\n", "llm.daily_budget: `many` is not a whole number"},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.yaml), "test.yaml")

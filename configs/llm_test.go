@@ -14,7 +14,7 @@ func TestLLMValidation(t *testing.T) {
 		{"llm:\n  model: qwen-plus\n", "llm.base_url"},
 		{"llm:\n  timeout: -1s\n", "llm.timeout"},
 		{"llm:\n  daily_budget: -3\n", "llm.daily_budget"},
-		{"llm:\n  budget: 3\n", `unknown key "budget"`},
+		{"llm:\n  budget: 3\n", `unknown key "llm.budget"`},
 	}
 	for _, tt := range bad {
 		_, err := Parse([]byte(tt.yaml), "test.yaml")

@@ -34,7 +34,7 @@ func TestSLAValidationNamesTheKey(t *testing.T) {
 		{"  categories:\n    - {name: 党务, department: 组织部, keywords: [a]}\n    - {name: 党务, department: 组织部, keywords: [b]}\n", `sla.categories[1].name: category "党务" appears twice`},
 		{"  categories:\n    - {name: '', department: 组织部, keywords: [a]}\n", "sla.categories[0].name"},
 		{"  categories:\n    - {name: a, department: 组织部, keywords: [' ']}\n", "sla.categories[0].keywords[0]"},
-		{"  categroies: []\n", `unknown key "categroies"`},
+		{"  categroies: []\n", `unknown key "sla.categroies"`},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(base+tt.yaml), "test")

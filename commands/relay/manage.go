@@ -50,7 +50,7 @@ func terms(opts map[string]string, rl *Relay, now time.Time) error {
 			}
 			rl.Until = t
 		default:
-			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间、for=单位（发起时）", k)
+			return bot.Errorf("不认识的选项 %s=，可用：limit=人数、until=截止时间、for=单位（发起时），或写 人数=、截止=、单位=", k)
 		}
 	}
 	return nil

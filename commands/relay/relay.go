@@ -64,7 +64,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		{
 			Name: "relay", Aliases: []string{"发起接龙"},
 			Summary: "发起接龙（报名）",
-			Usage:   "/relay <标题> [limit=人数] [until=截止时间] [for=单位]",
+			Usage:   "/relay <标题> [limit=人数] [until=截止时间] [for=单位]（也可写 人数=、截止=、单位=）",
 			Help: "例：/relay 周六志愿服务 limit=20 until=周五18:00\n" +
 				"超过人数的报名进入候补，有人退出时按顺序递补，递补的人会收到通知。截止时间可写 周五18:00、明天20:00、12月1日18:00、2026-12-01T18:00（不写年份时取最近的那一天，已过的时间不能用）。\n" +
 				"/relay 不带参数列出本群进行中的接龙。编号 #N 是本群的第 N 个接龙。\n" +
@@ -163,6 +163,18 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	if len(args) == 0 {
 		return f.show(ctx, r)
 	}
+	// "/relay leave" and "/relay join" are members leaving and joining, not
+	// a relay titled "leave": /join and /leave under the command they know.
+	if r.Command.Name == "relay" {
+		switch strings.ToLower(args[0]) {
+		case "join":
+			r.Command.Args = args[1:]
+			return f.join(ctx, r)
+		case "leave":
+			r.Command.Args = args[1:]
+			return f.leave(ctx, r)
+		}
+	}
 	pos, opts := bot.SplitOptions(joinClock(args))
 	title := strings.Join(pos, " ")
 	if title == "" {
@@ -225,7 +237,7 @@ func joinClock(args []string) []string {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		k, _, ok := strings.Cut(a, "=")
-		if ok && strings.EqualFold(k, "until") && i+1 < len(args) && clockRE.MatchString(args[i+1]) {
+		if ok && bot.OptionKey(k) == "until" && i+1 < len(args) && clockRE.MatchString(args[i+1]) {
 			a += args[i+1]
 			i++
 		}
@@ -386,6 +398,11 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 	if utf8.RuneCountInString(note) > maxNote {
 		return bot.Errorf("备注太长（最多 %d 字）。", maxNote)
 	}
+	if kind == Join {
+		if err := meantOtherwise(note, n, r.Capabilities()); err != nil {
+			return err
+		}
+	}
 	// Judged when the member sent it, not when the bot got to it.
 	op := Op{Kind: kind, ChatID: r.Chat.ID, Number: n, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Note: note, At: r.At()}
 	if r.Caller.Roster != nil {
@@ -543,4 +560,25 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// meantOtherwise refuses a join whose whole note is a word that asks for
+// something else: 接龙 结束 is a secretary closing the list, 接龙 取消 a member
+// leaving it. Joining with such a note would put them on the list instead.
+func meantOtherwise(note string, n int64, caps bot.Capabilities) error {
+	num := ""
+	if n > 0 {
+		num = fmt.Sprintf(" #%d", n)
+	}
+	closeWord := "结束接龙"
+	if caps.CommandsOnly {
+		closeWord = "/relay close"
+	}
+	switch note {
+	case "结束", "关闭", "截止", "停止", "完成":
+		return bot.Errorf("要结束接龙请发送「%s%s」（发起人或书记）。如果「%s」是备注，请写得具体些。", closeWord, num, note)
+	case "取消", "退出", "撤销", "删除":
+		return bot.Errorf("要退出接龙请发送「%s%s」。如果「%s」是备注，请写得具体些。", leaveWord(caps), num, note)
+	}
+	return nil
 }

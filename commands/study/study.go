@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -427,7 +428,15 @@ func (f *Feature) stats(ctx context.Context, r *bot.Request) error {
 		name := units.Name(root)
 		return exports.Deliver(ctx, r, path, fmt.Sprintf("已导出「%s」的学习统计，共 %d 人。", name, len(ms)), "/study stats "+name+" 导出")
 	}
-	lines := []string{fmt.Sprintf("「%s」学习完成情况（已发布 %d 条内容）：", units.Name(root), len(items)), "按单位："}
+	// Only the items some unit of the subtree is meant to study: a column
+	// for other units is not theirs to count.
+	meant := 0
+	for _, it := range items {
+		if slices.ContainsFunc(sub, func(u int64) bool { return visible(it, u, units) }) {
+			meant++
+		}
+	}
+	lines := []string{fmt.Sprintf("「%s」学习完成情况（已发布 %d 条内容）：", units.Name(root), meant), "按单位："}
 	for _, id := range sub {
 		us := byUnit[id]
 		if us.members == 0 {

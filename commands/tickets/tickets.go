@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/branchbot/branchbot/bot"
@@ -104,18 +105,21 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "本部门待办建议（按期限）",
 			Usage:   "/tickets",
 			Help:    "在私聊或本部门工作群中使用；列出未关闭的建议，最早到期的在前。",
+			Instead: "查看自己提的建议请发送 /mytickets；查看自己还没完成的签到和接龙请发送 /todo（我的待办）。",
 			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.list,
 		},
 		{
 			Name: "ticket", Aliases: []string{"查看建议"},
 			Summary: "查看一条建议及其记录",
 			Usage:   "/ticket <编号>",
+			Instead: "查看自己提的建议请发送 /mytickets <编号>。",
 			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.show,
 		},
 		{
 			Name: "answer", Aliases: []string{"答复"},
 			Summary: "答复一条建议",
 			Usage:   "/answer <编号> <答复内容>",
+			Instead: "给自己的建议补充说明请发送 /followup <编号> <内容>。",
 			Help:    "例：/answer 3 已联系后勤，本周内修复。\n答复会发到提建议人提交的地方；匿名建议不会透露提交人。",
 			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.answer,
 		},
@@ -123,6 +127,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Name: "close", Aliases: []string{"关闭建议", "办结"},
 			Summary: "关闭（办结）一条建议",
 			Usage:   "/close <编号> [理由]",
+			Instead: "建议由负责部门的工作人员办结；要补充说明请发送 /followup <编号> <内容>。",
 			Help: "例：/close 3\n已答复的建议可直接关闭；从未答复的建议关闭时必须写明理由，理由会发给提建议人，例：/close 5 与建议 #3 重复，已合并处理。" +
 				"未答复就关闭的建议不算按时答复，在答复统计中单独列出。",
 			Role: bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.close,
@@ -193,6 +198,9 @@ func isSpace(r rune) bool {
 func (f *Feature) checkText(text, usage string) error {
 	if strings.TrimSpace(text) == "" {
 		return bot.Errorf("内容不能为空。用法：%s", usage)
+	}
+	if !strings.ContainsFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		return bot.Errorf("内容只有表情或标点，请用文字写明。用法：%s", usage)
 	}
 	if n := utf8.RuneCountInString(text); n > f.cfg.MaxLength {
 		return bot.Errorf("内容过长（%d 字），最多 %d 字，请精简后再发。", n, f.cfg.MaxLength)
