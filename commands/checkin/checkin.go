@@ -124,7 +124,7 @@ func (f *Feature) checkInWith(ctx context.Context, r *bot.Request, code string) 
 	// Judged when the member sent it, not when the bot got to it.
 	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.At()}
 	if r.Caller.Roster != nil {
-		a.RosterID, a.UnitID = r.Caller.Roster.ID, r.Caller.Roster.UnitID
+		a.RosterID, a.UnitID, a.Title = r.Caller.Roster.ID, r.Caller.Roster.UnitID, r.Caller.Roster.Title
 	}
 	res, err := f.batcher.Do(ctx, a)
 	if err != nil {

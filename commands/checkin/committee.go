@@ -84,3 +84,15 @@ func expectedIn(sessions []Session, e bot.RosterEntry) int {
 	}
 	return n
 }
+
+// sittingIn is the kind of attempt a's check-in in the running count: k
+// (KindOf's), unless the session expects only some titles and a's is not
+// one of them (列席: Outside). After a restart the count is rebuilt from
+// the stored check-ins, which do not carry titles; the result is always
+// counted from the roster (classify).
+func sittingIn(s Session, a Attempt, k Kind) Kind {
+	if k == Expected && !s.Expects(bot.RosterEntry{Title: a.Title}) {
+		return Outside
+	}
+	return k
+}

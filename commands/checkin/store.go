@@ -129,7 +129,8 @@ type Attempt struct {
 	ChatID   int64
 	MemberID int64
 	RosterID int64
-	UnitID   int64 // the roster entry's unit (0 without one)
+	UnitID   int64  // the roster entry's unit (0 without one)
+	Title    string // the roster entry's title (a 支委会 counts the committee)
 	Name     string
 	Code     string    // as given; "" if none
 	At       time.Time // when the member checked in: the instant it is judged at

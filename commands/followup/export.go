@@ -84,10 +84,7 @@ func (f *Feature) export(ctx context.Context, r *bot.Request, t Task, p Progress
 	if len(p.Leave) > 0 {
 		counts += fmt.Sprintf("，请假 %d", len(p.Leave))
 	}
-	counts += fmt.Sprintf("，%s %d", w.notDone, len(p.Pending)+len(p.Unlinked))
-	if len(p.Unlinked) > 0 {
-		counts += fmt.Sprintf("（其中未绑定 %d）", len(p.Unlinked))
-	}
+	counts += fmt.Sprintf("，%s %d，未绑定 %d", w.notDone, len(p.Pending), len(p.Unlinked))
 	summary := fmt.Sprintf("已导出群「%s」%s的完成情况，%s。", r.Chat.Title, name(t), counts)
 	onServer := "表格已保存在服务器上：" + path + "，请管理员从服务器取出。"
 	switch {
