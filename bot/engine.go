@@ -199,6 +199,20 @@ func (e *Engine) GroupMembers(ctx context.Context, chat Chat) ([]GroupMember, er
 	return ml.GroupMembers(ctx, chat.ExternalID)
 }
 
+// FetchImage reads a picture a member sent on platform (Message.Image), at
+// most max bytes (ErrTooLarge beyond).
+func (e *Engine) FetchImage(ctx context.Context, platform, id string, max int64) ([]byte, error) {
+	p, ok := e.Platform(platform)
+	if !ok {
+		return nil, fmt.Errorf("platform %s is not attached", platform)
+	}
+	f, ok := p.(ImageFetcher)
+	if !ok || !p.Capabilities().Images {
+		return nil, fmt.Errorf("platform %s cannot fetch images", platform)
+	}
+	return f.FetchImage(ctx, id, max)
+}
+
 // Capabilities of a platform; zero for an unknown one.
 func (e *Engine) Capabilities(platform string) Capabilities {
 	if p, ok := e.Platform(platform); ok {
@@ -564,6 +578,10 @@ func (e *Engine) ChatEvent(ctx context.Context, ev ChatEvent) error {
 }
 
 // Tick runs every feature's timed work once at the engine's clock.
+// slowTick is how long a feature's tick may take before it is logged (at
+// debug): a tick shares the one write connection with the check-ins.
+const slowTick = 5 * time.Millisecond
+
 func (e *Engine) Tick(ctx context.Context) {
 	e.tickMu.Lock()
 	defer e.tickMu.Unlock()
@@ -582,8 +600,12 @@ func (e *Engine) Tick(ctx context.Context) {
 					e.log.Error("tick panicked", "feature", f.Name(), "panic", p, "stack", string(debug.Stack()))
 				}
 			}()
+			start := time.Now()
 			if err := t.Tick(ctx, now); err != nil && ctx.Err() == nil {
 				e.log.Error("tick failed", "feature", f.Name(), "err", err)
+			}
+			if d := time.Since(start); d >= slowTick {
+				e.log.Debug("slow tick", "feature", f.Name(), "took", d)
 			}
 		}()
 	}

@@ -72,6 +72,10 @@ type Message struct {
 	// CallbackID is set when the "message" is a button press; Text then holds
 	// the button's command line. Replies go back as a short notice (toast).
 	CallbackID string
+	// Image is the platform's id for a picture the message carries (Text is
+	// then its caption), on platforms whose Capabilities have Images; a
+	// feature fetches it with Engine.FetchImage.
+	Image string `json:",omitempty"`
 }
 
 // ChatEventKind names something that happened to a chat rather than in it.

@@ -341,7 +341,7 @@ func (s *sender) idleWait(ctx context.Context) time.Duration {
 }
 
 func isPlain(m OutboxMessage) bool {
-	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && m.ReplyTo == "" && m.File == ""
+	return len(m.Buttons) == 0 && m.EditOf == 0 && m.Mention == nil && len(m.Mentions) == 0 && m.ReplyTo == "" && m.File == ""
 }
 
 // nextInOrder returns the chat's next due reply when it is older than every
@@ -425,7 +425,7 @@ func (s *sender) deliver(ctx context.Context, m OutboxMessage) (outcome, int64) 
 		ids = append(ids, c.ID)
 		parts[i] = c.Text
 	}
-	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, ReplyTo: m.ReplyTo, File: m.File}
+	out := Outbound{ChatID: m.ChatExternalID, ChatKind: m.ChatKind, Text: strings.Join(parts, "\n\n"), Buttons: claimed[0].Buttons, Mention: m.Mention, Mentions: m.Mentions, ReplyTo: m.ReplyTo, File: m.File}
 	if len(ids) == 1 {
 		// Only a message sent alone records its parts: a merged text is
 		// made anew at each attempt.

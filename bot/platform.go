@@ -20,6 +20,9 @@ type Capabilities struct {
 	// Members: the platform lists a group's members (MemberLister), so a
 	// feature can tell who in the group never linked to the roster.
 	Members bool
+	// Images: the platform hands over pictures members send, with their
+	// caption (Message.Image), and fetches them (ImageFetcher).
+	Images bool
 	// CommandsOnly is set where, in groups, the bot may receive only
 	// commands, messages that mention or answer it, and button presses,
 	// not the rest of the conversation (Telegram's privacy mode).
@@ -46,7 +49,10 @@ type Outbound struct {
 	Text     string
 	Buttons  [][]Button
 	Mention  *Mention // name this member at the start of the message
-	ReplyTo  string   // platform message id to reply to, if supported
+	// Mentions are members Text names as "@"+Name, in order (see
+	// MentionSpans): the adapter notifies each where it can.
+	Mentions []Mention
+	ReplyTo  string // platform message id to reply to, if supported
 	// File is the path of a file on the bot's disk to deliver with the
 	// message (platforms with Capabilities.Files); Text is then its
 	// caption. A file that is gone by then is a PermanentError.
@@ -186,6 +192,16 @@ type GroupMember struct {
 type MemberLister interface {
 	GroupMembers(ctx context.Context, chatID string) ([]GroupMember, error)
 }
+
+// ImageFetcher is implemented by platforms whose Capabilities have Images:
+// FetchImage reads the picture with the platform's id, at most max bytes
+// (ErrTooLarge beyond).
+type ImageFetcher interface {
+	FetchImage(ctx context.Context, id string, max int64) ([]byte, error)
+}
+
+// ErrTooLarge means a file is larger than the caller accepts.
+var ErrTooLarge = errors.New("file too large")
 
 // Identified is implemented by platforms whose bot has a user name that
 // commands can be addressed to (/cmd@Name).

@@ -33,6 +33,11 @@ type Outgoing struct {
 	Buttons [][]Button
 	// MentionMember names this member (our id) at the start of the text.
 	MentionMember int64
+	// Mentions are members the text names, each as "@"+Name, in the order
+	// they appear (see MentionSpans): a group reminder names everyone who
+	// has not done a task. Each adapter notifies them its own way where
+	// it can; elsewhere the text names them.
+	Mentions []Mention
 	// ReplyTo is the platform id of a message to reply to.
 	ReplyTo string
 	// IdemKey makes the enqueue idempotent: a second message with the same

@@ -4,6 +4,7 @@ package commands
 
 import (
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -49,7 +50,8 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
-		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()).WithMeetingTitles(d.Config.Meetings.TitlesByType()),
+		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()).WithMeetingTitles(d.Config.Meetings.TitlesByType()).
+			WithPhotoDir(MinutesPhotoDir(d.Config)),
 		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
@@ -90,4 +92,10 @@ func FollowupOptions(cfg *configs.Config) followup.Options {
 		RemindEvery:   c.RemindInterval(),
 		ExportDir:     cfg.Exports.Dir,
 	}
+}
+
+// MinutesPhotoDir is where photos of meeting minutes are kept:
+// <data_dir>/minutes.
+func MinutesPhotoDir(c *configs.Config) string {
+	return filepath.Join(c.DataDir, "minutes")
 }

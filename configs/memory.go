@@ -30,7 +30,7 @@ type RetentionConfig struct {
 }
 
 // DefaultMemoryLimit is memory.limit's default.
-const DefaultMemoryLimit = "128MiB"
+const DefaultMemoryLimit = "44MiB"
 
 // DefaultOutboxRetention is retention.outbox's default: 30 days.
 const DefaultOutboxRetention = 30 * 24 * time.Hour

@@ -300,7 +300,7 @@ func (t *Tx) EnqueueSnapshots(msgs []bot.Outgoing, at []time.Time) error {
 	ctx, tx, db := t.ctx, t.tx, t.db
 	var plain []int
 	for i, m := range msgs {
-		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
+		if m.MergeKey == "" || len(m.Buttons) > 0 || m.IdemKey != "" || m.EditOf != 0 || m.MentionMember != 0 || len(m.Mentions) > 0 || m.ReplyTo != "" || m.Bulk || !m.NotBefore.IsZero() {
 			if _, _, err := t.enqueueAt(m, at[i]); err != nil {
 				return err
 			}
@@ -434,7 +434,7 @@ const (
 	// another wrote two rows and four index entries, and left a dead row.
 	// (The unary + keeps SQLite from looking rows up by idem_key IS NULL,
 	// which nearly every row is, instead of by chat and merge key.)
-	snapshotReplaceSQL = `UPDATE outbox SET text = j.value->>2, buttons = '', mention_member = NULL, reply_to = '', bulk = 0
+	snapshotReplaceSQL = `UPDATE outbox SET text = j.value->>2, buttons = '', mention_member = NULL, mentions = '', reply_to = '', bulk = 0
 		FROM json_each(?) j WHERE outbox.state = 'pending' AND outbox.merge_key != ''
 		AND outbox.chat_id = j.value->>0 AND outbox.merge_key = j.value->>1 AND +outbox.edit_of IS NULL AND +outbox.idem_key IS NULL
 		AND outbox.parts_sent = 0

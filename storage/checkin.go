@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,14 +255,14 @@ func (db *DB) BareInsertCheckin(ctx context.Context, c checkin.Checkin) error {
 	return nil
 }
 
-const leaveCols = `id, session_id, roster_id, member_id, name, reason, status, COALESCE(decided_by, 0), decider_name, note, created_at, COALESCE(decided_at, 0)`
+const leaveCols = `id, COALESCE(session_id, 0), COALESCE(chat_id, 0), meeting_type, day, roster_id, member_id, name, reason, status, COALESCE(decided_by, 0), decider_name, note, created_at, COALESCE(decided_at, 0)`
 
 func scanLeave(row rowScanner) (checkin.Leave, error) {
 	var (
 		l                checkin.Leave
 		created, decided int64
 	)
-	err := row.Scan(&l.ID, &l.SessionID, &l.RosterID, &l.MemberID, &l.Name, &l.Reason, &l.Status, &l.DecidedBy, &l.DeciderName, &l.Note, &created, &decided)
+	err := row.Scan(&l.ID, &l.SessionID, &l.ChatID, &l.MeetingType, &l.Day, &l.RosterID, &l.MemberID, &l.Name, &l.Reason, &l.Status, &l.DecidedBy, &l.DeciderName, &l.Note, &created, &decided)
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, bot.ErrNotFound
 	}
@@ -302,6 +304,58 @@ func (t *Tx) RequestLeave(l checkin.Leave) (checkin.Leave, bool, error) {
 	}
 	old, err := scanLeave(t.tx.QueryRowContext(t.ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE session_id = ? AND roster_id = ?`, l.SessionID, l.RosterID))
 	return old, false, err
+}
+
+// LeavesAhead lists the leave asked ahead in a chat that no session has
+// taken yet, oldest first.
+func (db *DB) LeavesAhead(ctx context.Context, chatID int64) ([]checkin.Leave, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+leaveCols+` FROM checkin_leaves WHERE session_id IS NULL AND chat_id = ? ORDER BY id`, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("read leave asked ahead in chat %d: %w", chatID, err)
+	}
+	return collect(rows, scanLeave)
+}
+
+// RequestLeaveAhead stores leave asked ahead, or returns the person's
+// earlier request for the same chat, type and day that no session has
+// taken yet, and false.
+func (t *Tx) RequestLeaveAhead(l checkin.Leave) (checkin.Leave, bool, error) {
+	old, err := scanLeave(t.tx.QueryRowContext(t.ctx, `SELECT `+leaveCols+` FROM checkin_leaves
+		WHERE session_id IS NULL AND chat_id = ? AND roster_id = ? AND meeting_type = ? AND day = ?`, l.ChatID, l.RosterID, l.MeetingType, l.Day))
+	if err == nil {
+		return old, false, nil
+	}
+	if !errors.Is(err, bot.ErrNotFound) {
+		return l, false, fmt.Errorf("look up leave asked ahead: %w", err)
+	}
+	err = t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_leaves(chat_id, meeting_type, day, roster_id, member_id, name, reason, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, l.ChatID, l.MeetingType, l.Day, l.RosterID, l.MemberID, l.Name, l.Reason, ms(l.CreatedAt)).Scan(&l.ID)
+	if err != nil {
+		return l, false, fmt.Errorf("store leave asked ahead: %w", err)
+	}
+	l.Status = checkin.LeavePending
+	return l, true, nil
+}
+
+// AttachLeavesAhead gives s the leave asked ahead that matches it (see
+// checkin.Tx).
+func (t *Tx) AttachLeavesAhead(s checkin.Session, day string) ([]checkin.Leave, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `UPDATE checkin_leaves SET session_id = ?1 WHERE id IN (
+			SELECT MIN(l.id) FROM checkin_leaves l WHERE l.session_id IS NULL AND l.chat_id = ?2
+				AND (l.meeting_type = '' OR l.meeting_type = ?3) AND (l.day = '' OR l.day = ?4)
+				AND NOT EXISTS (SELECT 1 FROM checkin_leaves o WHERE o.session_id = ?1 AND o.roster_id = l.roster_id)
+				AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.session_id = ?1 AND c.roster_id = l.roster_id)
+			GROUP BY l.roster_id)
+		RETURNING `+leaveCols, s.ID, s.ChatID, s.MeetingType, day)
+	if err != nil {
+		return nil, fmt.Errorf("attach leave asked ahead to session %d: %w", s.ID, err)
+	}
+	ls, err := collect(rows, scanLeave)
+	if err != nil {
+		return nil, fmt.Errorf("attach leave asked ahead to session %d: %w", s.ID, err)
+	}
+	slices.SortFunc(ls, func(a, b checkin.Leave) int { return cmp.Compare(a.ID, b.ID) })
+	return ls, nil
 }
 
 // DecideLeave records a decision on a pending request; ErrStale when it

@@ -28,6 +28,7 @@ import (
 const (
 	// checkpointEvery is the least time between two checkpoints.
 	checkpointEvery = 100 * time.Millisecond
+	firstCheckpoint = time.Second
 	// restartFrames is the WAL length (pages) past which the writer
 	// restarts it.
 	restartFrames = 4000
@@ -84,8 +85,16 @@ func (c *checkpointer) poke() {
 
 func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
-	t := time.NewTimer(0)
+	// The first checkpoint waits a moment: a start writes little, and the
+	// checkpointer's connection (which parses the schema) is then opened
+	// after the first poll, not beside it.
+	t := time.NewTimer(firstCheckpoint)
 	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-t.C:
+	}
 	for {
 		select {
 		case <-ctx.Done():

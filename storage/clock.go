@@ -19,8 +19,8 @@ type clockCache[K comparable, V any] struct {
 	mu    sync.RWMutex
 	limit int
 	idOf  func(V) int64
-	index map[K]int // slot of each key
-	byID  map[int64]K
+	index map[K]int     // slot of each key
+	byID  map[int64]int // slot of each id (idOf set): an int, not a second copy of the key
 	keys  []K
 	vals  []V
 	used  []uint32 // set on a hit (atomically, under the read lock)
@@ -40,7 +40,7 @@ func newClockCache[K comparable, V any](limit int, idOf func(V) int64) *clockCac
 func (c *clockCache[K, V]) reset() {
 	c.index, c.keys, c.vals, c.used, c.hand = map[K]int{}, nil, nil, nil, 0
 	if c.idOf != nil {
-		c.byID = map[int64]K{}
+		c.byID = map[int64]int{}
 	}
 }
 
@@ -59,10 +59,9 @@ func (c *clockCache[K, V]) get(k K) (V, bool) {
 
 func (c *clockCache[K, V]) getByID(id int64) (V, bool) {
 	c.mu.RLock()
-	k, ok := c.byID[id]
+	i, ok := c.byID[id]
 	var v V
 	if ok {
-		i := c.index[k]
 		v = c.vals[i]
 		atomic.StoreUint32(&c.used[i], 1)
 	}
@@ -90,7 +89,7 @@ func (c *clockCache[K, V]) put(k K, v V) {
 	if len(c.keys) < c.limit {
 		c.index[k] = len(c.keys)
 		c.keys, c.vals, c.used = append(c.keys, k), append(c.vals, v), append(c.used, 0)
-		c.indexID(k, v)
+		c.indexID(len(c.keys)-1, v)
 		return
 	}
 	for atomic.LoadUint32(&c.used[c.hand]) == 1 {
@@ -110,7 +109,7 @@ func (c *clockCache[K, V]) put(k K, v V) {
 func (c *clockCache[K, V]) replace(i int, k K, v V) {
 	c.unindexID(i)
 	c.vals[i] = v
-	c.indexID(k, v)
+	c.indexID(i, v)
 }
 
 // update replaces the value under k only if k is cached.
@@ -122,9 +121,9 @@ func (c *clockCache[K, V]) update(k K, v V) {
 	}
 }
 
-func (c *clockCache[K, V]) indexID(k K, v V) {
+func (c *clockCache[K, V]) indexID(i int, v V) {
 	if c.idOf != nil {
-		c.byID[c.idOf(v)] = k
+		c.byID[c.idOf(v)] = i
 	}
 }
 
@@ -145,8 +144,8 @@ func (c *clockCache[K, V]) remove(k K) {
 func (c *clockCache[K, V]) removeID(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if k, ok := c.byID[id]; ok {
-		c.removeLocked(k)
+	if i, ok := c.byID[id]; ok {
+		c.removeLocked(c.keys[i])
 	}
 }
 
@@ -161,6 +160,7 @@ func (c *clockCache[K, V]) removeLocked(k K) {
 	if i != last {
 		c.keys[i], c.vals[i], c.used[i] = c.keys[last], c.vals[last], atomic.LoadUint32(&c.used[last])
 		c.index[c.keys[i]] = i
+		c.indexID(i, c.vals[i])
 	}
 	var zeroK K
 	var zeroV V

@@ -88,7 +88,7 @@ func TestClockCacheConcurrent(t *testing.T) {
 		t.Fatalf("%d keys, %d indexed, %d by id", len(c.keys), len(c.index), len(c.byID))
 	}
 	for i, k := range c.keys {
-		if c.index[k] != i || c.byID[c.vals[i].id] != k {
+		if c.index[k] != i || c.byID[c.vals[i].id] != i {
 			t.Fatalf("slot %d: key %d indexed at %d", i, k, c.index[k])
 		}
 	}

@@ -10,3 +10,6 @@ func trimMalloc() {}
 
 // LimitCArenas does nothing where the C heap is not glibc's.
 func LimitCArenas(n int) {}
+
+// MapLargeCAllocations does nothing where the C heap is not glibc's.
+func MapLargeCAllocations(threshold int) {}

@@ -16,7 +16,7 @@ import (
 const outboxCols = `o.id, o.chat_id, o.text, o.buttons, COALESCE(o.mention_member, 0), o.reply_to, COALESCE(o.idem_key, ''),
 	o.merge_key, COALESCE(o.edit_of, 0), o.bulk, o.not_before, o.state, o.attempts, o.last_error, o.platform_msg_id,
 	o.created_at, o.delivered_at, c.platform, c.external_id, c.kind, c.active,
-	COALESCE(m.external_id, ''), COALESCE(m.name, ''), o.file, o.parts_sent`
+	COALESCE(m.external_id, ''), COALESCE(m.name, ''), o.file, o.parts_sent, o.mentions`
 
 const outboxFrom = ` FROM outbox o JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member `
 
@@ -27,10 +27,11 @@ func scanOutbox(row rowScanner) (bot.OutboxMessage, error) {
 		notBefore, created   int64
 		delivered            sql.NullInt64
 		mentionID, mention   string
+		mentions             string
 	)
 	err := row.Scan(&m.ID, &m.ChatID, &m.Text, &buttons, &m.MentionMember, &m.ReplyTo, &m.IdemKey,
 		&m.MergeKey, &m.EditOf, &m.Bulk, &notBefore, &state, &m.Attempts, &m.LastError, &m.PlatformMsgID,
-		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention, &m.File, &m.PartsSent)
+		&created, &delivered, &m.Platform, &m.ChatExternalID, &kind, &m.ChatActive, &mentionID, &mention, &m.File, &m.PartsSent, &mentions)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, bot.ErrNotFound
 	}
@@ -45,9 +46,23 @@ func scanOutbox(row rowScanner) (bot.OutboxMessage, error) {
 	if m.MentionMember != 0 {
 		m.Mention = &bot.Mention{UserID: mentionID, Name: mention}
 	}
+	if mentions != "" {
+		if err := json.Unmarshal([]byte(mentions), &m.Mentions); err != nil {
+			return m, fmt.Errorf("outbox %d: mentions: %w", m.ID, err)
+		}
+	}
 	m.State, m.ChatKind = bot.OutboxState(state), bot.ChatKind(kind)
 	m.NotBefore, m.CreatedAt, m.DeliveredAt = fromMS(notBefore), fromMS(created), nullMS(delivered)
 	return m, nil
+}
+
+// encodeMentions stores the members a message names, ” for none.
+func encodeMentions(ms []bot.Mention) (string, error) {
+	if len(ms) == 0 {
+		return "", nil
+	}
+	j, err := json.Marshal(ms)
+	return string(j), err
 }
 
 func encodeButtons(b [][]bot.Button) (string, error) {
@@ -104,13 +119,17 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 			return m.EditOf, false, platform, err
 		}
 	}
+	mentions, err := encodeMentions(m.Mentions)
+	if err != nil {
+		return 0, false, "", fmt.Errorf("encode mentions: %w", err)
+	}
 	if m.MergeKey != "" {
 		if m.IdemKey == "" && m.EditOf == 0 && m.NotBefore.IsZero() {
 			// A snapshot takes the place of its still-unsent predecessor
 			// (see snapshotReplaceSQL).
-			err := tx.QueryRowContext(ctx, `UPDATE outbox SET text = ?, buttons = ?, mention_member = ?, reply_to = ?, bulk = ?
+			err := tx.QueryRowContext(ctx, `UPDATE outbox SET text = ?, buttons = ?, mention_member = ?, mentions = ?, reply_to = ?, bulk = ?
 				WHERE chat_id = ? AND merge_key = ? AND merge_key != '' AND state = 'pending' AND +edit_of IS NULL AND +idem_key IS NULL AND parts_sent = 0 RETURNING id`,
-				m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, m.Bulk, m.ChatID, m.MergeKey).Scan(&id)
+				m.Text, buttons, nullID(m.MentionMember), mentions, m.ReplyTo, m.Bulk, m.ChatID, m.MergeKey).Scan(&id)
 			if err == nil {
 				return id, false, platform, nil
 			}
@@ -128,9 +147,9 @@ func enqueueTx(ctx context.Context, tx *sql.Tx, m bot.Outgoing, buttons string, 
 	if notBefore.IsZero() {
 		notBefore = now
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at, file)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now), m.File)
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(chat_id, platform, text, buttons, mention_member, mentions, reply_to, idem_key, merge_key, edit_of, bulk, not_before, created_at, file)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ChatID, platform, m.Text, buttons, nullID(m.MentionMember), mentions, m.ReplyTo, nullStr(m.IdemKey), m.MergeKey, nullID(m.EditOf), m.Bulk, ms(notBefore), ms(now), m.File)
 	if err != nil {
 		return 0, false, "", fmt.Errorf("insert outbox: %w", err)
 	}

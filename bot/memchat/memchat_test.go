@@ -113,6 +113,9 @@ func (h *harness) Received(t *testing.T, c platformtest.Chat) []platformtest.Mes
 		if s.Mention != nil {
 			m.Mention = s.Mention.Name
 		}
+		for _, sp := range bot.MentionSpans(s.Text, s.Mentions) {
+			m.Mentions = append(m.Mentions, sp.Name)
+		}
 		for _, row := range s.Buttons {
 			var labels []string
 			for _, b := range row {

@@ -3,6 +3,7 @@ package platformtest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/branchbot/branchbot/bot"
@@ -15,6 +16,13 @@ const (
 	privateOnly = "该命令只能在与机器人的私聊中使用。"
 	helloText   = "你好"
 )
+
+func hereReply(name string) string { return "到：" + name }
+
+// rollText names members in the text, each as "@"+name followed by a space.
+func rollText(names []string) string {
+	return "点名：@" + strings.Join(names, " @") + " 请回复。"
+}
 
 func secretReply(arg string) string { return "私聊收到：" + arg }
 
@@ -29,7 +37,8 @@ var voteButtons = [][]bot.Button{{{Text: "赞成", Data: "/vote yes"}, {Text: "�
 // and one that panics.
 type feature struct {
 	mu    sync.Mutex
-	votes map[int64]*vote // by chat
+	votes map[int64]*vote         // by chat
+	here  map[int64][]bot.Mention // who said /here, by chat
 
 	// gate, if set, holds /hold until it is closed; holding hears of each
 	// /hold that waits at it.
@@ -43,7 +52,7 @@ type vote struct {
 }
 
 func newFeature() *feature {
-	return &feature{votes: map[int64]*vote{}, holding: make(chan struct{}, 16)}
+	return &feature{votes: map[int64]*vote{}, here: map[int64][]bot.Mention{}, holding: make(chan struct{}, 16)}
 }
 
 // block makes /hold wait at gate.
@@ -84,9 +93,36 @@ func (f *feature) Commands() []bot.CommandSpec {
 				{Name: "yes", Summary: "赞成", Usage: "/vote yes", Handler: f.choose},
 				{Name: "no", Summary: "反对", Usage: "/vote no", Handler: f.choose},
 			}},
+		{Name: "here", Aliases: []string{"到"}, Summary: "应到", Handler: f.hereCmd},
+		{Name: "roll", Aliases: []string{"点名"}, Summary: "点名所有应到的人", Handler: f.roll},
 		{Name: "boom", Summary: "会出错的命令", Handler: func(context.Context, *bot.Request) error { panic("platformtest: boom") }},
 		{Name: "hold", Summary: "等放行再回答", Handler: f.hold},
 	}
+}
+
+// hereCmd records the caller for /roll.
+func (f *feature) hereCmd(ctx context.Context, r *bot.Request) error {
+	f.mu.Lock()
+	f.here[r.Chat.ID] = append(f.here[r.Chat.ID], bot.Mention{UserID: r.Caller.Member.ExternalID, Name: r.Caller.Member.Name})
+	f.mu.Unlock()
+	return r.Reply(ctx, hereReply(r.Caller.Member.Name))
+}
+
+// roll posts one message naming everyone who said /here in the chat, as
+// a group reminder names those who have not done a task.
+func (f *feature) roll(ctx context.Context, r *bot.Request) error {
+	f.mu.Lock()
+	ms := f.here[r.Chat.ID]
+	f.mu.Unlock()
+	if len(ms) == 0 {
+		return bot.Errorf("还没有人应到。")
+	}
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.Name
+	}
+	_, err := r.Send(ctx, bot.Outgoing{ChatID: r.Chat.ID, Text: rollText(names), Mentions: ms})
+	return err
 }
 
 func echo(ctx context.Context, r *bot.Request) error {

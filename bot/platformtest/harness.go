@@ -78,12 +78,16 @@ var (
 // Message is one message the platform accepted from the bot, as it stands
 // after edits.
 type Message struct {
-	ID      string     // the platform's id for it
-	Text    string     // the text, without the mention in front
-	Mention string     // the member named (notified) at its start, "" if none
-	Buttons [][]string // button labels, by row
-	Edits   int        // times it was edited in place
-	At      time.Time  // when the platform accepted it (its first version)
+	ID      string // the platform's id for it
+	Text    string // the text, without the mention in front
+	Mention string // the member named (notified) at its start, "" if none
+	// Mentions are the members named (notified, the platform's way) in
+	// the text after its start, in order; Text writes each as "@"+name
+	// followed by a space where the platform puts its own separator.
+	Mentions []string
+	Buttons  [][]string // button labels, by row
+	Edits    int        // times it was edited in place
+	At       time.Time  // when the platform accepted it (its first version)
 	// File is the file the message carried (platforms with
 	// Capabilities.Files); Text is then its caption, where the platform
 	// shows one with the file.

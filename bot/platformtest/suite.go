@@ -34,6 +34,7 @@ var cases = []struct {
 	{"MultiLineText", multiLineText},
 	{"PrivateChat", privateChat},
 	{"Mention", mention},
+	{"MentionsSeveral", mentionsSeveral},
 	{"OrderPerChat", orderPerChat},
 	{"RetryAfter", retryAfter},
 	{"ChatGone", chatGone},
@@ -128,6 +129,27 @@ func mention(t *testing.T, parent *env) {
 			t.Errorf("%s received %q, want only the answer to the command for %s", GroupB, got, name)
 		}
 	})
+}
+
+// mentionsSeveral: one message that names several members (a group
+// reminder) names each of them the platform's way, wherever they stand in
+// the text; the mentions are stored with the message in the outbox.
+func mentionsSeveral(t *testing.T, e *env) {
+	if !e.caps().Mentions {
+		t.Skip("the platform cannot name a member")
+	}
+	e.h.Say(t, GroupA, Zhang, "/here")
+	e.await(GroupA, hereReply(Zhang))
+	e.h.Say(t, GroupA, Li, "到")
+	e.await(GroupA, hereReply(Li))
+	e.h.Say(t, GroupA, Zhang, "/roll")
+	m := e.await(GroupA, rollText([]string{Zhang, Li}))
+	if want := []string{Zhang, Li}; !slices.Equal(m.Mentions, want) {
+		t.Errorf("the roll names %q, want %q", m.Mentions, want)
+	}
+	if m.Mention != "" {
+		t.Errorf("the roll names %q at its start, want nobody", m.Mention)
+	}
 }
 
 // orderPerChat: commands said one after another in two chats are answered

@@ -39,7 +39,7 @@ type outgoing struct {
 
 // build makes the action for out: an array message (never a CQ string, so
 // a member's text can never become a code), a reply segment under the
-// command it answers and an at segment for the member it names.
+// command it answers and an at segment for each member it names.
 func build(out bot.Outbound) (outgoing, error) {
 	var o outgoing
 	id := out.ChatID
@@ -62,14 +62,39 @@ func build(out bot.Outbound) (outgoing, error) {
 		msg = append(msg, At(out.Mention.UserID))
 		text = " " + text
 	}
-	msg = append(msg, Text(text))
-	o.text = strings.TrimSpace(out.Text)
+	msg = append(msg, withAts(text, out.Mentions, o.group)...)
+	o.text = textOf(msg)
 	if o.group {
 		o.action, o.params = "send_group_msg", map[string]any{"group_id": n, "message": msg}
 	} else {
 		o.action, o.params = "send_private_msg", map[string]any{"user_id": n, "message": msg}
 	}
 	return o, nil
+}
+
+// withAts is text as segments: in a group, each of the members it names
+// ("@姓名", bot.MentionSpans) becomes an at segment, which QQ shows as
+// their name in the group and notifies them by; elsewhere the text as it
+// is.
+func withAts(text string, ms []bot.Mention, group bool) []Segment {
+	var segs []Segment
+	from := 0
+	if group {
+		for _, sp := range bot.MentionSpans(text, ms) {
+			if n, err := strconv.ParseInt(sp.UserID, 10, 64); err != nil || n <= 0 {
+				continue // not a QQ number: named as text
+			}
+			if sp.Start > from {
+				segs = append(segs, Text(text[from:sp.Start]))
+			}
+			segs = append(segs, At(sp.UserID))
+			from = sp.End
+		}
+	}
+	if from < len(text) || len(segs) == 0 {
+		segs = append(segs, Text(text[from:]))
+	}
+	return segs
 }
 
 // Send delivers one message through the live bridge connection.

@@ -3,6 +3,7 @@ package qq_test
 import (
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,12 +154,26 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 			continue
 		}
 		m := platformtest.Message{ID: strconv.FormatInt(s.MessageID, 10), Text: s.Text(), At: s.At}
+		// At segments after the first text are the members named in it:
+		// written into the text as QQ shows them, "@" and their name.
+		var text strings.Builder
+		for _, seg := range s.Message {
+			switch {
+			case seg.Type == "text":
+				text.WriteString(seg.Data["text"])
+			case seg.Type == "at" && text.Len() > 0:
+				name := h.name(seg.Data["qq"])
+				text.WriteString("@" + name)
+				m.Mentions = append(m.Mentions, name)
+			}
+		}
+		m.Text = text.String()
 		if s.File != nil {
 			// QQ shows no caption with a file: the text came before it.
 			m.File = &platformtest.File{Name: s.File.Name, Data: s.File.Data}
 		}
-		if at := s.AtQQ(); at != "" {
-			m.Mention, m.Text = h.name(at), strings.TrimPrefix(m.Text, " ")
+		if i := slices.IndexFunc(s.Message, func(seg qqtest.Segment) bool { return seg.Type != "reply" }); i >= 0 && s.Message[i].Type == "at" {
+			m.Mention, m.Text = h.name(s.Message[i].Data["qq"]), strings.TrimPrefix(m.Text, " ")
 		}
 		out = append(out, m)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -83,6 +84,41 @@ func TestSplitText(t *testing.T) {
 	}
 	if got := truncateUTF16(strings.Repeat("😀", 150), 200); utf16Len(got) > 200 || !strings.HasSuffix(got, "…") {
 		t.Fatalf("truncate: %d units", utf16Len(got))
+	}
+}
+
+// TestMentionsInParts: a long text that names members is cut into parts,
+// and each part carries the text_mention entities of the names in it, at
+// offsets counted in UTF-16 from the part's start.
+func TestMentionsInParts(t *testing.T) {
+	line := strings.Repeat("😀", 20) + "@张三 @李四\n" // 48 units
+	text := strings.Repeat(line, 3)
+	ms := []bot.Mention{{UserID: "1", Name: "张三"}, {UserID: "2", Name: "李四"}, {UserID: "1", Name: "张三"},
+		{UserID: "2", Name: "李四"}, {UserID: "1", Name: "张三"}, {UserID: "x", Name: "李四"}}
+	full, ents := withMention(bot.Outbound{Text: text, Mentions: ms})
+	if len(ents) != 5 { // the last id is not a Telegram user: text only
+		t.Fatalf("%d entities, want 5", len(ents))
+	}
+	spans := splitSpans(full, 60)
+	if len(spans) != 3 {
+		t.Fatalf("%d parts, want 3", len(spans))
+	}
+	for i, sp := range spans {
+		part := full[sp[0]:sp[1]]
+		got := entitiesIn(full, ents, sp[0], sp[1])
+		want := 2
+		if i == 2 {
+			want = 1
+		}
+		if len(got) != want {
+			t.Errorf("part %d carries %d entities, want %d", i, len(got), want)
+		}
+		u := utf16.Encode([]rune(part))
+		for _, e := range got {
+			if name := string(utf16.Decode(u[e.Offset : e.Offset+e.Length])); name != "@"+e.User.FirstName {
+				t.Errorf("part %d: entity covers %q, want @%s", i, name, e.User.FirstName)
+			}
+		}
 	}
 }
 

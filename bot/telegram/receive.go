@@ -112,6 +112,7 @@ func (p *Platform) translateMessage(m *models.Message) []bot.Incoming {
 		ID:         strconv.Itoa(m.ID),
 	}
 	msg.Text, msg.MentionsBot = p.commandText(text, ents)
+	msg.Image = imageOf(m)
 	if kind == bot.Private {
 		msg.Text = p.startAsHelp(msg.Text)
 	}
@@ -356,4 +357,16 @@ func (p *Platform) webhookHandler(ctx context.Context, r bot.Receiver) http.Hand
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// imageOf is the file id of the picture a message carries: the largest size
+// of a photo, or a document that is an image; "" for none.
+func imageOf(m *models.Message) string {
+	if n := len(m.Photo); n > 0 {
+		return m.Photo[n-1].FileID
+	}
+	if d := m.Document; d != nil && strings.HasPrefix(d.MimeType, "image/") {
+		return d.FileID
+	}
+	return ""
 }

@@ -51,24 +51,24 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 	if m.File != "" {
 		return p.sendDocument(ctx, chatID, m)
 	}
-	text, ents := withMention(m.Text, m.Mention)
+	text, ents := withMention(m)
 	markup, err := p.keyboard(ctx, m.Buttons)
 	if err != nil {
 		return "", err
 	}
-	parts := splitText(text, MaxText)
-	start := min(m.PartsSent, len(parts)-1)
+	spans := splitSpans(text, MaxText)
+	start := min(m.PartsSent, len(spans)-1)
 	var last *models.Message
-	for i := start; i < len(parts); i++ {
-		part := parts[i]
-		params := &tgbot.SendMessageParams{ChatID: chatID, Text: part}
+	for i := start; i < len(spans); i++ {
+		part := text[spans[i][0]:spans[i][1]]
+		// Each part carries the mentions that fall in it.
+		params := &tgbot.SendMessageParams{ChatID: chatID, Text: part, Entities: entitiesIn(text, ents, spans[i][0], spans[i][1])}
 		if i == 0 {
-			params.Entities = ents
 			if id, err := strconv.Atoi(m.ReplyTo); err == nil && m.ReplyTo != "" {
 				params.ReplyParameters = &models.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
 			}
 		}
-		if i == len(parts)-1 && markup != nil {
+		if i == len(spans)-1 && markup != nil {
 			params.ReplyMarkup = markup
 		}
 		cctx, cancel := p.detach(ctx)
@@ -77,7 +77,7 @@ func (p *Platform) Send(ctx context.Context, m bot.Outbound) (string, error) {
 		if err != nil {
 			return "", p.classify(err)
 		}
-		if i < len(parts)-1 && m.PartSent != nil {
+		if i < len(spans)-1 && m.PartSent != nil {
 			m.PartSent(i + 1)
 		}
 	}
@@ -97,10 +97,11 @@ func (p *Platform) sendDocument(ctx context.Context, chatID int64, m bot.Outboun
 		return "", &bot.PermanentError{Err: fmt.Errorf("file to send: %w", err)}
 	}
 	defer f.Close()
-	caption, ents := withMention(m.Text, m.Mention)
+	caption, ents := withMention(m)
 	if utf16Len(caption) > MaxCaption {
 		p.log.Warn("caption too long for a document; cut", "chat", m.ChatID, "file", filepath.Base(m.File))
 		caption = truncateUTF16(caption, MaxCaption)
+		ents = entitiesIn(caption, ents, 0, len(caption))
 	}
 	markup, err := p.keyboard(ctx, m.Buttons)
 	if err != nil {
@@ -137,8 +138,9 @@ func (p *Platform) Edit(ctx context.Context, messageID string, m bot.Outbound) e
 	if err != nil {
 		return &bot.PermanentError{Err: fmt.Errorf("telegram message id %q is not a number", messageID)}
 	}
-	text, ents := withMention(m.Text, m.Mention)
+	text, ents := withMention(m)
 	text = truncateUTF16(text, MaxText)
+	ents = entitiesIn(text, ents, 0, len(text))
 	markup, err := p.keyboard(ctx, m.Buttons)
 	if err != nil {
 		return err
@@ -233,21 +235,51 @@ func (p *Platform) keyboard(ctx context.Context, rows [][]bot.Button) (*inlineKe
 	return kb, nil
 }
 
-// withMention puts "@Name " before text with a text_mention entity, which
-// notifies the member even without a Telegram username.
-func withMention(text string, m *bot.Mention) (string, []models.MessageEntity) {
-	if m == nil || m.Name == "" {
-		return text, nil
+// withMention puts "@Name " before the text for m.Mention, and returns
+// the text with a text_mention entity for it and for each of m.Mentions
+// the text names: a text_mention notifies the member even without a
+// Telegram username. A member whose id is not a Telegram user id is named
+// as text only.
+func withMention(m bot.Outbound) (string, []models.MessageEntity) {
+	text, shift := m.Text, 0
+	var ents []models.MessageEntity
+	if m.Mention != nil && m.Mention.Name != "" {
+		label := "@" + m.Mention.Name
+		text, shift = label+" "+text, len(label)+1
+		if e, ok := textMention(*m.Mention, 0, utf16Len(label)); ok {
+			ents = append(ents, e)
+		}
 	}
-	label := "@" + m.Name
+	for _, sp := range bot.MentionSpans(m.Text, m.Mentions) {
+		if e, ok := textMention(sp.Mention, utf16Len(text[:shift+sp.Start]), utf16Len(m.Text[sp.Start:sp.End])); ok {
+			ents = append(ents, e)
+		}
+	}
+	return text, ents
+}
+
+func textMention(m bot.Mention, offset, length int) (models.MessageEntity, bool) {
 	uid, err := strconv.ParseInt(m.UserID, 10, 64)
 	if err != nil || uid == 0 {
-		return label + " " + text, nil
+		return models.MessageEntity{}, false
 	}
-	return label + " " + text, []models.MessageEntity{{
-		Type: models.MessageEntityTypeTextMention, Offset: 0, Length: utf16Len(label),
-		User: &models.User{ID: uid, FirstName: m.Name},
-	}}
+	return models.MessageEntity{Type: models.MessageEntityTypeTextMention, Offset: offset, Length: length,
+		User: &models.User{ID: uid, FirstName: m.Name}}, true
+}
+
+// entitiesIn returns the entities of text (UTF-16 offsets) that lie wholly
+// within text[start:end] (byte offsets), with offsets from start.
+func entitiesIn(text string, ents []models.MessageEntity, start, end int) []models.MessageEntity {
+	from := utf16Len(text[:start])
+	to := from + utf16Len(text[start:end])
+	var out []models.MessageEntity
+	for _, e := range ents {
+		if e.Offset >= from && e.Offset+e.Length <= to {
+			e.Offset -= from
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func utf16Len(s string) int {
@@ -278,9 +310,21 @@ func truncateUTF16(s string, n int) string {
 // ends where possible.
 func splitText(text string, n int) []string {
 	var parts []string
-	for utf16Len(text) > n {
+	for _, sp := range splitSpans(text, n) {
+		parts = append(parts, text[sp[0]:sp[1]])
+	}
+	return parts
+}
+
+// splitSpans is splitText as byte ranges of text (a line end a cut falls
+// on belongs to no part).
+func splitSpans(text string, n int) [][2]int {
+	var spans [][2]int
+	base := 0
+	for utf16Len(text[base:]) > n {
+		rest := text[base:]
 		cut, used, lastNL := 0, 0, -1
-		for i, r := range text {
+		for i, r := range rest {
 			l := utf16.RuneLen(r)
 			if used+l > n {
 				cut = i
@@ -292,17 +336,17 @@ func splitText(text string, n int) []string {
 			}
 		}
 		if lastNL > cut/2 {
-			parts = append(parts, text[:lastNL])
-			text = text[lastNL+1:]
+			spans = append(spans, [2]int{base, base + lastNL})
+			base += lastNL + 1
 		} else {
-			parts = append(parts, text[:cut])
-			text = text[cut:]
+			spans = append(spans, [2]int{base, base + cut})
+			base += cut
 		}
 	}
-	if text != "" || len(parts) == 0 {
-		parts = append(parts, text)
+	if base < len(text) || len(spans) == 0 {
+		spans = append(spans, [2]int{base, len(text)})
 	}
-	return parts
+	return spans
 }
 
 // isBadRequest reports a 400 answer whose description contains s.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/platformtest"
@@ -155,8 +156,17 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 		var ents []telegramtest.Entity
 		if call.JSON(entities, &ents) == nil {
 			for _, e := range ents {
-				if e.Type == "text_mention" && e.Offset == 0 && e.User != nil {
-					m.Mention = h.names[e.User.ID]
+				if e.Type != "text_mention" || e.User == nil {
+					continue
+				}
+				name := h.names[e.User.ID]
+				if got := utf16Slice(m.Text, e.Offset, e.Length); got != "@"+name {
+					t.Errorf("a text_mention of %s covers %q", name, got)
+				}
+				if e.Offset == 0 {
+					m.Mention = name
+				} else {
+					m.Mentions = append(m.Mentions, name)
 				}
 			}
 		}
@@ -174,6 +184,15 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 		out = append(out, m)
 	}
 	return out
+}
+
+// utf16Slice is s[off:off+n] in UTF-16 code units, as Telegram counts.
+func utf16Slice(s string, off, n int) string {
+	u := utf16.Encode([]rune(s))
+	if off < 0 || n < 0 || off+n > len(u) {
+		return ""
+	}
+	return string(utf16.Decode(u[off : off+n]))
 }
 
 func labels(markup string) [][]string {

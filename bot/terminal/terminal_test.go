@@ -185,6 +185,19 @@ func (o output) Write(b []byte) (int, error) {
 			m.Mention, m.Text = name, rest
 		}
 	}
+	// A terminal names members as text: "@姓名" in order.
+	for rest := m.Text; ; {
+		i := strings.Index(rest, "@")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		for _, name := range platformtest.Members {
+			if strings.HasPrefix(rest, name+" ") {
+				m.Mentions = append(m.Mentions, name)
+			}
+		}
+	}
 	h.mu.Lock()
 	h.next++
 	m.ID = strconv.Itoa(h.next)

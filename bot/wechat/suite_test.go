@@ -140,6 +140,13 @@ func (h *suiteHarness) Received(t *testing.T, c platformtest.Chat) []platformtes
 		if name, rest, ok := strings.Cut(s.Content, "\u2005"); ok && strings.HasPrefix(name, "@") && s.File == nil {
 			m.Mention, m.Text = strings.TrimPrefix(name, "@"), rest
 		}
+		// Further on, "@名字" and U+2005 is WeChat's way to write a mention.
+		for _, part := range strings.Split(m.Text, "\u2005")[:strings.Count(m.Text, "\u2005")] {
+			if i := strings.LastIndex(part, "@"); i >= 0 {
+				m.Mentions = append(m.Mentions, part[i+1:])
+			}
+		}
+		m.Text = strings.ReplaceAll(m.Text, "\u2005", " ")
 		out = append(out, m)
 	}
 	return out

@@ -563,6 +563,29 @@ func (p *Platform) fetchGroup(s *session, userName string) (*group, error) {
 	return nil, fmt.Errorf("group %s not found", userName)
 }
 
+// atNames writes each member text names ("@姓名", bot.MentionSpans) the
+// way WeChat clients write a mention, the name followed by U+2005 (in place
+// of the space after it). Web WeChat has no mention API: the name is shown
+// highlighted where the client recognises it, but nobody is notified.
+func atNames(text string, ms []bot.Mention) string {
+	spans := bot.MentionSpans(text, ms)
+	if len(spans) == 0 {
+		return text
+	}
+	var b strings.Builder
+	from := 0
+	for _, sp := range spans {
+		b.WriteString(text[from:sp.End])
+		b.WriteString("\u2005")
+		from = sp.End
+		if strings.HasPrefix(text[from:], " ") {
+			from++
+		}
+	}
+	b.WriteString(text[from:])
+	return b.String()
+}
+
 // Send implements bot.Platform.
 func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 	p.mu.Lock()
@@ -575,7 +598,7 @@ func (p *Platform) Send(ctx context.Context, out bot.Outbound) (string, error) {
 	if s == nil {
 		return "", bot.ErrNotConnected
 	}
-	text := out.Text
+	text := atNames(out.Text, out.Mentions)
 	if out.Mention != nil && out.Mention.Name != "" {
 		text = "@" + out.Mention.Name + "\u2005" + text
 	}

@@ -26,6 +26,9 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	// cores: less resident at the peak of a burst and idle after it, at no
 	// cost seen in CPU (BenchmarkScaleMemory; README, Benchmarks).
 	storage.LimitCArenas(2)
+	// Large C allocations mapped on their own and unmapped when freed, not
+	// left in the arenas after a burst (the peak row of the table).
+	storage.MapLargeCAllocations(256 << 10)
 	app, err := Open(ctx, env, *cfgPath)
 	if err != nil {
 		return err
@@ -37,6 +40,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer unlock()
+	servePprof(ctx, app.Log)
 	if cfg.Platforms.Terminal.Enabled {
 		interactive := false
 		if f, ok := env.Stdin.(*os.File); ok {

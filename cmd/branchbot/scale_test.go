@@ -6,7 +6,9 @@ package main
 // process's resident memory (VmRSS and its high-water mark VmHWM from
 // /proc/<pid>/status) idle and through a burst, and the time from exec to the
 // first getUpdates. Every figure is printed beside a baseline measured in the
-// same run. These are benchmarks, not tests (they take minutes):
+// same run; a start is also measured in the CPU time the bot spent until its
+// first getUpdates, which a machine busy with other work does not stretch.
+// These are benchmarks, not tests (they take minutes):
 //
 //	go test -run XXX -bench ScaleMemory -benchtime 1x ./cmd/branchbot/
 //	go test -run XXX -bench ScaleStart -benchtime 1x ./cmd/branchbot/
@@ -15,11 +17,16 @@ package main
 // the size, BRANCHBOT_SCALE_SETTLE (20s) how long the bot is left alone
 // before its idle memory is read, BRANCHBOT_SCALE_LOG the bot's log level
 // (its log is printed at the end with -v). The bot's own environment is the
-// test's (set GOMEMLIMIT there to measure it).
+// test's (set GOMEMLIMIT there to measure it). With BRANCHBOT_PPROF set
+// (an address, see servePprof) the bot serves its profiles and
+// BenchmarkScaleMemory saves heap profiles to BRANCHBOT_SCALE_PROFILES (a
+// folder, default the temp folder) at the end of the burst and when idle.
 
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +72,9 @@ type scaleWorld struct {
 	groups   int
 	per      int
 	colleges int
+	// firstCPU is the CPU time the bot had used when it made its first
+	// getUpdates (the last start).
+	firstCPU time.Duration
 }
 
 // buildBot builds the branchbot binary once per benchmark.
@@ -194,13 +204,17 @@ func (w *scaleWorld) start() (*botProc, time.Duration) {
 	w.b.Helper()
 	first := make(chan time.Time, 1)
 	var once sync.Once
+	var p *botProc
 	w.srv.OnCall(func(c telegramtest.Call) *telegramtest.Failure {
 		if c.Method == "getUpdates" {
-			once.Do(func() { first <- c.At })
+			once.Do(func() {
+				w.firstCPU = procSchedCPU(p.cmd.Process.Pid)
+				first <- c.At
+			})
 		}
 		return nil
 	})
-	p := &botProc{stderr: &commandtest.SyncBuffer{}, done: make(chan error, 1)}
+	p = &botProc{stderr: &commandtest.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(w.bin, "run", "--config", w.cfg)
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
@@ -267,6 +281,25 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(u+k) * time.Second / 100 // USER_HZ
 }
 
+// procSchedCPU is the CPU time all threads of a process have spent
+// running, in nanoseconds from /proc/<pid>/task/*/schedstat (procCPU counts
+// in 10 ms ticks, too coarse for a start).
+func procSchedCPU(pid int) time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var total time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			total += time.Duration(n)
+		}
+	}
+	return total
+}
+
 // idleRSS leaves the bot alone for the settle time, then reads its RSS five
 // times a second apart and returns the median.
 func (w *scaleWorld) idleRSS(p *botProc) int64 {
@@ -312,6 +345,30 @@ func (w *scaleWorld) waitQuiet(p *botProc, timeout time.Duration, cond func(map[
 		if err == nil && pending == 0 && (cond == nil || cond(counts)) {
 			return
 		}
+	}
+}
+
+// saveHeap saves the bot's heap profile as name in BRANCHBOT_SCALE_PROFILES
+// when it serves its profiles (BRANCHBOT_PPROF).
+func saveHeap(name string) {
+	addr := os.Getenv("BRANCHBOT_PPROF")
+	if addr == "" {
+		return
+	}
+	dir := os.Getenv("BRANCHBOT_SCALE_PROFILES")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		fmt.Printf("  heap profile: %v\n", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err == nil {
+		fmt.Printf("  heap profile saved: %s\n", path)
 	}
 }
 
@@ -401,7 +458,7 @@ func BenchmarkScaleMemory(b *testing.B) {
 		cpu0 := procCPU(p.cmd.Process.Pid)
 		t0 := time.Now()
 		n := w.burst()
-		var peak int64
+		var peak, saved int64
 		stopSampling := make(chan struct{})
 		sampled := make(chan struct{})
 		go func() {
@@ -409,6 +466,10 @@ func BenchmarkScaleMemory(b *testing.B) {
 			for {
 				if r, _ := procStatus(p.cmd.Process.Pid); r > peak {
 					peak = r
+					if peak > saved+8<<20 { // near the peak
+						saved = peak
+						saveHeap("heap-peak.pprof")
+					}
 				}
 				select {
 				case <-stopSampling:
@@ -427,6 +488,7 @@ func BenchmarkScaleMemory(b *testing.B) {
 		report(fmt.Sprintf("burst of %d updates: handled and delivered in", n), fmt.Sprintf("%.1f s, CPU %.1f s", took.Seconds(), cpu.Seconds()))
 		report("peak RSS during the burst (VmHWM; sampled max)", fmt.Sprintf("%s (%s)", mib(hwm), mib(peak)))
 		idle := w.idleRSS(p)
+		saveHeap("heap-idle.pprof")
 		_, hwm = procStatus(p.cmd.Process.Pid)
 		p.showLog("after the burst")
 		report(fmt.Sprintf("idle RSS, %d groups × %d members known, after every member checked in once", groups, per), fmt.Sprintf("%s (HWM %s)", mib(idle), mib(hwm)))
@@ -456,42 +518,53 @@ func BenchmarkScaleStart(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		fmt.Printf("BenchmarkScaleStart\n")
+		// Each start is also measured in CPU time spent by the bot until
+		// its first getUpdates, which a busy machine does not stretch.
+		cpus := map[*scaleWorld]time.Duration{}
 		median := func(w *scaleWorld) time.Duration {
-			var ds []time.Duration
+			var ds, cs []time.Duration
 			for range 3 {
 				p, d := w.start()
 				ds = append(ds, d)
+				cs = append(cs, w.firstCPU)
 				w.stop(p)
 			}
 			slices.Sort(ds)
+			slices.Sort(cs)
+			cpus[w] = cs[1]
 			return ds[1]
 		}
 		// Each is beside a start on an empty database with the same units
 		// (the organisation's size costs a little at start too).
+		var emptyCPU time.Duration
 		emptyStart := func(groups int) time.Duration {
 			w := newScaleWorld(b, bin, telegramtest.New(b, telegramtest.Options{}), groups, per)
 			db, _ := w.open() // units only
 			db.Close()
-			return median(w)
+			d := median(w)
+			emptyCPU = cpus[w]
+			return d
 		}
 		emptyUni := emptyStart(400)
+		emptyUniCPU := emptyCPU
 		hist := newScaleWorld(b, bin, telegramtest.New(b, telegramtest.Options{}), 400, per)
 		h := storage.YearOfHistory("telegram", time.Now().Add(-time.Hour), per, nil)
 		h.Tickets = 100_000
 		hist.populate(true, per, &h)
 		histStart := median(hist)
-		fmt.Printf("  %-62s %4d ms, empty %d ms (%.1f×)\n", "start, 100,000 tickets and a year of history (400 groups)", histStart.Milliseconds(),
-			emptyUni.Milliseconds(), float64(histStart)/float64(emptyUni))
+		fmt.Printf("  %-62s %4d ms, empty %d ms (%.1f×); CPU %d ms, empty %d ms\n", "start, 100,000 tickets and a year of history (400 groups)", histStart.Milliseconds(),
+			emptyUni.Milliseconds(), float64(histStart)/float64(emptyUni), cpus[hist].Milliseconds(), emptyUniCPU.Milliseconds())
 
 		emptyBig := emptyStart(groups)
 		known := newScaleWorld(b, bin, telegramtest.New(b, telegramtest.Options{}), groups, per)
 		known.populate(true, per, nil)
 		knownStart := median(known)
-		fmt.Printf("  %-62s %4d ms, empty %d ms (%.1f×)\n", fmt.Sprintf("restart, %d-entry roster and %d members known (%d groups)", groups*per, groups*per, groups),
-			knownStart.Milliseconds(), emptyBig.Milliseconds(), float64(knownStart)/float64(emptyBig))
+		fmt.Printf("  %-62s %4d ms, empty %d ms (%.1f×); CPU %d ms, empty %d ms\n", fmt.Sprintf("restart, %d-entry roster and %d members known (%d groups)", groups*per, groups*per, groups),
+			knownStart.Milliseconds(), emptyBig.Milliseconds(), float64(knownStart)/float64(emptyBig), cpus[known].Milliseconds(), emptyCPU.Milliseconds())
 		b.ReportMetric(float64(emptyUni.Milliseconds()), "empty-ms")
 		b.ReportMetric(float64(histStart.Milliseconds()), "history-ms")
 		b.ReportMetric(float64(knownStart.Milliseconds()), "known-ms")
+		b.ReportMetric(float64(cpus[hist].Milliseconds()), "history-cpu-ms")
 		b.StartTimer()
 	}
 }

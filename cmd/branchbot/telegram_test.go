@@ -63,6 +63,7 @@ func TestRunAnswersOnTelegram(t *testing.T) {
 	}
 	// The menu (names the fake server checks as Telegram does) lists the
 	// commands and the flat names of sub-commands, which reach them.
+	srv.WaitCall(t, "setMyCommands", 5*time.Second, nil) // the default scope's, set first
 	menu := map[string]bool{}
 	for _, c := range srv.Commands("default") {
 		menu[c.Command] = true

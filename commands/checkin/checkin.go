@@ -43,6 +43,8 @@ type Feature struct {
 	meetingTypes []string
 	// meetingTitles: per type, the roster titles it expects (committee.go).
 	meetingTitles map[string][]string
+	// photoDir is where photos of minutes are kept ("" : none are taken).
+	photoDir string
 }
 
 // WithMeetingTypes sets the meeting types (meetings.types) a session may
@@ -264,7 +266,13 @@ func (f *Feature) openSession(ctx context.Context, s Session, opener *Checkin, n
 				return fmt.Errorf("check the opener in: %w", err)
 			}
 		}
-		if s.AnnounceID, _, err = tx.Enqueue(announce(s)); err != nil {
+		ahead, err := tx.AttachLeavesAhead(s, s.OpenedAt.In(f.engine.Location()).Format(dayLayout))
+		if err != nil {
+			return err
+		}
+		out := announce(s)
+		out.Text = bot.JoinLines(out.Text, attachedLine(ahead))
+		if s.AnnounceID, _, err = tx.Enqueue(out); err != nil {
 			return fmt.Errorf("queue announcement: %w", err)
 		}
 		return tx.SetCheckinAnnouncement(s.ID, s.AnnounceID)

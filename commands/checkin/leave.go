@@ -23,9 +23,10 @@ func (f *Feature) leaveSpec() bot.CommandSpec {
 	return bot.CommandSpec{
 		Name: "absence", Aliases: []string{"请假"},
 		Summary: "签到请假（向书记说明理由）",
-		Usage:   "/absence [#签到编号] <理由>",
-		Help: "例：/请假 下午有课、/absence #2 在外实习\n" +
-			"在签到进行中时发送，不写编号时是本群正在进行的签到；书记批准后记为「请假」，不算缺席，也不会被提醒。",
+		Usage:   "/absence [#签到编号] <理由>，或 /absence 下次|<会议类型>|<日期> <理由>",
+		Help: "例：/请假 下午有课、/absence #2 在外实习、/请假 下次 出差、/请假 支部党员大会 12月10日 在外实习、/请假 周五 有课\n" +
+			"在签到进行中时发送，不写编号时是本群正在进行的签到；会议还没开始时，写「下次」、会议类型或日期提前请假，本群开始该会议的签到时自动记入。" +
+			"书记批准后记为「请假」，不算缺席，也不会被提醒。",
 		Where: bot.GroupOnly,
 		// "请假 下午有课" while a check-in is open is said to the bot; at
 		// other times 请假 starts sentences: slash then.
@@ -58,6 +59,9 @@ func (f *Feature) leaveSpec() bot.CommandSpec {
 	}
 }
 
+// errNoSession: the group has had no check-in.
+var errNoSession = bot.Errorf("本群还没有签到。")
+
 var leaveWords = map[string]string{LeavePending: "待批准", LeaveApproved: "已批准", LeaveRejected: "未批准"}
 
 // sessionArg reads an optional leading #N: the group's session #N, or its
@@ -81,7 +85,7 @@ func (f *Feature) sessionArg(ctx context.Context, r *bot.Request) (Session, []st
 	}
 	s, err = f.store.LatestCheckin(ctx, r.Chat.ID)
 	if errors.Is(err, bot.ErrNotFound) {
-		return s, nil, bot.Errorf("本群还没有签到。")
+		return s, nil, errNoSession
 	}
 	return s, args, err
 }
@@ -91,17 +95,21 @@ func (f *Feature) requestLeave(ctx context.Context, r *bot.Request) error {
 	if me == nil {
 		return bot.Errorf("请假按花名册记录，请先绑定花名册身份。%s", bot.LinkHowTo)
 	}
-	s, rest, err := f.sessionArg(ctx, r)
-	if err != nil {
+	now := r.Now()
+	s, reason, done, err := f.leaveAhead(ctx, r, now)
+	if err != nil || done {
 		return err
 	}
-	reason := strings.TrimSpace(strings.Join(rest, " "))
-	now := r.Now()
+	if s.ID == 0 {
+		var rest []string
+		if s, rest, err = f.sessionArg(ctx, r); err != nil {
+			return err
+		}
+		if reason, err = leaveReason(rest); err != nil {
+			return err
+		}
+	}
 	switch {
-	case reason == "":
-		return bot.Errorf("请写明请假理由，例：/请假 下午有课")
-	case utf8.RuneCountInString(reason) > maxReason:
-		return bot.Errorf("请假理由太长（最多 %d 字）。", maxReason)
 	case s.Closed(now):
 		return bot.Errorf("签到 #%d「%s」已结束，不能再请假。", s.Seq, s.Title)
 	case s.UnitID == 0 || !r.Units().Contains(s.UnitID, me.UnitID):
@@ -134,6 +142,18 @@ func (f *Feature) requestLeave(ctx context.Context, r *bot.Request) error {
 	return nil
 }
 
+// leaveReason is the reason a request gives, checked.
+func leaveReason(rest []string) (string, error) {
+	reason := strings.TrimSpace(strings.Join(rest, " "))
+	switch {
+	case reason == "":
+		return "", bot.Errorf("请写明请假理由，例：/请假 下午有课")
+	case utf8.RuneCountInString(reason) > maxReason:
+		return "", bot.Errorf("请假理由太长（最多 %d 字）。", maxReason)
+	}
+	return reason, nil
+}
+
 func (f *Feature) decideLeave(status string) bot.Handler {
 	return func(ctx context.Context, r *bot.Request) error {
 		args := r.Command.Args
@@ -151,23 +171,23 @@ func (f *Feature) decideLeave(status string) bot.Handler {
 		if err != nil {
 			return err
 		}
-		s, err := f.store.CheckinSession(ctx, l.SessionID)
+		now := r.Now()
+		chat, what, err := f.leaveTarget(ctx, l, now)
 		if err != nil {
 			return err
 		}
-		if s.ChatID != r.Chat.ID {
+		if chat != r.Chat.ID {
 			return bot.Errorf("本群没有请假 #%d。", n)
 		}
 		if l.Status != LeavePending {
 			return bot.Errorf("请假 #%d（%s）%s。", l.ID, l.Name, leaveWords[l.Status])
 		}
-		now := r.Now()
 		to := l
 		to.Status, to.DecidedBy, to.DeciderName, to.DecidedAt = status, r.Caller.Member.ID, r.Caller.Name(), now
 		to.Note = strings.TrimSpace(strings.Join(args[1:], " "))
-		text := fmt.Sprintf("你的请假 #%d（签到 #%d「%s」）已由 %s 批准，记为请假。", l.ID, s.Seq, s.Title, to.DeciderName)
+		text := fmt.Sprintf("你的请假 #%d（%s）已由 %s 批准，记为请假。", l.ID, what, to.DeciderName)
 		if status == LeaveRejected {
-			text = fmt.Sprintf("你的请假 #%d（签到 #%d「%s」）未被批准：%s（%s）", l.ID, s.Seq, s.Title, to.Note, to.DeciderName)
+			text = fmt.Sprintf("你的请假 #%d（%s）未被批准：%s（%s）", l.ID, what, to.Note, to.DeciderName)
 		}
 		err = f.store.UpdateCheckins(ctx, now, func(tx Tx) error {
 			if err := tx.DecideLeave(to); err != nil {
@@ -187,7 +207,20 @@ func (f *Feature) decideLeave(status string) bot.Handler {
 }
 
 func (f *Feature) listLeave(ctx context.Context, r *bot.Request) error {
+	var ahead []string
+	if len(r.Command.Args) == 0 {
+		var err error
+		if ahead, err = f.aheadLines(ctx, r); err != nil {
+			return err
+		}
+	}
 	s, rest, err := f.sessionArg(ctx, r)
+	if errors.Is(err, errNoSession) {
+		if len(ahead) == 0 {
+			return bot.Errorf("本群还没有签到，也没有提前请假。")
+		}
+		return r.Reply(ctx, strings.Join(ahead, "\n"))
+	}
 	if err != nil {
 		return err
 	}
@@ -198,19 +231,25 @@ func (f *Feature) listLeave(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(ls) == 0 {
-		return r.Reply(ctx, fmt.Sprintf("签到 #%d「%s」没有人请假。", s.Seq, s.Title))
+	lines := []string{fmt.Sprintf("签到 #%d「%s」没有人请假。", s.Seq, s.Title)}
+	if len(ls) > 0 {
+		lines = []string{fmt.Sprintf("签到 #%d「%s」的请假：", s.Seq, s.Title)}
 	}
-	lines := []string{fmt.Sprintf("签到 #%d「%s」的请假：", s.Seq, s.Title)}
 	for _, l := range ls {
-		line := fmt.Sprintf("#%d %s：%s（%s", l.ID, l.Name, l.Reason, leaveWords[l.Status])
-		if l.DeciderName != "" {
-			line += "，" + l.DeciderName
-		}
-		if l.Note != "" {
-			line += "：" + l.Note
-		}
-		lines = append(lines, line+"）")
+		lines = append(lines, leaveLine(l)+"）")
 	}
-	return r.Reply(ctx, strings.Join(lines, "\n"))
+	return r.Reply(ctx, strings.Join(append(lines, ahead...), "\n"))
+}
+
+// leaveLine is one request in a list, its closing parenthesis left open:
+// "#3 张三：出差（已批准，周书记".
+func leaveLine(l Leave) string {
+	line := fmt.Sprintf("#%d %s：%s（%s", l.ID, l.Name, l.Reason, leaveWords[l.Status])
+	if l.DeciderName != "" {
+		line += "，" + l.DeciderName
+	}
+	if l.Note != "" {
+		line += "：" + l.Note
+	}
+	return line
 }

@@ -20,7 +20,8 @@ func (f *Feature) noteSpec() bot.CommandSpec {
 		Name: "note", Aliases: []string{"记录"}, Flat: []string{"checkin_note", "会议记录"},
 		Summary: "为签到（会议）添加会议记录（书记）",
 		Usage:   "/checkin note [#签到编号] <内容>",
-		Help:    "例：/会议记录 #3 传达学习了……，讨论了……\n可多次添加，按顺序保存并注明记录人，写入 branchbot report meetings 的台账。不写编号时是本群最近的一次签到。",
+		Help: "例：/会议记录 #3 传达学习了……，讨论了……\n可多次添加，按顺序保存并注明记录人，写入 branchbot report meetings 的台账。不写编号时是本群最近的一次签到。\n" +
+			"会议照片：发送图片，配文写「/会议记录 #3」（可再加文字说明），照片保存到台账；仅 Telegram 能把图片交给机器人。",
 		Role:    bot.RoleSecretary,
 		Handler: f.note,
 	}
@@ -32,9 +33,12 @@ func (f *Feature) note(ctx context.Context, r *bot.Request) error {
 		return err
 	}
 	text := strings.TrimSpace(strings.Join(rest, " "))
+	if r.Message.Image != "" {
+		return f.notePhoto(ctx, r, s, text)
+	}
 	switch {
 	case text == "":
-		return bot.Errorf("用法：%s", r.Spec.Usage)
+		return bot.Errorf("用法：%s%s", r.Spec.Usage, photoHint(r.Capabilities()))
 	case utf8.RuneCountInString(text) > maxNote:
 		return bot.Errorf("会议记录太长（一次最多 %d 字，可分几次添加）。", maxNote)
 	}

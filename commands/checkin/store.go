@@ -68,12 +68,17 @@ const (
 // secretary's decision.
 type Leave struct {
 	ID        int64
-	SessionID int64
-	RosterID  int64
-	MemberID  int64
-	Name      string
-	Reason    string
-	Status    string
+	SessionID int64 // 0 for leave asked ahead, until its meeting opens
+	// For leave asked ahead (see ahead.go): the group, the meeting type
+	// ('' any) and the day (YYYY-MM-DD, '' the next meeting) it is for.
+	ChatID      int64
+	MeetingType string
+	Day         string
+	RosterID    int64
+	MemberID    int64
+	Name        string
+	Reason      string
+	Status      string
 	// DecidedBy and DeciderName: the secretary who approved or rejected it,
 	// with Note (the reason of a rejection).
 	DecidedBy   int64
@@ -124,6 +129,18 @@ type Note struct {
 	At         time.Time
 }
 
+// Photo is a picture in a session's minutes: File is its name in the
+// photo folder (made by the bot, never the sender's).
+type Photo struct {
+	ID         int64
+	SessionID  int64
+	File       string
+	Bytes      int64
+	MemberID   int64
+	AuthorName string
+	At         time.Time
+}
+
 // Attempt is a member checking in to the current session of a chat.
 type Attempt struct {
 	ChatID   int64
@@ -156,7 +173,8 @@ type Answer struct {
 	// Session is the chat's latest session with its counts after the
 	// batch (zero for NoSession).
 	Session Session
-	// Earlier is the member's earlier check-in for Repeat.
+	// Earlier is the member's earlier check-in for Repeat: its session,
+	// member and time (the rest is not kept).
 	Earlier Checkin
 }
 
@@ -193,8 +211,13 @@ type Store interface {
 	RosterByNumber(ctx context.Context, number string) (bot.RosterEntry, error)
 	// CheckinNotes lists the minutes of sessions, in order.
 	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]Note, error)
+	// CheckinPhotos lists the photos of sessions' minutes, in order.
+	CheckinPhotos(ctx context.Context, sessionIDs ...int64) ([]Photo, error)
 	// CheckinLeave loads one leave request.
 	CheckinLeave(ctx context.Context, id int64) (Leave, error)
+	// LeavesAhead lists the leave asked ahead in a chat that no session
+	// has taken yet, oldest first.
+	LeavesAhead(ctx context.Context, chatID int64) ([]Leave, error)
 
 	// UpdateCheckins runs fn in one write transaction; now stamps the
 	// messages it queues.
@@ -243,6 +266,16 @@ type Tx interface {
 	// RequestLeave stores a leave request; when the person asked for leave
 	// from the session already, it returns that request and false.
 	RequestLeave(l Leave) (Leave, bool, error)
+	// RequestLeaveAhead stores leave asked ahead (l.SessionID 0); when the
+	// person asked the same (chat, type, day) already and no session has
+	// taken it, it returns that request and false.
+	RequestLeaveAhead(l Leave) (Leave, bool, error)
+	// AttachLeavesAhead gives the new session s, opened on day (YYYY-MM-DD),
+	// the leave asked ahead in its chat that matches its type and day, one
+	// per person (the oldest), none for a person who has leave in s or
+	// is checked in to it (the opener); it
+	// returns them, oldest first.
+	AttachLeavesAhead(s Session, day string) ([]Leave, error)
 	// DecideLeave stores to's status and decision if the request is still
 	// pending; else it returns ErrStale.
 	DecideLeave(to Leave) error
@@ -251,6 +284,9 @@ type Tx interface {
 	AddMakeup(m Makeup) (bool, error)
 	// AddNote stores a piece of a session's minutes.
 	AddNote(n Note) error
+	// AddPhoto stores a photo of a session's minutes and returns how many
+	// the session has now.
+	AddPhoto(p Photo) (int, error)
 }
 
 // ErrStale reports that a leave request was decided meanwhile.

@@ -88,8 +88,11 @@ type chatCheckins struct {
 	ok bool    // false: the chat has no session
 	s  Session // its latest session, with the counts kept current
 	t  Tally   // s's check-ins against its roster, while s is not closed
-	// members are the check-ins to s by member, while s is not closed.
-	members map[int64]Checkin
+	// members are the times (Unix nanoseconds) of the check-ins to s by
+	// member, while s is not closed: deciding needs no more (a repeat is
+	// answered with the earlier time), and a thousand groups' check-ins
+	// held as whole rows were megabytes.
+	members map[int64]int64
 	used    time.Time // wall clock: the last batch that had the chat
 }
 
@@ -222,8 +225,8 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 			latest = &st.s
 		}
 		var earlier *Checkin
-		if prev, ok := st.members[a.MemberID]; ok { // also a second attempt in the same batch
-			earlier = &prev
+		if at, ok := st.members[a.MemberID]; ok { // also a second attempt in the same batch
+			earlier = &Checkin{SessionID: st.s.ID, MemberID: a.MemberID, At: time.Unix(0, at)}
 		}
 		r := &out[i]
 		r.Outcome = decide(latest, earlier, a)
@@ -232,7 +235,7 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 			r.Earlier = *earlier
 		case CheckedIn, CheckedInLate:
 			c := Checkin{SessionID: st.s.ID, MemberID: a.MemberID, RosterID: a.RosterID, UnitID: a.UnitID, Name: a.Name, At: a.At, Late: r.Outcome == CheckedInLate}
-			st.members[a.MemberID] = c
+			st.members[a.MemberID] = c.At.UnixNano()
 			st.s.Present++
 			if c.Late {
 				st.s.Late++
@@ -375,7 +378,7 @@ func (w *writer) load(tx Tx, chats []int64) error {
 	for _, s := range ss {
 		st := &chatCheckins{ok: true, s: s}
 		if s.ClosedAt.IsZero() {
-			st.members = map[int64]Checkin{}
+			st.members = map[int64]int64{}
 			open = append(open, s.ID)
 			byID[s.ID] = st
 		}
@@ -391,7 +394,7 @@ func (w *writer) load(tx Tx, chats []int64) error {
 	units := w.units()
 	for _, c := range cs {
 		if st := byID[c.SessionID]; st != nil {
-			st.members[c.MemberID] = c
+			st.members[c.MemberID] = c.At.UnixNano()
 			st.t.add(KindOf(st.s, c, units), c.Late)
 		}
 	}

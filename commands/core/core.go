@@ -7,6 +7,7 @@ package core
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -365,7 +366,20 @@ func (f *Feature) whoami(ctx context.Context, r *bot.Request) error {
 	c := r.Caller
 	var lines []string
 	if c.Roster == nil {
-		lines = append(lines, fmt.Sprintf("你是 %s，尚未绑定花名册。%s", c.Member.Name, bot.LinkHowTo))
+		pending, err := f.db.PendingLinkRequestOf(ctx, c.Member.ID)
+		switch {
+		case err == nil:
+			line := fmt.Sprintf("你是 %s，尚未绑定花名册：你的绑定申请 #%d 正在等待书记确认。", c.Member.Name, pending.ID)
+			if e, err := f.db.RosterEntry(ctx, pending.RosterID); err == nil {
+				line = fmt.Sprintf("你是 %s，尚未绑定花名册：绑定申请 #%d（%s，%s）正在等待书记确认；也可以向书记索取绑定码，发送 /iam %s %s <绑定码> 立即绑定。",
+					c.Member.Name, pending.ID, e.Name, e.Number, e.Number, e.Name)
+			}
+			lines = append(lines, line)
+		case errors.Is(err, bot.ErrNotFound):
+			lines = append(lines, fmt.Sprintf("你是 %s，尚未绑定花名册。%s", c.Member.Name, bot.LinkHowTo))
+		default:
+			return err
+		}
 	} else {
 		lines = append(lines, fmt.Sprintf("你是 %s（%s），%s，%s%s。", c.Roster.Name, c.Roster.Number, r.Units().Name(c.Roster.UnitID), titleOr(*c.Roster), f.howLinked(ctx, c)))
 	}

@@ -374,7 +374,7 @@ func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string,
 			if t.Kind == KindBroadcast {
 				idem = fmt.Sprintf("%s:c%d:g%d", key, chat, i+1)
 			}
-			out = append(out, bot.Outgoing{ChatID: chat, Text: text, Bulk: true, IdemKey: idem})
+			out = append(out, bot.Outgoing{ChatID: chat, Text: text, Bulk: true, IdemKey: idem, Mentions: mentions(c, chatPlatform(t, chat))})
 		}
 	}
 	group = slices.DeleteFunc(group, func(p Person) bool {

@@ -30,6 +30,7 @@ type Row struct {
 	Leave    int // approved leave (请假)
 	Absent   []string
 	Minutes  []string // pieces of 会议记录, each with its author
+	Photos   []string // files of 会议照片 (in the photo folder), each with its author
 }
 
 // UnitLedger is a unit's meetings of a year.
@@ -66,6 +67,13 @@ func Ledger(ctx context.Context, store LedgerStore, units *bot.UnitTree, loc *ti
 			for _, n := range notes {
 				row.Minutes = append(row.Minutes, n.Text+"（"+n.AuthorName+"）")
 			}
+			photos, err := store.CheckinPhotos(ctx, m.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range photos {
+				row.Photos = append(row.Photos, p.File+"（"+p.AuthorName+"）")
+			}
 			for _, r := range t.Rows {
 				name, status := r[0], r[4]
 				switch {
@@ -88,7 +96,8 @@ func Ledger(ctx context.Context, store LedgerStore, units *bot.UnitTree, loc *ti
 }
 
 // WriteXLSX writes the ledgers as a workbook, one sheet per unit: 日期,
-// 类型, 主题, 应到, 实到, 请假, 缺席 (by name), 会议记录.
+// 类型, 主题, 应到, 实到, 请假, 缺席 (by name), 会议记录, 会议照片 (file names
+// in <data_dir>/minutes).
 func WriteXLSX(ls []UnitLedger, w io.Writer) error {
 	x := excelize.NewFile()
 	defer x.Close()
@@ -101,9 +110,9 @@ func WriteXLSX(ls []UnitLedger, w io.Writer) error {
 		} else if _, err := x.NewSheet(sheet); err != nil {
 			return fmt.Errorf("sheet %s: %w", sheet, err)
 		}
-		rows := [][]any{{"日期", "类型", "主题", "应到", "实到", "请假", "缺席", "会议记录"}}
+		rows := [][]any{{"日期", "类型", "主题", "应到", "实到", "请假", "缺席", "会议记录", "会议照片"}}
 		for _, r := range l.Rows {
-			rows = append(rows, []any{r.Date.Format("2006-01-02 15:04"), r.Type, r.Title, r.Expected, r.Present, r.Leave, strings.Join(r.Absent, "、"), strings.Join(r.Minutes, "\n")})
+			rows = append(rows, []any{r.Date.Format("2006-01-02 15:04"), r.Type, r.Title, r.Expected, r.Present, r.Leave, strings.Join(r.Absent, "、"), strings.Join(r.Minutes, "\n"), strings.Join(r.Photos, "\n")})
 		}
 		for j, row := range rows {
 			cell, _ := excelize.CoordinatesToCellName(1, j+1)

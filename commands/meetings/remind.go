@@ -24,6 +24,9 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 	if local.Hour() < 9 || local.Hour() >= 21 {
 		return nil
 	}
+	if !f.remindDue(now, local.Year(), loc) {
+		return nil // no period ends soon: nothing to read per unit
+	}
 	year := time.Date(local.Year(), 1, 1, 0, 0, 0, 0, loc)
 	us, err := f.store.UnitsWithMeetings(ctx, year.AddDate(-1, 0, 0))
 	if err != nil {
@@ -64,6 +67,20 @@ func (f *Feature) Tick(ctx context.Context, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// remindDue reports whether a period of some type ends within
+// remindBefore of now: only then can a unit be owed a reminder, so the
+// ticks of the rest of the month read nothing per unit.
+func (f *Feature) remindDue(now time.Time, year int, loc *time.Location) bool {
+	for _, t := range f.types {
+		for _, p := range periods(t, year, loc, nil) {
+			if p.State(now) == Due && p.End.Sub(now) <= f.remindBefore {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // secretaryChats are the private chats of the unit's secretaries.

@@ -16,6 +16,8 @@ type Store interface {
 	MeetingsOfUnit(ctx context.Context, unitID int64, from, to time.Time) ([]checkin.Session, error)
 	// CheckinNotes lists the minutes of sessions, in order.
 	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]checkin.Note, error)
+	// CheckinPhotos lists the photos of sessions' minutes, in order.
+	CheckinPhotos(ctx context.Context, sessionIDs ...int64) ([]checkin.Photo, error)
 	// UnitsWithMeetings lists the units that held a meeting since.
 	UnitsWithMeetings(ctx context.Context, since time.Time) ([]int64, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)

@@ -71,7 +71,9 @@ type Message struct {
 	Text              string          `json:"text,omitempty"`
 	Entities          []Entity        `json:"entities,omitempty"`
 	Document          *DocumentInfo   `json:"document,omitempty"`
+	Photo             []PhotoSize     `json:"photo,omitempty"`
 	Caption           string          `json:"caption,omitempty"`
+	CaptionEntities   []Entity        `json:"caption_entities,omitempty"`
 	ReplyToMessage    *Message        `json:"reply_to_message,omitempty"`
 	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
 	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
@@ -85,6 +87,15 @@ type DocumentInfo struct {
 	FileID       string `json:"file_id"`
 	FileUniqueID string `json:"file_unique_id"`
 	FileName     string `json:"file_name,omitempty"`
+	FileSize     int64  `json:"file_size,omitempty"`
+}
+
+// PhotoSize is one size of a photo in a message.
+type PhotoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
 	FileSize     int64  `json:"file_size,omitempty"`
 }
 
@@ -259,6 +270,7 @@ type Server struct {
 	callbacks  map[string]*callbackState
 	nextCB     int
 	commands   map[string][]BotCommand // by scope type
+	files      map[string][]byte       // members' files, by file id (getFile, /file/bot…)
 	webhook    webhookState
 	closed     bool
 }
@@ -400,6 +412,29 @@ func (s *Server) NewMessage(chat Chat, from User, text string) Message {
 // Say pushes a text message from in chat and returns it.
 func (s *Server) Say(chat Chat, from User, text string) Message {
 	m := s.NewMessage(chat, from, text)
+	s.Push(Update{Message: &m})
+	return m
+}
+
+// SayPhoto pushes a photo from in chat with caption (entities marked as
+// for a text), in two sizes whose larger is data; getFile and the file
+// download address serve it.
+func (s *Server) SayPhoto(chat Chat, from User, caption string, data []byte) Message {
+	m := s.NewMessage(chat, from, "")
+	s.mu.Lock()
+	if s.files == nil {
+		s.files = map[string][]byte{}
+	}
+	id := fmt.Sprintf("photo-%d-%d", chat.ID, m.MessageID)
+	s.files[id+"-small"] = data[:min(len(data), 16)]
+	s.files[id] = data
+	s.mu.Unlock()
+	m.Text, m.Entities = "", nil
+	m.Caption, m.CaptionEntities = caption, Entities(caption)
+	m.Photo = []PhotoSize{
+		{FileID: id + "-small", FileUniqueID: "u" + id + "-small", Width: 90, Height: 60, FileSize: int64(min(len(data), 16))},
+		{FileID: id, FileUniqueID: "u" + id, Width: 1280, Height: 960, FileSize: int64(len(data))},
+	}
 	s.Push(Update{Message: &m})
 	return m
 }
@@ -684,6 +719,10 @@ func fail(code int, desc string) answer {
 func badRequest(desc string) answer { return fail(400, "Bad Request: "+desc) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if rest, isFile := strings.CutPrefix(r.URL.Path, "/file/bot"); isFile {
+		s.serveFile(w, rest)
+		return
+	}
 	rest, found := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, found2 := strings.Cut(rest, "/")
 	if !found || !found2 {
@@ -841,6 +880,13 @@ func (s *Server) answer(c Call) answer {
 	case "deleteMyCommands":
 		delete(s.commands, scopeType(c))
 		return ok(true)
+	case "getFile":
+		data, found := s.files[c.Params["file_id"]]
+		if !found {
+			return badRequest("invalid file_id")
+		}
+		return ok(map[string]any{"file_id": c.Params["file_id"], "file_unique_id": "u" + c.Params["file_id"],
+			"file_size": len(data), "file_path": "photos/" + c.Params["file_id"] + ".jpg"})
 	case "sendMessage":
 		return s.sendMessageLocked(c)
 	case "sendDocument":
@@ -1237,4 +1283,24 @@ func (s *Server) deliverWebhook(hook, secret string, stop, done chan struct{}) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// serveFile answers the Bot API's file download address,
+// /file/bot<token>/photos/<file id>.jpg.
+func (s *Server) serveFile(w http.ResponseWriter, rest string) {
+	token, path, _ := strings.Cut(rest, "/")
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.Token)) != 1 {
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		return
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(path, "photos/"), ".jpg")
+	s.mu.Lock()
+	data, found := s.files[id]
+	s.mu.Unlock()
+	if !found {
+		http.NotFound(w, nil)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(data)
 }
