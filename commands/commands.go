@@ -51,14 +51,15 @@ func Features(d Deps) ([]bot.Feature, error) {
 	}
 	return []bot.Feature{
 		core.New(d.Engine, d.DB, core.Options{Link: d.Config.Roster.Link}),
-		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()).WithPhotoDir(MinutesPhotoDir(d.Config)),
+		checkin.New(d.Engine, d.DB).WithMeetingTypes(d.Config.Meetings.Names()).WithMeetingTitles(d.Config.Meetings.TitlesByType()).
+			WithPhotoDir(MinutesPhotoDir(d.Config)),
 		relay.New(d.Engine, d.DB),
 		st,
 		broadcast.New(d.Engine, d.DB, d.Config, d.Log),
 		tickets.New(d.Engine, d.DB, d.Calendar, d.Config.SLA, helper),
 		assist.NewFeature(d.Engine, d.DB, ai),
 		export.New(d.Engine, d.DB, d.Config.Exports.Dir),
-		followup.New(d.Engine, d.DB, FollowupOptions(d.Config.Followup)),
+		followup.New(d.Engine, d.DB, FollowupOptions(d.Config)),
 		meetings.New(d.Engine, d.DB, d.Config.Meetings),
 		consolelink.New(d.Engine, d.DB, consoleBaseURL(d.Config.Console)),
 	}, nil
@@ -80,13 +81,18 @@ func Register(d Deps) ([]bot.Feature, error) {
 }
 
 // FollowupOptions are the follow-up feature's options from its config.
-func FollowupOptions(c configs.FollowupConfig) followup.Options {
+func FollowupOptions(cfg *configs.Config) followup.Options {
+	c := cfg.Followup
 	start, end := c.QuietHours()
 	return followup.Options{
-		Offsets:   map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin},
-		Quiet:     followup.Quiet{Start: start, End: end},
-		Chunk:     c.MentionChunk,
-		FlagAfter: c.Flag(),
+		Offsets: map[followup.Kind][]time.Duration{followup.KindRelay: c.Offsets.Relay, followup.KindCheckin: c.Offsets.Checkin,
+			followup.KindStudy: c.Offsets.Study},
+		Quiet:         followup.Quiet{Start: start, End: end},
+		Chunk:         c.MentionChunk,
+		FlagAfter:     c.Flag(),
+		ReceiptWindow: c.ReceiptWindow,
+		RemindEvery:   c.RemindInterval(),
+		ExportDir:     cfg.Exports.Dir,
 	}
 }
 

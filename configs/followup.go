@@ -23,6 +23,38 @@ type FollowupConfig struct {
 	// (not checked in, not made up, no approved leave) is flagged to their
 	// unit's secretaries privately, once per streak. 0 turns it off.
 	FlagAfter *int `yaml:"flag_after"`
+	// StudyDue is how long after a push its study item is due (学习截止),
+	// unless the push says otherwise (study.pushes[].due).
+	StudyDue time.Duration `yaml:"study_due"`
+	// ReceiptWindow is how long after a notice with confirm=yes went out
+	// its readers can still confirm it with 收到 (and be reminded).
+	ReceiptWindow time.Duration `yaml:"receipt_window"`
+	// RemindEvery is the least time between two /remind of the same task
+	// by hand; automatic rounds are not counted. 0 turns the limit off.
+	RemindEvery *time.Duration `yaml:"remind_every"`
+}
+
+// RemindInterval is remind_every with its default.
+func (f FollowupConfig) RemindInterval() time.Duration {
+	if f.RemindEvery == nil {
+		return 30 * time.Minute
+	}
+	return *f.RemindEvery
+}
+
+// studyDueOK checks a study due period; zero is allowed where a default
+// applies.
+func studyDueOK(d time.Duration, zeroOK bool) error {
+	if d == 0 && zeroOK {
+		return nil
+	}
+	if d < time.Hour || d > 90*24*time.Hour {
+		return fmt.Errorf("%s must be between 1h and 2160h (90 days)", d)
+	}
+	if d%time.Minute != 0 {
+		return fmt.Errorf("%s must be whole minutes", d)
+	}
+	return nil
 }
 
 // Flag is flag_after with its default.
@@ -37,6 +69,7 @@ func (f FollowupConfig) Flag() int {
 type FollowupOffsets struct {
 	Relay   []time.Duration `yaml:"relay"`
 	Checkin []time.Duration `yaml:"checkin"`
+	Study   []time.Duration `yaml:"study"`
 }
 
 // QuietHours is the quiet span as offsets from midnight.
@@ -54,6 +87,15 @@ func init() {
 		}
 		if f.Offsets.Checkin == nil {
 			f.Offsets.Checkin = []time.Duration{-10 * time.Minute}
+		}
+		if f.Offsets.Study == nil {
+			f.Offsets.Study = []time.Duration{-24 * time.Hour}
+		}
+		if f.StudyDue == 0 {
+			f.StudyDue = 7 * 24 * time.Hour
+		}
+		if f.ReceiptWindow == 0 {
+			f.ReceiptWindow = 7 * 24 * time.Hour
 		}
 		if f.QuietStart == "" {
 			f.QuietStart = "22:00"
@@ -79,7 +121,16 @@ func init() {
 		if f.MentionChunk < 1 || f.MentionChunk > 100 {
 			return fmt.Errorf("followup.mention_chunk: must be 1–100, not %d", f.MentionChunk)
 		}
-		for kind, offs := range map[string][]time.Duration{"relay": f.Offsets.Relay, "checkin": f.Offsets.Checkin} {
+		if err := studyDueOK(f.StudyDue, false); err != nil {
+			return fmt.Errorf("followup.study_due: %w", err)
+		}
+		if w := f.ReceiptWindow; w < time.Hour || w > 90*24*time.Hour {
+			return fmt.Errorf("followup.receipt_window: %s must be between 1h and 2160h (90 days)", w)
+		}
+		if e := f.RemindInterval(); e < 0 || e > 24*time.Hour {
+			return fmt.Errorf("followup.remind_every: %s must be between 0 (no limit) and 24h", e)
+		}
+		for kind, offs := range map[string][]time.Duration{"relay": f.Offsets.Relay, "checkin": f.Offsets.Checkin, "study": f.Offsets.Study} {
 			seen := map[time.Duration]bool{}
 			for i, o := range offs {
 				if o < -30*24*time.Hour || o > 0 {

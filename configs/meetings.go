@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,25 @@ func (m MeetingsConfig) Remind() time.Duration {
 type MeetingType struct {
 	Name  string `yaml:"name"`
 	Every string `yaml:"every"`
+	// Titles, when set, make a meeting of this type expect only the
+	// roster entries of its unit whose title (the roster's 角色 column) is
+	// one of them: a 支委会 the committee. Empty: the whole roster.
+	Titles []string `yaml:"titles"`
+}
+
+// CommitteeTitles are the default titles of a 支委会: the branch
+// committee as rosters write it.
+var CommitteeTitles = []string{"书记", "支部书记", "副书记", "组织委员", "宣传委员", "纪检委员", "委员"}
+
+// TitlesByType lists, per meeting type that has them, its titles.
+func (m MeetingsConfig) TitlesByType() map[string][]string {
+	out := map[string][]string{}
+	for _, t := range m.Types {
+		if len(t.Titles) > 0 {
+			out[t.Name] = t.Titles
+		}
+	}
+	return out
 }
 
 // Names are the configured meeting types' names.
@@ -43,8 +63,9 @@ func init() {
 	sectionDefaults = append(sectionDefaults, func(c *Config) {
 		if c.Meetings.Types == nil {
 			c.Meetings.Types = []MeetingType{
-				{"支部党员大会", "quarter"}, {"支委会", "month"}, {"党小组会", "month"}, {"党课", "quarter"},
-				{"主题党日", "month"}, {"组织生活会", "year"}, {"民主评议党员", "year"},
+				{Name: "支部党员大会", Every: "quarter"}, {Name: "支委会", Every: "month", Titles: CommitteeTitles},
+				{Name: "党小组会", Every: "month"}, {Name: "党课", Every: "quarter"},
+				{Name: "主题党日", Every: "month"}, {Name: "组织生活会", Every: "year"}, {Name: "民主评议党员", Every: "year"},
 			}
 		}
 	})
@@ -61,6 +82,11 @@ func init() {
 				return fmt.Errorf("meetings.types[%d].name: %q appears twice", i, t.Name)
 			}
 			seen[t.Name] = true
+			for j, title := range t.Titles {
+				if strings.TrimSpace(title) == "" || strings.Contains(title, ",") {
+					return fmt.Errorf("meetings.types[%d].titles[%d]: a roster title, not %q", i, j, title)
+				}
+			}
 			switch t.Every {
 			case "month", "quarter", "year":
 			default:

@@ -31,6 +31,9 @@ type PushConfig struct {
 	Cron   string   `yaml:"cron"`
 	Rule   string   `yaml:"rule"` // every_day, workdays, holidays_only, lunar:MM-DD
 	Text   string   `yaml:"text"` // optional text instead of content, or before it
+	// Due is how long after the push its item is to be studied by (the
+	// follow-up's deadline); 0: followup.study_due.
+	Due time.Duration `yaml:"due"`
 }
 
 // CronParser parses push cron expressions: five fields (minute hour
@@ -114,6 +117,9 @@ func validateStudy(c *Config) error {
 		}
 		if _, _, _, err := ParsePushRule(p.Rule); err != nil {
 			return fmt.Errorf("%s.rule: %v", key, err)
+		}
+		if err := studyDueOK(p.Due, true); err != nil {
+			return fmt.Errorf("%s.due: %w", key, err)
 		}
 	}
 	return nil

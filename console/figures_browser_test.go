@@ -175,7 +175,7 @@ func newFigureFeatures(t testing.TB, h *commandtest.Harness, cal *calendar.Calen
 	if err != nil {
 		t.Fatal(err)
 	}
-	return figureFeatures{relays: relay.New(h.Engine, h.DB), study: st, followup: followup.New(h.Engine, h.DB, commands.FollowupOptions(h.Config.Followup))}
+	return figureFeatures{relays: relay.New(h.Engine, h.DB), study: st, followup: followup.New(h.Engine, h.DB, commands.FollowupOptions(h.Config))}
 }
 
 func (f figureFeatures) list() []bot.Feature { return []bot.Feature{f.relays, f.study, f.followup} }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
@@ -26,20 +27,24 @@ var (
 // page rewritten by every batch of check-ins.
 const sessionCols = `s.id, s.seq, s.chat_id, COALESCE(s.unit_id, 0), s.title, s.code, s.expected, s.opened_by, s.opened_at, s.deadline, s.ends_at,
 	s.closed_at, (SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id),
-	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0), s.meeting_type`
+	(SELECT COUNT(*) FROM checkins c WHERE c.session_id = s.id AND c.late), COALESCE(s.announce_id, 0), COALESCE(s.result_id, 0), s.meeting_type, s.expect_titles`
 
 func scanSession(row rowScanner) (checkin.Session, error) {
 	var (
 		s                        checkin.Session
 		opened, deadline, endsAt int64
 		closed                   sql.NullInt64
+		titles                   string
 	)
 	err := row.Scan(&s.ID, &s.Seq, &s.ChatID, &s.UnitID, &s.Title, &s.Code, &s.Expected, &s.OpenedBy, &opened, &deadline, &endsAt,
-		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID, &s.MeetingType)
+		&closed, &s.Present, &s.Late, &s.AnnounceID, &s.ResultID, &s.MeetingType, &titles)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, bot.ErrNotFound
 	}
 	s.OpenedAt, s.Deadline, s.EndsAt, s.ClosedAt = fromMS(opened), fromMS(deadline), fromMS(endsAt), nullMS(closed)
+	if titles != "" {
+		s.Titles = strings.Split(titles, ",")
+	}
 	return s, err
 }
 
@@ -145,9 +150,10 @@ func (t *Tx) CheckinsOfSessions(sessionIDs ...int64) ([]checkin.Checkin, error) 
 // InsertCheckinSession stores a new session and returns it with its id
 // and the next number of its chat.
 func (t *Tx) InsertCheckinSession(s checkin.Session) (checkin.Session, error) {
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at, meeting_type)
-		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
-		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt), s.MeetingType).Scan(&s.ID, &s.Seq)
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO checkin_sessions(chat_id, seq, unit_id, title, code, expected, opened_by, opened_at, deadline, ends_at, meeting_type, expect_titles)
+		VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin_sessions WHERE chat_id = ?1), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
+		s.ChatID, nullID(s.UnitID), s.Title, s.Code, s.Expected, s.OpenedBy, ms(s.OpenedAt), ms(s.Deadline), ms(s.EndsAt), s.MeetingType,
+		strings.Join(s.Titles, ",")).Scan(&s.ID, &s.Seq)
 	if err != nil {
 		return s, fmt.Errorf("insert check-in session: %w", err)
 	}

@@ -27,10 +27,16 @@ var (
 
 const (
 	checkinTaskCols = `'checkin', s.id, s.seq, s.chat_id, c.platform, s.title, COALESCE(s.unit_id, 0), s.opened_by, s.opened_at,
-		s.deadline, s.ends_at, s.closed_at IS NOT NULL, 0, 0, s.code != '' FROM checkin_sessions s JOIN chats c ON c.id = s.chat_id`
+		s.deadline, s.ends_at, s.closed_at IS NOT NULL, 0, 0, s.code != '', '', s.expect_titles FROM checkin_sessions s JOIN chats c ON c.id = s.chat_id`
 	relayTaskCols = `'relay', r.id, r.seq, r.chat_id, c.platform, r.title, COALESCE(r.target_unit, 0), r.started_by, r.created_at,
-		r.until, r.until, r.closed_at IS NOT NULL, r.cap, (SELECT COUNT(*) FROM relay_entries e WHERE e.relay_id = r.id), 0
+		r.until, r.until, r.closed_at IS NOT NULL, r.cap, (SELECT COUNT(*) FROM relay_entries e WHERE e.relay_id = r.id), 0, '', ''
 		FROM relays r JOIN chats c ON c.id = r.chat_id`
+	// A study task's Except: the units of the other groups the same item
+	// was pushed to (the feature keeps those below the task's own).
+	studyTaskCols = `'study', t.id, t.item_id, t.chat_id, c.platform, i.title, COALESCE(c.unit_id, 0), 0, t.pushed_at,
+		t.deadline, t.deadline, 0, 0, 0, 0, COALESCE((SELECT group_concat(c2.unit_id) FROM study_tasks t2 JOIN chats c2 ON c2.id = t2.chat_id
+			WHERE t2.item_id = t.item_id AND t2.id != t.id AND c2.unit_id IS NOT NULL), ''), ''
+		FROM study_tasks t JOIN chats c ON c.id = t.chat_id JOIN content_items i ON i.id = t.item_id`
 )
 
 func scanTask(row rowScanner) (followup.Task, error) {
@@ -38,10 +44,19 @@ func scanTask(row rowScanner) (followup.Task, error) {
 		t                         followup.Task
 		kind                      string
 		created, deadline, closes int64
+		except, titles            string
 	)
-	err := row.Scan(&kind, &t.ID, &t.Seq, &t.ChatID, &t.Platform, &t.Title, &t.Unit, &t.Owner, &created, &deadline, &closes, &t.Closed, &t.Cap, &t.Taken, &t.NeedsCode)
+	err := row.Scan(&kind, &t.ID, &t.Seq, &t.ChatID, &t.Platform, &t.Title, &t.Unit, &t.Owner, &created, &deadline, &closes, &t.Closed, &t.Cap, &t.Taken, &t.NeedsCode, &except, &titles)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, bot.ErrNotFound
+	}
+	if titles != "" {
+		t.Titles = strings.Split(titles, ",")
+	}
+	for _, u := range strings.Split(except, ",") {
+		if id, err := strconv.ParseInt(u, 10, 64); err == nil {
+			t.Except = append(t.Except, id)
+		}
 	}
 	t.Kind, t.Created = followup.Kind(kind), fromMS(created)
 	if deadline != 0 {
@@ -57,7 +72,8 @@ func scanTask(row rowScanner) (followup.Task, error) {
 // with a target unit still open at now.
 func (db *DB) OpenTasks(ctx context.Context, now time.Time) ([]followup.Task, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.closed_at IS NULL AND s.ends_at > ?1 AND s.unit_id IS NOT NULL
-		UNION ALL SELECT `+relayTaskCols+` WHERE r.closed_at IS NULL AND r.target_unit IS NOT NULL AND (r.until = 0 OR r.until > ?1)`, ms(now))
+		UNION ALL SELECT `+relayTaskCols+` WHERE r.closed_at IS NULL AND r.target_unit IS NOT NULL AND (r.until = 0 OR r.until > ?1)
+		UNION ALL SELECT `+studyTaskCols+` WHERE t.deadline > ?1 AND c.unit_id IS NOT NULL AND c.active = 1`, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("read open tasks: %w", err)
 	}
@@ -104,6 +120,8 @@ func (db *DB) TaskByNumber(ctx context.Context, kind followup.Kind, chatID, seq 
 		row = db.r.QueryRowContext(ctx, `SELECT `+checkinTaskCols+` WHERE s.chat_id = ?1 AND (s.seq = ?2 OR ?2 = 0) ORDER BY s.seq DESC LIMIT 1`, chatID, seq)
 	case followup.KindRelay:
 		row = db.r.QueryRowContext(ctx, `SELECT `+relayTaskCols+` WHERE r.chat_id = ?1 AND (r.seq = ?2 OR ?2 = 0) ORDER BY r.seq DESC LIMIT 1`, chatID, seq)
+	case followup.KindStudy:
+		row = db.r.QueryRowContext(ctx, `SELECT `+studyTaskCols+` WHERE t.chat_id = ?1 AND (t.item_id = ?2 OR ?2 = 0) ORDER BY t.pushed_at DESC, t.id DESC LIMIT 1`, chatID, seq)
 	default:
 		return followup.Task{}, fmt.Errorf("task kind %q: %w", kind, bot.ErrNotFound)
 	}
@@ -155,6 +173,12 @@ func (db *DB) TasksDone(ctx context.Context, tasks []followup.Task) (map[followu
 		if err := add(followup.KindRelay)(db.idSets(ctx, "read relay entries of tasks", `SELECT e.relay_id, COALESCE(e.roster_id, m.roster_id) AS rid FROM relay_entries e
 			LEFT JOIN members m ON m.id = e.member_id AND e.roster_id IS NULL
 			WHERE rid IS NOT NULL AND e.relay_id IN (`, ids)); err != nil {
+			return nil, err
+		}
+	}
+	if ids := byKind[followup.KindStudy]; len(ids) > 0 {
+		if err := add(followup.KindStudy)(db.idSets(ctx, "read study marks of tasks", `SELECT t.id, m.roster_id FROM study_tasks t
+			JOIN study_marks m ON m.item_id = t.item_id WHERE t.id IN (`, ids)); err != nil {
 			return nil, err
 		}
 	}
@@ -267,10 +291,28 @@ func (t *Tx) ClaimRun(k followup.Key, offset time.Duration, outcome string, remi
 	return n == 1, err
 }
 
+// StampRemind records a /remind of task k by hand at now unless the last
+// one was less than every before.
+func (t *Tx) StampRemind(k followup.Key, now time.Time, every time.Duration) (time.Time, bool, error) {
+	var last int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT at FROM followup_reminds WHERE kind = ? AND task_id = ?`, string(k.Kind), k.ID).Scan(&last)
+	switch {
+	case err == nil && now.Sub(fromMS(last)) < every:
+		return fromMS(last), false, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, false, fmt.Errorf("read last /remind of %s %d: %w", k.Kind, k.ID, err)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO followup_reminds(kind, task_id, at) VALUES (?, ?, ?)
+		ON CONFLICT (kind, task_id) DO UPDATE SET at = excluded.at`, string(k.Kind), k.ID, ms(now)); err != nil {
+		return time.Time{}, false, fmt.Errorf("record /remind of %s %d: %w", k.Kind, k.ID, err)
+	}
+	return now, true, nil
+}
+
 // BroadcastTask is broadcast id as a follow-up task: its target units, the
 // groups it was delivered to, and whether it takes confirmations (Closed
-// unless it was sent with confirm=yes; Closes AckWindow after it went out).
-func (db *DB) BroadcastTask(ctx context.Context, id int64) (followup.Task, error) {
+// unless it was sent with confirm=yes; Closes window after it went out).
+func (db *DB) BroadcastTask(ctx context.Context, id int64, window time.Duration) (followup.Task, error) {
 	b, err := db.Broadcast(ctx, id)
 	if err != nil {
 		return followup.Task{}, err
@@ -284,7 +326,7 @@ func (db *DB) BroadcastTask(ctx context.Context, id int64) (followup.Task, error
 		title = append(title[:20], '…')
 	}
 	t := followup.Task{Kind: followup.KindBroadcast, ID: b.ID, Seq: b.ID, ChatID: b.OriginChat, Title: string(title), Units: b.UnitIDs,
-		Owner: b.AuthorMember, Created: b.CreatedAt, Closes: sent.Add(broadcast.AckWindow), Closed: !b.Confirm || b.Status != broadcast.StatusSent}
+		Owner: b.AuthorMember, Created: b.CreatedAt, Closes: sent.Add(window), Closed: !b.Confirm || b.Status != broadcast.StatusSent}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id IN (SELECT chat_id FROM outbox
 		WHERE idem_key >= ?1 || ':' AND idem_key < ?1 || ';' AND state = 'delivered') AND kind = 'group' ORDER BY id`, fmt.Sprintf("bc:%d", b.ID))
 	if err != nil {
@@ -311,4 +353,58 @@ func int64JSON(ids []int64) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// TaskStamps is, per roster entry, when it did t (checked in, was made
+// up, joined, studied, confirmed) and when it was given leave from it,
+// each with its note.
+func (db *DB) TaskStamps(ctx context.Context, t followup.Task) (done, leave map[int64]followup.Stamp, err error) {
+	leave = map[int64]followup.Stamp{}
+	switch t.Kind {
+	case followup.KindCheckin:
+		done, err = db.stampRows(ctx, t, `SELECT COALESCE(c.roster_id, m.roster_id) AS rid, c.at, CASE WHEN c.late THEN '迟到' ELSE '' END FROM checkins c
+			LEFT JOIN members m ON m.id = c.member_id AND c.roster_id IS NULL WHERE c.session_id = ?1 AND rid IS NOT NULL
+			UNION ALL SELECT roster_id, at, '补签（' || recorder_name || ' 记录）' FROM checkin_makeups WHERE session_id = ?1`)
+		if err == nil {
+			leave, err = db.stampRows(ctx, t, `SELECT roster_id, COALESCE(decided_at, created_at), reason FROM checkin_leaves
+				WHERE status = 'approved' AND session_id = ?1`)
+		}
+	case followup.KindRelay:
+		done, err = db.stampRows(ctx, t, `SELECT COALESCE(e.roster_id, m.roster_id) AS rid, e.joined_at, e.note FROM relay_entries e
+			LEFT JOIN members m ON m.id = e.member_id AND e.roster_id IS NULL WHERE e.relay_id = ?1 AND rid IS NOT NULL`)
+	case followup.KindStudy:
+		done, err = db.stampRows(ctx, t, `SELECT m.roster_id, m.at, '' FROM study_tasks t JOIN study_marks m ON m.item_id = t.item_id WHERE t.id = ?1`)
+	case followup.KindBroadcast:
+		done, err = db.stampRows(ctx, t, `SELECT roster_id, at, '' FROM broadcast_receipts WHERE broadcast_id = ?1`)
+	default:
+		err = fmt.Errorf("stamps of task kind %q: %w", t.Kind, bot.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return done, leave, nil
+}
+
+// stampRows runs one of TaskStamps' statements (roster id, time, note) for
+// task t: the earliest row of each roster entry.
+func (db *DB) stampRows(ctx context.Context, t followup.Task, query string) (map[int64]followup.Stamp, error) {
+	rows, err := db.r.QueryContext(ctx, query, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read stamps of %s %d: %w", t.Kind, t.ID, err)
+	}
+	defer rows.Close()
+	out := map[int64]followup.Stamp{}
+	for rows.Next() {
+		var (
+			rid, at int64
+			note    string
+		)
+		if err := rows.Scan(&rid, &at, &note); err != nil {
+			return nil, err
+		}
+		if prev, ok := out[rid]; !ok || fromMS(at).Before(prev.At) {
+			out[rid] = followup.Stamp{At: fromMS(at), Note: note}
+		}
+	}
+	return out, rows.Err()
 }

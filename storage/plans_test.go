@@ -63,6 +63,7 @@ var dynamicSQL = map[string]string{
 	"ticketQuery":        "runs its caller's WHERE clause (checked at the caller)",
 	"sessionQuery":       "runs its caller's statement (checked at the caller)",
 	"relayQuery":         "runs its caller's statement (checked at the caller)",
+	"stampRows":          "runs its caller's statement (checked at the caller)",
 	"idSets":             "runs its caller's statement (checked at the caller)",
 	"chunked":            "runs its caller's statement (fixtures)",
 	"RowCounts":          "counts each table by name",

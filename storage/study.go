@@ -220,6 +220,10 @@ func (t *Tx) RecordPushDelivery(d study.Delivery) error {
 		d.ChatID, d.ItemID, d.Schedule, d.Occurrence.Unix(), d.OutboxID); err != nil {
 		return fmt.Errorf("record push delivery: %w", err)
 	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT OR IGNORE INTO study_tasks(chat_id, item_id, pushed_at, deadline) VALUES (?, ?, ?, ?)`,
+		d.ChatID, d.ItemID, ms(d.Pushed), ms(d.Due)); err != nil {
+		return fmt.Errorf("record study task of item %d in chat %d: %w", d.ItemID, d.ChatID, err)
+	}
 	return nil
 }
 

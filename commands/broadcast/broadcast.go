@@ -119,7 +119,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			// "收到" is how people answer anything: bare only while the
 			// group has a notice that asks for it.
 			Bare:      bot.BareWhenExpected,
-			Expecting: &bot.Expecting{When: fmt.Sprintf("本群 %d 天内收到过要求回执的通知时", int(ackWindow/(24*time.Hour))), Now: f.acking},
+			Expecting: &bot.Expecting{When: fmt.Sprintf("本群%s内收到过要求回执的通知时", f.ackSpan()), Now: f.acking},
 			Handler:   f.ack,
 		},
 		{

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/when"
 )
 
 // Read receipts: a broadcast drafted with confirm=yes asks its readers to
@@ -16,16 +17,17 @@ import (
 // buttons); each roster person's first confirmation is stored, and
 // /broadcast status lists per unit who confirmed and who has not.
 
-// AckWindow is how long after delivery a group's 收到 still confirms a
-// notice (and the follow-up still reminds of it).
-const AckWindow = 7 * 24 * time.Hour
+// ackWindow is how long after delivery a group's 收到 still confirms a
+// notice (and the follow-up still reminds of it): followup.receipt_window.
+func (f *Feature) ackWindow() time.Duration { return f.cfg.Followup.ReceiptWindow }
 
-const ackWindow = AckWindow
+// ackSpan is the window as members read it: 7天, 36小时.
+func (f *Feature) ackSpan() string { return when.Span(f.ackWindow(), when.DayAsDay) }
 
 // acking is the Expecting hook of a bare 收到: the group got a notice that
 // asks for confirmation within ackWindow.
 func (f *Feature) acking(ctx context.Context, r *bot.Request) (bool, error) {
-	_, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, 0, r.Now().Add(-ackWindow))
+	_, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, 0, r.Now().Add(-f.ackWindow()))
 	if errors.Is(err, bot.ErrNotFound) {
 		return false, nil
 	}
@@ -46,12 +48,12 @@ func (f *Feature) ack(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("用法：%s", r.Spec.Usage)
 	}
 	now := r.Now()
-	b, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, id, now.Add(-ackWindow))
+	b, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, id, now.Add(-f.ackWindow()))
 	switch {
 	case errors.Is(err, bot.ErrNotFound) && id == 0:
-		return bot.Errorf("本群最近 %d 天没有要求回执的通知。", int(ackWindow/(24*time.Hour)))
+		return bot.Errorf("本群最近%s没有要求回执的通知。", f.ackSpan())
 	case errors.Is(err, bot.ErrNotFound):
-		return bot.Errorf("通知 #%d 没有在最近 %d 天发到本群，或不要求回执。", id, int(ackWindow/(24*time.Hour)))
+		return bot.Errorf("通知 #%d 没有在最近%s发到本群，或不要求回执。", id, f.ackSpan())
 	case err != nil:
 		return err
 	}

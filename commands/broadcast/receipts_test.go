@@ -2,6 +2,7 @@ package broadcast_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/commands/broadcast"
@@ -31,4 +32,12 @@ func TestReceipts(t *testing.T) {
 	commandtest.RunFiles(t, "testdata/receipts/word.txtar", commandtest.Options{Config: noReview(t), Features: receiptFeatures})
 	commandtest.RunFiles(t, "testdata/receipts/button.txtar", commandtest.Options{Config: noReview(t), Features: receiptFeatures,
 		Platform: "telegram", Caps: bot.Capabilities{Buttons: true, Edit: true, Mentions: true, CommandsOnly: true}})
+}
+
+// TestReceiptWindow: followup.receipt_window set to 36h, 收到 confirms
+// for 36 hours after the notice and is ordinary chat after.
+func TestReceiptWindow(t *testing.T) {
+	cfg := noReview(t)
+	cfg.Followup.ReceiptWindow = 36 * time.Hour
+	commandtest.RunFiles(t, "testdata/receipts/window.txtar", commandtest.Options{Config: cfg, Features: receiptFeatures})
 }

@@ -41,6 +41,8 @@ type Feature struct {
 	// meetingTypes are the 三会一课 types a session may be (type=, or a
 	// title that is one).
 	meetingTypes []string
+	// meetingTitles: per type, the roster titles it expects (committee.go).
+	meetingTitles map[string][]string
 	// photoDir is where photos of minutes are kept ("" : none are taken).
 	photoDir string
 }
@@ -124,7 +126,7 @@ func (f *Feature) checkInWith(ctx context.Context, r *bot.Request, code string) 
 	// Judged when the member sent it, not when the bot got to it.
 	a := Attempt{ChatID: r.Chat.ID, MemberID: r.Caller.Member.ID, Name: r.Caller.Name(), Code: code, At: r.At()}
 	if r.Caller.Roster != nil {
-		a.RosterID, a.UnitID = r.Caller.Roster.ID, r.Caller.Roster.UnitID
+		a.RosterID, a.UnitID, a.Title = r.Caller.Roster.ID, r.Caller.Roster.UnitID, r.Caller.Roster.Title
 	}
 	res, err := f.batcher.Do(ctx, a)
 	if err != nil {
@@ -218,9 +220,11 @@ func (f *Feature) open(ctx context.Context, r *bot.Request) error {
 	if s.MeetingType == "" && slices.Contains(f.meetingTypes, name) {
 		s.MeetingType = name // /checkin open 支部党员大会 1h
 	}
+	s.Titles = f.meetingTitles[s.MeetingType]
+	s.Expected = len(ExpectedOf(s, roster))
 	// The opener runs the meeting: on the roster, they are present.
 	var opener *Checkin
-	if c := r.Caller.Roster; c != nil && units.Contains(s.UnitID, c.UnitID) {
+	if c := r.Caller.Roster; c != nil && units.Contains(s.UnitID, c.UnitID) && s.Expects(*c) {
 		opener = &Checkin{MemberID: r.Caller.Member.ID, RosterID: c.ID, UnitID: c.UnitID, Name: r.Caller.Name(), At: now}
 	}
 	caps := r.Capabilities()
@@ -333,7 +337,7 @@ func (f *Feature) close(ctx context.Context, r *bot.Request) error {
 // finish closes a session and queues its result.
 func (f *Feature) finish(ctx context.Context, s Session, now time.Time) error {
 	units := f.engine.Units()
-	roster, linked, err := f.rosterOf(ctx, s.UnitID, units)
+	roster, linked, err := f.rosterOf(ctx, s, units)
 	if err != nil {
 		return err
 	}
@@ -421,13 +425,15 @@ func strangersLine(strangers []groupMember, cs []Checkin) string {
 	return fmt.Sprintf("群里未绑定花名册、没有签到的成员：%s%s（无法核对是否应到；书记可用 /unlinked 查看，/linkcode 发绑定码）", strings.Join(shown, "、"), more)
 }
 
-// rosterOf is the roster of a unit and the units below it, and which of
-// its entries have a linked chat identity.
-func (f *Feature) rosterOf(ctx context.Context, unitID int64, units *bot.UnitTree) ([]bot.RosterEntry, map[int64]bool, error) {
-	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(unitID))
+// rosterOf is the roster a session expects (its unit and the units below
+// it; with Titles, those of them with one), and which of its entries
+// have a linked chat identity.
+func (f *Feature) rosterOf(ctx context.Context, s Session, units *bot.UnitTree) ([]bot.RosterEntry, map[int64]bool, error) {
+	roster, err := f.store.RosterOfUnits(ctx, units.Subtree(s.UnitID))
 	if err != nil {
 		return nil, nil, err
 	}
+	roster = ExpectedOf(s, roster)
 	ids := make([]int64, len(roster))
 	for i, e := range roster {
 		ids[i] = e.ID
@@ -545,8 +551,9 @@ type Attendance struct {
 func classify(s Session, cs []Checkin, roster []bot.RosterEntry, linked, onLeave map[int64]bool, madeUp map[int64]string, units *bot.UnitTree) Attendance {
 	var a Attendance
 	checked := map[int64]bool{}
+	expected := expectedSet(s, roster)
 	for _, c := range cs {
-		k := KindOf(s, c, units)
+		k := kindAmong(s, c, units, expected)
 		if k != Expected {
 			name := arrival(c, k)
 			if c.Late {
@@ -648,8 +655,17 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []
 	}
 	attended := map[int64]int{}
 	lateN := map[int64]int{}
+	byID := map[int64]Session{}
+	for _, s := range sessions {
+		byID[s.ID] = s
+	}
+	entry := map[int64]bot.RosterEntry{}
+	for _, e := range roster {
+		entry[e.ID] = e
+	}
 	for _, c := range cs {
-		if c.RosterID != 0 {
+		// A 支委会 counts only the committee (sitting in is not attending).
+		if e, ok := entry[c.RosterID]; c.RosterID != 0 && (!ok || byID[c.SessionID].Expects(e)) {
 			attended[c.RosterID]++
 			if c.Late {
 				lateN[c.RosterID]++
@@ -657,18 +673,22 @@ func Stats(sessions []Session, cs []Checkin, roster []bot.RosterEntry, leaves []
 		}
 	}
 	type row struct {
-		e    bot.RosterEntry
-		n, l int
+		e           bot.RosterEntry
+		n, l, total int
 	}
-	rows := make([]row, len(roster))
-	for i, e := range roster {
-		rows[i] = row{e, attended[e.ID] + madeN[e.ID], lateN[e.ID]}
+	rows := make([]row, 0, len(roster))
+	for _, e := range roster {
+		total := expectedIn(sessions, e)
+		if total == 0 {
+			continue // only in meetings of others (支委会)
+		}
+		rows = append(rows, row{e, attended[e.ID] + madeN[e.ID], lateN[e.ID], total})
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return b.n - a.n })
 	first, last := sessions[0].OpenedAt.In(loc), sessions[len(sessions)-1].OpenedAt.In(loc)
 	lines := []string{fmt.Sprintf("签到统计：%s–%s，共 %d 次签到", when.Date(first, now), when.Date(last, now), len(sessions))}
 	for _, r := range rows {
-		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, len(sessions), r.n*100/len(sessions))
+		line := fmt.Sprintf("%s %d/%d（%d%%）", r.e.Name, r.n, r.total, r.n*100/r.total)
 		if r.l > 0 {
 			line += fmt.Sprintf("，迟到 %d 次", r.l)
 		}

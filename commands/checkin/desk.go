@@ -63,7 +63,7 @@ func (f *Feature) UnitAttendance(ctx context.Context, c bot.Caller, unitID int64
 		if err != nil {
 			return nil, fmt.Errorf("check-ins of session %d: %w", s.ID, err)
 		}
-		roster, linked, err := f.rosterOf(ctx, s.UnitID, units)
+		roster, linked, err := f.rosterOf(ctx, s, units)
 		if err != nil {
 			return nil, err
 		}

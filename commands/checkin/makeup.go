@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/branchbot/branchbot/bot"
 )
@@ -57,6 +58,9 @@ func (f *Feature) makeup(ctx context.Context, r *bot.Request) error {
 		default:
 			return bot.Errorf("%s有 %d 人叫「%s」，请写学号。", units.Name(s.UnitID), len(named), who)
 		}
+	}
+	if !s.Expects(e) {
+		return bot.Errorf("签到 #%d「%s」是%s，只有%s应到；%s不在其中，不用补签。", s.Seq, s.Title, s.MeetingType, strings.Join(s.Titles, "、"), e.Name)
 	}
 	cs, err := f.store.Checkins(ctx, s.ID)
 	if err != nil {

@@ -19,13 +19,16 @@ type Session struct {
 	// MeetingType is the 三会一课 type the session is a meeting of
 	// (meetings.types: 支部党员大会, 支委会, …); "" for an ordinary check-in.
 	MeetingType string
-	Code        string // "" when no code is needed
-	Expected    int    // roster size of the unit at opening
-	OpenedBy    int64
-	OpenedAt    time.Time
-	Deadline    time.Time // on-time check-ins before this instant
-	EndsAt      time.Time // late check-ins before this instant (= Deadline if none)
-	ClosedAt    time.Time // zero while open
+	// Titles, when set, are the roster titles the session expects (a
+	// 支委会: the committee), from meetings.types[].titles at opening.
+	Titles   []string
+	Code     string // "" when no code is needed
+	Expected int    // roster size of the unit at opening
+	OpenedBy int64
+	OpenedAt time.Time
+	Deadline time.Time // on-time check-ins before this instant
+	EndsAt   time.Time // late check-ins before this instant (= Deadline if none)
+	ClosedAt time.Time // zero while open
 	// Present and Late count the check-ins so far, by anyone (Present
 	// includes Late); see Tally for the roster's count.
 	Present, Late int
@@ -143,7 +146,8 @@ type Attempt struct {
 	ChatID   int64
 	MemberID int64
 	RosterID int64
-	UnitID   int64 // the roster entry's unit (0 without one)
+	UnitID   int64  // the roster entry's unit (0 without one)
+	Title    string // the roster entry's title (a 支委会 counts the committee)
 	Name     string
 	Code     string    // as given; "" if none
 	At       time.Time // when the member checked in: the instant it is judged at

@@ -240,7 +240,7 @@ func (w *writer) Run(ctx context.Context, tx Tx, in []Attempt) ([]Answer, error)
 			if c.Late {
 				st.s.Late++
 			}
-			k := KindOf(st.s, c, units)
+			k := sittingIn(st.s, a, KindOf(st.s, c, units))
 			st.t.add(k, c.Late)
 			moved[st] = a.At
 			names[st] = append(names[st], arrival(c, k))

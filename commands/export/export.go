@@ -69,6 +69,8 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 	if err != nil {
 		return t, s, err
 	}
+	roster = checkin.ExpectedOf(s, roster) // a 支委会: the committee
+	kindOf := checkin.KindAmong(s, units, roster)
 	checked := map[int64]bool{}
 	for _, c := range cs {
 		name, number, unit := c.Name, "", ""
@@ -76,7 +78,7 @@ func Checkin(ctx context.Context, store Store, units *bot.UnitTree, loc *time.Lo
 		if c.Late {
 			status = "迟到"
 		}
-		switch checkin.KindOf(s, c, units) {
+		switch kindOf(c) {
 		case checkin.Unlinked:
 			status += "（未绑定花名册）"
 		case checkin.Outside:

@@ -61,12 +61,12 @@ func (f *Feature) DeskTasks(ctx context.Context, c bot.Caller, unitID int64) ([]
 		}
 	}
 	slices.SortStableFunc(tasks, func(a, b Task) int { return b.Created.Compare(a.Created) })
-	ids, err := f.store.ConfirmBroadcasts(ctx, now.Add(-maxAckWindow), deskTasks)
+	ids, err := f.store.ConfirmBroadcasts(ctx, now.Add(-f.opts.ReceiptWindow-24*time.Hour), deskTasks)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
-		t, err := f.store.BroadcastTask(ctx, id)
+		t, err := f.store.BroadcastTask(ctx, id, f.opts.ReceiptWindow)
 		if err != nil {
 			return nil, fmt.Errorf("notice %d: %w", id, err)
 		}
@@ -78,10 +78,6 @@ func (f *Feature) DeskTasks(ctx context.Context, c bot.Caller, unitID int64) ([]
 	}
 	return f.deskProgress(ctx, tasks, title)
 }
-
-// maxAckWindow bounds how far back notices are looked at; BroadcastTask
-// says exactly when each stops taking confirmations.
-const maxAckWindow = 8 * 24 * time.Hour
 
 // deskProgress loads the progress of tasks.
 func (f *Feature) deskProgress(ctx context.Context, tasks []Task, title map[int64]string) ([]DeskTask, error) {
@@ -111,7 +107,7 @@ func (f *Feature) deskTask(ctx context.Context, c bot.Caller, kind Kind, id int6
 	)
 	switch kind {
 	case KindBroadcast:
-		t, err = f.store.BroadcastTask(ctx, id)
+		t, err = f.store.BroadcastTask(ctx, id, f.opts.ReceiptWindow)
 	case KindCheckin, KindRelay:
 		t, err = f.store.TaskByID(ctx, kind, id)
 	default:

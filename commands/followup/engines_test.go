@@ -56,7 +56,7 @@ func second(t *testing.T, h *commandtest.Harness, wrap func(*storage.DB) followu
 	if wrap != nil {
 		st = wrap(db)
 	}
-	if err := e.Register(followup.New(e, st, commands.FollowupOptions(h.Config.Followup))); err != nil {
+	if err := e.Register(followup.New(e, st, commands.FollowupOptions(h.Config))); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.ReloadUnits(ctx); err != nil {

@@ -3,6 +3,7 @@ package followup
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,7 @@ func (f *Feature) streakNotices(ctx context.Context, s Task, now time.Time) ([]b
 		if err != nil {
 			return nil, err
 		}
+		history = slices.DeleteFunc(history, func(h Task) bool { return !titleOK(h, e) })
 		if len(history) < f.opts.FlagAfter {
 			continue
 		}

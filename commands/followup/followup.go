@@ -40,6 +40,14 @@ type Options struct {
 	// FlagAfter: flag a member to their secretaries after this many
 	// check-ins missed in a row (0: never).
 	FlagAfter int
+	// ReceiptWindow is how long a notice with confirm=yes takes
+	// confirmations (and is reminded of) after it went out.
+	ReceiptWindow time.Duration
+	// RemindEvery is the least time between two /remind of one task by
+	// hand (0: no limit).
+	RemindEvery time.Duration
+	// ExportDir is where /progress … 导出 writes its spreadsheets.
+	ExportDir string
 }
 
 // Feature is the follow-up feature.
@@ -54,6 +62,9 @@ func New(e *bot.Engine, store Store, o Options) *Feature {
 	if o.Chunk <= 0 {
 		o.Chunk = 20
 	}
+	if o.ReceiptWindow <= 0 {
+		o.ReceiptWindow = 7 * 24 * time.Hour
+	}
 	return &Feature{engine: e, store: store, opts: o}
 }
 
@@ -67,22 +78,30 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Role: bot.RoleSecretary, Where: bot.GroupOnly, Handler: h(kind),
 		}
 	}
+	progressSub := func(kind Kind, verb string, summary string) bot.CommandSpec {
+		s := sub(kind, verb, fmt.Sprintf("/progress %s [#编号] [导出]", kind), summary, f.progressHandler)
+		s.Help = fmt.Sprintf("例：/progress %s #2、/进度 %s 导出\n加「导出」时，把名单（已%s、请假、未%[3]s、未绑定，按姓名，含时间）做成 .xlsx 表格私聊发给你（需要先私聊过机器人）。",
+			kind, verb, strings.TrimPrefix(wordsOf(kind).done, "已"))
+		return s
+	}
 	return []bot.CommandSpec{
 		{
 			Name: "remind", Aliases: []string{"提醒", "催"},
-			Summary: "提醒还没签到或接龙的人（书记）",
-			Help: "例：/remind relay #2、/催 接龙、/提醒 签到\n" +
+			Summary: "提醒还没签到、接龙或学习的人（书记）",
+			Help: "例：/remind relay #2、/催 接龙、/提醒 签到、/提醒 学习 #3\n" +
 				"按花名册只提醒应参加而还没完成的人：能私聊的（平台支持私聊且本人私聊过机器人）私聊提醒，其余在本群发一条消息点名。已完成的人不会收到提醒。" +
-				"接龙要在发起时写 for=单位，才知道该提醒谁。不写编号时是本群最近的一个。签到和接龙在群里发送；要求回执的通知（/remind broadcast 编号）在哪里都可以。",
+				"接龙要在发起时写 for=单位，才知道该提醒谁。学习是推送到本群的学习内容，编号即内容编号。不写编号时是本群最近的一个。签到、接龙和学习在群里发送；要求回执的通知（/remind broadcast 编号）在哪里都可以。" +
+				"同一项手动提醒有最短间隔（followup.remind_every），自动提醒不受影响。",
 			Role: bot.RoleSecretary, Bare: bot.BareInPrivate,
 			Subs: []bot.CommandSpec{
 				sub(KindCheckin, "签到", "/remind checkin [#编号]", "提醒还没签到的人（书记）", f.remindHandler),
 				sub(KindRelay, "接龙", "/remind relay [#编号]", "提醒还没接龙的人（书记）", f.remindHandler),
+				sub(KindStudy, "学习", "/remind study [#内容编号]", "提醒还没学习推送内容的人（书记）", f.remindHandler),
 				{
 					Name: string(KindBroadcast), Aliases: []string{"通知"},
 					Summary: "提醒还没确认要求回执的通知的人（书记）",
 					Usage:   "/remind broadcast <通知编号>",
-					Help:    "例：/remind broadcast 3、/催 通知 3\n只对加了 confirm=yes 的通知，发出后 7 天内有效。私聊提醒能私聊的人，其余在其单位收到通知的群里点名。",
+					Help:    "例：/remind broadcast 3、/催 通知 3\n只对加了 confirm=yes 的通知，在回执期限内（发出后" + when.Span(f.opts.ReceiptWindow, when.DayAsDay) + "）有效。私聊提醒能私聊的人，其余在其单位收到通知的群里点名。",
 					// The handler checks the notice's target units.
 					Role: bot.RoleSecretary, Scope: bot.AnyUnit,
 					Handler: f.remindBroadcast,
@@ -91,20 +110,21 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		},
 		{
 			Name: "progress", Aliases: []string{"进度"},
-			Summary: "查看签到或接龙的完成情况（书记）",
-			Help: "例：/progress relay #2、/进度 签到\n" +
-				"按花名册列出应参加的人中已完成、未完成、未绑定花名册（无法提醒）的人。不写编号时是本群最近的一个。",
+			Summary: "查看签到、接龙或学习的完成情况（书记）",
+			Help: "例：/progress relay #2、/进度 签到、/进度 学习 #3\n" +
+				"按花名册列出应参加的人中已完成、未完成、未绑定花名册（无法提醒）的人。不写编号时是本群最近的一个。加「导出」生成 .xlsx 表格，私聊发给你。",
 			Role: bot.RoleSecretary, Where: bot.GroupOnly, Bare: bot.BareInPrivate,
 			Subs: []bot.CommandSpec{
-				sub(KindCheckin, "签到", "/progress checkin [#编号]", "签到的完成情况（书记）", f.progressHandler),
-				sub(KindRelay, "接龙", "/progress relay [#编号]", "接龙的完成情况（书记）", f.progressHandler),
+				progressSub(KindCheckin, "签到", "签到的完成情况（书记）"),
+				progressSub(KindRelay, "接龙", "接龙的完成情况（书记）"),
+				progressSub(KindStudy, "学习", "推送的学习内容的完成情况（书记）"),
 			},
 		},
 		{
 			Name: "todo", Aliases: []string{"我的待办"},
-			Summary: "我还没完成的签到和接龙",
+			Summary: "我还没完成的签到、接龙和学习",
 			Usage:   "/todo",
-			Help:    "列出需要你参加而你还没完成的签到和接龙（按花名册：你所在单位的签到，和写了 for=你所在单位 的接龙），以及截止时间。",
+			Help:    "列出需要你参加而你还没完成的签到、接龙和学习（按花名册：你所在单位的签到，写了 for=你所在单位 的接龙，推送到你所在单位的群、还没到学习截止时间的学习内容），以及截止时间。",
 			Bare:    bot.BareAnywhere,
 			Handler: f.todo,
 		},
@@ -122,6 +142,8 @@ func wordsOf(k Kind) words {
 		return words{noun: "签到", done: "已签到", notDone: "未签到"}
 	case KindBroadcast:
 		return words{noun: "确认", done: "已确认", notDone: "未确认"}
+	case KindStudy:
+		return words{noun: "学习", done: "已学", notDone: "未学"}
 	}
 	return words{noun: "接龙", done: "已接龙", notDone: "未接龙"}
 }
@@ -134,6 +156,10 @@ func (f *Feature) howTo(t Task) string {
 	switch {
 	case t.Kind == KindBroadcast:
 		return fmt.Sprintf("「收到」（或 /ack %d）", t.ID)
+	case t.Kind == KindStudy && caps.CommandsOnly:
+		return fmt.Sprintf("「/studied %d」", t.Seq)
+	case t.Kind == KindStudy:
+		return fmt.Sprintf("「已学 %d」", t.Seq)
 	case t.Kind == KindCheckin && caps.CommandsOnly:
 		cmd = "/checkin"
 	case t.Kind == KindCheckin:
@@ -165,6 +191,29 @@ func roots(t Task) []int64 {
 	return []int64{t.Unit}
 }
 
+// expects reports whether t expects the roster of unit: a unit in the
+// subtree of one of its roots, and not in that of a unit below its own
+// that it leaves to another task (Except).
+func expects(units *bot.UnitTree, t Task, unit int64) bool {
+	for _, x := range t.Except {
+		if x != t.Unit && units.Contains(t.Unit, x) && units.Contains(x, unit) {
+			return false
+		}
+	}
+	for _, root := range roots(t) {
+		if units.Contains(root, unit) {
+			return true
+		}
+	}
+	return false
+}
+
+// titleOK reports whether t expects roster entry e by its title (every
+// entry when t has no Titles).
+func titleOK(t Task, e bot.RosterEntry) bool {
+	return len(t.Titles) == 0 || slices.Contains(t.Titles, e.Title)
+}
+
 // over reports whether the task no longer takes part at now.
 func over(t Task, now time.Time) bool {
 	return t.Closed || (!t.Closes.IsZero() && !now.Before(t.Closes))
@@ -172,10 +221,10 @@ func over(t Task, now time.Time) bool {
 
 // task finds the task a /remind or /progress means: #N of the group, or
 // its latest.
-func (f *Feature) task(ctx context.Context, r *bot.Request, kind Kind) (Task, error) {
+func (f *Feature) task(ctx context.Context, r *bot.Request, kind Kind, args []string) (Task, error) {
 	w := wordsOf(kind)
 	var seq int64
-	switch args := r.Command.Args; {
+	switch {
 	case len(args) > 1:
 		return Task{}, bot.Errorf("用法：%s", r.Spec.Usage)
 	case len(args) == 1:
@@ -187,6 +236,10 @@ func (f *Feature) task(ctx context.Context, r *bot.Request, kind Kind) (Task, er
 	}
 	t, err := f.store.TaskByNumber(ctx, kind, r.Chat.ID, seq)
 	switch {
+	case errors.Is(err, bot.ErrNotFound) && kind == KindStudy && seq == 0:
+		return t, bot.Errorf("本群还没有收到过推送的学习内容。")
+	case errors.Is(err, bot.ErrNotFound) && kind == KindStudy:
+		return t, bot.Errorf("学习内容 #%d 没有推送到本群。发送 /study list 查看最近的内容。", seq)
 	case errors.Is(err, bot.ErrNotFound) && seq == 0:
 		return t, bot.Errorf("本群还没有%s。", w.noun)
 	case errors.Is(err, bot.ErrNotFound):
@@ -243,11 +296,14 @@ func (f *Feature) load(ctx context.Context, tasks []Task) (map[Key]Progress, err
 		inTask := map[int64]bool{}
 		for _, root := range roots(t) {
 			for _, u := range subtree[root] {
-				if inTask[u] {
+				if inTask[u] || !expects(units, t, u) {
 					continue
 				}
 				inTask[u] = true
 				for _, e := range byUnit[u] {
+					if !titleOK(t, e) {
+						continue
+					}
 					expected[t.Key()] = append(expected[t.Key()], e)
 					if !done[t.Key()][e.ID] && !owes[e.ID] {
 						owes[e.ID] = true
@@ -288,6 +344,12 @@ func (f *Feature) reminders(ctx context.Context, t Task, p Progress, key string,
 		var text string
 		if t.Kind == KindBroadcast {
 			text = fmt.Sprintf("提醒：%s要求回执，你还没有确认。请在收到通知的群里回复%s。", name(t), f.howTo(t))
+		} else if t.Kind == KindStudy {
+			chat, err := f.store.Chat(ctx, t.ChatID)
+			if err != nil {
+				return nil, nil, nil, nil, fmt.Errorf("chat of %s %d: %w", t.Kind, t.ID, err)
+			}
+			text = fmt.Sprintf("提醒：群「%s」推送的%s%s你还没有学习。学完后发送%s（在群里或这里都可以）。", chat.Title, name(t), due, f.howTo(t))
 		} else {
 			chat, err := f.store.Chat(ctx, t.ChatID)
 			if err != nil {
@@ -356,7 +418,7 @@ func (f *Feature) placeInGroups(t Task, group []Person) (byChat map[int64][]Pers
 
 func (f *Feature) remindHandler(kind Kind) bot.Handler {
 	return func(ctx context.Context, r *bot.Request) error {
-		t, err := f.task(ctx, r, kind)
+		t, err := f.task(ctx, r, kind, r.Command.Args)
 		if err != nil {
 			return err
 		}
@@ -378,7 +440,7 @@ func (f *Feature) remindBroadcast(ctx context.Context, r *bot.Request) error {
 	if err != nil || n <= 0 {
 		return bot.Errorf("通知编号应是数字，例：/remind broadcast 3")
 	}
-	t, err := f.store.BroadcastTask(ctx, n)
+	t, err := f.store.BroadcastTask(ctx, n, f.opts.ReceiptWindow)
 	if errors.Is(err, bot.ErrNotFound) {
 		return bot.Errorf("没有编号为 %d 的通知。", n)
 	}
@@ -392,7 +454,7 @@ func (f *Feature) remindBroadcast(ctx context.Context, r *bot.Request) error {
 	case t.Closed:
 		return bot.Errorf("%s没有要求回执，或还没有发出，不用提醒。", name(t))
 	case over(t, r.Now()):
-		return bot.Errorf("%s发出已超过 7 天，不再收回执，也不再提醒。", name(t))
+		return bot.Errorf("%s发出已超过%s，不再收回执，也不再提醒。", name(t), when.Span(f.opts.ReceiptWindow, when.DayAsDay))
 	}
 	return f.remind(ctx, r, t)
 }
@@ -459,6 +521,9 @@ func (f *Feature) remindNow(ctx context.Context, t Task, now time.Time, ackChat 
 	}
 	text = strings.Join(lines, "\n")
 	err = f.store.UpdateFollowup(ctx, now, func(tx Tx) error {
+		if err := f.limitRemind(tx, t, now); err != nil {
+			return err
+		}
 		for _, o := range outs {
 			if _, _, err := tx.Enqueue(o); err != nil {
 				return fmt.Errorf("queue reminder: %w", err)
@@ -478,8 +543,11 @@ func (f *Feature) remindNow(ctx context.Context, t Task, now time.Time, ackChat 
 
 // verbOf is what the expected are expected to do, after 应: 参加, 确认.
 func verbOf(t Task) string {
-	if t.Kind == KindBroadcast {
+	switch t.Kind {
+	case KindBroadcast:
 		return "确认"
+	case KindStudy:
+		return "学习"
 	}
 	return "参加"
 }
@@ -494,7 +562,8 @@ func names(ps []Person) string {
 
 func (f *Feature) progressHandler(kind Kind) bot.Handler {
 	return func(ctx context.Context, r *bot.Request) error {
-		t, err := f.task(ctx, r, kind)
+		args, export := exportArg(r.Command.Args)
+		t, err := f.task(ctx, r, kind, args)
 		if err != nil {
 			return err
 		}
@@ -503,6 +572,9 @@ func (f *Feature) progressHandler(kind Kind) bot.Handler {
 			return err
 		}
 		p := ps[t.Key()]
+		if export {
+			return f.export(ctx, r, t, p)
+		}
 		w := wordsOf(kind)
 		now := r.Now()
 		head := name(t)
@@ -512,8 +584,15 @@ func (f *Feature) progressHandler(kind Kind) bot.Handler {
 		case !t.Deadline.IsZero():
 			head += "（截止 " + when.Format(t.Deadline.In(f.engine.Location()), now) + "）"
 		}
+		whom := r.Units().Name(t.Unit) + "全体"
+		if slices.ContainsFunc(t.Except, func(x int64) bool { return x != t.Unit && r.Units().Contains(t.Unit, x) }) {
+			whom = r.Units().Name(t.Unit) + "，不含另有群收到的下级单位"
+		}
+		if len(t.Titles) > 0 {
+			whom = r.Units().Name(t.Unit) + "的" + strings.Join(t.Titles, "、") // a 支委会: the committee
+		}
 		lines := []string{head,
-			fmt.Sprintf("应参加 %d 人（%s全体）：%s %d，%s %d，未绑定 %d", p.Expected(), r.Units().Name(t.Unit), w.done, len(p.Done), w.notDone, len(p.Pending), len(p.Unlinked))}
+			fmt.Sprintf("应%s %d 人（%s）：%s %d，%s %d，未绑定 %d", verbOf(t), p.Expected(), whom, w.done, len(p.Done), w.notDone, len(p.Pending), len(p.Unlinked))}
 		if len(p.Leave) > 0 {
 			lines[1] += fmt.Sprintf("，请假 %d", len(p.Leave))
 		}
@@ -535,7 +614,7 @@ func (f *Feature) progressHandler(kind Kind) bot.Handler {
 func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 	me := r.Caller.Roster
 	if me == nil {
-		return bot.Errorf("你还没有绑定花名册身份，无法知道哪些签到和接龙需要你参加。%s", bot.LinkHowTo)
+		return bot.Errorf("你还没有绑定花名册身份，无法知道哪些签到、接龙和学习需要你参加。%s", bot.LinkHowTo)
 	}
 	now := r.Now()
 	open, err := f.store.OpenTasks(ctx, now)
@@ -544,10 +623,15 @@ func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 	}
 	units := r.Units()
 	var mine []Task
+	studying := map[int64]bool{} // items already listed: one line per item
 	for _, t := range open {
-		if units.Contains(t.Unit, me.UnitID) {
-			mine = append(mine, t)
+		if !expects(units, t, me.UnitID) || !titleOK(t, *me) || t.Kind == KindStudy && studying[t.Seq] {
+			continue
 		}
+		if t.Kind == KindStudy {
+			studying[t.Seq] = true
+		}
+		mine = append(mine, t)
 	}
 	done, err := f.store.TasksDone(ctx, mine)
 	if err != nil {
@@ -559,7 +643,7 @@ func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 	}
 	mine = slices.DeleteFunc(mine, func(t Task) bool { return done[t.Key()][me.ID] || leave[t.Key()][me.ID] })
 	if len(mine) == 0 {
-		return r.Reply(ctx, "你没有待办：需要你参加的签到和接龙都已完成。")
+		return r.Reply(ctx, "你没有待办：需要你参加的签到、接龙和学习都已完成。")
 	}
 	slices.SortStableFunc(mine, func(a, b Task) int {
 		switch {
@@ -581,7 +665,11 @@ func (f *Feature) todo(ctx context.Context, r *bot.Request) error {
 		if !t.Deadline.IsZero() {
 			due = "，截止 " + when.Format(t.Deadline.In(f.engine.Location()), now)
 		}
-		lines = append(lines, fmt.Sprintf("%d. 群「%s」的%s%s：在群里发送%s", i+1, chat.Title, name(t), due, f.howTo(t)))
+		how := "在群里发送"
+		if t.Kind == KindStudy {
+			how = "学完后发送" // here or in the group
+		}
+		lines = append(lines, fmt.Sprintf("%d. 群「%s」的%s%s：%s%s", i+1, chat.Title, name(t), due, how, f.howTo(t)))
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }

@@ -32,7 +32,7 @@ func features(h *commandtest.Harness) []bot.Feature {
 		checkin.New(h.Engine, h.DB),
 		relay.New(h.Engine, h.DB),
 		broadcast.New(h.Engine, h.DB, h.Config, nil),
-		followup.New(h.Engine, h.DB, commands.FollowupOptions(h.Config.Followup)),
+		followup.New(h.Engine, h.DB, commands.FollowupOptions(h.Config)),
 	}
 }
 

@@ -17,6 +17,10 @@ const (
 	// KindBroadcast: a broadcast with confirm=yes, the roster of its target
 	// units, done by confirming (收到); reminded on request only.
 	KindBroadcast Kind = "broadcast"
+	// KindStudy: a study item a push delivered to a group, the roster of
+	// the group's unit, done by /studied, due the push's due period after
+	// it (study.pushes[].due, followup.study_due). Seq is the item's id.
+	KindStudy Kind = "study"
 )
 
 // Task is something the roster of a unit (and of the units below it) is
@@ -31,7 +35,14 @@ type Task struct {
 	Unit     int64 // whose roster is expected
 	// Units, when set, are several units whose rosters are expected (a
 	// broadcast's targets), and Chats the groups it was delivered to.
-	Units   []int64
+	Units []int64
+	// Except are units below Unit left to other tasks: a study item also
+	// pushed to the group of a unit below is that group's task for the
+	// roster there.
+	Except []int64
+	// Titles, when set, narrow the expected to the roster entries with
+	// one of these titles (a 支委会: the committee).
+	Titles  []string
 	Chats   []bot.Chat
 	Owner   int64 // member id of who opened or started it
 	Created time.Time
@@ -64,6 +75,14 @@ type Identity struct {
 	PrivateChat int64
 }
 
+// Stamp is when a roster entry did a task (checked in, joined, studied,
+// confirmed) or was given leave from it, with a note: 迟到, 补签（记录人）,
+// a relay entry's note, the reason of the leave.
+type Stamp struct {
+	At   time.Time
+	Note string
+}
+
 // Store is what the follow-up feature reads and writes; *storage.DB
 // satisfies it.
 type Store interface {
@@ -79,6 +98,11 @@ type Store interface {
 	// TasksOnLeave lists, per task, the roster entries on approved leave
 	// from it (请假 from a check-in session).
 	TasksOnLeave(ctx context.Context, tasks []Task) (map[Key]map[int64]bool, error)
+	// TaskStamps is, per roster entry, when it did t and when it was given
+	// leave from it.
+	TaskStamps(ctx context.Context, t Task) (done, leave map[int64]Stamp, err error)
+	// PrivateChatsOf lists the private chats the bot has with members.
+	PrivateChatsOf(ctx context.Context, members []bot.Member) ([]bot.Chat, error)
 	// RosterOfUnits lists the roster entries of units (not those who left).
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
 	// Identities lists the chat identities linked to roster entries.
@@ -94,9 +118,10 @@ type Store interface {
 	// before upTo, the latest first, at most limit.
 	CheckinsExpecting(ctx context.Context, unitIDs []int64, upTo time.Time, limit int) ([]Task, error)
 	// BroadcastTask is broadcast id as a task: Closed unless it was sent
-	// asking for confirmation, Closes when confirmations are no longer
-	// taken, Chats the groups it was delivered to.
-	BroadcastTask(ctx context.Context, id int64) (Task, error)
+	// asking for confirmation, Closes window after it went out (when
+	// confirmations are no longer taken), Chats the groups it was
+	// delivered to.
+	BroadcastTask(ctx context.Context, id int64, window time.Duration) (Task, error)
 	// TaskByID is the check-in session or relay with the global id, open or
 	// not (the console's task pages).
 	TaskByID(ctx context.Context, kind Kind, id int64) (Task, error)
@@ -119,4 +144,8 @@ type Tx interface {
 	// ("sent", "skipped") and how many it reminded; false when the round
 	// was recorded already (by another process), and nothing is changed.
 	ClaimRun(t Key, offset time.Duration, outcome string, reminded int) (bool, error)
+	// StampRemind records a /remind of task t by hand at now, unless the
+	// last one was less than every before now: then it changes nothing
+	// and returns that one's time and false.
+	StampRemind(t Key, now time.Time, every time.Duration) (last time.Time, ok bool, err error)
 }

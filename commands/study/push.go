@@ -332,7 +332,7 @@ func (f *Feature) fanout(ctx context.Context, p *push, occ time.Time, manual boo
 		if err := ctx.Err(); err != nil {
 			return queued, fmt.Errorf("push %s: %w", p.cfg.Name, err)
 		}
-		n, err := f.queueBatch(ctx, p.cfg.Name, occ, sends[start:min(start+f.batch, len(sends))], now)
+		n, err := f.queueBatch(ctx, p.cfg.Name, occ, sends[start:min(start+f.batch, len(sends))], now, now.Add(f.due(p)))
 		if err != nil {
 			return queued, err
 		}
@@ -357,8 +357,8 @@ func (f *Feature) fanout(ctx context.Context, p *push, occ time.Time, manual boo
 
 // queueBatch queues one batch of a fan-out in one transaction: each message
 // once (by its idempotency key), with the item it carries recorded for its
-// chat. It returns how many messages were new.
-func (f *Feature) queueBatch(ctx context.Context, schedule string, occ time.Time, sends []send, now time.Time) (int, error) {
+// chat and due by due. It returns how many messages were new.
+func (f *Feature) queueBatch(ctx context.Context, schedule string, occ time.Time, sends []send, now, due time.Time) (int, error) {
 	queued := 0
 	err := f.db.UpdateStudy(ctx, now, func(tx Tx) error {
 		queued = 0
@@ -372,7 +372,7 @@ func (f *Feature) queueBatch(ctx context.Context, schedule string, occ time.Time
 			}
 			queued++
 			if s.itemID != 0 {
-				if err := tx.RecordPushDelivery(Delivery{ChatID: s.out.ChatID, ItemID: s.itemID, Schedule: schedule, Occurrence: occ, OutboxID: id}); err != nil {
+				if err := tx.RecordPushDelivery(Delivery{ChatID: s.out.ChatID, ItemID: s.itemID, Schedule: schedule, Occurrence: occ, OutboxID: id, Pushed: now, Due: due}); err != nil {
 					return err
 				}
 			}
@@ -481,4 +481,13 @@ func (f *Feature) pushNow(ctx context.Context, r *bot.Request) error {
 		return r.Reply(ctx, fmt.Sprintf("「%s」没有可推送的内容：没有绑定的群，或各群已推送过该栏目已发布的全部内容。", p.cfg.Name))
 	}
 	return r.Reply(ctx, fmt.Sprintf("已立即推送「%s」：%d 个群。", p.cfg.Name, n))
+}
+
+// due is how long after a push its item is to be studied by: the push's
+// due, or followup.study_due.
+func (f *Feature) due(p *push) time.Duration {
+	if p.cfg.Due > 0 {
+		return p.cfg.Due
+	}
+	return f.cfg.Followup.StudyDue
 }

@@ -59,6 +59,9 @@ type Delivery struct {
 	Schedule   string
 	Occurrence time.Time
 	OutboxID   int64
+	// Pushed is when it was queued and Due when the item is to be studied
+	// by: the delivery is a follow-up task for the group's unit.
+	Pushed, Due time.Time
 }
 
 // PushKeyPrefix is the outbox idempotency key prefix of one occurrence; each

@@ -105,7 +105,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Summary: "本部门待办建议（按期限）",
 			Usage:   "/tickets",
 			Help:    "在私聊或本部门工作群中使用；列出未关闭的建议，最早到期的在前。",
-			Instead: "查看自己提的建议请发送 /mytickets；查看自己还没完成的签到和接龙请发送 /todo（我的待办）。",
+			Instead: "查看自己提的建议请发送 /mytickets；查看自己还没完成的签到、接龙和学习请发送 /todo（我的待办）。",
 			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Bare: bot.BareInPrivate, Handler: f.list,
 		},
 		{
