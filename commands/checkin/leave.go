@@ -37,14 +37,14 @@ func (f *Feature) leaveSpec() bot.CommandSpec {
 			{
 				Name: "approve", Aliases: []string{"批准"}, Flat: []string{"absence_approve", "准假"},
 				Summary: "批准请假（书记）",
-				Usage:   "/absence approve <请假编号>",
+				Usage:   "/absence approve <请假编号或姓名>",
 				Role:    bot.RoleSecretary,
 				Handler: f.decideLeave(LeaveApproved),
 			},
 			{
 				Name: "reject", Aliases: []string{"驳回"}, Flat: []string{"absence_reject", "不准假"},
 				Summary: "不批准请假（书记，须写理由）",
-				Usage:   "/absence reject <请假编号> <理由>",
+				Usage:   "/absence reject <请假编号或姓名> <理由>",
 				Role:    bot.RoleSecretary,
 				Handler: f.decideLeave(LeaveRejected),
 			},
@@ -162,7 +162,11 @@ func (f *Feature) decideLeave(status string) bot.Handler {
 		}
 		n, err := strconv.ParseInt(strings.TrimLeft(args[0], "#＃"), 10, 64)
 		if err != nil || n <= 0 {
-			return bot.Errorf("请假编号应是数字。用法：%s", r.Spec.Usage)
+			// 准假 张三: the one pending request of that name in this
+			// group, in its latest check-in or asked ahead.
+			if n, err = f.pendingLeaveOf(ctx, r.Chat.ID, args[0], r.Spec.Usage); err != nil {
+				return err
+			}
 		}
 		l, err := f.store.CheckinLeave(ctx, n)
 		if errors.Is(err, bot.ErrNotFound) {
@@ -204,6 +208,50 @@ func (f *Feature) decideLeave(status string) bot.Handler {
 		}
 		return nil
 	}
+}
+
+// pendingLeaveOf finds the request a secretary names by the member's name
+// or roster number instead of its number: the one waiting for a decision
+// in the group's latest check-in or asked ahead in the group.
+func (f *Feature) pendingLeaveOf(ctx context.Context, chatID int64, who, usage string) (int64, error) {
+	ls, err := f.store.LeavesAhead(ctx, chatID)
+	if err != nil {
+		return 0, err
+	}
+	s, err := f.store.LatestCheckin(ctx, chatID)
+	switch {
+	case err == nil:
+		in, err := f.store.CheckinLeaves(ctx, s.ID)
+		if err != nil {
+			return 0, err
+		}
+		ls = append(ls, in...)
+	case !errors.Is(err, bot.ErrNotFound):
+		return 0, err
+	}
+	var ids []string
+	var id int64
+	var decided *Leave
+	for i, l := range ls {
+		if l.Name != who {
+			continue
+		}
+		if l.Status != LeavePending {
+			decided = &ls[i]
+			continue
+		}
+		id = l.ID
+		ids = append(ids, fmt.Sprintf("#%d", l.ID))
+	}
+	switch {
+	case len(ids) == 0 && decided != nil:
+		return 0, bot.Errorf("请假 #%d（%s）%s。", decided.ID, decided.Name, leaveWords[decided.Status])
+	case len(ids) == 0:
+		return 0, bot.Errorf("本群没有「%s」待批准的请假。发送 /absence list 查看请假和编号。用法：%s", who, usage)
+	case len(ids) == 1:
+		return id, nil
+	}
+	return 0, bot.Errorf("「%s」有 %d 条待批准的请假（%s），请写编号。", who, len(ids), strings.Join(ids, "、"))
 }
 
 func (f *Feature) listLeave(ctx context.Context, r *bot.Request) error {
