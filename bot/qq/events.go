@@ -164,7 +164,7 @@ func (p *Platform) message(ctx context.Context, ev event, self int64) (bot.Incom
 	}
 	text, mentioned := ev.Message.PlainText(ID(self).String())
 	if text == "" {
-		return bot.Incoming{}, false // a picture, a sticker: nothing to read
+		return bot.Incoming{}, false // a picture without words, a sticker: nothing to read
 	}
 	name := ev.Sender.Card
 	if name == "" {
@@ -175,7 +175,7 @@ func (p *Platform) message(ctx context.Context, ev event, self int64) (bot.Incom
 	}
 	m := bot.Message{
 		Platform: Name, SenderID: ID(uid).String(), SenderName: name, Text: text,
-		ID: ev.MessageID.String(), MentionsBot: mentioned, ReplyTo: ev.Message.ReplyTo(),
+		ID: ev.MessageID.String(), MentionsBot: mentioned, ReplyTo: ev.Message.ReplyTo(), Image: ev.Message.ImageURL(),
 	}
 	if ev.Time > 0 {
 		m.Time = time.Unix(ev.Time, 0)

@@ -150,6 +150,25 @@ func (m Message) PlainText(self string) (text string, mentioned bool) {
 	return strings.TrimSpace(b.String()), mentioned
 }
 
+// ImageURL is where the first picture the message carries (an image
+// segment) can be downloaded: its url, or its file where that is an
+// http(s) address (bridges in the string format, older go-cqhttp); "" for
+// none. Bridges receive pictures as QQ's download address in url and a
+// local file name in file.
+func (m Message) ImageURL() string {
+	for _, s := range m {
+		if s.Type != "image" {
+			continue
+		}
+		for _, u := range []string{s.Data["url"], s.Data["file"]} {
+			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+				return u
+			}
+		}
+	}
+	return ""
+}
+
 // ReplyTo is the id of the message this one answers (a reply segment), "".
 func (m Message) ReplyTo() string {
 	for _, s := range m {

@@ -98,3 +98,21 @@ func outbound(chat, text, replyTo, mention string) bot.Outbound {
 	}
 	return o
 }
+
+// TestImageURL: the first picture's download address, from url or from a
+// file that is an address; a picture known only by a local name or inline
+// data has none.
+func TestImageURL(t *testing.T) {
+	for cq, want := range map[string]string{
+		"看[CQ:image,file=A.png,url=https://multimedia.nt.qq.com.cn/download?appid=1407&amp;rkey=k]":     "https://multimedia.nt.qq.com.cn/download?appid=1407&rkey=k",
+		"[CQ:image,file=http://gchat.qpic.cn/gchatpic_new/0/0-0-A/0][CQ:image,url=https://x.example/2]": "http://gchat.qpic.cn/gchatpic_new/0/0-0-A/0",
+		"[CQ:image,file=A.png]":               "",
+		"[CQ:image,file=base64://aGVsbG8=]":   "",
+		"[CQ:image,file=file:///tmp/a.png]":   "",
+		"[CQ:face,id=178] https://x.example/": "",
+	} {
+		if got := ParseCQ(cq).ImageURL(); got != want {
+			t.Errorf("ImageURL of %s = %q, want %q", cq, got, want)
+		}
+	}
+}

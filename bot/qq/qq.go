@@ -26,6 +26,9 @@
 // it counts as delivered; not found, it is sent again, once; when the
 // history cannot tell, its outcome is unknown (bot.ErrOutcomeUnknown) and it
 // is not sent again.
+//
+// A picture sent with words arrives as Message.Image holding its download
+// address (the image segment's url); FetchImage reads it over HTTP.
 package qq
 
 import (
@@ -111,6 +114,7 @@ type Platform struct {
 	receiver bot.Receiver
 
 	queue   eventQueue
+	images  *http.Client // downloads of pictures members send
 	running atomic.Bool
 	sending atomic.Int64 // sends in flight
 }
@@ -152,7 +156,7 @@ func New(o Options) (*Platform, error) {
 	return &Platform{
 		o: o, log: o.Logger.With("platform", Name), changed: make(chan struct{}),
 		muted: map[string]time.Time{}, titles: map[string]string{}, recent: map[string]bool{},
-		queue: eventQueue{wake: make(chan struct{}, 1)},
+		queue: eventQueue{wake: make(chan struct{}, 1)}, images: &http.Client{},
 	}, nil
 }
 
@@ -173,10 +177,12 @@ func Loopback(addr string) bool {
 func (p *Platform) Name() string { return Name }
 
 // Capabilities: plain text with @mentions and replies, private chats, group
-// member lists, files where Options.Files says the bridge can read them; QQ through OneBot has no buttons here and cannot edit; the
-// bot sees every group message.
+// member lists, files where Options.Files says the bridge can read them,
+// pictures members send with words (downloaded from the address the bridge
+// reports); QQ through OneBot has no buttons here and cannot edit; the bot
+// sees every group message.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true, Members: true, Files: p.o.Files}
+	return bot.Capabilities{Mentions: true, Private: true, Members: true, Files: p.o.Files, Images: true}
 }
 
 // GroupMembers implements bot.MemberLister with get_group_member_list

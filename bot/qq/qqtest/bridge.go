@@ -42,6 +42,12 @@ func At(qq int64) Segment {
 	return Segment{Type: "at", Data: map[string]string{"qq": strconv.FormatInt(qq, 10)}}
 }
 
+// Image is a picture as bridges hand one over: file is the bridge's name
+// for it, url where it is downloaded.
+func Image(file, url string) Segment {
+	return Segment{Type: "image", Data: map[string]string{"file": file, "url": url, "summary": "[图片]"}}
+}
+
 // Member is a QQ user in the world.
 type Member struct {
 	UserID   int64
