@@ -12,8 +12,8 @@ import (
 	"github.com/branchbot/branchbot/bot"
 )
 
-// imageTimeout bounds one picture download where the caller's context has
-// no deadline of its own.
+// imageTimeout bounds one picture download (the caller's context may end
+// it sooner).
 const imageTimeout = 60 * time.Second
 
 // FetchImage implements bot.ImageFetcher: id is the picture's download
@@ -25,11 +25,8 @@ func (p *Platform) FetchImage(ctx context.Context, id string, max int64) ([]byte
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("qq picture address %q: not an http(s) address", shortURL(id))
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, imageTimeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, imageTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("qq picture request %s: %w", shortURL(id), err)
