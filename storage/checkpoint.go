@@ -29,6 +29,9 @@ const (
 	// checkpointEvery is the least time between two checkpoints.
 	checkpointEvery = 100 * time.Millisecond
 	firstCheckpoint = time.Second
+	// firstCheckpointPokes commits (counted as pokes, which coalesce) end
+	// the first wait early.
+	firstCheckpointPokes = 50
 	// restartFrames is the WAL length (pages) past which the writer
 	// restarts it.
 	restartFrames = 4000
@@ -87,14 +90,21 @@ func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
 	// The first checkpoint waits a moment: a start writes little, and the
 	// checkpointer's connection (which parses the schema) is then opened
-	// after the first poll, not beside it.
+	// after the first poll, not beside it. A start that writes a lot (a
+	// backlog handled after a restart) ends the wait at once: the WAL
+	// would otherwise grow by every commit of that second.
 	t := time.NewTimer(firstCheckpoint)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return
-	case <-t.C:
+	for pokes := 0; pokes < firstCheckpointPokes; pokes++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pokes = firstCheckpointPokes
+		case <-c.poked:
+		}
 	}
+	c.poke() // what was written while waiting
 	for {
 		select {
 		case <-ctx.Done():
