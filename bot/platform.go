@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -202,6 +203,19 @@ type ImageFetcher interface {
 
 // ErrTooLarge means a file is larger than the caller accepts.
 var ErrTooLarge = errors.New("file too large")
+
+// ReadAtMost reads r to its end, at most max bytes: more is ErrTooLarge. An
+// error reading r is returned as it is, for the caller to word.
+func ReadAtMost(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+	}
+	return data, nil
+}
 
 // Identified is implemented by platforms whose bot has a user name that
 // commands can be addressed to (/cmd@Name).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -46,12 +45,12 @@ func (p *Platform) FetchImage(ctx context.Context, id string, max int64) ([]byte
 	if resp.ContentLength > max {
 		return nil, fmt.Errorf("%w: %d bytes", bot.ErrTooLarge, resp.ContentLength)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	data, err := bot.ReadAtMost(resp.Body, max)
+	if errors.Is(err, bot.ErrTooLarge) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("qq picture download %s: %w", shortURL(id), err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes", bot.ErrTooLarge, max)
 	}
 	return data, nil
 }

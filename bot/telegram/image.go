@@ -2,8 +2,8 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	tgbot "github.com/go-telegram/bot"
@@ -34,12 +34,12 @@ func (p *Platform) FetchImage(ctx context.Context, id string, max int64) ([]byte
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("telegram file download: %s", resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	data, err := bot.ReadAtMost(resp.Body, max)
+	if errors.Is(err, bot.ErrTooLarge) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram file download: %v", p.redact(err))
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes", bot.ErrTooLarge, max)
 	}
 	return data, nil
 }
