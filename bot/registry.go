@@ -396,7 +396,8 @@ func (e *Engine) Lookup(name string) (*CommandSpec, bool) {
 // A word that names no command but starts with a name and goes on in
 // another kind of character (签到4827, 签到😀, +1带相机) is that name followed
 // by an argument: phones often leave out the space. A name of ASCII letters
-// takes no glued argument (English names need their space). A Chinese name
+// takes a glued argument only after its slash (/suggest食堂太贵, /help签到):
+// bare, an English word glued to Chinese is speech. A Chinese name
 // glued to more Chinese text (发起接龙周日植树) is read so only where the line
 // is said to the bot (see ResolveSaidToBot): in a group, 结束接龙了吗 or
 // 我的建议是… is speech.
@@ -455,7 +456,7 @@ func (e *Engine) unglue(cmd *Command, hanToHan bool) (*CommandSpec, bool) {
 		}
 		name, rest := word[:i], word[i:]
 		spec, ok := e.byName[strings.ToLower(name)]
-		if !ok || asciiLetters(name) {
+		if !ok || asciiLetters(name) && !cmd.Slash {
 			continue
 		}
 		last, _ := utf8.DecodeLastRuneInString(name)
