@@ -176,6 +176,25 @@ func SplitArgs(s string) []string {
 	return args
 }
 
+// HasWords reports whether s holds a letter or a digit: text rather than
+// only the punctuation and emoji people type around a short answer (！, 。,
+// 👍).
+func HasWords(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+}
+
+// Words is args without the arguments that hold no letter or digit
+// (see HasWords): 收到！ and 已学 。 mean 收到 and 已学.
+func Words(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if HasWords(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // afterFirstArg is s without its first argument as SplitArgs reads it,
 // trimmed.
 func afterFirstArg(s string) string {

@@ -111,10 +111,10 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			},
 		},
 		{
-			Name: "ack", Aliases: []string{"收到"},
+			Name: "ack", Aliases: []string{"收到", "收到了"},
 			Summary: "确认收到要求回执的通知",
 			Usage:   "/ack [编号]",
-			Help:    "通知要求回执时，在收到通知的群里回复「收到」（或点「收到」按钮）。不写编号时确认本群最近一条要求回执的通知。按花名册记录，需要先绑定。",
+			Help:    "通知要求回执时，在收到通知的群里回复「收到」（或点「收到」按钮）；「收到！」「收到了」「收到，谢谢」也算。不写编号时确认本群最近一条要求回执的通知。按花名册记录，需要先绑定。",
 			Where:   bot.GroupOnly,
 			// "收到" is how people answer anything: bare only while the
 			// group has a notice that asks for it.

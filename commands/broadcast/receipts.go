@@ -35,17 +35,15 @@ func (f *Feature) acking(ctx context.Context, r *bot.Request) (bool, error) {
 }
 
 func (f *Feature) ack(ctx context.Context, r *bot.Request) error {
+	// People answer a notice as they answer anything (收到！, 收到，谢谢,
+	// 收到👍): only a first word with a digit is meant as its number.
 	var id int64
-	switch args := r.Command.Args; len(args) {
-	case 0:
-	case 1:
+	if args := bot.Words(r.Command.Args); len(args) > 0 && strings.ContainsAny(args[0], "0123456789") {
 		n, err := strconv.ParseInt(strings.TrimLeft(args[0], "#＃"), 10, 64)
 		if err != nil || n <= 0 {
 			return bot.Errorf("通知编号应是数字，例：/ack 3")
 		}
 		id = n
-	default:
-		return bot.Errorf("用法：%s", r.Spec.Usage)
 	}
 	now := r.Now()
 	b, err := f.db.ConfirmableBroadcast(ctx, r.Chat.ID, id, now.Add(-f.ackWindow()))

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/branchbot/branchbot/bot"
@@ -199,7 +198,7 @@ func (f *Feature) checkText(text, usage string) error {
 	if strings.TrimSpace(text) == "" {
 		return bot.Errorf("内容不能为空。用法：%s", usage)
 	}
-	if !strings.ContainsFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+	if !bot.HasWords(text) {
 		return bot.Errorf("内容只有表情或标点，请用文字写明。用法：%s", usage)
 	}
 	if n := utf8.RuneCountInString(text); n > f.cfg.MaxLength {
