@@ -121,7 +121,8 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Help:    "不带编号时标记最新的一条。需要先用 /iam 绑定花名册。",
 			Bare:    bot.BareWhenExpected,
 			Expecting: &bot.Expecting{When: "单独发送或后面只跟编号时", Now: func(_ context.Context, r *bot.Request) (bool, error) {
-				return len(r.Command.Args) == 0 || len(r.Command.Args) == 1 && isNumber(r.Command.Args[0]), nil
+				args := bot.Words(r.Command.Args) // 已学！ is 已学
+				return len(args) == 0 || len(args) == 1 && isNumber(args[0]), nil
 			}},
 			Handler: f.studied,
 		},
@@ -286,7 +287,8 @@ func (f *Feature) studied(ctx context.Context, r *bot.Request) error {
 		return bot.Errorf("请先用 /iam <学号/工号> <姓名> 绑定花名册，才能记录学习情况。")
 	}
 	var it Item
-	switch len(r.Command.Args) {
+	args := bot.Words(r.Command.Args) // 已学！, 已学 👍
+	switch len(args) {
 	case 0:
 		items, err := f.visibleItems(ctx, "", unitOf(r), r.Now())
 		if err != nil {
@@ -297,7 +299,7 @@ func (f *Feature) studied(ctx context.Context, r *bot.Request) error {
 		}
 		it = items[0]
 	case 1:
-		n, err := strconv.ParseInt(strings.TrimPrefix(r.Command.Args[0], "#"), 10, 64)
+		n, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
 		if err != nil || n <= 0 {
 			return bot.Errorf("编号应是数字，例：/studied 3")
 		}
