@@ -521,8 +521,12 @@ func (f *Feature) remindNow(ctx context.Context, t Task, now time.Time, ackChat 
 	}
 	text = strings.Join(lines, "\n")
 	err = f.store.UpdateFollowup(ctx, now, func(tx Tx) error {
-		if err := f.limitRemind(tx, t, now); err != nil {
-			return err
+		// A /remind that reaches nobody (all not linked) sends nothing and
+		// does not hold back the next one.
+		if len(outs) > 0 {
+			if err := f.limitRemind(tx, t, now); err != nil {
+				return err
+			}
 		}
 		for _, o := range outs {
 			if _, _, err := tx.Enqueue(o); err != nil {
