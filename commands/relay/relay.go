@@ -180,6 +180,9 @@ func (f *Feature) relay(ctx context.Context, r *bot.Request) error {
 	if title == "" {
 		return bot.Errorf("用法：/relay <标题> [limit=人数] [until=截止时间]，例：/relay 周六志愿服务 limit=20 until=周五18:00")
 	}
+	if !bot.HasWords(title) {
+		return bot.Errorf("标题只有表情或标点，请用文字写明，例：/relay 周六志愿服务 limit=20")
+	}
 	if utf8.RuneCountInString(title) > maxTitle {
 		return bot.Errorf("标题太长（最多 %d 字）。", maxTitle)
 	}
@@ -391,7 +394,8 @@ func (f *Feature) op(ctx context.Context, r *bot.Request, kind OpKind) error {
 	if err != nil {
 		return err
 	}
-	note := strings.Join(rest, " ")
+	// Marks typed after the word (接龙。, +1！, 取消接龙！) are no note.
+	note := strings.Join(bot.Words(rest), " ")
 	if kind == Leave && note != "" {
 		return bot.Errorf("用法：/leave [#编号]")
 	}
