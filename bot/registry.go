@@ -202,9 +202,9 @@ func foldWord(s string) string {
 func Refusal(s *CommandSpec, chat Chat, c Caller, units *UnitTree) string {
 	switch {
 	case s.Where == GroupOnly && chat.Kind != Group:
-		return "该命令只能在群里使用。"
+		return s.Invocation() + " 只能在群里使用，请在相应的群里发送。"
 	case s.Where == PrivateOnly && chat.Kind != Private:
-		return "该命令只能在与机器人的私聊中使用。"
+		return s.Invocation() + " 只能在与机器人的私聊中使用，请私聊机器人发送。"
 	}
 	unit := chat.UnitID
 	if s.Scope == AnyUnit {

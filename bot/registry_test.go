@@ -182,8 +182,8 @@ func TestSubCommandDispatch(t *testing.T) {
 		{"路人", false, "开会 主题党日", needSecretaryUnlink},
 		{"周书记", false, "meet_open 主题党日", ""}, // an English name needs its slash
 		// Place: the sub-command's own, checked before the role.
-		{"周书记", true, "/meet open x", "该命令只能在群里使用。"},
-		{"路人", true, "/meet_open x", "该命令只能在群里使用。"},
+		{"周书记", true, "/meet open x", "/meet open 只能在群里使用，请在相应的群里发送。"},
+		{"路人", true, "/meet_open x", "/meet open 只能在群里使用，请在相应的群里发送。"},
 		{"周书记", true, "/meet note x", `/meet note parent=meet sub="note" args=["x"] text="x"`},
 		// Scope: the chat's unit by default, any unit where declared.
 		{"陈书记", false, "/meet open x", needSecretary},

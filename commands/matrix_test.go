@@ -230,9 +230,9 @@ func expect(t *testing.T, s *bot.CommandSpec, c matrixCase, p place, who persona
 	deny := func(text string) verdict { return verdict{want: text} }
 	switch {
 	case s.Where == bot.GroupOnly && p.private:
-		return deny("该命令只能在群里使用。")
+		return deny(s.Invocation() + " 只能在群里使用，请在相应的群里发送。")
 	case s.Where == bot.PrivateOnly && !p.private:
-		return deny("该命令只能在与机器人的私聊中使用。")
+		return deny(s.Invocation() + " 只能在与机器人的私聊中使用，请私聊机器人发送。")
 	}
 	role := s.Role
 	if role == bot.RoleMember && c.handlerRole != bot.RoleMember {

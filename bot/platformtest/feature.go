@@ -13,7 +13,7 @@ import (
 const (
 	heldText    = "放行"
 	crashText   = "处理命令时出错了，已记录。请稍后再试或联系管理员。"
-	privateOnly = "该命令只能在与机器人的私聊中使用。"
+	privateOnly = "/secret 只能在与机器人的私聊中使用，请私聊机器人发送。"
 	helloText   = "你好"
 )
 
