@@ -146,7 +146,7 @@ func (f *Feature) requestLeave(ctx context.Context, r *bot.Request) error {
 func leaveReason(rest []string) (string, error) {
 	reason := strings.TrimSpace(strings.Join(rest, " "))
 	switch {
-	case reason == "":
+	case !bot.HasWords(reason): // 请假！ gives no reason
 		return "", bot.Errorf("请写明请假理由，例：/请假 下午有课")
 	case utf8.RuneCountInString(reason) > maxReason:
 		return "", bot.Errorf("请假理由太长（最多 %d 字）。", maxReason)
