@@ -150,7 +150,7 @@ func (f *Feature) checkInWith(ctx context.Context, r *bot.Request, code string) 
 	case NoSession:
 		return bot.Errorf("本群当前没有进行中的签到。")
 	case Closed:
-		return bot.Errorf("签到「%s」已结束，未记录。", s.Title)
+		return bot.Errorf("签到「%s」已结束，未记录。如已到会，请联系书记补签。", s.Title)
 	case NeedCode:
 		if r.Capabilities().CommandsOnly {
 			return bot.Errorf("本次签到需要口令，请发送「/checkin 口令」。")
