@@ -135,6 +135,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Name: "reopen", Aliases: []string{"重开建议"},
 			Summary: "重新打开一条建议（重新计算答复期限）",
 			Usage:   "/reopen <编号>",
+			Instead: "已关闭的建议由负责部门的工作人员重新打开；问题没有解决，请重新提建议：/suggest <内容>。",
 			Help:    "例：/reopen 3\n提建议人会收到通知和新的答复期限。",
 			Role:    bot.RoleStaff, Scope: bot.AnyUnit, Handler: f.reopen,
 		},
