@@ -113,7 +113,9 @@ type IAm struct {
 
 // ParseIAm reads "/iam <学号> <姓名> [绑定码]": a last word of three or more
 // that reads as a code is the code; the words between number and code are
-// the name, joined without spaces.
+// the name, joined without spaces. A name typed before the number
+// (/iam 张三 2023001) is read the right way round: a number has a digit, a
+// name none.
 func ParseIAm(args []string) (IAm, bool) {
 	if len(args) < 2 {
 		return IAm{}, false
@@ -130,6 +132,9 @@ func ParseIAm(args []string) (IAm, bool) {
 				in.Code, name = c, args[1:len(args)-2]
 			}
 		}
+	}
+	if last := len(name) - 1; last >= 0 && !hasDigit(in.Number) && hasDigit(name[last]) && !strings.ContainsFunc(name[last], isHan) {
+		in.Number, name = name[last], append([]string{in.Number}, name[:last]...)
 	}
 	in.Name = strings.Join(name, "")
 	if in.Number == "" || in.Name == "" {
@@ -180,3 +185,7 @@ func roleTitle(e bot.RosterEntry) string {
 
 // limited reports whether failed attempts have reached a limit.
 func limited(failures, max int) bool { return failures >= max }
+
+func hasDigit(s string) bool { return strings.ContainsFunc(s, unicode.IsDigit) }
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }

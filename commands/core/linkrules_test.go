@@ -43,6 +43,10 @@ func TestParseIAm(t *testing.T) {
 		{[]string{"2023001", "欧阳", "娜娜"}, IAm{"2023001", "欧阳娜娜", ""}, true},
 		{[]string{"2023001", "欧阳", "娜娜", "K7QM4XPA"}, IAm{"2023001", "欧阳娜娜", "K7QM4XPA"}, true},
 		{[]string{"2023001", "K7QM4XPA"}, IAm{"2023001", "K7QM4XPA", ""}, true}, // a code alone is read as the name
+		{[]string{"张三", "2023001"}, IAm{"2023001", "张三", ""}, true},             // name first, as people also type it
+		{[]string{"欧阳", "娜娜", "2023001", "K7QM4XPA"}, IAm{"2023001", "欧阳娜娜", "K7QM4XPA"}, true},
+		{[]string{"T0007", "周书记"}, IAm{"T0007", "周书记", ""}, true},
+		{[]string{"张三", "李四"}, IAm{"张三", "李四", ""}, true}, // no number: left to the roster to refuse
 		{[]string{"2023001"}, IAm{}, false},
 		{nil, IAm{}, false},
 	}
