@@ -70,6 +70,13 @@ func (db *DB) ContentItem(ctx context.Context, id int64) (study.Item, error) {
 	return scanContent(db.r.QueryRowContext(ctx, `SELECT `+contentCols+` FROM content_items WHERE id = ?`, id))
 }
 
+// LatestStudyTask returns the item pushed to the chat most recently whose
+// study deadline is after now (bot.ErrNotFound: none).
+func (db *DB) LatestStudyTask(ctx context.Context, chatID int64, now time.Time) (study.Item, error) {
+	return scanContent(db.r.QueryRowContext(ctx, `SELECT `+contentCols+` FROM content_items WHERE id =
+		(SELECT item_id FROM study_tasks WHERE chat_id = ? AND deadline > ? ORDER BY pushed_at DESC LIMIT 1)`, chatID, ms(now)))
+}
+
 // ContentBySlugOrTitle finds an item by its slug or exact title.
 func (db *DB) ContentBySlugOrTitle(ctx context.Context, key string) (study.Item, error) {
 	return scanContent(db.r.QueryRowContext(ctx, `SELECT `+contentCols+` FROM content_items WHERE slug = ? OR title = ? ORDER BY slug = ? DESC, id LIMIT 1`, key, key, key))

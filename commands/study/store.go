@@ -92,6 +92,9 @@ type Store interface {
 	LastPushRun(ctx context.Context, schedule string) (PushRun, error)
 	// RunningPushes lists runs with status RunRunning.
 	RunningPushes(ctx context.Context) ([]PushRun, error)
+	// LatestStudyTask is the item most recently pushed to the chat that is
+	// still due (bot.ErrNotFound: none).
+	LatestStudyTask(ctx context.Context, chatID int64, now time.Time) (Item, error)
 	// PushedItems returns, per chat, the items already pushed to it.
 	PushedItems(ctx context.Context, chatIDs []int64) (map[int64]map[int64]bool, error)
 

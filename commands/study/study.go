@@ -118,7 +118,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			Name: "studied", Aliases: []string{"已学"},
 			Summary: "标记已学完学习内容",
 			Usage:   "/studied [编号]",
-			Help:    "不带编号时标记最新的一条。需要先用 /iam 绑定花名册。",
+			Help:    "不带编号时，在群里标记本群最近推送、还没到学习截止时间的一条，没有则标记最新的一条。需要先用 /iam 绑定花名册。",
 			Bare:    bot.BareWhenExpected,
 			Expecting: &bot.Expecting{When: "单独发送或后面只跟编号时", Now: func(_ context.Context, r *bot.Request) (bool, error) {
 				args := bot.Words(r.Command.Args) // 已学！ is 已学
@@ -290,6 +290,18 @@ func (f *Feature) studied(ctx context.Context, r *bot.Request) error {
 	args := bot.Words(r.Command.Args) // 已学！, 已学 👍
 	switch len(args) {
 	case 0:
+		// In a group, the item the group was pushed and is still due:
+		// the push asks for 已学 and members answer it.
+		if r.Chat.Kind == bot.Group {
+			pushed, err := f.db.LatestStudyTask(ctx, r.Chat.ID, r.Now())
+			if err == nil {
+				it = pushed
+				break
+			}
+			if !errors.Is(err, bot.ErrNotFound) {
+				return fmt.Errorf("item pushed to chat %d: %w", r.Chat.ID, err)
+			}
+		}
 		items, err := f.visibleItems(ctx, "", unitOf(r), r.Now())
 		if err != nil {
 			return err
