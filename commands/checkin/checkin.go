@@ -321,7 +321,7 @@ func (f *Feature) announcement(s Session, opener *Checkin, caps bot.Capabilities
 }
 
 func (f *Feature) close(ctx context.Context, r *bot.Request) error {
-	if len(r.Command.Args) > 0 {
+	if len(bot.Words(r.Command.Args)) > 0 { // 结束签到。 is 结束签到
 		return bot.Errorf("用法：/checkin close")
 	}
 	s, err := f.store.LatestCheckin(ctx, r.Chat.ID)

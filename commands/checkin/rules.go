@@ -2,6 +2,7 @@ package checkin
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -21,6 +22,7 @@ import (
 // part of the title, and so is a title that is only a duration.
 func openArgs(pos []string) (title string, dur time.Duration, err error) {
 	dur = DefaultDuration
+	pos = splitGluedDuration(pos)
 	n := len(pos)
 	switch {
 	case n == 0:
@@ -42,6 +44,30 @@ func openArgs(pos []string) (title string, dur time.Duration, err error) {
 		return "", 0, bot.Errorf("缺少签到主题。例：/checkin open 主题党日 %s", last)
 	}
 	return strings.Join(words, " "), dur, nil
+}
+
+// splitGluedDuration separates a duration a phone's comma glued to the
+// title (主题党日，1小时, 主题党日、30m) into a word of its own. A comma
+// followed by anything else is part of the title (学习,讨论).
+func splitGluedDuration(pos []string) []string {
+	n := len(pos)
+	if n == 0 {
+		return pos
+	}
+	last := pos[n-1]
+	i := strings.LastIndexAny(last, "，、,")
+	if i < 0 {
+		return pos
+	}
+	_, size := utf8.DecodeRuneInString(last[i:])
+	if tail := last[i+size:]; when.IsDuration(tail) {
+		out := slices.Clone(pos[:n-1])
+		if head := last[:i]; head != "" {
+			out = append(out, head)
+		}
+		return append(out, tail)
+	}
+	return pos
 }
 
 func allDurations(words []string) bool {

@@ -29,6 +29,10 @@ func TestOpenArgs(t *testing.T) {
 		{"30m", "", 0, "缺少签到主题"},
 		{"0m", "", 0, "缺少签到主题"},
 		{"30m 1h", "", 0, "缺少签到主题"},
+		{"主题党日，1小时", "主题党日", time.Hour, ""}, // a phone's comma before the duration
+		{"十一月 主题党日、30m", "十一月 主题党日", 30 * time.Minute, ""},
+		{"学习,讨论", "学习,讨论", DefaultDuration, ""}, // a comma inside a title stays
+		{"，30m", "", 0, "缺少签到主题"},
 	} {
 		title, dur, err := openArgs(strings.Fields(c.in))
 		switch {
