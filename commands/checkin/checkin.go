@@ -101,7 +101,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 				Name: "stats", Aliases: []string{"统计"}, Flat: []string{"checkin_stats", "签到统计"},
 				Summary: "查看本群一段时间的出勤率（书记）",
 				Usage:   "/checkin stats [起始日期] [结束日期]",
-				Help:    "例：/checkin stats 11月1日 11月30日、/checkin stats 2026-09-01\n不写日期统计本群全部签到；结束日期当天包含在内。不写年份的日期取离今天最近的那一天。",
+				Help:    "例：/checkin stats 11月1日 11月30日、/checkin stats 2026-09-01、签到统计 11月、签到统计 12月1日至12月5日\n不写日期统计本群全部签到；只写月份（11月、本月、上个月）统计整月；结束日期当天包含在内。不写年份的日期取离今天最近的那一天。",
 				Role:    bot.RoleSecretary,
 				Handler: f.stats,
 			},

@@ -164,6 +164,18 @@ func statsRange(args []string, now time.Time) (from, to time.Time, err error) {
 		}
 		return t, nil
 	}
+	if len(args) == 1 {
+		if a, b, ok := splitDayRange(args[0], now); ok {
+			args = []string{a, b} // 12月1日至12月5日
+		} else if _, derr := when.ParseDate(args[0], now); derr != nil {
+			if m, merr := when.ParseMonth(args[0], now); merr == nil {
+				if m.After(now) {
+					return from, to, bot.Errorf("起始日期 %s 还没到。", when.Date(m, now))
+				}
+				return m, m.AddDate(0, 1, 0), nil // 11月, 本月: the whole month
+			}
+		}
+	}
 	if len(args) >= 1 {
 		if from, err = day(args[0]); err != nil {
 			return from, to, err
@@ -182,6 +194,25 @@ func statsRange(args []string, now time.Time) (from, to time.Time, err error) {
 		to = to.AddDate(0, 0, 1)
 	}
 	return from, to, nil
+}
+
+// splitDayRange reads a range typed as one word, 12月1日至12月5日 (至, 到, ～,
+// ~, —, or a dash where both sides are dates), as its two days.
+func splitDayRange(s string, now time.Time) (from, to string, ok bool) {
+	for i, r := range s {
+		if !strings.ContainsRune("至到～~—-", r) || i == 0 {
+			continue
+		}
+		a, b := s[:i], s[i+utf8.RuneLen(r):]
+		if _, err := when.ParseDate(a, now); err != nil {
+			continue
+		}
+		if _, err := when.ParseDate(b, now); err != nil {
+			continue
+		}
+		return a, b, true
+	}
+	return "", "", false
 }
 
 // countText is the running count of a session: the roster's count, others
