@@ -55,7 +55,7 @@ func TestBareNames(t *testing.T) {
 		{true, false, "点名，4827", roll7},
 		{true, false, "点名、4827", roll7},
 		{true, false, "点名 ４８２７", roll7},
-		{true, false, "点名😀", `/roll parent=- sub="" args=["😀"] text="😀"`},
+		{true, false, "点名😀", `/roll parent=- sub="" args=[] text="😀"`}, // marks ending a line are no argument (ArgText keeps them)
 		{true, false, "＋１", roll},
 		{true, false, "+1带相机", `/roll parent=- sub="" args=["带相机"] text="带相机"`},
 		{true, false, "+1 带相机", `/roll parent=- sub="" args=["带相机"] text="带相机"`},
@@ -67,6 +67,7 @@ func TestBareNames(t *testing.T) {
 		{false, false, "发起点名 早会", `/roll start parent=roll sub="" args=["早会"] text="早会"`},
 		{false, false, "点名 发起 早会", ""},
 		{false, false, "/点名 发起 早会", `/roll start parent=roll sub="发起" args=["早会"] text="早会"`},
+		{true, false, "点名 发起！", `/roll start parent=roll sub="发起" args=[] text=""`}, // marks after the word
 		{true, false, "点名 发起 早会", `/roll start parent=roll sub="发起" args=["早会"] text="早会"`},
 		{false, false, "建议 大家明天早点到会场", ""},
 		{false, false, "建议：大家明天早点到会场", ""},

@@ -180,7 +180,7 @@ func SplitArgs(s string) []string {
 // only the punctuation and emoji people type around a short answer (！, 。,
 // 👍).
 func HasWords(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+	return strings.ContainsFunc(s, func(r rune) bool { return !notWordRune(r) })
 }
 
 // Words is args without the arguments that hold no letter or digit
@@ -194,6 +194,19 @@ func Words(args []string) []string {
 	}
 	return out
 }
+
+// trimMarks drops the arguments at the end of a command line that hold no
+// letter or digit: the 。, ！ or 👍 a phone user ends a line with. The
+// handler's ArgText keeps them.
+func trimMarks(args []string) []string {
+	n := len(args)
+	for n > 0 && !HasWords(args[n-1]) {
+		n--
+	}
+	return args[:n]
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 
 // afterFirstArg is s without its first argument as SplitArgs reads it,
 // trimmed.

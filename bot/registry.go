@@ -419,6 +419,7 @@ func (e *Engine) resolve(cmd Command, saidToBot bool) (*CommandSpec, Command, bo
 			return nil, cmd, false
 		}
 	}
+	cmd.Args = trimMarks(cmd.Args) // 结束接龙。, 请假名单！
 	if len(spec.Subs) > 0 && len(cmd.Args) > 0 {
 		if sub, ok := spec.Sub(cmd.Args[0]); ok {
 			cmd.Sub = foldWord(cmd.Args[0])
@@ -434,6 +435,13 @@ func (e *Engine) resolve(cmd Command, saidToBot bool) (*CommandSpec, Command, bo
 				cmd.Sub = foldWord(first[:i])
 				cmd.ArgText = strings.TrimFunc(strings.TrimLeftFunc(cmd.ArgText[i:], func(r rune) bool { return isSpace(r) || isNameSeparator(r) }), isSpace)
 				cmd.Args = SplitArgs(cmd.ArgText)
+				return sub, cmd, true
+			}
+		}
+		// Marks ending the line after the sub-command word (/relay list！).
+		if w := strings.TrimRightFunc(first, notWordRune); len(cmd.Args) == 1 && w != "" && w != first {
+			if sub, ok := spec.Sub(w); ok {
+				cmd.Sub, cmd.Args, cmd.ArgText = foldWord(w), nil, ""
 				return sub, cmd, true
 			}
 		}
