@@ -190,18 +190,36 @@ func dsn(path string, readOnly bool, cacheBytes int64) string {
 // reader pool: for the lookups made on every incoming message, where
 // parsing the SQL each time costs about as much as running it.
 func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
-	st, ok := db.hot.Load(q)
-	if !ok {
-		p, err := db.r.PrepareContext(ctx, q)
-		if err != nil {
-			return db.r.QueryRowContext(ctx, q, args...) // reports the error
-		}
-		var loaded bool
-		if st, loaded = db.hot.LoadOrStore(q, p); loaded {
-			p.Close()
-		}
+	st, err := db.hotStmt(ctx, q)
+	if err != nil {
+		return db.r.QueryRowContext(ctx, q, args...) // reports the error
 	}
-	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	return st.QueryRowContext(ctx, args...)
+}
+
+// readRows is readRow for a read of many rows.
+func (db *DB) readRows(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := db.hotStmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// hotStmt is q prepared once for the reader pool.
+func (db *DB) hotStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.hot.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	p, err := db.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if st, loaded := db.hot.LoadOrStore(q, p); loaded {
+		p.Close()
+		return st.(*sql.Stmt), nil
+	}
+	return p, nil
 }
 
 // prepareWriter prepares write statements once on the writer connection.

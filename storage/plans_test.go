@@ -54,6 +54,8 @@ var dynamicSQL = map[string]string{
 	"apply":              "migration scripts from the embedded files",
 	"newWriterConnector": "PRAGMAs on the writer connection",
 	"readRow":            "runs its caller's statement (checked at the caller)",
+	"readRows":           "runs its caller's statement (checked at the caller)",
+	"hotStmt":            "prepares its caller's statement (checked at the caller)",
 	"prepareWriter":      "prepares its caller's statements (checked at the caller)",
 	"txStmt":             "prepares its caller's statement (checked at the caller)",
 	"queryJSON":          "runs its caller's statement (checked at the caller)",
@@ -81,7 +83,7 @@ var sqlArgs = map[string]struct {
 }{
 	"ExecContext": {args: []int{1}}, "QueryContext": {args: []int{1}}, "QueryRowContext": {args: []int{1}}, "PrepareContext": {args: []int{1}},
 	"Exec": {args: []int{0}}, "Query": {args: []int{0}}, "QueryRow": {args: []int{0}},
-	"readRow": {args: []int{1}}, "prepareWriter": {args: []int{1, 2, 3, 4, 5, 6}}, "txStmt": {args: []int{2}},
+	"readRow": {args: []int{1}}, "readRows": {args: []int{1}}, "hotStmt": {args: []int{1}}, "prepareWriter": {args: []int{1, 2, 3, 4, 5, 6}}, "txStmt": {args: []int{2}},
 	"queryJSON": {args: []int{2}}, "execJSON": {args: []int{2}},
 	"outboxQuery": {args: []int{1}}, "rosterQuery": {args: []int{1}},
 	"ticketQuery":  {args: []int{1}, prefix: "SELECT " + ticketCols + " FROM tickets "},
