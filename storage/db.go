@@ -9,6 +9,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -130,12 +131,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		ck.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite3", dsn(path, true, o.ReaderCache))
-	if err != nil {
-		w.Close()
-		ck.Close()
-		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
-	}
+	r := sql.OpenDB(newConnector(dsn(path, true, o.ReaderCache), readerPragmas, nil))
 	r.SetMaxOpenConns(readReaders)
 	r.SetMaxIdleConns(readReaders)
 	r.SetConnMaxIdleTime(readerIdle)
@@ -166,6 +162,39 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	}
 	return &DB{path: path, w: r, r: r, cache: newLookups(CacheLimits{}), readOnly: true}, nil
 }
+
+// readerPragmas set up each read connection. Temporary b-trees and sorts
+// (an ORDER BY … LIMIT, a DISTINCT) are kept in memory: with SQLite's
+// default, each opened a temporary file, which cost the sender's head query
+// 0.4 ms of its 0.45 ms, on every message queued. What a read sorts is
+// bounded by what it returns, which the bot holds anyway.
+const readerPragmas = `PRAGMA temp_store = MEMORY`
+
+// connector opens connections to one database, each set up by its pragmas
+// and hook, for sql.OpenDB.
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func newConnector(dsn, pragmas string, hook func(*sqlite3.SQLiteConn)) *connector {
+	c := &connector{dsn: dsn}
+	c.drv = &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		if pragmas != "" {
+			if _, err := conn.Exec(pragmas, nil); err != nil {
+				return err
+			}
+		}
+		if hook != nil {
+			hook(conn)
+		}
+		return nil
+	}}
+	return c
+}
+
+func (c *connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c *connector) Driver() driver.Driver                        { return c.drv }
 
 func dsn(path string, readOnly bool, cacheBytes int64) string {
 	q := url.Values{}
