@@ -179,10 +179,9 @@ func (t *Tx) CountQueued(prefix string) (int, error) {
 // along outbox_pending, and each chat's head is its first message that may
 // go (usually its first). Grouping every pending message by chat read the
 // whole backlog (a broadcast's thousands, every retry held by a 429) on
-// every round of the sender. Each head is joined by its id; picking the
-// heads with `o.id IN (…)` instead cost 30 times as much (0.4 against
-// 0.01 ms with one message waiting beside 2,000 delivered), and the sender
-// reads the heads after every message queued.
+// every round of the sender. Each head is joined by its id, so the only
+// temporary b-tree is the final sort of the heads (`o.id IN (…)` built one
+// more); the sender reads the heads after every message queued.
 func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, limit int) ([]bot.OutboxMessage, error) {
 	rows, err := db.readRows(ctx, `WITH RECURSIVE waiting(chat) AS (
 			SELECT (SELECT MIN(chat_id) FROM outbox WHERE platform = ?1 AND state = 'pending')
