@@ -313,8 +313,9 @@ type Batch interface {
 	// After hears how Run's transaction ended (nil: committed).
 	After(err error)
 	// Deferred reports work left for a quiet moment (no attempt waiting),
-	// which RunDeferred does in a transaction of its own; AfterDeferred
-	// hears how that ended.
+	// which RunDeferred does in a transaction of its own, or in the
+	// batch's own when that batch came alone after a pause; AfterDeferred
+	// hears how that ended (after After, in the second case).
 	Deferred() bool
 	RunDeferred(ctx context.Context, tx Tx) error
 	AfterDeferred(err error)
