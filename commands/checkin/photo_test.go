@@ -19,6 +19,7 @@ import (
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
 	"github.com/branchbot/branchbot/commands/checkin"
+	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/core"
 	"github.com/branchbot/branchbot/storage"
 )
@@ -120,11 +121,22 @@ func TestMinutesPhotoOverTelegram(t *testing.T) {
 	srv.SayPhoto(group, secretary, "/会议记录", []byte("not a picture at all, just some text"))
 	reply("收到的文件不是图片")
 	srv.Say(group, secretary, "/会议记录")
-	reply("会议照片：发送图片，配文写「/会议记录 #编号」。")
+	reply("会议照片：发送图片，配文写「/会议记录 #编号」；或先发「/会议照片 #编号」")
 	if ps, _ := db.CheckinPhotos(ctx, 1); len(ps) != 1 {
 		t.Errorf("%d photos after a refused file, want 1", len(ps))
 	}
 	if entries, _ := os.ReadDir(photos); len(entries) != 1 {
 		t.Errorf("%d files in the photo folder, want 1", len(entries))
 	}
+}
+
+// TestPhotoWaitTranscripts: photos of minutes on a platform whose pictures
+// carry no words (the wait that "/会议照片" starts), and where pictures
+// cannot reach the bot at all.
+func TestPhotoWaitTranscripts(t *testing.T) {
+	withPhotos := func(h *commandtest.Harness) []bot.Feature {
+		return []bot.Feature{checkin.New(h.Engine, h.DB).WithPhotoDir(filepath.Join(h.Dir, "minutes"))}
+	}
+	commandtest.RunFiles(t, "testdata/photos.txtar", commandtest.Options{Features: withPhotos,
+		Caps: bot.Capabilities{Mentions: true, Private: true, Images: true}})
 }
