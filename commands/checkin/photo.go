@@ -242,7 +242,10 @@ func (f *Feature) keepPhoto(ctx context.Context, r *bot.Request, s Session, answ
 		return bot.Errorf("照片太大（最大 %d MB），请压缩后再发。", maxPhoto>>20)
 	}
 	if err != nil {
-		return fmt.Errorf("fetch photo for session %d: %w", s.ID, err)
+		// The platform's trouble, not the sender's: logged for the admin,
+		// and the sender can try again.
+		f.engine.Logger().Warn("fetch photo", "session", s.ID, "platform", r.Chat.Platform, "err", err)
+		return bot.Errorf("没能从聊天平台取到这张照片，请稍后重新发送。")
 	}
 	ext, ok := photoExt[http.DetectContentType(data)]
 	if !ok {

@@ -18,6 +18,8 @@ import (
 	"github.com/branchbot/branchbot/bot"
 	"github.com/branchbot/branchbot/bot/telegram"
 	"github.com/branchbot/branchbot/bot/telegram/telegramtest"
+	"github.com/branchbot/branchbot/bot/wechat"
+	"github.com/branchbot/branchbot/bot/wechat/wechattest"
 	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/commandtest"
 	"github.com/branchbot/branchbot/commands/core"
@@ -139,4 +141,130 @@ func TestPhotoWaitTranscripts(t *testing.T) {
 	}
 	commandtest.RunFiles(t, "testdata/photos.txtar", commandtest.Options{Features: withPhotos,
 		Caps: bot.Capabilities{Mentions: true, Private: true, Images: true}})
+	commandtest.RunFiles(t, "testdata/photos-unavailable.txtar", commandtest.Options{Features: withPhotos})
+}
+
+// TestMinutesPhotosOverWeChat: on WeChat, where a picture is a message of
+// its own, the secretary says "/会议照片 #1" in the group and the picture
+// they send next goes through the real adapter (openwechat: webwxsync,
+// then webwxgetmsgimg on the fake server) into the photo folder; a picture
+// another member sends meanwhile is not taken, and 「完成」 ends the wait.
+func TestMinutesPhotosOverWeChat(t *testing.T) {
+	ctx := context.Background()
+	const groupName, secretary = "第一党支部群", "王老师"
+	srv := wechattest.New(wechattest.Options{AutoConfirm: true})
+	defer srv.Close()
+	srv.AddGroup(wechattest.Group{Name: groupName, Saved: true, Members: []wechattest.Member{{NickName: secretary}, {NickName: "张三"}}})
+	dir := t.TempDir()
+	db, err := storage.Open(ctx, filepath.Join(dir, "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "第一党支部"}}); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	secretaryID := wechat.MemberID(groupName, secretary)
+	eng, err := bot.New(bot.Options{Store: db, Logger: quiet, TickEvery: time.Hour, Admins: []string{wechat.Name + ":" + secretaryID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos := filepath.Join(dir, "minutes")
+	f := checkin.New(eng, db).WithPhotoDir(photos)
+	for _, ft := range []bot.Feature{core.New(eng, db, core.Options{}), f} {
+		if err := eng.Register(ft); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wp := wechat.New(wechat.Options{SessionFile: filepath.Join(dir, "wechat-session.json"), Logger: quiet, Transport: srv.Transport(),
+		LoginRetry: 50 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond})
+	if err := eng.AddPlatform(wp); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.ReloadUnits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unit, _ := eng.Units().ByName("第一党支部")
+	c, err := db.EnsureChat(ctx, wechat.Name, groupName, bot.Group, groupName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BindChat(ctx, c.ID, unit.ID); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.EnsureMember(ctx, wechat.Name, secretaryID, secretary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := f.OpenSession(ctx, checkin.Session{ChatID: c.ID, UnitID: unit.ID, Title: "支部党员大会", OpenedBy: m.ID, OpenedAt: now,
+		Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)}, now); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	if !wechattest.WaitFor(15*time.Second, wp.Connected) {
+		t.Fatal("the adapter did not log in")
+	}
+
+	reply := func(want string) {
+		t.Helper()
+		ok := wechattest.WaitFor(10*time.Second, func() bool {
+			for _, s := range srv.Delivered() {
+				if s.Group == groupName && strings.Contains(s.Content, want) {
+					return true
+				}
+			}
+			return false
+		})
+		if !ok {
+			t.Fatalf("no %q in the group; sent: %+v", want, srv.Sent())
+		}
+	}
+	say := func(member, text string) {
+		t.Helper()
+		if err := srv.Say(groupName, member, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	picture := func(member string, data []byte) {
+		t.Helper()
+		if _, err := srv.SayPicture(groupName, member, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pic bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	img.Set(2, 2, color.RGBA{G: 200, A: 255})
+	if err := png.Encode(&pic, img); err != nil {
+		t.Fatal(err)
+	}
+
+	say(secretary, "/会议照片 #1")
+	reply("请在 10 分钟内发送签到 #1「支部党员大会」的会议照片")
+	picture("张三", []byte("not the secretary's"))
+	picture(secretary, pic.Bytes())
+	reply("已保存第 1 张照片到签到 #1「支部党员大会」")
+	say(secretary, "完成")
+	reply("会议照片已收完：本次为签到 #1「支部党员大会」保存 1 张。")
+
+	ps, err := db.CheckinPhotos(ctx, 1)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("photos %v, %v", ps, err)
+	}
+	if !strings.HasSuffix(ps[0].File, ".png") || ps[0].AuthorName != secretary {
+		t.Errorf("photo recorded as %+v", ps[0])
+	}
+	got, err := os.ReadFile(filepath.Join(photos, ps[0].File))
+	if err != nil || !bytes.Equal(got, pic.Bytes()) {
+		t.Errorf("the kept file differs from the picture sent (%v)", err)
+	}
+	for _, s := range srv.Delivered() {
+		if strings.Contains(s.Content, "不是图片") {
+			t.Errorf("the other member's picture was answered: %q", s.Content)
+		}
+	}
 }

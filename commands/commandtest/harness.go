@@ -15,8 +15,9 @@
 //	:tick                run the features' timed work once
 //	:press /join #1      press a button whose data is the rest of the line
 //	:image png 会场       send a picture (png: a small PNG, text: a text file,
-//	                     large: 11 MB), with the rest of the line as its
-//	                     caption; the platform needs Caps.Images to fetch it
+//	                     large: 11 MB, gone: one the platform cannot fetch),
+//	                     with the rest of the line as its caption; the
+//	                     platform needs Caps.Images to fetch it
 //	:offline / :online   make the platform refuse / accept sends
 //	:fail 第二党支部      make sends to one chat fail for good; ":fail" clears
 //	:restart             close the engine and database and open them again
@@ -299,12 +300,14 @@ func (h *Harness) Say(text string) []string {
 	return h.Flush()
 }
 
-// SayImage sends a picture with data (and caption, "" for none) from the
-// current speaker, delivers what is due, and returns the rendered output.
+// SayImage sends a picture with data (and caption, "" for none; nil data:
+// a picture the platform cannot fetch) from the current speaker, delivers what is due, and returns the rendered output.
 func (h *Harness) SayImage(data []byte, caption string) []string {
 	h.images++
 	img := fmt.Sprintf("img-%d", h.images)
-	h.Chat.AddImage(img, data)
+	if data != nil {
+		h.Chat.AddImage(img, data)
+	}
 	id, kind, title := h.chatID()
 	h.Engine.Receive(context.Background(), bot.Message{
 		Platform: h.opts.Platform, ChatID: id, ChatKind: kind, ChatTitle: title,
@@ -328,8 +331,10 @@ func pictureOf(kind string) ([]byte, error) {
 		return []byte("这不是图片，只是一段文字。"), nil
 	case "large":
 		return append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 11<<20)...), nil
+	case "gone":
+		return nil, nil
 	}
-	return nil, fmt.Errorf("unknown picture kind %q (png, text, large)", kind)
+	return nil, fmt.Errorf("unknown picture kind %q (png, text, large, gone)", kind)
 }
 
 // Press presses a button with the given data.
