@@ -35,59 +35,17 @@ import (
 func TestMinutesPhotoOverTelegram(t *testing.T) {
 	ctx := context.Background()
 	srv := telegramtest.New(t, telegramtest.Options{})
-	dir := t.TempDir()
-	db, err := storage.Open(ctx, filepath.Join(dir, "bot.db"))
+	r := newPhotoRig(t, "telegram:1")
+	db, photos := r.db, r.photos
+	tg, err := telegram.New(ctx, telegram.Options{Token: srv.Token, APIURL: srv.URL, PollTimeout: 2 * time.Second, Buttons: db, Logger: r.log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "第一党支部"}}); err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := bot.New(bot.Options{Store: db, Logger: quiet, TickEvery: time.Hour, Admins: []string{"telegram:1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	photos := filepath.Join(dir, "minutes")
-	f := checkin.New(eng, db).WithPhotoDir(photos)
-	for _, ft := range []bot.Feature{core.New(eng, db, core.Options{}), f} {
-		if err := eng.Register(ft); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tg, err := telegram.New(ctx, telegram.Options{Token: srv.Token, APIURL: srv.URL, PollTimeout: 2 * time.Second, Buttons: db, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng.AddPlatform(tg)
-	if err := eng.ReloadUnits(ctx); err != nil {
-		t.Fatal(err)
-	}
-	unit, _ := eng.Units().ByName("第一党支部")
 	secretary := telegramtest.Person(1, "王老师", "")
 	group := telegramtest.Group(-100, "第一党支部群")
 	srv.NewMessage(group, secretary, "")
-	c, err := db.EnsureChat(ctx, telegram.Name, strconv.FormatInt(group.ID, 10), bot.Group, group.Title)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.BindChat(ctx, c.ID, unit.ID); err != nil {
-		t.Fatal(err)
-	}
-	m, err := db.EnsureMember(ctx, telegram.Name, "1", "王老师")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if _, err := f.OpenSession(ctx, checkin.Session{ChatID: c.ID, UnitID: unit.ID, Title: "支部党员大会", OpenedBy: m.ID, OpenedAt: now,
-		Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)}, now); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
+	r.meeting(t, tg, strconv.FormatInt(group.ID, 10), group.Title, "1", "王老师")
+	r.run(t)
 
 	reply := func(want string) {
 		t.Helper()
@@ -153,59 +111,15 @@ func TestMinutesPhotosOverWeChat(t *testing.T) {
 	ctx := context.Background()
 	const groupName, secretary = "第一党支部群", "王老师"
 	srv := wechattest.New(wechattest.Options{AutoConfirm: true})
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the bot stops (cleanups run last first)
 	srv.AddGroup(wechattest.Group{Name: groupName, Saved: true, Members: []wechattest.Member{{NickName: secretary}, {NickName: "张三"}}})
-	dir := t.TempDir()
-	db, err := storage.Open(ctx, filepath.Join(dir, "bot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "第一党支部"}}); err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	secretaryID := wechat.MemberID(groupName, secretary)
-	eng, err := bot.New(bot.Options{Store: db, Logger: quiet, TickEvery: time.Hour, Admins: []string{wechat.Name + ":" + secretaryID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	photos := filepath.Join(dir, "minutes")
-	f := checkin.New(eng, db).WithPhotoDir(photos)
-	for _, ft := range []bot.Feature{core.New(eng, db, core.Options{}), f} {
-		if err := eng.Register(ft); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wp := wechat.New(wechat.Options{SessionFile: filepath.Join(dir, "wechat-session.json"), Logger: quiet, Transport: srv.Transport(),
+	r := newPhotoRig(t, wechat.Name+":"+secretaryID)
+	db, photos := r.db, r.photos
+	wp := wechat.New(wechat.Options{SessionFile: filepath.Join(t.TempDir(), "wechat-session.json"), Logger: r.log, Transport: srv.Transport(),
 		LoginRetry: 50 * time.Millisecond, SyncErrorPause: 20 * time.Millisecond})
-	if err := eng.AddPlatform(wp); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.ReloadUnits(ctx); err != nil {
-		t.Fatal(err)
-	}
-	unit, _ := eng.Units().ByName("第一党支部")
-	c, err := db.EnsureChat(ctx, wechat.Name, groupName, bot.Group, groupName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.BindChat(ctx, c.ID, unit.ID); err != nil {
-		t.Fatal(err)
-	}
-	m, err := db.EnsureMember(ctx, wechat.Name, secretaryID, secretary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if _, err := f.OpenSession(ctx, checkin.Session{ChatID: c.ID, UnitID: unit.ID, Title: "支部党员大会", OpenedBy: m.ID, OpenedAt: now,
-		Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)}, now); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
+	r.meeting(t, wp, groupName, groupName, secretaryID, secretary)
+	r.run(t)
 	if !wechattest.WaitFor(15*time.Second, wp.Connected) {
 		t.Fatal("the adapter did not log in")
 	}
@@ -267,4 +181,79 @@ func TestMinutesPhotosOverWeChat(t *testing.T) {
 			t.Errorf("the other member's picture was answered: %q", s.Content)
 		}
 	}
+}
+
+// photoRig is a bot with the check-in feature keeping photos (under
+// photos), on a real SQLite file, for the adapter of one platform.
+type photoRig struct {
+	db     *storage.DB
+	eng    *bot.Engine
+	f      *checkin.Feature
+	photos string
+	log    *slog.Logger
+}
+
+// newPhotoRig makes the bot with the unit 第一党支部; admin (platform:id)
+// may do what a secretary does.
+func newPhotoRig(t *testing.T, admin string) *photoRig {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := storage.Open(ctx, filepath.Join(dir, "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.SyncUnits(ctx, []core.UnitDef{{Name: "第一党支部"}}); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := bot.New(bot.Options{Store: db, Logger: quiet, TickEvery: time.Hour, Admins: []string{admin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &photoRig{db: db, eng: eng, photos: filepath.Join(dir, "minutes"), log: quiet}
+	r.f = checkin.New(eng, db).WithPhotoDir(r.photos)
+	for _, ft := range []bot.Feature{core.New(eng, db, core.Options{}), r.f} {
+		if err := eng.Register(ft); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// meeting adds the platform, binds its group chatID to 第一党支部 and opens
+// session #1 there, 支部党员大会, by the member with memberID.
+func (r *photoRig) meeting(t *testing.T, p bot.Platform, chatID, title, memberID, name string) {
+	ctx := context.Background()
+	if err := r.eng.AddPlatform(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.eng.ReloadUnits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unit, _ := r.eng.Units().ByName("第一党支部")
+	c, err := r.db.EnsureChat(ctx, p.Name(), chatID, bot.Group, title)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.BindChat(ctx, c.ID, unit.ID); err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.db.EnsureMember(ctx, p.Name(), memberID, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := r.f.OpenSession(ctx, checkin.Session{ChatID: c.ID, UnitID: unit.ID, Title: "支部党员大会", OpenedBy: m.ID, OpenedAt: now,
+		Deadline: now.Add(time.Hour), EndsAt: now.Add(time.Hour)}, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs the engine until the test ends.
+func (r *photoRig) run(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
