@@ -49,7 +49,7 @@ var photoExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "ima
 // the wait (alone in a message, or after "/会议照片").
 var (
 	photoWords = map[string]bool{"照片": true, "图片": true, "会议照片": true}
-	doneWords  = map[string]bool{"完成": true, "完成了": true, "发完了": true, "结束": true}
+	doneWords  = map[string]bool{"完成": true, "完成了": true, "完成啦": true, "发完": true, "发完了": true, "发完啦": true, "好了": true, "结束": true, "结束了": true}
 )
 
 // WithPhotoDir sets the folder photos of minutes are kept in (without it,
