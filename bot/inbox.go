@@ -316,9 +316,9 @@ func (e *Engine) Accept(ctx context.Context, platform string, items []Incoming) 
 }
 
 // ignores reports a message Receive drops without looking further (no
-// text, or text that is not UTF-8): not worth storing.
+// text and no picture, or text that is not UTF-8): not worth storing.
 func (e *Engine) ignores(m Message) bool {
-	return strings.TrimSpace(m.Text) == "" || !utf8.ValidString(m.Text)
+	return strings.TrimSpace(m.Text) == "" && m.Image == "" || !utf8.ValidString(m.Text)
 }
 
 // Accepted implements Receiver: the highest Seq stored for platform.
