@@ -338,7 +338,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 			}
 		}
 	}()
-	if strings.TrimSpace(m.Text) == "" || !utf8.ValidString(m.Text) {
+	if e.ignores(m) {
 		return
 	}
 	if m.Time.IsZero() {
@@ -370,7 +370,7 @@ func (e *Engine) Receive(ctx context.Context, m Message) {
 			isCmd = false
 		}
 	}
-	if !isCmd && !unknown && !e.hasObservers() {
+	if !isCmd && !unknown && !e.hasObservers(m) {
 		return
 	}
 	// Finding or creating the chat and the sender is no effect of the
@@ -456,24 +456,37 @@ func (e *Engine) addressedToUs(platform, name string) bool {
 	return ok && strings.EqualFold(strings.TrimPrefix(id.BotUsername(), "@"), name)
 }
 
-func (e *Engine) hasObservers() bool {
+// hasObservers reports a feature that would see m, not a command: an
+// Observer if m has words, an ImageObserver if it has a picture.
+func (e *Engine) hasObservers(m Message) bool {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	for _, f := range e.features {
-		if _, ok := f.(Observer); ok {
+		if _, ok := f.(Observer); ok && strings.TrimSpace(m.Text) != "" {
+			return true
+		}
+		if _, ok := f.(ImageObserver); ok && m.Image != "" {
 			return true
 		}
 	}
 	return false
 }
 
+// observe shows a message that is no command to the Observers (if it has
+// words) and, if it carries a picture, to the ImageObservers.
 func (e *Engine) observe(ctx context.Context, req *Request) {
 	e.mu.RLock()
 	fs := slices.Clone(e.features)
 	e.mu.RUnlock()
+	words := strings.TrimSpace(req.Message.Text) != ""
 	for _, f := range fs {
-		if o, ok := f.(Observer); ok {
+		if o, ok := f.(Observer); ok && words {
 			if err := o.Observe(ctx, req); err != nil {
+				e.reportError(ctx, req, f.Name(), err)
+			}
+		}
+		if o, ok := f.(ImageObserver); ok && req.Message.Image != "" {
+			if err := o.ObserveImage(ctx, req); err != nil {
 				e.reportError(ctx, req, f.Name(), err)
 			}
 		}

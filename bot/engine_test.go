@@ -468,3 +468,55 @@ func (f oneCommand) Name() string { return f.name }
 func (f oneCommand) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{{Name: f.name, Summary: f.name, Handler: f.fn}}
 }
+
+// watcher records what its Observer and ImageObserver hooks are shown.
+type watcher struct {
+	mu             sync.Mutex
+	words, picture []string
+}
+
+func (*watcher) Name() string                { return "watcher" }
+func (*watcher) Commands() []bot.CommandSpec { return nil }
+func (w *watcher) Observe(ctx context.Context, r *bot.Request) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.words = append(w.words, r.Message.Text)
+	return nil
+}
+func (w *watcher) ObserveImage(ctx context.Context, r *bot.Request) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.picture = append(w.picture, r.Message.Image+"|"+r.Message.Text)
+	return nil
+}
+
+// A picture without words reaches the ImageObservers only; one with words
+// that are no command reaches both hooks; a picture captioned with a command
+// goes to the command alone; a message with neither words nor picture to
+// nobody.
+func TestPicturesReachImageObservers(t *testing.T) {
+	v := newEnv(t, "", bot.Limits{}, nil)
+	w := &watcher{}
+	if err := v.e.Register(w); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pic := func(id, text string) bot.Message { m := msg("甲", text); m.Image = id; return m }
+	v.e.Receive(ctx, pic("p1", ""))
+	v.e.Receive(ctx, pic("p2", "会场"))
+	v.e.Receive(ctx, pic("p3", "/echo 配文"))
+	v.e.Receive(ctx, msg("甲", "说话"))
+	v.e.Receive(ctx, msg("甲", " "))
+	v.e.Flush(ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if got, want := strings.Join(w.picture, ","), "p1|,p2|会场"; got != want {
+		t.Errorf("ImageObserver saw %q, want %q", got, want)
+	}
+	if got, want := strings.Join(w.words, ","), "会场,说话"; got != want {
+		t.Errorf("Observer saw %q, want %q", got, want)
+	}
+	if got := strings.Join(texts(v.p.Sent()), "|"); got != "甲:回声：配文" {
+		t.Errorf("sent %q, want the command's answer alone", got)
+	}
+}

@@ -18,6 +18,13 @@ type Observer interface {
 	Observe(ctx context.Context, r *Request) error
 }
 
+// ImageObserver is implemented by features that want to see every picture
+// that comes without a command (Message.Image set; Text is its caption, most
+// often empty). Observers see such a picture only if it has words.
+type ImageObserver interface {
+	ObserveImage(ctx context.Context, r *Request) error
+}
+
 // Ticker is implemented by features with timed work (closing a relay at its
 // deadline, ticket reminders, scheduled pushes). Tick is called periodically
 // with the engine's clock; it must derive what is due from storage, so that

@@ -95,10 +95,13 @@ const DefaultMaxBacklog = 1000
 type inbox struct {
 	max int
 
-	mu       sync.Mutex
-	lanes    map[string]*lane // by platform + "\x00" + lane
-	backlog  map[string]int   // per platform: items accepted, not yet handled
-	next     uint64           // sequence number of the next item
+	mu      sync.Mutex
+	lanes   map[string]*lane // by platform + "\x00" + lane
+	backlog map[string]int   // per platform: items accepted, not yet handled
+	// cursors are the highest Seq stored per platform, once read from the
+	// store: only Accept raises it, so it is not read again per update.
+	cursors  map[string]int64
+	next     uint64 // sequence number of the next item
 	stopping bool
 	changed  chan struct{} // closed and replaced whenever an item is handled
 	wg       sync.WaitGroup
@@ -119,7 +122,7 @@ func newInbox(max int) *inbox {
 	if max <= 0 {
 		max = DefaultMaxBacklog
 	}
-	return &inbox{max: max, lanes: map[string]*lane{}, backlog: map[string]int{}, changed: make(chan struct{})}
+	return &inbox{max: max, lanes: map[string]*lane{}, backlog: map[string]int{}, cursors: map[string]int64{}, changed: make(chan struct{})}
 }
 
 func (in *inbox) notifyLocked() {
@@ -264,7 +267,7 @@ func (in *inbox) idle(ctx context.Context) {
 // dropping anything. Items whose Seq is not above Accepted are stored
 // already and skipped.
 func (e *Engine) Accept(ctx context.Context, platform string, items []Incoming) error {
-	cursor, err := e.store.InboxCursor(ctx, platform)
+	cursor, err := e.Accepted(ctx, platform)
 	if err != nil {
 		return fmt.Errorf("accept from %s: %w", platform, err)
 	}
@@ -303,6 +306,7 @@ func (e *Engine) Accept(ctx context.Context, platform string, items []Incoming) 
 		e.in.release(platform, len(entries))
 		return fmt.Errorf("accept from %s: %w", platform, err)
 	}
+	e.in.raiseCursor(platform, seq)
 	sched := make([]laneItem, len(keep))
 	for i, it := range keep {
 		sched[i] = laneItem{id: ids[i], platform: platform, in: it}
@@ -312,14 +316,33 @@ func (e *Engine) Accept(ctx context.Context, platform string, items []Incoming) 
 }
 
 // ignores reports a message Receive drops without looking further (no
-// text, or text that is not UTF-8): not worth storing.
+// text and no picture, or text that is not UTF-8): not worth storing.
 func (e *Engine) ignores(m Message) bool {
-	return strings.TrimSpace(m.Text) == "" || !utf8.ValidString(m.Text)
+	return strings.TrimSpace(m.Text) == "" && m.Image == "" || !utf8.ValidString(m.Text)
 }
 
 // Accepted implements Receiver: the highest Seq stored for platform.
 func (e *Engine) Accepted(ctx context.Context, platform string) (int64, error) {
-	return e.store.InboxCursor(ctx, platform)
+	e.in.mu.Lock()
+	c, ok := e.in.cursors[platform]
+	e.in.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := e.store.InboxCursor(ctx, platform)
+	if err != nil {
+		return 0, err
+	}
+	return e.in.raiseCursor(platform, c), nil
+}
+
+// raiseCursor records that items up to seq of platform are stored, and
+// returns the platform's cursor.
+func (in *inbox) raiseCursor(platform string, seq int64) int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.cursors[platform] = max(in.cursors[platform], seq)
+	return in.cursors[platform]
 }
 
 // handleItem handles one accepted item in its lane and records it handled.

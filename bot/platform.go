@@ -21,9 +21,14 @@ type Capabilities struct {
 	// Members: the platform lists a group's members (MemberLister), so a
 	// feature can tell who in the group never linked to the roster.
 	Members bool
-	// Images: the platform hands over pictures members send, with their
-	// caption (Message.Image), and fetches them (ImageFetcher).
+	// Images: the platform hands over pictures members send
+	// (Message.Image), and fetches them (ImageFetcher).
 	Images bool
+	// ImageCaptions: a picture can carry words (a caption) in the same
+	// message, so a command can travel with it. Without it a picture is a
+	// message of its own, with no text; features that want pictures then
+	// ask for them first and take the next ones (ImageObserver).
+	ImageCaptions bool
 	// CommandsOnly is set where, in groups, the bot may receive only
 	// commands, messages that mention or answer it, and button presses,
 	// not the rest of the conversation (Telegram's privacy mode).

@@ -122,6 +122,7 @@ var matrixCases = map[string]matrixCase{
 	"/checkin stats":    {},
 	"/checkin makeup":   {args: "#1 王五"},
 	"/checkin note":     {args: "#1 传达学习了全会精神"},
+	"/checkin photo":    {args: "#1"},
 	"/relay":            {args: "周日读书会 limit=3"},
 	"/relay list":       {},
 	"/relay close":      {args: "#1"},

@@ -47,7 +47,8 @@ const quietDelay = 5 * time.Millisecond
 
 // deferredWork is what a group-commit writer does in its own transaction
 // when no action waits: work that need not share the actions' transaction
-// and that, under load, would only make every batch longer.
+// and that, under load, would only make every batch longer. A batch that
+// came alone after a pause (light load) does it in its own transaction.
 type deferredWork interface {
 	pending() bool // there is deferred work
 	run(ctx context.Context, t *Tx) error
@@ -204,8 +205,13 @@ func (g *groupCommit[In, Out]) loop(ctx context.Context) {
 			g.mu.Unlock()
 			return
 		}
+		// A batch that is all there is, after a pause (light load), takes
+		// the deferred work into its own transaction: nothing is coming
+		// for it to wait for, and a commit less is the lone check-in's
+		// running count out sooner.
+		alone := len(g.pending) == 0 && g.apart >= quietDelay
 		g.mu.Unlock()
-		g.flush(ctx, batch)
+		g.flush(ctx, batch, alone)
 		last = len(batch)
 	}
 }
@@ -240,7 +246,7 @@ func (g *groupCommit[In, Out]) waitFor(n int, d time.Duration, timer **time.Time
 	return len(g.pending) >= n
 }
 
-func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out]) {
+func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out], withDeferred bool) {
 	in := make([]In, len(batch))
 	var receipts []*bot.Receipt
 	for i, j := range batch {
@@ -250,14 +256,21 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 		}
 	}
 	var (
-		outs []Out
-		err  error
+		outs        []Out
+		err         error
+		ranDeferred bool
 	)
 	for attempt := 0; ; attempt++ {
 		err = g.db.Update(ctx, time.Time{}, func(t *Tx) error {
 			var err error
 			if outs, err = g.run(ctx, t, in); err != nil {
 				return err
+			}
+			if withDeferred && g.deferred != nil && g.deferred.pending() {
+				ranDeferred = true
+				if err := g.deferred.run(ctx, t); err != nil {
+					return err
+				}
 			}
 			return t.useReceipts(receipts...)
 		})
@@ -266,6 +279,10 @@ func (g *groupCommit[In, Out]) flush(ctx context.Context, batch []*job[In, Out])
 		}
 		if g.after != nil {
 			g.after(err)
+		}
+		if ranDeferred {
+			g.deferred.after(err)
+			ranDeferred = false
 		}
 		// A writer that found the database moved under what it holds in
 		// memory has forgotten it (after); the batch runs once more.

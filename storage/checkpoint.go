@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -39,28 +38,12 @@ const (
 	journalSizeLimit = 16 << 20
 )
 
-// writerConnector opens the writer's connection: automatic checkpoints
+// newWriterConnector opens the writer's connection: automatic checkpoints
 // off, and every commit pokes the checkpointer.
-type writerConnector struct {
-	dsn  string
-	drv  *sqlite3.SQLiteDriver
-	poke func()
+func newWriterConnector(dsn string, poke func()) *connector {
+	return newConnector(dsn, fmt.Sprintf(`PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d`, journalSizeLimit),
+		func(conn *sqlite3.SQLiteConn) { conn.RegisterCommitHook(func() int { poke(); return 0 }) })
 }
-
-func newWriterConnector(dsn string, poke func()) *writerConnector {
-	c := &writerConnector{dsn: dsn, poke: poke}
-	c.drv = &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-		if _, err := conn.Exec(fmt.Sprintf(`PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d`, journalSizeLimit), nil); err != nil {
-			return err
-		}
-		conn.RegisterCommitHook(func() int { c.poke(); return 0 })
-		return nil
-	}}
-	return c
-}
-
-func (c *writerConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c *writerConnector) Driver() driver.Driver                        { return c.drv }
 
 // checkpointer runs PASSIVE checkpoints on its own connection after commits,
 // at most every checkpointEvery, until ctx ends.

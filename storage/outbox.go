@@ -179,19 +179,25 @@ func (t *Tx) CountQueued(prefix string) (int, error) {
 // along outbox_pending, and each chat's head is its first message that may
 // go (usually its first). Grouping every pending message by chat read the
 // whole backlog (a broadcast's thousands, every retry held by a 429) on
-// every round of the sender.
+// every round of the sender. Each head is joined by its id, so the only
+// temporary b-tree is the final sort of the heads (`o.id IN (…)` built one
+// more); the sender reads the heads after every message queued.
 func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, limit int) ([]bot.OutboxMessage, error) {
-	return db.outboxQuery(ctx, `WITH RECURSIVE waiting(chat) AS (
+	rows, err := db.readRows(ctx, `WITH RECURSIVE waiting(chat) AS (
 			SELECT (SELECT MIN(chat_id) FROM outbox WHERE platform = ?1 AND state = 'pending')
 			UNION ALL
 			SELECT (SELECT MIN(chat_id) FROM outbox WHERE platform = ?1 AND state = 'pending' AND chat_id > chat)
 			FROM waiting WHERE chat IS NOT NULL)
-		SELECT `+outboxCols+outboxFrom+`
-		WHERE o.id IN (SELECT (SELECT MIN(id) FROM outbox WHERE platform = ?1 AND state = 'pending' AND chat_id = chat
-		                       AND (not_before <= ?2 OR attempts > 0 OR last_error != ''))
-		               FROM waiting WHERE chat IS NOT NULL)
-		  AND o.not_before <= ?2
+		SELECT `+outboxCols+` FROM waiting w
+		JOIN outbox o ON o.id = (SELECT MIN(id) FROM outbox WHERE platform = ?1 AND state = 'pending' AND chat_id = w.chat
+		                         AND (not_before <= ?2 OR attempts > 0 OR last_error != ''))
+		JOIN chats c ON c.id = o.chat_id LEFT JOIN members m ON m.id = o.mention_member
+		WHERE w.chat IS NOT NULL AND o.not_before <= ?2
 		ORDER BY o.bulk, o.id LIMIT ?3`, platform, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("query outbox heads: %w", err)
+	}
+	return collect(rows, scanOutbox)
 }
 
 // OutboxFollowing implements bot.Store.

@@ -1,8 +1,8 @@
 // Package memchat is an in-process chat platform for tests and benchmarks:
 // messages are pushed in with Deliver, and everything the engine sends is
 // recorded, with send times, so tests can check content, order and rate
-// limits. It implements bot.Platform, bot.Editor, bot.CallbackAnswerer and
-// bot.Backlogged.
+// limits. It implements bot.Platform, bot.Editor, bot.CallbackAnswerer,
+// bot.Backlogged and bot.ImageFetcher (pictures put in with AddImage).
 //
 // Like a server that keeps updates until they are confirmed (Telegram), the
 // platform keeps what was delivered until the engine has stored it
@@ -13,6 +13,7 @@
 package memchat
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -54,6 +55,7 @@ type Platform struct {
 	changed  chan struct{}  // closed and replaced when the queue changes
 	caughtUp chan struct{}
 	caught   bool
+	images   map[string][]byte // picture id -> bytes, for FetchImage
 }
 
 // New makes a platform with the given name and capabilities.
@@ -102,6 +104,29 @@ func (p *Platform) Deliver(m bot.Message) {
 	p.seq++
 	p.queue = append(p.queue, bot.Incoming{Seq: p.seq, Lane: m.ChatID, Message: &m})
 	p.notifyLocked()
+}
+
+// AddImage keeps data as the picture with id, for a message whose Image
+// is id (FetchImage reads it).
+func (p *Platform) AddImage(id string, data []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.images == nil {
+		p.images = map[string][]byte{}
+	}
+	p.images[id] = data
+}
+
+// FetchImage implements bot.ImageFetcher for pictures put in with
+// AddImage.
+func (p *Platform) FetchImage(ctx context.Context, id string, max int64) ([]byte, error) {
+	p.mu.Lock()
+	data, ok := p.images[id]
+	p.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("memchat: no picture %q", id)
+	}
+	return bot.ReadAtMost(bytes.NewReader(data), max)
 }
 
 // Close ends the input: Run returns once everything delivered was stored.

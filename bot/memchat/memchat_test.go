@@ -38,7 +38,7 @@ const retryAfter = time.Second
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{
-		p:        memchat.New("memchat", bot.Capabilities{Buttons: true, Edit: true, Mentions: true, Private: true, Files: true}),
+		p:        memchat.New("memchat", bot.Capabilities{Buttons: true, Edit: true, Mentions: true, Private: true, Files: true, Images: true}),
 		attempts: map[string]int{}, refusers: map[string]*platformtest.Refuser{}, gates: map[string]*platformtest.Gate{},
 		gone: map[string]bool{}, pressers: map[string]string{},
 	}
@@ -84,6 +84,15 @@ func (h *harness) message(c platformtest.Chat, member, text string) bot.Message 
 
 func (h *harness) Say(t *testing.T, c platformtest.Chat, member, text string) {
 	h.p.Deliver(h.message(c, member, text))
+}
+
+// SayPicture implements platformtest.PictureSayer: a message with no text
+// whose Image the platform fetches (AddImage).
+func (h *harness) SayPicture(t *testing.T, c platformtest.Chat, member string, data []byte) {
+	m := h.message(c, member, "")
+	m.Image = fmt.Sprintf("pic-%d", time.Now().UnixNano())
+	h.p.AddImage(m.Image, data)
+	h.p.Deliver(m)
 }
 
 // SayToBot hands the engine what an adapter makes of "@bot text": the text

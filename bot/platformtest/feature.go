@@ -2,6 +2,8 @@ package platformtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,6 +20,15 @@ const (
 )
 
 func hereReply(name string) string { return "到：" + name }
+
+// maxPicture is the largest picture the feature fetches.
+const maxPicture = 64 << 10
+
+func pictureReply(data []byte) string {
+	return fmt.Sprintf("收到图片：%d 字节，%x", len(data), sha256.Sum256(data))
+}
+
+const pictureTooLarge = "图片太大"
 
 // rollText names members in the text, each as "@"+name followed by a space.
 func rollText(names []string) string {
@@ -123,6 +134,19 @@ func (f *feature) roll(ctx context.Context, r *bot.Request) error {
 	}
 	_, err := r.Send(ctx, bot.Outgoing{ChatID: r.Chat.ID, Text: rollText(names), Mentions: ms})
 	return err
+}
+
+// ObserveImage answers a picture sent without a command with its size and
+// checksum, as fetched from the platform (at most maxPicture bytes).
+func (f *feature) ObserveImage(ctx context.Context, r *bot.Request) error {
+	data, err := r.Engine().FetchImage(ctx, r.Chat.Platform, r.Message.Image, maxPicture)
+	if errors.Is(err, bot.ErrTooLarge) {
+		return r.Reply(ctx, pictureTooLarge)
+	}
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, pictureReply(data))
 }
 
 func echo(ctx context.Context, r *bot.Request) error {

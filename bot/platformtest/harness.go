@@ -128,6 +128,14 @@ type Hold struct {
 	Release func(accept bool)
 }
 
+// PictureSayer is implemented by harnesses whose platform hands pictures to
+// the bot (Capabilities.Images); the suite's Picture case skips the others.
+// SayPicture makes the server deliver a picture with data from member in
+// chat c, without words (a picture alone).
+type PictureSayer interface {
+	SayPicture(t *testing.T, c Chat, member string, data []byte)
+}
+
 // Bot is one run of the bot that Harness.Start makes an adapter for.
 type Bot struct {
 	DB     *storage.DB // the run's database; it implements the adapters' stores

@@ -43,9 +43,26 @@ var cases = []struct {
 	{"LongText", longText},
 	{"BadInput", badInput},
 	{"File", file},
+	{"Picture", picture},
 	{"ShutdownSendCompletes", func(t *testing.T, e *env) { shutdownInFlight(t, e, true) }},
 	{"ShutdownSendFailsResentAfterRestart", func(t *testing.T, e *env) { shutdownInFlight(t, e, false) }},
 	{"BacklogSurvivesKill", backlogSurvivesKill},
+}
+
+// picture: a picture a member sends alone reaches the features that take
+// pictures (bot.ImageObserver) and is fetched whole, byte for byte; one
+// larger than the feature accepts is bot.ErrTooLarge.
+func picture(t *testing.T, e *env) {
+	ps, ok := e.h.(PictureSayer)
+	if !e.caps().Images || !ok {
+		t.Skip("the platform hands no pictures to the bot")
+	}
+	small := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7, 0, 1}, 1000)...)
+	ps.SayPicture(t, GroupA, Zhang, small)
+	e.await(GroupA, pictureReply(small))
+	ps.SayPicture(t, GroupA, Li, make([]byte, maxPicture+1))
+	e.await(GroupA, pictureTooLarge)
+	e.noneReceived(GroupB, Private(Zhang), Private(Li))
 }
 
 // groupCommand: a command in a group is answered once, in that group only,

@@ -163,8 +163,8 @@ func (p *Platform) message(ctx context.Context, ev event, self int64) (bot.Incom
 		return bot.Incoming{}, false // our own, with reportSelfMessage on
 	}
 	text, mentioned := ev.Message.PlainText(ID(self).String())
-	if text == "" {
-		return bot.Incoming{}, false // a picture without words, a sticker: nothing to read
+	if text == "" && ev.Message.ImageURL() == "" {
+		return bot.Incoming{}, false // a sticker: nothing to read (a picture without words goes on)
 	}
 	name := ev.Sender.Card
 	if name == "" {

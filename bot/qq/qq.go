@@ -182,7 +182,7 @@ func (p *Platform) Name() string { return Name }
 // reports); QQ through OneBot has no buttons here and cannot edit; the bot
 // sees every group message.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true, Members: true, Files: p.o.Files, Images: true}
+	return bot.Capabilities{Mentions: true, Private: true, Members: true, Files: p.o.Files, Images: true, ImageCaptions: true}
 }
 
 // GroupMembers implements bot.MemberLister with get_group_member_list

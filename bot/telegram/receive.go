@@ -98,8 +98,8 @@ func (p *Platform) translateMessage(m *models.Message) []bot.Incoming {
 	if text == "" {
 		text, ents = m.Caption, m.CaptionEntities
 	}
-	if strings.TrimSpace(text) == "" {
-		return nil
+	if strings.TrimSpace(text) == "" && imageOf(m) == "" {
+		return nil // a picture without words goes on: features may be waiting for one
 	}
 	msg := bot.Message{
 		Platform:   Name,

@@ -116,6 +116,12 @@ func (h *suiteHarness) Say(t *testing.T, c platformtest.Chat, member, text strin
 	h.srv.Say(h.chat(c), h.users[member], text)
 }
 
+// SayPicture implements platformtest.PictureSayer: a photo without a
+// caption, fetched through getFile and the file address.
+func (h *suiteHarness) SayPicture(t *testing.T, c platformtest.Chat, member string, data []byte) {
+	h.srv.SayPhoto(h.chat(c), h.users[member], "", data)
+}
+
 func (h *suiteHarness) SayToBot(t *testing.T, c platformtest.Chat, member, text string) {
 	h.srv.Say(h.chat(c), h.users[member], "@"+h.srv.Bot.Username+" "+text)
 }

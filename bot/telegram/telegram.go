@@ -241,7 +241,7 @@ func (p *Platform) Name() string { return Name }
 // change, and admins see everything) cannot be told from here.
 func (p *Platform) Capabilities() bot.Capabilities {
 	return bot.Capabilities{
-		Buttons: true, Edit: true, Mentions: true, Private: true, Files: true, Images: true,
+		Buttons: true, Edit: true, Mentions: true, Private: true, Files: true, Images: true, ImageCaptions: true,
 		CommandsOnly:    true,
 		CommandsOnlyWhy: "Telegram 机器人默认开启隐私模式，只能看到命令和 @机器人 的消息",
 		SeeAllHow:       "在 @BotFather 关闭 Group Privacy，或把机器人设为群管理员",

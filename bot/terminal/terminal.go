@@ -6,6 +6,8 @@
 //	:group 第一党支部   speak in a group chat (created on first use)
 //	:as 张三           speak as another member
 //	:private          speak in the speaker's private chat with the bot
+//	:image <文件>      send a picture: the file at that path on this machine,
+//	                  as a message of its own without words (as on WeChat)
 //	:who              show the current chat and speaker
 //
 // Replies are printed as "[第一党支部] branchbot: …". When the input ends
@@ -69,8 +71,24 @@ func (p *Platform) Name() string { return Name }
 
 func (p *Platform) Capabilities() bot.Capabilities {
 	// Files: the terminal runs on the bot's own machine, so a file "sent"
-	// into it is shown with where it lies.
-	return bot.Capabilities{Mentions: true, Private: true, Files: true}
+	// into it is shown with where it lies. Images: ":image <path>" sends a
+	// picture, without words, as WeChat does.
+	return bot.Capabilities{Mentions: true, Private: true, Files: true, Images: true}
+}
+
+// FetchImage implements bot.ImageFetcher: id is the path given to
+// ":image", read at most max bytes.
+func (p *Platform) FetchImage(ctx context.Context, id string, max int64) ([]byte, error) {
+	f, err := os.Open(id)
+	if err != nil {
+		return nil, fmt.Errorf("terminal picture: %w", err)
+	}
+	defer f.Close()
+	data, err := bot.ReadAtMost(f, max)
+	if err != nil {
+		return nil, fmt.Errorf("terminal picture %s: %w", id, err)
+	}
+	return data, nil
 }
 
 // BotUsername implements bot.Identified: /help@branchbot is ours.
@@ -133,28 +151,8 @@ func (p *Platform) handle(ctx context.Context, r bot.Receiver, line string) {
 	line = strings.TrimRight(line, "\r")
 	if rest, ok := strings.CutPrefix(line, ":"); ok {
 		cmd, arg, _ := strings.Cut(rest, " ")
-		arg = strings.TrimSpace(arg)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		switch cmd {
-		case "group":
-			if arg == "" {
-				fmt.Fprintln(p.out, "用法：:group <群名>")
-				return
-			}
-			p.group, p.private = arg, false
-		case "as":
-			if arg == "" {
-				fmt.Fprintln(p.out, "用法：:as <姓名>")
-				return
-			}
-			p.speaker = arg
-		case "private":
-			p.private = true
-		case "who":
-			fmt.Fprintf(p.out, "当前：%s，发言人：%s\n", p.label(), p.speaker)
-		default:
-			fmt.Fprintln(p.out, "终端命令：:group <群名>  :as <姓名>  :private  :who")
+		if m, ok := p.directive(cmd, strings.TrimSpace(arg)); ok {
+			r.Receive(ctx, m)
 		}
 		return
 	}
@@ -162,15 +160,58 @@ func (p *Platform) handle(ctx context.Context, r bot.Receiver, line string) {
 		return
 	}
 	p.mu.Lock()
+	m := p.messageLocked(line)
+	p.mu.Unlock()
+	r.Receive(ctx, m)
+}
+
+// directive runs a ":" line; ok says it makes a message to hand over (a
+// picture).
+func (p *Platform) directive(cmd, arg string) (m bot.Message, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch cmd {
+	case "group":
+		if arg == "" {
+			fmt.Fprintln(p.out, "用法：:group <群名>")
+			break
+		}
+		p.group, p.private = arg, false
+	case "as":
+		if arg == "" {
+			fmt.Fprintln(p.out, "用法：:as <姓名>")
+			break
+		}
+		p.speaker = arg
+	case "private":
+		p.private = true
+	case "image":
+		if arg == "" {
+			fmt.Fprintln(p.out, "用法：:image <图片文件路径>")
+			break
+		}
+		m = p.messageLocked("")
+		m.Image = arg
+		return m, true
+	case "who":
+		fmt.Fprintf(p.out, "当前：%s，发言人：%s\n", p.label(), p.speaker)
+	default:
+		fmt.Fprintln(p.out, "终端命令：:group <群名>  :as <姓名>  :private  :image <图片文件>  :who")
+	}
+	return m, false
+}
+
+// messageLocked is text from the current speaker in the current chat; p.mu
+// is held.
+func (p *Platform) messageLocked(text string) bot.Message {
 	m := bot.Message{
 		Platform: Name, ChatKind: bot.Group, ChatID: p.group, ChatTitle: p.group,
-		SenderID: p.speaker, SenderName: p.speaker, Text: line, Time: time.Now(),
+		SenderID: p.speaker, SenderName: p.speaker, Text: text, Time: time.Now(),
 	}
 	if p.private {
 		m.ChatKind, m.ChatID, m.ChatTitle = bot.Private, "private:"+p.speaker, p.speaker
 	}
-	p.mu.Unlock()
-	r.Receive(ctx, m)
+	return m
 }
 
 // Send implements bot.Platform: it prints the message.

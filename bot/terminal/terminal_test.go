@@ -92,6 +92,20 @@ func (h *harness) Say(t *testing.T, c platformtest.Chat, member, text string) {
 	h.lines(t, ":group "+c.Name, ":as "+member, text)
 }
 
+// SayPicture implements platformtest.PictureSayer: the picture is a file
+// on this machine, sent with ":image <path>".
+func (h *harness) SayPicture(t *testing.T, c platformtest.Chat, member string, data []byte) {
+	path := filepath.Join(t.TempDir(), "picture.png")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	where := ":group " + c.Name
+	if c.Kind == bot.Private {
+		where = ":private"
+	}
+	h.lines(t, ":as "+member, where, ":image "+path)
+}
+
 func (h *harness) SayToBot(t *testing.T, c platformtest.Chat, member, text string) {
 	t.Skip("the terminal has no @mentions; a command names the bot as /cmd@branchbot")
 }

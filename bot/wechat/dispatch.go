@@ -20,6 +20,7 @@ type incoming struct {
 	raw      string // "@member:<br/>text" for group messages
 	text     string // the library's cleaned text (no sender prefix, unescaped)
 	id       string
+	image    string        // the MsgId of a picture message, else ""
 	at       int64         // Unix seconds
 	stored   chan struct{} // closed once the message is stored, or given up
 }
@@ -146,7 +147,7 @@ func (p *Platform) translate(s *session, in incoming) (m bot.Message, keep bool)
 	if in.from == s.self || in.from == "" {
 		return m, false // our own, sent from the phone
 	}
-	m = bot.Message{Platform: Name, Text: in.text, ID: in.id, Time: time.Unix(in.at, 0)}
+	m = bot.Message{Platform: Name, Text: in.text, ID: in.id, Time: time.Unix(in.at, 0), Image: in.image}
 	if in.at == 0 {
 		m.Time = time.Time{}
 	}

@@ -197,3 +197,15 @@ func (h *suiteHarness) Press(t *testing.T, c platformtest.Chat, member string, m
 }
 
 func (h *suiteHarness) Answers(t *testing.T) []platformtest.Answer { return nil }
+
+// SayPicture implements platformtest.PictureSayer: a picture message
+// (MsgType 3), fetched from webwxgetmsgimg.
+func (h *suiteHarness) SayPicture(t *testing.T, c platformtest.Chat, member string, data []byte) {
+	t.Helper()
+	if c.Kind == bot.Private {
+		t.Fatal("wechattest sends pictures in groups only")
+	}
+	if _, err := h.srv.SayPicture(c.Name, member, data); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -142,10 +142,11 @@ func New(o Options) *Platform {
 
 func (p *Platform) Name() string { return Name }
 
-// Capabilities: plain text with @mentions, and files; WeChat has no buttons
-// and the web protocol cannot edit.
+// Capabilities: plain text with @mentions, files, and the pictures members
+// send (each a message of its own, without a caption); WeChat has no
+// buttons and the web protocol cannot edit.
 func (p *Platform) Capabilities() bot.Capabilities {
-	return bot.Capabilities{Mentions: true, Private: true, Files: true}
+	return bot.Capabilities{Mentions: true, Private: true, Files: true, Images: true}
 }
 
 // BotUsername implements bot.Identified: the account's nickname, so that
@@ -378,12 +379,18 @@ func (p *Platform) newBot(ctx context.Context, s *session) (*openwechat.Bot, *se
 				p.log.Error("wechat message handler panicked", "panic", r)
 			}
 		}()
-		if m.MsgType != openwechat.MsgTypeText || m.Url != "" {
+		in := incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime}
+		switch {
+		case m.IsPicture():
+			// A picture is a message of its own, without words: its MsgId
+			// fetches it (FetchImage).
+			in.text, in.image = "", m.MsgId
+		case m.MsgType != openwechat.MsgTypeText || m.Url != "":
 			return
 		}
 		// The loop asks WeChat for more only after this returns: once the
 		// message is stored.
-		p.inbox.store(incoming{s: s, from: m.FromUserName, to: m.ToUserName, raw: m.RawContent, text: m.Content, id: m.MsgId, at: m.CreateTime}, bctx.Done())
+		p.inbox.store(in, bctx.Done())
 	}
 	return b, ser
 }

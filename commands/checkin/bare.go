@@ -92,6 +92,9 @@ func (f *Feature) Observe(ctx context.Context, r *bot.Request) error {
 	if r.Chat.Kind != bot.Group {
 		return nil
 	}
+	if done, err := f.observeDone(ctx, r); done || err != nil {
+		return err
+	}
 	text := strings.TrimSpace(r.Message.Text)
 	if text == "" || utf8.RuneCountInString(text) > 20 || strings.ContainsFunc(text, isSpaceRune) {
 		return nil

@@ -107,6 +107,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 			},
 			f.makeupSpec(),
 			f.noteSpec(),
+			f.photoSpec(),
 		},
 	}, f.leaveSpec()}
 }

@@ -65,7 +65,8 @@ var errNoSession = bot.Errorf("本群还没有签到。")
 var leaveWords = map[string]string{LeavePending: "待批准", LeaveApproved: "已批准", LeaveRejected: "未批准"}
 
 // sessionArg reads an optional leading #N: the group's session #N, or its
-// latest.
+// latest. Words written straight after the number, as phones do
+// ("#1照片"), are the next argument.
 func (f *Feature) sessionArg(ctx context.Context, r *bot.Request) (Session, []string, error) {
 	args := r.Command.Args
 	var (
@@ -73,7 +74,9 @@ func (f *Feature) sessionArg(ctx context.Context, r *bot.Request) (Session, []st
 		err error
 	)
 	if len(args) > 0 && strings.HasPrefix(args[0], "#") {
-		n, perr := strconv.ParseInt(args[0][1:], 10, 64)
+		digits := strings.TrimLeft(args[0][1:], "0123456789")
+		num := args[0][1 : len(args[0])-len(digits)]
+		n, perr := strconv.ParseInt(num, 10, 64)
 		if perr != nil || n <= 0 {
 			return s, nil, bot.Errorf("签到编号「%s」不对，应写成 #2。", args[0])
 		}
@@ -81,7 +84,11 @@ func (f *Feature) sessionArg(ctx context.Context, r *bot.Request) (Session, []st
 		if errors.Is(err, bot.ErrNotFound) {
 			return s, nil, bot.Errorf("本群没有签到 #%d。", n)
 		}
-		return s, args[1:], err
+		rest := args[1:]
+		if digits != "" {
+			rest = append([]string{digits}, rest...)
+		}
+		return s, rest, err
 	}
 	s, err = f.store.LatestCheckin(ctx, r.Chat.ID)
 	if errors.Is(err, bot.ErrNotFound) {

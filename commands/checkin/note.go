@@ -21,7 +21,7 @@ func (f *Feature) noteSpec() bot.CommandSpec {
 		Summary: "为签到（会议）添加会议记录（书记）",
 		Usage:   "/checkin note [#签到编号] <内容>",
 		Help: "例：/会议记录 #3 传达学习了……，讨论了……\n可多次添加，按顺序保存并注明记录人，写入 branchbot report meetings 的台账。不写编号时是本群最近的一次签到。\n" +
-			"会议照片：发送图片，配文写「/会议记录 #3」（可再加文字说明），照片保存到台账；仅 Telegram 能把图片交给机器人。",
+			"会议照片：先发「/会议照片 #3」（或「/会议记录 #3 照片」），再发送图片，可连发多张，发完回复「完成」；能给图片配文的平台也可以直接发送图片，配文写「/会议记录 #3」（可再加文字说明）。照片保存到台账。",
 		Role:    bot.RoleSecretary,
 		Handler: f.note,
 	}
@@ -35,6 +35,9 @@ func (f *Feature) note(ctx context.Context, r *bot.Request) error {
 	text := strings.TrimSpace(strings.Join(rest, " "))
 	if r.Message.Image != "" {
 		return f.notePhoto(ctx, r, s, text)
+	}
+	if photoWords[text] {
+		return f.waitForPhotos(ctx, r, s)
 	}
 	switch {
 	case text == "":

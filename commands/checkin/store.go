@@ -141,6 +141,17 @@ type Photo struct {
 	At         time.Time
 }
 
+// PhotoWait is a member's wait for photos in a chat (where pictures carry
+// no words): the pictures the member sends there before Expires go to the
+// session; Taken counts those kept so far.
+type PhotoWait struct {
+	ChatID    int64
+	MemberID  int64
+	SessionID int64
+	Expires   time.Time
+	Taken     int
+}
+
 // Attempt is a member checking in to the current session of a chat.
 type Attempt struct {
 	ChatID   int64
@@ -213,6 +224,9 @@ type Store interface {
 	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]Note, error)
 	// CheckinPhotos lists the photos of sessions' minutes, in order.
 	CheckinPhotos(ctx context.Context, sessionIDs ...int64) ([]Photo, error)
+	// PhotoWait is the chat member's wait for photos that has not expired
+	// at now; bot.ErrNotFound if none.
+	PhotoWait(ctx context.Context, chatID, memberID int64, now time.Time) (PhotoWait, error)
 	// CheckinLeave loads one leave request.
 	CheckinLeave(ctx context.Context, id int64) (Leave, error)
 	// LeavesAhead lists the leave asked ahead in a chat that no session
@@ -287,6 +301,16 @@ type Tx interface {
 	// AddPhoto stores a photo of a session's minutes and returns how many
 	// the session has now.
 	AddPhoto(p Photo) (int, error)
+	// WaitForPhotos starts w (Taken 0), replacing the member's earlier
+	// wait in the chat.
+	WaitForPhotos(w PhotoWait) error
+	// TookWaitedPhoto counts one more photo in the member's wait in the
+	// chat and moves its expiry; it returns the wait as it is now
+	// (bot.ErrNotFound if there is none).
+	TookWaitedPhoto(chatID, memberID int64, expires time.Time) (PhotoWait, error)
+	// EndPhotoWait removes the member's wait in the chat and returns it if
+	// it had not expired at now (bot.ErrNotFound if not).
+	EndPhotoWait(chatID, memberID int64, now time.Time) (PhotoWait, error)
 }
 
 // ErrStale reports that a leave request was decided meanwhile.
@@ -313,8 +337,9 @@ type Batch interface {
 	// After hears how Run's transaction ended (nil: committed).
 	After(err error)
 	// Deferred reports work left for a quiet moment (no attempt waiting),
-	// which RunDeferred does in a transaction of its own; AfterDeferred
-	// hears how that ended.
+	// which RunDeferred does in a transaction of its own, or in the
+	// batch's own when that batch came alone after a pause; AfterDeferred
+	// hears how that ended (after After, in the second case).
 	Deferred() bool
 	RunDeferred(ctx context.Context, tx Tx) error
 	AfterDeferred(err error)

@@ -129,9 +129,23 @@ func newTGWorld(b *testing.B, groups int) *tgWorld {
 	return w
 }
 
-// runningCount reads N from 「…」已签到 N.
+// runningCount reads how many have checked in from 「…」已签到 N 人 and,
+// when present, its 名单外 M 人 (the benchmark's members are not on a
+// roster, so they are counted there).
 func runningCount(text string) (int, bool) {
-	_, rest, ok := strings.Cut(text, "已签到 ")
+	n, ok := numberAfter(text, "已签到 ")
+	if !ok {
+		return 0, false
+	}
+	if m, ok := numberAfter(text, "名单外 "); ok {
+		n += m
+	}
+	return n, true
+}
+
+// numberAfter reads the decimal number right after the first label in text.
+func numberAfter(text, label string) (int, bool) {
+	_, rest, ok := strings.Cut(text, label)
 	if !ok {
 		return 0, false
 	}

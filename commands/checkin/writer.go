@@ -45,7 +45,9 @@ func decide(latest *Session, earlier *Checkin, a Attempt) Outcome {
 // that one's names on; a count queued after one already taken by the sender
 // names only the newcomers.
 // Counts are queued in a transaction of their own once no check-in waits,
-// or by a batch if the writer has been kept busy for countEvery. A
+// or by a batch if the writer has been kept busy for countEvery; a check-in
+// that comes alone (light load) has its count queued in its own
+// transaction. A
 // check-in is acknowledged once stored; its count follows within moments (a
 // crash in between loses that count, not the check-in: the next check-in or
 // the session's result brings the group up to date).

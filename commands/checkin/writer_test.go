@@ -292,6 +292,33 @@ func TestNoRunningCountAfterTheResult(t *testing.T) {
 	}
 }
 
+// A check-in alone (nothing else waiting, none just before it) has its
+// running count queued in its own transaction: the count is there the
+// moment the check-in is acknowledged, and the group sees it a commit
+// sooner. Under load the count waits for a quiet moment instead
+// (TestRunningCountsDeferredUnderLoad).
+func TestLoneCheckinQueuesItsCountWithIt(t *testing.T) {
+	w := newWriterWorld(t)
+	ctx := context.Background()
+	for i, name := range []string{"甲", "乙"} {
+		if i > 0 {
+			time.Sleep(20 * time.Millisecond) // well apart: light load
+		}
+		r, err := w.f.CheckIn(ctx, w.attempt(w.h.DB, w.chat, name, w.now))
+		if err != nil || r.Outcome != checkin.CheckedIn {
+			t.Fatalf("check-in %s: %+v %v", name, r, err)
+		}
+		// No Settle: the count must be stored already.
+		want := count(1, "甲")
+		if i == 1 {
+			want = count(2, "甲", "乙")
+		}
+		if got := w.counts(t, w.chat); len(got) != 1 || got[0] != want {
+			t.Fatalf("right after check-in %s the counts are %q, want %q", name, got, want)
+		}
+	}
+}
+
 // A chat the writer forgot while no check-in came is read again at the next
 // one: counts go on and a repeat is still a repeat.
 func TestWriterForgetsIdleChats(t *testing.T) {

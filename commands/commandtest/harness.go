@@ -14,6 +14,10 @@
 //	:advance 90m         move the clock (Go durations, plus "2d")
 //	:tick                run the features' timed work once
 //	:press /join #1      press a button whose data is the rest of the line
+//	:image png 会场       send a picture (png: a small PNG, text: a text file,
+//	                     large: 11 MB, gone: one the platform cannot fetch),
+//	                     with the rest of the line as its caption; the
+//	                     platform needs Caps.Images to fetch it
 //	:offline / :online   make the platform refuse / accept sends
 //	:fail 第二党支部      make sends to one chat fail for good; ":fail" clears
 //	:restart             close the engine and database and open them again
@@ -30,10 +34,14 @@
 package commandtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"log/slog"
 	mathrand "math/rand/v2"
@@ -106,6 +114,7 @@ type Harness struct {
 	private bool
 	failing string
 	offline bool
+	images  int // pictures sent so far, for their ids
 }
 
 // Shanghai is China Standard Time.
@@ -291,6 +300,43 @@ func (h *Harness) Say(text string) []string {
 	return h.Flush()
 }
 
+// SayImage sends a picture with data (and caption, "" for none; nil data:
+// a picture the platform cannot fetch) from the current speaker, delivers what is due, and returns the rendered output.
+func (h *Harness) SayImage(data []byte, caption string) []string {
+	h.images++
+	img := fmt.Sprintf("img-%d", h.images)
+	if data != nil {
+		h.Chat.AddImage(img, data)
+	}
+	id, kind, title := h.chatID()
+	h.Engine.Receive(context.Background(), bot.Message{
+		Platform: h.opts.Platform, ChatID: id, ChatKind: kind, ChatTitle: title,
+		SenderID: h.speaker, SenderName: h.speaker, Text: caption, Time: h.Clock.Now(), Image: img,
+	})
+	return h.Flush()
+}
+
+// pictureOf makes the bytes of an :image line's kind.
+func pictureOf(kind string) ([]byte, error) {
+	switch kind {
+	case "png":
+		var b bytes.Buffer
+		img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+		img.Set(1, 1, color.RGBA{R: 200, A: 255})
+		if err := png.Encode(&b, img); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	case "text":
+		return []byte("这不是图片，只是一段文字。"), nil
+	case "large":
+		return append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 11<<20)...), nil
+	case "gone":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown picture kind %q (png, text, large, gone)", kind)
+}
+
 // Press presses a button with the given data.
 func (h *Harness) Press(data string) []string {
 	id, kind, title := h.chatID()
@@ -372,6 +418,13 @@ func (h *Harness) Do(line string) ([]string, error) {
 		return h.Tick(), nil
 	case "press":
 		return h.Press(arg), nil
+	case "image":
+		kind, caption, _ := strings.Cut(arg, " ")
+		data, err := pictureOf(kind)
+		if err != nil {
+			return nil, err
+		}
+		return h.SayImage(data, caption), nil
 	case "offline":
 		h.offline = true
 		h.setFailures()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/branchbot/branchbot/bot"
+	"github.com/branchbot/branchbot/commands/checkin"
 	"github.com/branchbot/branchbot/commands/when"
 	"github.com/branchbot/branchbot/configs"
 )
@@ -80,6 +81,10 @@ func (f *Feature) meetings(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	photos, err := f.photoCounts(ctx, ms)
+	if err != nil {
+		return err
+	}
 	every := map[string]string{"month": "每月", "quarter": "每季度", "year": "每年"}
 	current := map[string]string{"month": "本月", "quarter": "本季度", "year": "本年"}
 	lines := []string{fmt.Sprintf("%s %d年三会一课：", units.Name(unit), year)}
@@ -91,7 +96,11 @@ func (f *Feature) meetings(ctx context.Context, r *bot.Request) error {
 			switch p.State(now) {
 			case Held:
 				for _, m := range p.Held {
-					held = append(held, when.Date(m.OpenedAt.In(loc), now))
+					d := when.Date(m.OpenedAt.In(loc), now)
+					if n := photos[m.ID]; n > 0 {
+						d += fmt.Sprintf(" 照片 %d 张", n)
+					}
+					held = append(held, d)
 				}
 			case Missed:
 				missed = append(missed, p.Label)
@@ -112,4 +121,21 @@ func (f *Feature) meetings(ctx context.Context, r *bot.Request) error {
 		lines = append(lines, line)
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// photoCounts counts the minutes photos of each meeting, by session id.
+func (f *Feature) photoCounts(ctx context.Context, ms []checkin.Session) (map[int64]int, error) {
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	ps, err := f.store.CheckinPhotos(ctx, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("photos of meetings: %w", err)
+	}
+	n := make(map[int64]int, len(ps))
+	for _, p := range ps {
+		n[p.SessionID]++
+	}
+	return n, nil
 }

@@ -3,6 +3,7 @@ package meetings_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,10 +16,11 @@ import (
 )
 
 // TestLedgerPhotos: the 台账 lists a meeting's photos by file name, with who
-// sent each, in a column of their own.
+// sent each, in a column of their own; /meetings counts them after the
+// meeting's date.
 func TestLedgerPhotos(t *testing.T) {
 	h := commandtest.New(t, commandtest.Options{Features: func(h *commandtest.Harness) []bot.Feature {
-		return []bot.Feature{checkin.New(h.Engine, h.DB).WithMeetingTypes(h.Config.Meetings.Names())}
+		return []bot.Feature{checkin.New(h.Engine, h.DB).WithMeetingTypes(h.Config.Meetings.Names()), meetings.New(h.Engine, h.DB, h.Config.Meetings)}
 	}})
 	for _, l := range []string{":at 2026-11-02T19:00", ":group 第一党支部", ":as 周书记", ":link T0007", "/bind 第一党支部",
 		"/checkin open 支部党员大会 1h", "/checkin close"} {
@@ -35,6 +37,9 @@ func TestLedgerPhotos(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if got := strings.Join(h.Say("/meetings"), "\n"); !strings.Contains(got, "已开 1 次（11月2日 照片 2 张）") {
+		t.Errorf("/meetings answered\n%s\nwant the meeting with its 2 photos", got)
 	}
 	units := h.Engine.Units()
 	u, _ := units.ByName("第一党支部")

@@ -14,8 +14,10 @@
 // answer and delay from an OnSend hook), files (webwxuploadmedia on
 // file.wx.qq.com in 512 KiB chunks, checked against webwx_data_ticket,
 // pass_ticket and the MD5, then webwxsendappmsg with the file's appmsg XML,
-// recorded and answered like webwxsendmsg) and push
-// login (webwxpushloginurl). Every login gives every contact a new UserName,
+// recorded and answered like webwxsendmsg), pictures members send (MsgType 3
+// through webwxsync, the bytes from webwxgetmsgimg by MsgID, checked
+// against the session's cookie and skey) and push login
+// (webwxpushloginurl). Every login gives every contact a new UserName,
 // as the real server does.
 package wechattest
 
@@ -157,6 +159,7 @@ type Server struct {
 	deviceIDs map[string]bool
 	outage    atomic.Bool
 	uploads   map[string]*upload // by ClientMediaId while uploading, by MediaId once done
+	pictures  map[string][]byte  // picture messages' bytes by MsgId
 }
 
 // New starts a fake server; Close it when done.
@@ -168,7 +171,7 @@ func New(o Options) *Server {
 		opts: o, changed: make(chan struct{}), uin: 3052217749, selfName: "支部助手",
 		logins: map[string]*loginState{}, sessions: map[string]*session{},
 		hits: map[string]int{}, cookieOK: map[string]int{}, cookieNo: map[string]int{}, deviceIDs: map[string]bool{},
-		uploads: map[string]*upload{},
+		uploads: map[string]*upload{}, pictures: map[string][]byte{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -373,15 +376,39 @@ func (s *Server) Logout(retcode string) {
 
 // Say delivers a text message from member (by group name) in group.
 func (s *Server) Say(group, member, text string) error {
+	_, err := s.sayInGroup(group, member, 1, encodeText(text), nil)
+	return err
+}
+
+// SayPicture delivers a picture (MsgType 3) from member in group, as a
+// phone sends one: a message of its own, its Content the picture's XML
+// (which the client does not read), the picture itself fetched by MsgID
+// from webwxgetmsgimg. It returns the MsgId.
+func (s *Server) SayPicture(group, member string, data []byte) (string, error) {
+	return s.sayInGroup(group, member, 3, encodeText(pictureXML(len(data))), data)
+}
+
+// pictureXML is the Content of a picture message: a description of the
+// picture on WeChat's CDN.
+func pictureXML(n int) string {
+	return fmt.Sprintf(`<?xml version="1.0"?>
+<msg>
+	<img aeskey="0123456789abcdef0123456789abcdef" encryver="1" cdnthumbaeskey="0123456789abcdef0123456789abcdef" cdnthumburl="3057020100044b3049" cdnthumblength="2048" cdnthumbheight="120" cdnthumbwidth="90" cdnmidheight="0" cdnmidwidth="0" cdnhdheight="0" cdnhdwidth="0" cdnmidimgurl="3057020100044b3049" length="%d" md5="d41d8cd98f00b204e9800998ecf8427e" />
+</msg>`, n)
+}
+
+// sayInGroup queues a message of msgType with content from member in
+// group; data, if not nil, is the picture webwxgetmsgimg serves for it.
+func (s *Server) sayInGroup(group, member string, msgType int, content string, data []byte) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.current
 	if ss == nil || !ss.valid {
-		return fmt.Errorf("wechattest: no session")
+		return "", fmt.Errorf("wechattest: no session")
 	}
 	gu, ok := ss.byGroup[group]
 	if !ok {
-		return fmt.Errorf("wechattest: no group %q", group)
+		return "", fmt.Errorf("wechattest: no group %q", group)
 	}
 	mu := ""
 	for u, m := range ss.members[gu] {
@@ -390,16 +417,42 @@ func (s *Server) Say(group, member, text string) error {
 		}
 	}
 	if mu == "" {
-		return fmt.Errorf("wechattest: no member %q in %q", member, group)
+		return "", fmt.Errorf("wechattest: no member %q in %q", member, group)
 	}
 	s.nextID++
-	content := mu + ":<br/>" + encodeText(text)
+	id := strconv.Itoa(1000 + s.nextID)
+	if data != nil {
+		s.pictures[id] = data
+	}
 	ss.queue = append(ss.queue, map[string]any{
-		"MsgId": strconv.Itoa(1000 + s.nextID), "NewMsgId": 1000 + s.nextID, "FromUserName": gu, "ToUserName": s.selfUserName(ss),
-		"MsgType": 1, "Content": content, "CreateTime": time.Now().Unix(), "StatusNotifyUserName": "", "Status": 3,
+		"MsgId": id, "NewMsgId": 1000 + s.nextID, "FromUserName": gu, "ToUserName": s.selfUserName(ss),
+		"MsgType": msgType, "Content": mu + ":<br/>" + content, "CreateTime": time.Now().Unix(), "StatusNotifyUserName": "", "Status": 3,
 	})
 	s.broadcast()
-	return nil
+	return id, nil
+}
+
+// msgImg serves webwxgetmsgimg: the picture of message MsgID, to a client
+// with the session's cookie and skey.
+func (s *Server) msgImg(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	c, err := r.Cookie("wxsid")
+	var ss *session
+	if err == nil {
+		ss = s.auth(r, c.Value)
+	}
+	data, ok := s.pictures[q.Get("MsgID")]
+	s.mu.Unlock()
+	switch {
+	case ss == nil || q.Get("skey") != ss.skey:
+		http.Error(w, "wechattest: not logged in", http.StatusUnauthorized)
+	case !ok:
+		http.Error(w, "wechattest: no picture "+q.Get("MsgID"), http.StatusNotFound)
+	default:
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(data)
+	}
 }
 
 func (s *Server) selfUserName(ss *session) string { return "@self" + ss.sid }
@@ -530,6 +583,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.uploadMedia(w, r)
 	case host == "wx.qq.com" && name == "webwxsendappmsg":
 		s.sendAppMsg(w, r)
+	case host == "wx.qq.com" && name == "webwxgetmsgimg":
+		s.msgImg(w, r)
 	case host == "wx.qq.com" && name == "webwxpushloginurl":
 		s.pushLogin(w, r)
 	default:
