@@ -441,6 +441,16 @@ func (t *Tx) AddNote(n checkin.Note) error {
 	return nil
 }
 
+// UnitCheckinsSince implements meetings.Store, along checkin_sessions_unit.
+func (db *DB) UnitCheckinsSince(ctx context.Context, unitID int64) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := db.readRow(ctx, `SELECT MIN(opened_at) FROM checkin_sessions WHERE unit_id = ?`, unitID).Scan(&at)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("first check-in of unit %d: %w", unitID, err)
+	}
+	return fromMS(at.Int64), at.Valid, nil
+}
+
 // UnitsWithMeetings lists the units that held a meeting (a session with a
 // meeting type) since.
 func (db *DB) UnitsWithMeetings(ctx context.Context, since time.Time) ([]int64, error) {

@@ -42,7 +42,7 @@ func (f *Feature) Commands() []bot.CommandSpec {
 		Summary: "三会一课：本年各类会议已开、待开、无记录（书记）",
 		Usage:   "/meetings [单位] [年份]",
 		Help: "例：/meetings、/三会一课 第一党支部 2026\n" +
-			"按配置的频率（如支委会每月、支部党员大会每季度）列出已开的会议（日期）、本期待开，以及已过去却没有会议记录的月份或季度。" +
+			"按配置的频率（如支委会每月、支部党员大会每季度）列出已开的会议（日期）、本期待开，以及已过去却没有会议记录的月份或季度（本单位第一次签到之前结束的不算）。" +
 			"会议即带会议类型的签到：/checkin open 支委会 1h 或 type=支委会。不写单位时是本群的单位（私聊中是你所在的单位）。",
 		// The handler checks the unit named (or meant).
 		Role: bot.RoleSecretary, Scope: bot.AnyUnit,
@@ -85,9 +85,23 @@ func (f *Feature) meetings(ctx context.Context, r *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	// Periods that ended before the unit's first check-in are not "无记录":
+	// the bot was not recording the unit's meetings then.
+	since, inUse, err := f.store.UnitCheckinsSince(ctx, unit)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%s %d年三会一课：", units.Name(unit), year)
+	switch {
+	case !inUse:
+		return r.Reply(ctx, title+"本单位还没有发起过签到，暂无会议记录。会议即带会议类型的签到，例：在本单位的群里发送 /checkin open 支委会 1h。")
+	case !since.Before(from.AddDate(1, 0, 0)):
+		return r.Reply(ctx, fmt.Sprintf("%s本单位的签到记录自 %s 起，%d年没有记录。", title, since.In(loc).Format("2006年1月2日"), year))
+	}
+	before := false // some period ended before since
 	every := map[string]string{"month": "每月", "quarter": "每季度", "year": "每年"}
 	current := map[string]string{"month": "本月", "quarter": "本季度", "year": "本年"}
-	lines := []string{fmt.Sprintf("%s %d年三会一课：", units.Name(unit), year)}
+	lines := []string{title}
 	for _, t := range f.types {
 		ps := periods(t, year, loc, ms)
 		var held, missed []string
@@ -103,6 +117,10 @@ func (f *Feature) meetings(ctx context.Context, r *bot.Request) error {
 					held = append(held, d)
 				}
 			case Missed:
+				if !p.End.After(since) {
+					before = true
+					continue
+				}
 				missed = append(missed, p.Label)
 			case Due:
 				due = fmt.Sprintf("%s（%s）待开", current[t.Every], p.Label)
@@ -119,6 +137,9 @@ func (f *Feature) meetings(ctx context.Context, r *bot.Request) error {
 			line += "；" + due
 		}
 		lines = append(lines, line)
+	}
+	if before {
+		lines = append(lines, fmt.Sprintf("（本单位的签到记录自 %s 起，此前结束的月份、季度不列为无记录。）", since.In(loc).Format("2006年1月2日")))
 	}
 	return r.Reply(ctx, strings.Join(lines, "\n"))
 }

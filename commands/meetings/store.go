@@ -18,6 +18,9 @@ type Store interface {
 	CheckinNotes(ctx context.Context, sessionIDs ...int64) ([]checkin.Note, error)
 	// CheckinPhotos lists the photos of sessions' minutes, in order.
 	CheckinPhotos(ctx context.Context, sessionIDs ...int64) ([]checkin.Photo, error)
+	// UnitCheckinsSince is when the unit's first check-in session was
+	// opened; ok is false when it has none.
+	UnitCheckinsSince(ctx context.Context, unitID int64) (since time.Time, ok bool, err error)
 	// UnitsWithMeetings lists the units that held a meeting since.
 	UnitsWithMeetings(ctx context.Context, since time.Time) ([]int64, error)
 	RosterOfUnits(ctx context.Context, unitIDs []int64) ([]bot.RosterEntry, error)
