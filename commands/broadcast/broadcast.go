@@ -337,11 +337,11 @@ func (f *Feature) draft(ctx context.Context, r *bot.Request) error {
 		if b.Status == StatusSent {
 			msgs := f.withKeys(b, fan)
 			if scheduled(b, now) {
-				ack.Text = fmt.Sprintf("通知 #%d 已排定（无需审核）：将于 %s 发往「%s」及下级单位的 %d 个群。发出前可用 /broadcast cancel %d 撤回。",
-					b.ID, fullTime(b.SendAt, loc), b.Target, len(msgs), b.ID)
+				ack.Text = fmt.Sprintf("通知 #%d 已排定（无需审核）：将于 %s 发往%s。发出前可用 /broadcast cancel %d 撤回。",
+					b.ID, fullTime(b.SendAt, loc), f.destination(b, len(msgs)), b.ID)
 			} else {
-				ack.Text = fmt.Sprintf("通知 #%d 已发出（无需审核）：发往「%s」及下级单位的 %d 个群。发送 /broadcast status %d 查看送达情况。",
-					b.ID, b.Target, len(msgs), b.ID)
+				ack.Text = fmt.Sprintf("通知 #%d 已发出（无需审核）：发往%s。发送 /broadcast status %d 查看送达情况。",
+					b.ID, f.destination(b, len(msgs)), b.ID)
 			}
 			return f.send(tx, &b, []bot.Outgoing{ack}, msgs)
 		}
@@ -377,6 +377,18 @@ func levelName(chain []configs.ReviewLevel, i int) string {
 		return chain[i].Name
 	}
 	return fmt.Sprintf("第 %d 级审核", i+1)
+}
+
+// destination says where a broadcast goes: 「第一党支部」的 1 个群, or, when a
+// target unit has units below it, 「计算机学院党委」及下级单位的 12 个群.
+func (f *Feature) destination(b Broadcast, groups int) string {
+	units := f.engine.Units()
+	for _, u := range b.UnitIDs {
+		if len(units.Subtree(u)) > 1 {
+			return fmt.Sprintf("「%s」及下级单位的 %d 个群", b.Target, groups)
+		}
+	}
+	return fmt.Sprintf("「%s」的 %d 个群", b.Target, groups)
 }
 
 // fanout builds one message per group of the broadcast's units' subtrees,

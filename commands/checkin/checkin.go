@@ -151,6 +151,10 @@ func (f *Feature) checkInWith(ctx context.Context, r *bot.Request, code string) 
 	case NoSession:
 		return bot.Errorf("本群当前没有进行中的签到。")
 	case Closed:
+		if r.Can(bot.RoleSecretary) {
+			// The secretary is the one a member is sent to.
+			return bot.Errorf("签到「%s」已结束，未记录。如需补记，请发送 /checkin makeup #%d <姓名或学号>。", s.Title, s.Seq)
+		}
 		return bot.Errorf("签到「%s」已结束，未记录。如已到会，请联系书记补签。", s.Title)
 	case NeedCode:
 		if r.Capabilities().CommandsOnly {
