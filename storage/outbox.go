@@ -200,6 +200,20 @@ func (db *DB) OutboxHeads(ctx context.Context, platform string, now time.Time, l
 	return collect(rows, scanOutbox)
 }
 
+// PendingMerged implements broadcast.Tx, along outbox_merge.
+func (t *Tx) PendingMerged(chatID int64, mergeKey string) (string, bool, error) {
+	var text string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT text FROM outbox WHERE chat_id = ? AND merge_key = ? AND state = 'pending' AND merge_key != ''
+		ORDER BY id DESC LIMIT 1`, chatID, mergeKey).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("pending message %q of chat %d: %w", mergeKey, chatID, err)
+	}
+	return text, true, nil
+}
+
 // OutboxFollowing implements bot.Store.
 func (db *DB) OutboxFollowing(ctx context.Context, chatID, afterID int64, now time.Time, limit int) ([]bot.OutboxMessage, error) {
 	// Naming the chat's platform lets SQLite walk the chat's pending messages

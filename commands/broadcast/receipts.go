@@ -24,6 +24,10 @@ func (f *Feature) ackWindow() time.Duration { return f.cfg.Followup.ReceiptWindo
 // ackSpan is the window as members read it: 7天, 36小时.
 func (f *Feature) ackSpan() string { return when.Span(f.ackWindow(), when.DayAsDay) }
 
+// ackNamed introduces, in a group's running line of receipts, who
+// confirmed since the group last got one.
+const ackNamed = "刚确认："
+
 // acking is the Expecting hook of a bare 收到: the group got a notice that
 // asks for confirmation within ackWindow.
 func (f *Feature) acking(ctx context.Context, r *bot.Request) (bool, error) {
@@ -73,9 +77,18 @@ func (f *Feature) ack(ctx context.Context, r *bot.Request) error {
 			return err
 		}
 		// One running line per group, replaced while unsent: a burst of
-		// 收到 yields one message.
-		_, _, err = tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, MergeKey: fmt.Sprintf("bc:%d:acks", b.ID),
-			Text: fmt.Sprintf("通知 #%d 已确认 %d 人，刚确认：%s", b.ID, n, r.Caller.Roster.Name)})
+		// 收到 yields one message, naming everyone the replaced line named.
+		key := fmt.Sprintf("bc:%d:acks", b.ID)
+		names := r.Caller.Roster.Name
+		prev, waiting, err := tx.PendingMerged(r.Chat.ID, key)
+		if err != nil {
+			return err
+		}
+		if _, earlier, ok := strings.Cut(prev, ackNamed); waiting && ok {
+			names = earlier + "、" + names
+		}
+		_, _, err = tx.Enqueue(bot.Outgoing{ChatID: r.Chat.ID, MergeKey: key,
+			Text: fmt.Sprintf("通知 #%d 已确认 %d 人，%s%s", b.ID, n, ackNamed, names)})
 		return err
 	})
 	if err != nil {

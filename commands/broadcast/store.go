@@ -122,6 +122,9 @@ type Tx interface {
 	// Enqueue queues a message (see bot.Store's Enqueue); inserted is
 	// false when its idempotency key was queued already.
 	Enqueue(m bot.Outgoing) (id int64, inserted bool, err error)
+	// PendingMerged returns the text of the chat's message with mergeKey
+	// that is still waiting to be sent; ok is false when there is none.
+	PendingMerged(chatID int64, mergeKey string) (text string, ok bool, err error)
 	// InsertBroadcast stores a new broadcast and returns it with its ID.
 	InsertBroadcast(b Broadcast) (Broadcast, error)
 	// MoveBroadcast stores to's status, level and update time if the
